@@ -1,0 +1,114 @@
+"""Plugins: how ops, rewrites, backends, kernels, models and datasets get in.
+
+A plugin implements the hooks of :mod:`framework.plugins.hookspecs` and is
+found through the entry-point group ``framework.plugins`` or registered in
+code with :func:`register`. Importing this module is cheap: plugins load on
+the first call of any function below, once.
+
+``FRAMEWORK_DISABLE_PLUGINS=name1,name2`` skips entry-point plugins by name.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any, Dict, List, Optional, Tuple
+
+from .hookspecs import hookimpl, hookspec
+from .manager import PluginError, PluginInfo, PluginManager, PluginWarning, format_infos
+from .records import (
+    STAGES,
+    BackendSpec,
+    DatasetSpec,
+    KernelSpec,
+    ModelSpec,
+    OpSpec,
+    RewriteSpec,
+)
+
+__all__ = [
+    "hookimpl", "hookspec",
+    "OpSpec", "RewriteSpec", "BackendSpec", "KernelSpec", "ModelSpec", "DatasetSpec", "STAGES",
+    "PluginError", "PluginWarning", "PluginInfo",
+    "register", "unregister", "list", "format_plugins", "reset",
+    "ops", "rewrites", "backends", "kernels", "models", "datasets", "backend_for_device",
+]
+
+_manager = PluginManager()  # the one piece of global state; loads on first use
+
+
+def _loaded() -> PluginManager:
+    _manager.load()
+    return _manager
+
+
+def register(obj: Any, name: Optional[str] = None) -> str:
+    """Register a plugin object in code (a module or an object with hooks).
+
+    ``name`` defaults to the module's ``__name__`` or the object's class
+    name. Returns the name. Raises :class:`PluginError` (and keeps nothing
+    of ``obj``) if a hook raises, a record is invalid or a name is taken.
+    """
+    name = name or getattr(obj, "__name__", None) or type(obj).__name__
+    _loaded().add(obj, name, str(getattr(obj, "__version__", "n/a")))
+    return name
+
+
+def unregister(name: str) -> None:
+    """Forget plugin ``name`` and everything it registered."""
+    _loaded().remove(name)
+
+
+def list() -> List[PluginInfo]:  # noqa: A001 -- the SPEC's name, shadowing the builtin here
+    """Every plugin -- loaded, failed or disabled -- with what it registered."""
+    return _loaded().infos()
+
+
+def format_plugins() -> str:
+    """The table ``framework plugins`` prints: name, version, status, records."""
+    return format_infos(_loaded().infos())
+
+
+def ops() -> Dict[str, OpSpec]:
+    """Registered ops, name -> :class:`OpSpec` (a copy)."""
+    return _loaded().registry("ops")
+
+
+def rewrites() -> List[RewriteSpec]:
+    """Registered rewrites in registration order (a copy)."""
+    return builtins.list(_loaded().registry("rewrites").values())
+
+
+def backends() -> Dict[str, BackendSpec]:
+    """Registered backends, name -> :class:`BackendSpec` (a copy)."""
+    return _loaded().registry("backends")
+
+
+def kernels() -> Dict[Tuple[str, str], KernelSpec]:
+    """Registered kernels, ``(op, backend)`` -> :class:`KernelSpec` (a copy)."""
+    return _loaded().registry("kernels")
+
+
+def models() -> Dict[str, ModelSpec]:
+    """Registered model families, name -> :class:`ModelSpec` (a copy)."""
+    return _loaded().registry("models")
+
+
+def datasets() -> Dict[str, DatasetSpec]:
+    """Registered datasets, name -> :class:`DatasetSpec` (a copy)."""
+    return _loaded().registry("datasets")
+
+
+def backend_for_device(device: str) -> BackendSpec:
+    """The backend serving ``device``, matched by prefix (``'cuda:1'`` -> ``'cuda'``).
+
+    Raises :class:`PluginError` listing the known devices and their plugins.
+    """
+    return _loaded().backend_for_device(device)
+
+
+def reset() -> None:
+    """Forget every plugin and record; the next call loads entry points again.
+
+    For tests (and long sessions that installed a plugin).
+    """
+    global _manager
+    _manager = PluginManager()

@@ -1,0 +1,130 @@
+"""Registration records: the small typed values a plugin's hooks return.
+
+Each hook of :mod:`framework.plugins.hookspecs` returns an iterable of one of
+these. The manager validates every record, fills in ``plugin`` (the name of the
+plugin that gave it) and files it in a registry, so any later error can name
+the plugin responsible.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Tuple
+
+STAGES: Tuple[str, ...] = ("canonicalize", "stabilize", "specialize", "fusion", "inplace")
+"""The standard rewrite stages, in the order they run."""
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """A new op, reachable as ``framework.ops.<name>``.
+
+    ``build`` is the user-facing function: it takes symbolic (or constant)
+    arguments and returns the op's output variable(s). The op it builds
+    carries its own type rule, gradient and reference implementation.
+    """
+
+    name: str
+    build: Callable[..., Any]
+    doc: str = ""
+    plugin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class RewriteSpec:
+    """A graph rewrite in a named stage.
+
+    ``kind='local'``: ``rewrite(fgraph, node)`` returns ``None`` (no change) or
+    a list of replacement variables for ``node.outputs``; ``tracks`` lists the
+    op names it looks at (empty: every node).
+    ``kind='global'``: ``rewrite(fgraph)`` edits the whole graph in place.
+    A stage that is not one of :data:`STAGES` is created on first use,
+    placed ``before`` or ``after`` a named stage.
+    """
+
+    name: str
+    rewrite: Callable[..., Any]
+    stage: str = "canonicalize"
+    kind: str = "local"
+    tracks: Tuple[str, ...] = ()
+    tags: Tuple[str, ...] = ()
+    before: Optional[str] = None
+    after: Optional[str] = None
+    required: bool = False  # also runs in FAST_COMPILE (needed to run at all)
+    doc: str = ""
+    plugin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """A device backend.
+
+    ``devices``: the device prefixes it serves (``('cpu',)``, ``('cuda',)``).
+    ``available()``: whether it can run on this machine (never raises).
+    ``create(device)``: returns the :class:`framework.core.backend.Backend`
+    object for a device string such as ``'cuda:1'``.
+    """
+
+    name: str
+    devices: Tuple[str, ...]
+    available: Callable[[], bool]
+    create: Callable[[str], Any]
+    doc: str = ""
+    plugin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """A kernel a plugin gives a backend for an op.
+
+    ``op`` is the op's name (``Op.name``), ``backend`` the backend's name;
+    ``build(node, backend)`` returns the callable run for that node:
+    ``fn(*input_values) -> output`` (a tuple when the op has several outputs).
+    """
+
+    name: str
+    op: str
+    backend: str
+    build: Callable[..., Callable[..., Any]]
+    doc: str = ""
+    plugin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model family, reachable as ``framework.models.get(name)``.
+
+    ``factory`` is usually the model class (also exposed as
+    ``framework.models.<factory.__name__>``). ``add_arguments(parser)`` and
+    ``train(args) -> int`` plug the family into ``framework train <name>``;
+    ``sample(args) -> int`` into ``framework sample <name>``.
+    """
+
+    name: str
+    factory: Callable[..., Any]
+    add_arguments: Optional[Callable[[Any], None]] = None
+    train: Optional[Callable[[Any], int]] = None
+    sample: Optional[Callable[[Any], int]] = None
+    add_sample_arguments: Optional[Callable[[Any], None]] = None
+    doc: str = ""
+    plugin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset, reachable as ``framework.datasets.load(name, **options)``."""
+
+    name: str
+    load: Callable[..., Any]
+    doc: str = ""
+    plugin: str = field(default="", compare=False)
+
+
+RECORD_KINDS = {
+    "ops": OpSpec,
+    "rewrites": RewriteSpec,
+    "backends": BackendSpec,
+    "kernels": KernelSpec,
+    "models": ModelSpec,
+    "datasets": DatasetSpec,
+}
+"""Registry name -> the record type its hook (``framework_<name>``) returns."""

@@ -1,0 +1,140 @@
+"""framework.training.tensorboard: events readable by TensorBoard's own reader."""
+import os
+
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorboardX")
+event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+
+from framework.training.tensorboard import RunLogger  # noqa: E402
+
+
+def _read(logdir):
+    # size_guidance 0 = keep every event (the defaults sample images/histograms).
+    accumulator = event_accumulator.EventAccumulator(
+        str(logdir), size_guidance={"scalars": 0, "images": 0, "histograms": 0, "tensors": 0})
+    accumulator.Reload()
+    return accumulator
+
+
+def test_scalars_images_histograms_text_hparams(tmp_path):
+    logdir = tmp_path / "runs" / "rbm"
+    rng = np.random.RandomState(0)
+    with RunLogger(logdir) as log:
+        for epoch in range(3):
+            for batch in range(4):
+                log.scalar("train/cost_step", -60.0 + batch, epoch * 4 + batch)
+            log.scalar("train/cost", -60.0 + epoch, epoch)
+            log.image("filters", rng.randint(0, 256, size=(17, 23)).astype(np.uint8), epoch)
+            log.histogram("params/W", rng.randn(64, 10), epoch)
+            log.histogram("params/hbias", rng.randn(10), epoch)
+        log.image("samples", rng.randint(0, 256, size=(9, 11, 3)).astype(np.uint8), 3)
+        log.text("graph", "Elemwise{add} [id A]\n |x [id B]", preformatted=True)
+        log.hparams({"lr": 0.1, "n_hidden": np.int64(10), "persistent": True, "dataset": "digits",
+                     "seed": None, "shape": (8, 8)},
+                    {"hparam/final_cost": -58.0}, step=3)
+
+    # Everything, hyper-parameters included, is in the run directory itself.
+    assert [p for p in os.listdir(logdir) if os.path.isdir(logdir / p)] == []
+    acc = _read(logdir)
+    tags = acc.Tags()
+    assert set(tags["scalars"]) == {"train/cost", "train/cost_step", "hparam/final_cost"}
+    assert [e.step for e in acc.Scalars("train/cost")] == [0, 1, 2]
+    assert [e.value for e in acc.Scalars("train/cost")] == [-60.0, -59.0, -58.0]
+    assert len(acc.Scalars("train/cost_step")) == 12
+    assert set(tags["images"]) == {"filters", "samples"}
+    filters = acc.Images("filters")
+    assert len(filters) == 3 and (filters[0].width, filters[0].height) == (23, 17)
+    assert (acc.Images("samples")[0].width, acc.Images("samples")[0].height) == (11, 9)
+    assert set(tags["histograms"]) == {"params/W", "params/hbias"}
+    assert len(acc.Histograms("params/W")) == 3
+    assert acc.Histograms("params/W")[0].histogram_value.num == 640
+    assert "graph/text_summary" in tags["tensors"]
+    text = acc.Tensors("graph/text_summary")[0].tensor_proto.string_val[0].decode()
+    assert "    Elemwise{add} [id A]" in text
+    hparams = acc.PluginTagToContent("hparams")
+    assert {"_hparams_/experiment", "_hparams_/session_start_info"} <= set(hparams)
+    start = hparams["_hparams_/session_start_info"]
+    assert b"n_hidden" in start and b"digits" in start and b"shape" in start
+
+
+def test_images_from_floats_bools_and_single_channel(tmp_path):
+    with RunLogger(tmp_path) as log:
+        log.image("float", np.linspace(0, 1, 12).reshape(3, 4), 0)
+        log.image("bool", np.eye(3, dtype=bool), 0)
+        log.image("one_channel", np.zeros((3, 4, 1), np.uint8), 0)
+        log.image("rgba", np.zeros((3, 4, 4), np.uint8), 0)
+        with pytest.raises(ValueError, match="shape"):
+            log.image("bad", np.zeros((3, 4, 2), np.uint8), 0)
+        with pytest.raises(TypeError, match="uint8"):
+            log.image("bad", np.zeros((3, 4), np.int32), 0)
+    acc = _read(tmp_path)
+    assert set(acc.Tags()["images"]) == {"float", "bool", "one_channel", "rgba"}
+
+
+def test_non_finite_histograms_do_not_crash(tmp_path):
+    with RunLogger(tmp_path) as log:
+        log.histogram("diverged", np.array([np.nan, np.inf, 1.0, 2.0]), 0)
+        log.histogram("all_nan", np.full(5, np.nan), 0)  # nothing finite: skipped
+    acc = _read(tmp_path)
+    assert acc.Tags()["histograms"] == ["diverged"]
+    assert acc.Histograms("diverged")[0].histogram_value.num == 2
+
+
+def test_flush_makes_events_visible_and_close_is_idempotent(tmp_path):
+    log = RunLogger(tmp_path, flush_secs=3600)
+    log.scalar("train/cost", 1.0, 0)
+    log.flush()
+    assert len(_read(tmp_path).Scalars("train/cost")) == 1
+    log.close()
+    log.close()
+    log.flush()  # no-op after close
+
+
+def test_flush_is_durable_even_if_the_process_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import time
+        from framework.training.tensorboard import RunLogger
+        log = RunLogger({str(tmp_path)!r}, flush_secs=3600)
+        for epoch in range(3):
+            log.scalar("train/cost", float(epoch), epoch)
+            log.flush()
+        log.scalar("train/cost", 99.0, 3)  # not flushed: may be lost
+        print("flushed", flush=True)
+        time.sleep(60)
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env) as proc:
+        try:
+            assert proc.stdout.readline().strip() == b"flushed"
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+    steps = [e.step for e in _read(tmp_path).Scalars("train/cost")]
+    assert steps[:3] == [0, 1, 2]
+
+
+def test_resumed_run_purges_the_interrupted_runs_later_steps(tmp_path):
+    with RunLogger(tmp_path) as first:
+        for epoch in range(5):
+            first.scalar("train/cost", float(epoch), epoch)
+    with RunLogger(tmp_path, purge_step=3) as resumed:
+        for epoch in range(3, 6):
+            resumed.scalar("train/cost", 10.0 + epoch, epoch)
+    events = _read(tmp_path).Scalars("train/cost")
+    assert [(e.step, e.value) for e in events] == [
+        (0, 0.0), (1, 1.0), (2, 2.0), (3, 13.0), (4, 14.0), (5, 15.0)]
+
+
+def test_many_flushes_in_one_second_lose_nothing(tmp_path):
+    with RunLogger(tmp_path) as log:
+        for step in range(20):
+            log.scalar("train/cost_step", float(step), step)
+            log.flush()
+    assert [e.step for e in _read(tmp_path).Scalars("train/cost_step")] == list(range(20))
