@@ -1,0 +1,120 @@
+"""What the kernel asks of a device backend, and how it finds one.
+
+A backend plugin registers a :class:`~framework.plugins.BackendSpec` whose
+``create(device)`` returns a :class:`Backend`. The kernel only ever talks to
+this interface: it never imports an array library to run ops itself.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Optional
+
+from .errors import FrameworkError
+
+
+class BackendError(FrameworkError, RuntimeError):
+    """An unknown device, or a backend that cannot run on this machine."""
+
+
+class Backend:
+    """Base class of device backends.
+
+    Subclasses set ``name``, ``xp`` (an array namespace with NumPy's API) and
+    implement the host transfers. ``host_is_device`` is True when arrays
+    already live on the host (no transfer needed).
+    """
+
+    name: str = "abstract"
+    xp: Any = None
+    host_is_device: bool = False
+
+    def __init__(self, device: str) -> None:
+        self.device = device
+        self._overrides: Optional[Dict[str, Any]] = None
+
+    # --- storage -----------------------------------------------------------
+    def from_host(self, value: Any, copy: bool = True) -> Any:
+        """Move a host (NumPy) array to the device."""
+        raise NotImplementedError
+
+    def to_host(self, value: Any, copy: bool = True) -> Any:
+        """Move a device array to the host as a NumPy array."""
+        raise NotImplementedError
+
+    def copy(self, value: Any) -> Any:
+        return self.xp.array(value, copy=True)
+
+    def is_array(self, value: Any) -> bool:
+        """Whether ``value`` is already this backend's array type."""
+        return False
+
+    # --- ops ---------------------------------------------------------------
+    def kernel(self, node: Any) -> Callable[..., Any]:
+        """The callable run for ``node``: a plugin's kernel for this op and
+        backend if one is registered, else the op's reference implementation."""
+        if self._overrides is None:
+            from .. import plugins
+
+            self._overrides = {op: spec for (op, be), spec in plugins.kernels().items() if be == self.name}
+        spec = self._overrides.get(node.op.name)
+        if spec is not None:
+            fn = spec.build(node, self)
+            if fn is not None:
+                return fn
+        return node.op.make_kernel(node, self)
+
+    # --- random numbers ----------------------------------------------------
+    def new_rng(self, seed: Any) -> Any:
+        """A fresh random generator state for this device."""
+        raise NotImplementedError(f"backend {self.name!r} has no random number source")
+
+    def rng_from_host(self, state: Any) -> Any:
+        return state
+
+    def rng_to_host(self, state: Any) -> Any:
+        return state
+
+    # --- fusion (optional) -------------------------------------------------
+    compile_fused: Optional[Callable[..., Any]] = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.device!r}>"
+
+
+_backends: Dict[str, Backend] = {}
+
+
+def get_backend(device: Optional[str] = None) -> Backend:
+    """The backend for ``device`` (``config.device`` when None), created once."""
+    from ..config import config
+
+    device = device or config.device
+    be = _backends.get(device)
+    if be is not None:
+        return be
+    from .. import plugins
+
+    try:
+        spec = plugins.backend_for_device(device)
+    except plugins.PluginError as exc:
+        raise BackendError(f"unknown device {device!r}: {exc}") from None
+    try:
+        ok = bool(spec.available())
+    except Exception as exc:  # a backend's probe must never take the kernel down
+        ok, why = False, f"{type(exc).__name__}: {exc}"
+    else:
+        why = getattr(spec, "doc", "") or ""
+    if not ok:
+        reason = getattr(spec.available, "reason", None)
+        reason = reason() if callable(reason) else why
+        raise BackendError(
+            f"device {device!r} needs backend {spec.name!r} (plugin {spec.plugin!r}), which is not "
+            f"available on this machine{': ' + reason if reason else ''}"
+        )
+    be = spec.create(device)
+    _backends[device] = be
+    return be
+
+
+def clear_backends() -> None:
+    """Forget created backends (tests, or after registering a new kernel)."""
+    _backends.clear()

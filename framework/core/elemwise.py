@@ -1,0 +1,389 @@
+"""The element-wise family: one table, one op class.
+
+Each row of :data:`SCALAR_OPS` declares a scalar function once: its name and
+arity, its reference implementation over an array namespace ``xp``, its
+gradient rule, how it prints, and a C expression (used by GPU fusion).
+:class:`Elemwise` applies a row with NumPy broadcasting; dtypes follow NumPy
+exactly because the output dtype is taken from the reference implementation
+run on one-element stand-ins when the node is built.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .errors import ShapeError, format_trace, user_trace
+from .graph import Apply, Constant, Variable
+from .op import Op
+from .types import TensorType, as_dtype, broadcast_shapes, is_int
+from .variable import TensorVariable, as_tensor_variable
+
+GradRule = Callable[[Sequence[Variable], Variable, Variable], List[Optional[Variable]]]
+
+
+@dataclass(frozen=True, eq=False)
+class ScalarOp:
+    """One scalar function of the element-wise table."""
+
+    name: str
+    nin: int
+    impl: Callable[..., Any]  # impl(xp, *arrays)
+    grad: Optional[GradRule] = None  # grad(inputs, output, gz) -> input grads
+    ufunc: Optional[str] = None  # name of the xp function that is exactly this op
+    symbol: Optional[str] = None  # infix symbol for printing
+    c_expr: str = ""  # e.g. "({0} + {1})": the scalar program for GPU fusion
+    is_comparison: bool = False
+    doc: str = ""
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+SCALAR_OPS: Dict[str, ScalarOp] = {}
+
+
+def _ufunc(name: str) -> Callable[..., Any]:
+    return lambda xp, *args: getattr(xp, name)(*args)
+
+
+def declare(name: str, nin: int, impl: Any, grad: Optional[GradRule] = None, **kw: Any) -> ScalarOp:
+    """Add a row to the table; ``impl`` is an xp function name or ``f(xp, *args)``."""
+    if isinstance(impl, str):
+        kw.setdefault("ufunc", impl)
+        impl = _ufunc(impl)
+    row = ScalarOp(name, nin, impl, grad, **kw)
+    SCALAR_OPS[name] = row
+    return row
+
+
+# --- the op --------------------------------------------------------------------
+
+_dtype_cache: Dict[Tuple[Any, ...], str] = {}
+
+
+def _stand_in(v: Variable) -> Any:
+    if isinstance(v, Constant) and v.weak:
+        return v.data
+    return np.ones((1,) * v.type.ndim, dtype=v.type.dtype)
+
+
+def infer_dtype(impl: Callable[..., Any], inputs: Sequence[Variable], key: Any) -> str:
+    """The dtype NumPy gives ``impl`` on these inputs (cached per dtypes)."""
+    sig = (key,) + tuple(
+        ("weak", type(i.data)) if isinstance(i, Constant) and i.weak else (i.type.dtype, i.type.ndim)
+        for i in inputs
+    )
+    dt = _dtype_cache.get(sig)
+    if dt is None:
+        with np.errstate(all="ignore"):
+            dt = np.asarray(impl(np, *[_stand_in(i) for i in inputs])).dtype.name
+        _dtype_cache[sig] = dt
+    return dt
+
+
+class Elemwise(Op):
+    """Applies a scalar function element by element, with NumPy broadcasting."""
+
+    __props__ = ("scalar",)
+
+    def __init__(self, scalar: ScalarOp) -> None:
+        self.scalar = scalar
+        self.name = scalar.name
+        self.is_comparison = scalar.is_comparison
+
+    def __str__(self) -> str:
+        return self.name
+
+    def make_node(self, *inputs: Any) -> Apply:
+        s = self.scalar
+        if len(inputs) != s.nin:
+            raise TypeError(f"{s.name} takes {s.nin} input(s), got {len(inputs)}")
+        ins = [as_tensor_variable(i) for i in inputs]
+        shape = broadcast_shapes([i.type.shape for i in ins])
+        if shape is None:
+            shapes = ", ".join(str(i.type.shape).replace("None", "?") for i in ins)
+            raise ShapeError(
+                f"op '{s.name}': input shapes {shapes} cannot be broadcast together "
+                f"(at {format_trace(user_trace())})"
+            )
+        try:
+            dtype = infer_dtype(s.impl, ins, s.name)
+        except TypeError as exc:
+            kinds = ", ".join(i.type.dtype for i in ins)
+            raise TypeError(f"op '{s.name}' is not defined for dtypes ({kinds}): {exc}") from None
+        return Apply(self, ins, [TensorType(dtype, shape)])
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        s = self.scalar
+        if s.grad is None:
+            return super().grad(node, output_grads)
+        grads = s.grad(node.inputs, node.outputs[0], output_grads[0])
+        return [None if g is None else reduce_to(g, x) for g, x in zip(grads, node.inputs)]
+
+    def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
+        if self.scalar.ufunc is not None:
+            fn = getattr(backend.xp, self.scalar.ufunc, None)
+            if fn is not None:
+                return fn
+        return functools.partial(self.scalar.impl, backend.xp)
+
+    def impl(self, xp: Any, *values: Any) -> Any:
+        return self.scalar.impl(xp, *values)
+
+    def pp(self, node: Apply, args: Sequence[str]) -> Tuple[str, int]:
+        sym = self.scalar.symbol
+        if sym is not None and len(args) == 2:
+            return f"({args[0]} {sym} {args[1]})", 0
+        if sym is not None and len(args) == 1:
+            return f"{sym}{args[0]}", 0
+        return f"{self.name}({', '.join(args)})", 0
+
+
+_ELEMWISE: Dict[str, Elemwise] = {}
+
+
+def elemwise_op(name: str) -> Elemwise:
+    op = _ELEMWISE.get(name)
+    if op is None:
+        op = _ELEMWISE[name] = Elemwise(SCALAR_OPS[name])
+    return op
+
+
+def apply(name: str, *inputs: Any) -> TensorVariable:
+    """Apply the element-wise op ``name`` (a row of the table)."""
+    return elemwise_op(name).make_node(*inputs).outputs[0]
+
+
+# --- casting (one op per target dtype) -------------------------------------------
+
+def cast(x: Any, dtype: Any) -> TensorVariable:
+    """``x`` converted to ``dtype`` (``'floatX'`` allowed)."""
+    dtype = as_dtype(dtype)
+    x = as_tensor_variable(x)
+    if x.type.dtype == dtype:
+        return x
+    name = f"cast_{dtype}"
+    if name not in SCALAR_OPS:
+        declare(
+            name,
+            1,
+            lambda xp, a, _dt=dtype: xp.asarray(a).astype(_dt),
+            grad=lambda ins, out, g: [cast(g, ins[0].dtype) if not is_int(ins[0].dtype) else None],
+            c_expr=f"(({_c_type(dtype)})({{0}}))",
+        )
+    return apply(name, x)
+
+
+def _c_type(dtype: str) -> str:
+    return {
+        "bool": "bool", "int8": "signed char", "int16": "short", "int32": "int", "int64": "long long",
+        "uint8": "unsigned char", "uint16": "unsigned short", "uint32": "unsigned int",
+        "uint64": "unsigned long long", "float16": "float16", "float32": "float", "float64": "double",
+    }.get(dtype, dtype)
+
+
+# --- undoing broadcasting in gradients -------------------------------------------
+
+class SumToShape(Op):
+    """Sum ``g`` down to the run-time shape of ``x`` (undoes broadcasting).
+
+    Used by gradients when static shapes cannot tell whether an input was
+    broadcast. Returns ``g`` itself when the shapes already agree.
+    """
+
+    name = "sum_to_shape"
+    view_map = {0: [0]}
+
+    def make_node(self, g: Any, x: Any) -> Apply:
+        g, x = as_tensor_variable(g), as_tensor_variable(x)
+        return Apply(self, [g, x], [TensorType(g.type.dtype, x.type.shape)])
+
+    def impl(self, xp: Any, g: Any, x: Any) -> Any:
+        gshape, xshape = getattr(g, "shape", ()), getattr(x, "shape", ())
+        if gshape == xshape:
+            return g
+        lead = len(gshape) - len(xshape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, (a, b) in enumerate(zip(xshape, gshape[lead:])) if a == 1 and b != 1
+        )
+        return xp.asarray(g).sum(axis=axes, keepdims=True).reshape(xshape)
+
+    def grad(self, node: Apply, output_grads):
+        from .shape_ops import broadcast_like
+
+        return [broadcast_like(output_grads[0], node.inputs[0]), None]
+
+
+sum_to_shape = SumToShape()
+
+
+def reduce_to(g: Variable, x: Variable) -> Variable:
+    """``g`` (broadcast to an op's output) summed back to ``x``'s shape."""
+    if x.type.dtype != g.type.dtype and not is_int(x.type.dtype):
+        g = cast(g, x.type.dtype)
+    gs, xs = g.type.shape, x.type.shape
+    if gs == xs and None not in xs:
+        return g
+    lead = len(gs) - len(xs)
+    static_axes, ambiguous = list(range(lead)), False
+    for i, (a, b) in enumerate(zip(xs, gs[lead:])):
+        if a == 1 and b != 1:
+            static_axes.append(lead + i)
+        elif a is None or (a != b):
+            ambiguous = ambiguous or a is None and b != 1 or a != b
+    if ambiguous:
+        return sum_to_shape(g, x)
+    if static_axes:
+        from . import reduce
+
+        s = reduce.sum(g, axis=tuple(static_axes), keepdims=True)
+        if lead:
+            from . import shape_ops
+
+            s = shape_ops.dimshuffle(s, tuple(range(lead, len(gs))))
+        return s
+    return g
+
+
+# --- the table ---------------------------------------------------------------------
+# Gradient rules get the inputs, the output and the output gradient; they are
+# written with the functions defined below, so they read like the maths.
+
+def _zeros(*xs: Variable) -> List[Optional[Variable]]:
+    return [zeros_like(x) if not is_int(x.dtype) else None for x in xs]
+
+
+def _sigmoid(xp: Any, x: Any) -> Any:
+    return xp.exp(-xp.logaddexp(0, -x))
+
+
+declare("add", 2, "add", lambda i, z, g: [g, g], symbol="+", c_expr="({0} + {1})")
+declare("sub", 2, "subtract", lambda i, z, g: [g, -g], symbol="-", c_expr="({0} - {1})")
+declare("mul", 2, "multiply", lambda i, z, g: [g * i[1], g * i[0]], symbol="*", c_expr="({0} * {1})")
+declare("true_div", 2, "true_divide", lambda i, z, g: [g / i[1], -g * z / i[1]], symbol="/", c_expr="({0} / {1})")
+declare("int_div", 2, "floor_divide", lambda i, z, g: _zeros(*i), symbol="//", c_expr="floor({0} / {1})")
+declare("mod", 2, "remainder", lambda i, z, g: [g, -g * floor(i[0] / i[1])], symbol="%",
+        c_expr="({0} - floor({0} / {1}) * {1})")
+declare("pow", 2, "power",
+        lambda i, z, g: [g * i[1] * i[0] ** (i[1] - 1), g * z * log(i[0])], symbol="**", c_expr="pow({0}, {1})")
+declare("maximum", 2, "maximum",
+        lambda i, z, g: [switch(ge(i[0], i[1]), g, 0), switch(lt(i[0], i[1]), g, 0)], c_expr="max({0}, {1})")
+declare("minimum", 2, "minimum",
+        lambda i, z, g: [switch(le(i[0], i[1]), g, 0), switch(gt(i[0], i[1]), g, 0)], c_expr="min({0}, {1})")
+declare("neg", 1, "negative", lambda i, z, g: [-g], symbol="-", c_expr="(-{0})")
+declare("abs", 1, "abs", lambda i, z, g: [g * sgn(i[0])], c_expr="abs({0})")
+declare("sgn", 1, "sign", lambda i, z, g: _zeros(*i), c_expr="(({0} > 0) - ({0} < 0))")
+declare("floor", 1, "floor", lambda i, z, g: _zeros(*i), c_expr="floor({0})")
+declare("ceil", 1, "ceil", lambda i, z, g: _zeros(*i), c_expr="ceil({0})")
+declare("round", 1, "round", lambda i, z, g: _zeros(*i), c_expr="rint({0})", doc="rounds half to even, as NumPy")
+declare("exp", 1, "exp", lambda i, z, g: [g * z], c_expr="exp({0})")
+declare("exp2", 1, "exp2", lambda i, z, g: [g * z * np.log(2.0)], c_expr="exp2({0})")
+declare("expm1", 1, "expm1", lambda i, z, g: [g * (z + 1)], c_expr="expm1({0})")
+declare("log", 1, "log", lambda i, z, g: [g / i[0]], c_expr="log({0})")
+declare("log2", 1, "log2", lambda i, z, g: [g / (i[0] * np.log(2.0))], c_expr="log2({0})")
+declare("log10", 1, "log10", lambda i, z, g: [g / (i[0] * np.log(10.0))], c_expr="log10({0})")
+declare("log1p", 1, "log1p", lambda i, z, g: [g / (1 + i[0])], c_expr="log1p({0})")
+declare("sqrt", 1, "sqrt", lambda i, z, g: [g * 0.5 / z], c_expr="sqrt({0})")
+declare("sqr", 1, "square", lambda i, z, g: [g * 2 * i[0]], c_expr="({0} * {0})")
+declare("tanh", 1, "tanh", lambda i, z, g: [g * (1 - z * z)], c_expr="tanh({0})")
+declare("sin", 1, "sin", lambda i, z, g: [g * cos(i[0])], c_expr="sin({0})")
+declare("cos", 1, "cos", lambda i, z, g: [-g * sin(i[0])], c_expr="cos({0})")
+declare("tan", 1, "tan", lambda i, z, g: [g * (1 + z * z)], c_expr="tan({0})")
+declare("arctan", 1, "arctan", lambda i, z, g: [g / (1 + sqr(i[0]))], c_expr="atan({0})")
+declare("sinh", 1, "sinh", lambda i, z, g: [g * cosh(i[0])], c_expr="sinh({0})")
+declare("cosh", 1, "cosh", lambda i, z, g: [g * sinh(i[0])], c_expr="cosh({0})")
+declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)], c_expr="(1 / (1 + exp(-{0})))",
+        doc="1 / (1 + exp(-x)), computed without overflow")
+declare("softplus", 1, lambda xp, x: xp.logaddexp(0, x), lambda i, z, g: [g * sigmoid(i[0])],
+        c_expr="(({0}) > 0 ? ({0}) + log1p(exp(-({0}))) : log1p(exp({0})))", doc="log(1 + exp(x)), stable")
+declare("relu", 1, lambda xp, x: xp.maximum(x, 0), lambda i, z, g: [switch(gt(i[0], 0), g, 0)],
+        c_expr="max({0}, 0)")
+declare("lt", 2, "less", lambda i, z, g: _zeros(*i), symbol="<", c_expr="({0} < {1})", is_comparison=True)
+declare("le", 2, "less_equal", lambda i, z, g: _zeros(*i), symbol="<=", c_expr="({0} <= {1})", is_comparison=True)
+declare("gt", 2, "greater", lambda i, z, g: _zeros(*i), symbol=">", c_expr="({0} > {1})", is_comparison=True)
+declare("ge", 2, "greater_equal", lambda i, z, g: _zeros(*i), symbol=">=", c_expr="({0} >= {1})", is_comparison=True)
+declare("eq", 2, "equal", lambda i, z, g: _zeros(*i), symbol="==", c_expr="({0} == {1})", is_comparison=True)
+declare("neq", 2, "not_equal", lambda i, z, g: _zeros(*i), symbol="!=", c_expr="({0} != {1})", is_comparison=True)
+declare("and", 2, "bitwise_and", lambda i, z, g: _zeros(*i), symbol="&", c_expr="({0} & {1})")
+declare("or", 2, "bitwise_or", lambda i, z, g: _zeros(*i), symbol="|", c_expr="({0} | {1})")
+declare("xor", 2, "bitwise_xor", lambda i, z, g: _zeros(*i), symbol="^", c_expr="({0} ^ {1})")
+declare("invert", 1, "invert", lambda i, z, g: _zeros(*i), symbol="~", c_expr="(~{0})")
+declare("isnan", 1, "isnan", lambda i, z, g: _zeros(*i), c_expr="isnan({0})", is_comparison=True)
+declare("isinf", 1, "isinf", lambda i, z, g: _zeros(*i), c_expr="isinf({0})", is_comparison=True)
+declare("switch", 3, "where",
+        lambda i, z, g: [None, switch(i[0], g, 0), switch(i[0], 0, g)], c_expr="({0} ? {1} : {2})")
+declare("clip", 3, "clip",
+        lambda i, z, g: [switch(and_(ge(i[0], i[1]), le(i[0], i[2])), g, 0),
+                         switch(lt(i[0], i[1]), g, 0), switch(gt(i[0], i[2]), g, 0)],
+        c_expr="min(max({0}, {1}), {2})")
+declare("identity", 1, lambda xp, x: x, lambda i, z, g: [g], c_expr="({0})")
+declare("zeros_like", 1, "zeros_like", lambda i, z, g: [None], c_expr="0")
+declare("ones_like", 1, "ones_like", lambda i, z, g: [None], c_expr="1")
+declare("second", 2, lambda xp, a, b: xp.broadcast_to(xp.asarray(b, dtype=xp.asarray(b).dtype), xp.broadcast_shapes(xp.shape(a), xp.shape(b))).copy(),
+        lambda i, z, g: [None, g], c_expr="({1})", doc="fill: b broadcast to the shape of a and b")
+
+
+# --- user-facing functions ------------------------------------------------------------
+
+def _unary(name: str) -> Callable[[Any], TensorVariable]:
+    def f(x: Any) -> TensorVariable:
+        return apply(name, x)
+
+    f.__name__ = name
+    f.__doc__ = SCALAR_OPS[name].doc or f"Element-wise {name}."
+    return f
+
+
+def _binary(name: str) -> Callable[[Any, Any], TensorVariable]:
+    def f(x: Any, y: Any) -> TensorVariable:
+        return apply(name, x, y)
+
+    f.__name__ = name
+    f.__doc__ = SCALAR_OPS[name].doc or f"Element-wise {name} with broadcasting."
+    return f
+
+
+add, sub, mul, true_div, int_div, mod = (_binary(n) for n in ("add", "sub", "mul", "true_div", "int_div", "mod"))
+pow, maximum, minimum = (_binary(n) for n in ("pow", "maximum", "minimum"))
+lt, le, gt, ge, eq, neq = (_binary(n) for n in ("lt", "le", "gt", "ge", "eq", "neq"))
+and_, or_, xor = _binary("and"), _binary("or"), _binary("xor")
+neg, abs_, sgn, floor, ceil, round_ = (_unary(n) for n in ("neg", "abs", "sgn", "floor", "ceil", "round"))
+exp, exp2, expm1, log, log2, log10, log1p = (_unary(n) for n in ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p"))
+sqrt, sqr, tanh, sin, cos, tan, arctan, sinh, cosh = (
+    _unary(n) for n in ("sqrt", "sqr", "tanh", "sin", "cos", "tan", "arctan", "sinh", "cosh"))
+sigmoid, softplus, relu = _unary("sigmoid"), _unary("softplus"), _unary("relu")
+invert, isnan, isinf, identity = _unary("invert"), _unary("isnan"), _unary("isinf"), _unary("identity")
+true_divide, floor_divide = true_div, int_div
+
+
+def switch(cond: Any, ift: Any, iff: Any) -> TensorVariable:
+    """Element-wise ``ift if cond else iff`` (NumPy's ``where``)."""
+    return apply("switch", cond, ift, iff)
+
+
+where = switch
+
+
+def clip(x: Any, a_min: Any, a_max: Any) -> TensorVariable:
+    return apply("clip", x, a_min, a_max)
+
+
+def zeros_like(x: Any, dtype: Any = None) -> TensorVariable:
+    out = apply("zeros_like", x)
+    return out if dtype is None else cast(out, dtype)
+
+
+def ones_like(x: Any, dtype: Any = None) -> TensorVariable:
+    out = apply("ones_like", x)
+    return out if dtype is None else cast(out, dtype)
+
+
+def fill(model: Any, value: Any) -> TensorVariable:
+    """``value`` broadcast to the shape of ``model`` (Theano's ``fill``/``second``)."""
+    return apply("second", model, value)
+
+
+second = fill

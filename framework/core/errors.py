@@ -1,0 +1,86 @@
+"""Errors that name what the user did: the op, the inputs, shapes, and the user's line.
+
+Every error message about a node is built here, so they all read alike.
+"""
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+from typing import Any, Optional, Sequence, Tuple
+
+_PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+Trace = Optional[Tuple[str, int]]
+
+
+class FrameworkError(Exception):
+    """Base class of the framework's own errors."""
+
+
+class ShapeError(FrameworkError, ValueError):
+    """Shapes that cannot work together (at build time or at run time)."""
+
+
+class InputError(FrameworkError, TypeError):
+    """A compiled function was called with a bad input value."""
+
+
+class GradientError(FrameworkError, ValueError):
+    """A gradient could not be built or failed verification."""
+
+
+class DisconnectedInputError(GradientError):
+    """``grad`` was asked for a variable the cost does not depend on."""
+
+
+class NodeRuntimeError(FrameworkError, RuntimeError):
+    """An op failed while running; the message names the node and the user's line."""
+
+
+def user_trace() -> Trace:
+    """The (file, line) of the first stack frame outside the framework package."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        fname = frame.f_code.co_filename
+        if not fname.startswith(_PKG_DIR) and not fname.startswith("<frozen"):
+            return (fname, frame.f_lineno)
+        frame = frame.f_back
+    return None
+
+
+def format_trace(trace: Trace) -> str:
+    """``'script.py:12: z = x + y'`` or ``'unknown location'``."""
+    if not trace:
+        return "an unknown location"
+    fname, line = trace
+    src = linecache.getline(fname, line).strip()
+    return f"{fname}:{line}" + (f": {src}" if src else "")
+
+
+def describe_value(v: Any) -> str:
+    shape = getattr(v, "shape", None)
+    dtype = getattr(v, "dtype", None)
+    if shape is not None and dtype is not None:
+        return f"{type(v).__name__}(shape={tuple(shape)}, dtype={dtype})"
+    return f"{type(v).__name__} {v!r}"[:80]
+
+
+def node_label(node: Any) -> str:
+    """``"op 'add'"`` or ``"op 'add' (output 'z')"``."""
+    names = [o.name for o in node.outputs if getattr(o, "name", None)]
+    label = f"op '{node.op}'"
+    return label + (f" (output {names[0]!r})" if names else "")
+
+
+def node_error_message(node: Any, problem: str, values: Optional[Sequence[Any]] = None) -> str:
+    """A message naming the node, its inputs (types or runtime values) and the user's line."""
+    if values is not None:
+        ins = ", ".join(describe_value(v) for v in values)
+    else:
+        ins = ", ".join(str(i.type) for i in node.inputs)
+    return (
+        f"{node_label(node)} failed: {problem}\n"
+        f"  inputs: {ins}\n"
+        f"  built at {format_trace(node.trace)}"
+    )

@@ -1,0 +1,331 @@
+"""``function``: compile symbolic outputs (and updates) into a callable.
+
+The steps (see docs/architecture.md): copy the user's graph, substitute
+``givens``, add the shared variables' updates (explicit and default ones),
+rewrite the graph as the mode says, then link it on the backend of the
+chosen device into one straight-line schedule.
+"""
+from __future__ import annotations
+
+import warnings
+from collections import OrderedDict
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .backend import Backend, get_backend
+from .errors import FrameworkError, InputError, format_trace
+from .fgraph import FunctionGraph
+from .graph import Constant, Variable, ancestors, clone_replace
+from .linker import Linked, link, link_debug
+from .mode import Mode, get_mode
+from .rewrite import RewriteReport, rewrite
+from .shared import SharedVariable
+from .types import TensorType
+from .variable import as_tensor_variable
+
+
+class UnusedInputError(FrameworkError, ValueError):
+    """An explicit input that no output or update depends on."""
+
+
+class In:
+    """An input with options: a default ``value`` and a keyword ``name``."""
+
+    def __init__(self, variable: Variable, value: Any = None, name: Optional[str] = None,
+                 mutable: bool = False, borrow: bool = False, strict: bool = False,
+                 allow_downcast: Optional[bool] = None, implicit: bool = False) -> None:
+        if not isinstance(variable, Variable):
+            raise TypeError(f"In() takes a symbolic variable, got {type(variable).__name__}")
+        self.variable = variable
+        self.value = value
+        self.has_default = value is not None
+        self.name = name if name is not None else variable.name
+        self.mutable = mutable
+        self.borrow = borrow
+        self.strict = strict
+        self.allow_downcast = allow_downcast
+        self.implicit = implicit
+
+    def __repr__(self) -> str:
+        d = f", value={self.value!r}" if self.has_default else ""
+        return f"In({self.variable}{d})"
+
+
+def Param(variable: Variable, default: Any = None, name: Optional[str] = None, **kw: Any) -> In:
+    """The old spelling of ``In(variable, value=default, name=name)``."""
+    return In(variable, value=default, name=name, **kw)
+
+
+def _pairs(arg: Any, what: str) -> List[Tuple[Any, Any]]:
+    if arg is None:
+        return []
+    if isinstance(arg, dict):
+        return list(arg.items())
+    if isinstance(arg, (list, tuple)):
+        out = []
+        for item in arg:
+            if not (isinstance(item, (list, tuple)) and len(item) == 2):
+                raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs, got item {item!r:.60}")
+            out.append((item[0], item[1]))
+        return out
+    raise TypeError(f"{what} must be a dict or a list of pairs, got {type(arg).__name__}")
+
+
+def _make_filter(inp: In, position: int, backend: Backend, allow_downcast: Optional[bool]) -> Callable[[Any], Any]:
+    t = inp.variable.type
+    label = f"input {position}" + (f" ({inp.name!r})" if inp.name else "")
+    down = inp.allow_downcast if inp.allow_downcast is not None else allow_downcast
+    host = backend.host_is_device
+    is_dev, from_host = backend.is_array, backend.from_host
+
+    def filt(value: Any) -> Any:
+        if not host and is_dev(value):
+            if str(value.dtype) != t.dtype or value.ndim != t.ndim:
+                raise InputError(f"{label}: expected {t}, got a device array of dtype {value.dtype} "
+                                 f"and {value.ndim} dimension(s)")
+            return value
+        try:
+            arr = t.filter(value, name=label, allow_downcast=down)
+        except (InputError, ValueError) as exc:
+            raise type(exc)(str(exc)) from None
+        return arr if host else from_host(arr, copy=False)
+
+    return filt
+
+
+class FunctionMaker:
+    """What a compiled function was made from: ``fgraph`` is the rewritten graph."""
+
+    def __init__(self, fgraph: FunctionGraph, mode: Mode, backend: Backend, report: RewriteReport,
+                 spec: Dict[str, Any]) -> None:
+        self.fgraph = fgraph
+        self.mode = mode
+        self.backend = backend
+        self.report = report
+        self.spec = spec
+
+
+class Function:
+    """A compiled function. Call it with inputs by position or by name."""
+
+    def __init__(self, inputs: List[In], outputs: List[Variable], single: bool, linked: Linked,
+                 maker: FunctionMaker, name: Optional[str]) -> None:
+        self.inputs = inputs
+        self.outputs = outputs
+        self.name = name
+        self.maker = maker
+        self._single = single
+        self._linked = linked
+        self._run = linked.run
+        self._n = len(inputs)
+        self._names = {i.name: k for k, i in enumerate(inputs) if i.name}
+        self._defaults = [i.value if i.has_default else _MISSING for i in inputs]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs or len(args) != self._n:
+            args = self._bind(args, kwargs)
+        try:
+            return self._run(*args)
+        except Exception as exc:
+            better = self._linked.explain(exc)
+            if better is None:
+                raise
+            raise better.with_traceback(None) from exc
+
+    def _bind(self, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> List[Any]:
+        where = f"function {self.name!r}" if self.name else "the compiled function"
+        if len(args) > self._n:
+            raise InputError(f"{where} takes {self._n} input(s), got {len(args)} positional argument(s)")
+        values = list(args) + [_MISSING] * (self._n - len(args))
+        for key, value in kwargs.items():
+            k = self._names.get(key)
+            if k is None:
+                known = ", ".join(repr(n) for n in self._names) or "none"
+                raise InputError(f"{where} has no input named {key!r} (named inputs: {known})")
+            if values[k] is not _MISSING:
+                raise InputError(f"{where}: input {key!r} given both by position and by name")
+            values[k] = value
+        for k, v in enumerate(values):
+            if v is _MISSING:
+                if self._defaults[k] is _MISSING:
+                    label = f"input {k}" + (f" ({self.inputs[k].name!r})" if self.inputs[k].name else "")
+                    raise InputError(f"{where}: missing a value for {label}; it takes {self._n} input(s)")
+                values[k] = self._defaults[k]
+        return values
+
+    def copy(self, share_memory: bool = False, swap: Optional[Dict[SharedVariable, SharedVariable]] = None,
+             delete_updates: bool = False, name: Optional[str] = None) -> "Function":
+        """A new function computing the same thing; ``swap`` replaces shared
+        variables by others of the same type; ``delete_updates`` drops every update."""
+        spec = dict(self.maker.spec)
+        swap = dict(swap or {})
+        for old, new in swap.items():
+            if not isinstance(old, SharedVariable) or not isinstance(new, SharedVariable):
+                raise TypeError("copy(swap=...) maps shared variables to shared variables")
+            if old.type != new.type and not old.type.is_compatible(new.type):
+                raise TypeError(f"copy(swap=...): {old} has type {old.type} but {new} has {new.type}")
+        if delete_updates:
+            spec["updates"] = []
+            spec["no_default_updates"] = True
+        else:
+            spec["updates"] = [(swap.get(s, s), v) for s, v in spec["updates"]]
+        spec["givens"] = list(spec["givens"]) + list(swap.items())
+        spec["swap"] = swap
+        spec["name"] = name or self.name
+        return function(**spec)
+
+    def __repr__(self) -> str:
+        return f"<Function {self.name or ''} inputs={[i.variable for i in self.inputs]} outputs={self.outputs}>"
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING = _Missing()
+
+
+def _default_updates(roots: Iterable[Variable], explicit: Dict[SharedVariable, Variable],
+                     no_default: Union[bool, Sequence[Variable]]) -> List[Tuple[SharedVariable, Variable]]:
+    if no_default is True:
+        return []
+    skip = set(no_default or ())
+    out: List[Tuple[SharedVariable, Variable]] = []
+    seen = set(explicit)
+    frontier = list(roots)
+    while frontier:
+        found = []
+        for v in ancestors(frontier):
+            if isinstance(v, SharedVariable) and v not in seen and v not in skip and v.default_update is not None:
+                seen.add(v)
+                out.append((v, v.default_update))
+                found.append(v.default_update)
+        frontier = found
+    return out
+
+
+def function(inputs: Sequence[Any] = (), outputs: Any = None, updates: Any = None, givens: Any = None,
+             no_default_updates: Union[bool, Sequence[Variable]] = False, on_unused_input: str = "raise",
+             allow_input_downcast: Optional[bool] = None, name: Optional[str] = None,
+             mode: Union[None, str, Mode] = None, device: Optional[str] = None,
+             outputs_on_device: bool = False, swap: Optional[dict] = None) -> Function:
+    """Compile ``outputs`` (and ``updates``) as a function of ``inputs``.
+
+    See SPEC §2: outputs are computed before any update is stored; every
+    update is computed from the old values; ``givens`` substitutes variables;
+    inputs can be given by position or by name; ``In`` gives defaults.
+    """
+    if on_unused_input not in ("raise", "warn", "ignore"):
+        raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', not {on_unused_input!r}")
+    spec = dict(inputs=inputs, outputs=outputs, updates=list(_pairs(updates, "updates")),
+                givens=list(_pairs(givens, "givens")), no_default_updates=no_default_updates,
+                on_unused_input=on_unused_input, allow_input_downcast=allow_input_downcast, name=name,
+                mode=mode, device=device, outputs_on_device=outputs_on_device)
+    mode_ = get_mode(mode)
+    backend = get_backend(device)
+
+    # inputs
+    if isinstance(inputs, (Variable, In)):
+        raise TypeError("function(): inputs must be a list, e.g. function([x], y)")
+    ins: List[In] = []
+    for k, i in enumerate(inputs):
+        inp = i if isinstance(i, In) else In(i) if isinstance(i, Variable) else None
+        if inp is None:
+            raise TypeError(f"function(): input {k} is {type(i).__name__} {i!r:.40}, not a symbolic variable")
+        v = inp.variable
+        if isinstance(v, SharedVariable):
+            raise TypeError(f"function(): input {k} ({v}) is a shared variable; shared variables are "
+                            "implicit inputs, leave them out of the input list")
+        if isinstance(v, Constant):
+            raise TypeError(f"function(): input {k} ({v}) is a constant, it cannot be an input")
+        if v.owner is not None:
+            raise TypeError(f"function(): input {k} ({v}) is computed by op '{v.owner.op}'; inputs must be "
+                            "variables made by T.matrix() & co. (use givens= to replace an expression)")
+        if any(v is j.variable for j in ins):
+            raise ValueError(f"function(): input {v} appears twice in the input list")
+        ins.append(inp)
+    explicit = [i.variable for i in ins]
+
+    # outputs
+    single = outputs is not None and not isinstance(outputs, (list, tuple))
+    out_list = [] if outputs is None else [outputs] if single else list(outputs)
+    outs = []
+    for k, o in enumerate(out_list):
+        try:
+            outs.append(o if isinstance(o, Variable) else as_tensor_variable(o))
+        except TypeError:
+            raise TypeError(f"function(): output {k} is {type(o).__name__}, not a symbolic variable") from None
+
+    # updates
+    upd: "OrderedDict[SharedVariable, Variable]" = OrderedDict()
+    for s, v in spec["updates"]:
+        if not isinstance(s, SharedVariable):
+            raise TypeError(f"updates: {s!r:.40} is not a shared variable; only shared variables can be updated")
+        if s in upd:
+            raise ValueError(f"updates: shared variable {s} is updated twice")
+        v = v if isinstance(v, Variable) else as_tensor_variable(v) if isinstance(s.type, TensorType) else v
+        if isinstance(s.type, TensorType):
+            if not isinstance(v.type, TensorType) or v.type.dtype != s.type.dtype or v.ndim != s.ndim:
+                raise TypeError(
+                    f"updates: the new value of {s} ({s.type}) has type {v.type}; an update must keep the "
+                    f"dtype and number of dimensions (cast it: T.cast(expr, '{s.type.dtype}'))"
+                )
+        upd[s] = v
+    for s, v in _default_updates(outs + list(upd.values()), upd, no_default_updates):
+        upd[s] = v
+
+    # givens
+    replace: Dict[Variable, Variable] = {}
+    for old, new in spec["givens"]:
+        if not isinstance(old, Variable):
+            raise TypeError(f"givens: keys must be symbolic variables, got {type(old).__name__}")
+        new = new if isinstance(new, Variable) else as_tensor_variable(new)
+        if isinstance(old.type, TensorType) and (
+            not isinstance(new.type, TensorType) or new.type.dtype != old.type.dtype or new.ndim != old.ndim
+        ):
+            raise TypeError(f"givens: cannot replace {old} ({old.type}) by {new} ({new.type}): the dtype and "
+                            "number of dimensions must match")
+        replace[old] = new
+
+    roots = outs + list(upd.values())
+    cloned = clone_replace(roots, replace) if roots else []
+    used = set(ancestors(cloned)) if cloned else set()
+    for k, v in enumerate(explicit):
+        if v not in used:
+            msg = (f"function(): input {k} ({v}) is not used to compute any output or update"
+                   + (" (it was replaced through givens)" if v in replace else ""))
+            if on_unused_input == "raise":
+                raise UnusedInputError(msg + "; pass on_unused_input='ignore' to allow it")
+            if on_unused_input == "warn":
+                warnings.warn(msg, stacklevel=2)
+    free = [v for v in used if v.owner is None and not isinstance(v, (Constant, SharedVariable)) and v not in explicit]
+    if free:
+        names = ", ".join(sorted(str(v) for v in free))
+        raise InputError(f"function(): the outputs depend on {names}, which is neither an input nor given a "
+                         "value through givens; add it to the inputs")
+    shared_vars = sorted({v for v in used if isinstance(v, SharedVariable)} | set(upd), key=lambda v: v._id)
+    for s in shared_vars:
+        if s.container.backend is not backend:
+            _move(s, backend)
+    n_out = len(outs)
+    fgraph = FunctionGraph(explicit + shared_vars, cloned)
+    report = rewrite(fgraph, mode_)
+
+    filters = [_make_filter(inp, k, backend, allow_input_downcast) for k, inp in enumerate(ins)]
+    linker = link_debug if mode_.linker == "debug" else link
+    linked = linker(fgraph, backend, explicit, list(upd), n_out, single, filters, outputs_on_device)
+    maker = FunctionMaker(fgraph, mode_, backend, report, spec)
+    return Function(ins, outs, single, linked, maker, name)
+
+
+def _move(s: SharedVariable, backend: Backend) -> None:
+    """Put a shared variable's value on the function's device."""
+    old = s.container.backend
+    host = s.get_value(borrow=False)
+    s.container.backend = backend
+    if hasattr(s, "default_update") and not isinstance(s.type, TensorType):
+        s.container.value = backend.rng_from_host(old.rng_to_host(s.container.value))
+    else:
+        s.container.value = backend.from_host(np.asarray(host))

@@ -1,0 +1,287 @@
+"""Reverse-mode differentiation that builds graph, not numbers.
+
+``grad`` walks the nodes between the cost and the wanted variables in reverse
+topological order, asks each op for its gradient rule and sums the
+contributions per variable. The result is an ordinary graph: it is rewritten,
+compiled and can be differentiated again.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import numpy as np
+
+from .errors import DisconnectedInputError, GradientError, format_trace
+from .graph import Apply, Variable, toposort
+from .op import Op
+from .types import TensorType, is_int
+from .variable import TensorVariable, as_tensor_variable
+from . import elemwise as E
+
+
+class GradCut(Op):
+    """Identity in the forward pass; the gradient is cut (``disconnected_grad``)
+    or replaced by zeros (``zero_grad``)."""
+
+    __props__ = ("mode",)
+    view_map = {0: [0]}
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.name = "disconnected_grad" if mode == "disconnected" else "zero_grad"
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor_variable(x)
+        return Apply(self, [x], [x.type])
+
+    def impl(self, xp: Any, x: Any) -> Any:
+        return x
+
+    def grad(self, node: Apply, output_grads):
+        if self.mode == "disconnected":
+            return [None]
+        return [E.zeros_like(node.inputs[0])]
+
+
+def disconnected_grad(x: Any) -> TensorVariable:
+    """``x`` in the forward pass; no gradient flows back through it."""
+    return GradCut("disconnected")(x)
+
+
+def zero_grad(x: Any) -> TensorVariable:
+    """``x`` in the forward pass; the gradient through it is zero."""
+    return GradCut("zero")(x)
+
+
+def _add_grad(acc: Dict[Variable, Variable], v: Variable, g: Variable) -> None:
+    prev = acc.get(v)
+    acc[v] = g if prev is None else prev + g
+
+
+def grad(
+    cost: Optional[Variable],
+    wrt: Union[Variable, Sequence[Variable]],
+    consider_constant: Optional[Sequence[Variable]] = None,
+    disconnected_inputs: str = "raise",
+    known_grads: Optional[Dict[Variable, Any]] = None,
+    return_disconnected: str = "zero",
+) -> Union[TensorVariable, List[TensorVariable]]:
+    """Symbolic gradient of the scalar ``cost`` with respect to ``wrt``.
+
+    ``consider_constant``: variables treated as constants (nothing flows
+    through them). ``disconnected_inputs``: 'raise', 'warn' or 'ignore' when a
+    ``wrt`` does not influence the cost. ``known_grads``: {variable: gradient}
+    to start from (``cost`` may then be None). Integer variables get zeros.
+    """
+    if disconnected_inputs not in ("raise", "warn", "ignore"):
+        raise ValueError(f"disconnected_inputs must be 'raise', 'warn' or 'ignore', not {disconnected_inputs!r}")
+    single = isinstance(wrt, Variable)
+    wrt_list = [wrt] if single else list(wrt)
+    for w in wrt_list:
+        if not isinstance(w, Variable):
+            raise TypeError(f"grad: wrt must be symbolic variables, got {type(w).__name__} {w!r:.40}")
+    seeds: Dict[Variable, Variable] = {}
+    if cost is not None:
+        if not isinstance(cost, Variable):
+            raise TypeError(f"grad: cost must be a symbolic variable, got {type(cost).__name__}")
+        if cost.ndim != 0:
+            where = f" (built at {format_trace(cost.owner.trace)})" if cost.owner else ""
+            raise TypeError(
+                f"grad: the cost must be a scalar, but {cost} has type {cost.type}{where}; "
+                "reduce it first, e.g. cost.sum() or cost.mean(), or use jacobian()"
+            )
+        if is_int(cost.dtype):
+            raise TypeError(f"grad: the cost {cost} has integer dtype {cost.dtype}; gradients need a float cost")
+        seeds[cost] = E.ones_like(cost)
+    for v, g in (known_grads or {}).items():
+        g = as_tensor_variable(g)
+        if g.ndim != v.ndim:
+            raise ValueError(f"known_grads: gradient for {v} has {g.ndim} dims, the variable has {v.ndim}")
+        _add_grad(seeds, v, g)
+    if not seeds:
+        raise ValueError("grad needs a cost or known_grads")
+
+    constants = set(consider_constant or ())
+    roots = list(seeds)
+    nodes = toposort(roots, blockers=constants)
+    # keep only nodes through which some wrt can influence the roots
+    wanted = set(wrt_list)
+    depends: set = set(wanted)
+    relevant: List[Apply] = []
+    for node in nodes:
+        if any(i in depends for i in node.inputs):
+            depends.update(node.outputs)
+            relevant.append(node)
+
+    grads: Dict[Variable, Variable] = dict(seeds)
+    for node in reversed(relevant):
+        out_grads = [grads.get(o) for o in node.outputs]
+        if all(g is None for g in out_grads):
+            continue
+        if len(node.outputs) == 1 and out_grads[0] is None:
+            continue
+        try:
+            in_grads = node.op.grad(node, out_grads)
+        except GradientError:
+            raise
+        except Exception as exc:
+            raise GradientError(
+                f"building the gradient of op '{node.op}' failed: {exc} "
+                f"(node built at {format_trace(node.trace)})"
+            ) from exc
+        if len(in_grads) != len(node.inputs):
+            raise GradientError(f"op '{node.op}' returned {len(in_grads)} gradients for {len(node.inputs)} inputs")
+        for x, g in zip(node.inputs, in_grads):
+            if g is None or x not in depends or x in constants:
+                continue
+            if is_int(x.dtype) or not isinstance(x.type, TensorType):
+                continue
+            g = as_tensor_variable(g)
+            if g.dtype != x.dtype:
+                g = E.cast(g, x.dtype)
+            _add_grad(grads, x, g)
+
+    results = []
+    for w in wrt_list:
+        g = grads.get(w)
+        if g is None:
+            if is_int(w.dtype):
+                g = E.zeros_like(w, dtype=_float_for(w))
+            else:
+                msg = (
+                    f"grad: the cost does not depend on {w} ({w.type}); pass "
+                    "disconnected_inputs='ignore' or 'warn' to get zeros instead"
+                )
+                if disconnected_inputs == "raise" and w not in seeds:
+                    raise DisconnectedInputError(msg)
+                if disconnected_inputs == "warn":
+                    warnings.warn(msg, stacklevel=2)
+                if return_disconnected == "none":
+                    results.append(None)
+                    continue
+                g = E.zeros_like(w)
+        results.append(g)
+    return results[0] if single else results
+
+
+def _float_for(v: Variable) -> str:
+    from ..config import config
+
+    return config.floatX
+
+
+def jacobian(expression: Variable, wrt: Union[Variable, Sequence[Variable]],
+             consider_constant=None, disconnected_inputs: str = "raise"):
+    """d expression / d wrt: one row of gradients per element of ``expression``.
+
+    The rows are computed with ``scan`` over the flattened expression (as
+    Theano does), so the expression's length need not be known when building.
+    """
+    from .shape_ops import shape, reshape, join, shape_padleft, flatten, arange
+    from . import shape_ops
+
+    single = isinstance(wrt, Variable)
+    wrt_list = [wrt] if single else list(wrt)
+    expression = as_tensor_variable(expression)
+    if expression.ndim == 0:
+        out = grad(expression, wrt_list, consider_constant=consider_constant,
+                   disconnected_inputs=disconnected_inputs)
+        return out[0] if single else out
+    flat = flatten(expression)
+    n = flat.type.shape[0]
+    results = []
+    if n is not None:
+        rows = [grad(flat[i], wrt_list, consider_constant=consider_constant,
+                     disconnected_inputs=disconnected_inputs) for i in range(n)]
+        for k, w in enumerate(wrt_list):
+            stacked = join(0, *[shape_padleft(r[k]) for r in rows])
+            results.append(reshape(stacked, shape_ops.make_vector(*([shape(expression)[i] for i in range(expression.ndim)]
+                                                                    + [shape(w)[i] for i in range(w.ndim)]), dtype="int64"),
+                                   ndim=expression.ndim + w.ndim))
+    else:
+        from ..scan_module import scan
+
+        def row(i, flat_, *ws):
+            return grad(flat_[i], list(ws), consider_constant=consider_constant,
+                        disconnected_inputs=disconnected_inputs)
+
+        seqs, _ = scan(row, sequences=arange(flat.shape[0]), non_sequences=[flat] + wrt_list)
+        seqs = seqs if isinstance(seqs, list) else [seqs]
+        for w, s in zip(wrt_list, seqs):
+            results.append(reshape(s, shape_ops.make_vector(*([shape(expression)[i] for i in range(expression.ndim)]
+                                                              + [shape(w)[i] for i in range(w.ndim)]), dtype="int64"),
+                                   ndim=expression.ndim + w.ndim))
+    return results[0] if single else results
+
+
+def hessian(cost: Variable, wrt: Union[Variable, Sequence[Variable]],
+            consider_constant=None, disconnected_inputs: str = "raise"):
+    """Matrix of second derivatives of a scalar cost (for each vector ``wrt``)."""
+    single = isinstance(wrt, Variable)
+    wrt_list = [wrt] if single else list(wrt)
+    out = []
+    for w in wrt_list:
+        if w.ndim != 1:
+            raise TypeError(f"hessian: wrt must be vectors, got {w} of type {w.type}")
+        g = grad(cost, w, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
+        out.append(jacobian(g, w, consider_constant=consider_constant, disconnected_inputs="ignore"))
+    return out[0] if single else out
+
+
+def verify_grad(fun, pt: Sequence[Any], n_tests: int = 2, rng=None, eps: Optional[float] = None,
+                abs_tol: Optional[float] = None, rel_tol: Optional[float] = None, mode=None,
+                cast_to_output_type: bool = False, no_debug_ref: bool = True) -> None:
+    """Check the symbolic gradient of ``fun`` against finite differences.
+
+    ``fun`` takes symbolic tensors shaped like the arrays in ``pt`` and
+    returns one symbolic tensor. The check uses a random projection of the
+    output to a scalar; on mismatch a :class:`GradientError` gives the
+    largest absolute and relative errors and where they happen.
+    """
+    from .function import function
+    from .types import TensorType as TT
+
+    rng = rng if rng is not None else np.random.RandomState(42)
+    pt = [np.array(p) for p in pt]
+    for p in pt:
+        if not np.issubdtype(p.dtype, np.floating):
+            raise TypeError(f"verify_grad: points must be float arrays, got dtype {p.dtype}")
+    low_precision = any(p.dtype in (np.float16, np.float32) for p in pt)
+    eps = eps if eps is not None else (1e-2 if low_precision else 1e-7)
+    abs_tol = abs_tol if abs_tol is not None else (1e-2 if low_precision else 1e-4)
+    rel_tol = rel_tol if rel_tol is not None else (1e-2 if low_precision else 1e-4)
+    inputs = [TT(p.dtype, (None,) * p.ndim)(f"input_{i}") for i, p in enumerate(pt)]
+    out = as_tensor_variable(fun(*inputs))
+    f_out = function(inputs, out, mode=mode, on_unused_input="ignore")
+    out_shape = np.shape(f_out(*pt))
+    for _ in range(n_tests):
+        proj = np.asarray(rng.rand(*out_shape)).astype(out.dtype if out.dtype.startswith("float") else "float64")
+        t_proj = as_tensor_variable(proj)
+        cost = (out * t_proj).sum()
+        gs = grad(cost, inputs, disconnected_inputs="ignore")
+        f_cost = function(inputs, cost, mode=mode, on_unused_input="ignore")
+        f_grad = function(inputs, gs, mode=mode, on_unused_input="ignore")
+        analytic = f_grad(*pt)
+        for k, p in enumerate(pt):
+            num = np.zeros_like(p, dtype="float64")
+            flat = p.reshape(-1)
+            for j in range(flat.size):
+                orig = flat[j]
+                flat[j] = orig + eps
+                plus = float(f_cost(*pt))
+                flat[j] = orig - eps
+                minus = float(f_cost(*pt))
+                flat[j] = orig
+                num.reshape(-1)[j] = (plus - minus) / (2 * eps)
+            a = np.asarray(analytic[k], dtype="float64")
+            abs_err = np.abs(a - num)
+            rel_err = abs_err / np.maximum(np.abs(a) + np.abs(num), 1e-8)
+            bad = (abs_err > abs_tol) & (rel_err > rel_tol)
+            if np.any(bad):
+                pos = np.unravel_index(int(np.argmax(np.where(bad, abs_err, -1))), p.shape) if p.ndim else ()
+                raise GradientError(
+                    f"verify_grad: gradient of input {k} (shape {p.shape}) disagrees with finite "
+                    f"differences: max abs error {abs_err.max():.3g}, max rel error {rel_err.max():.3g}; "
+                    f"at index {pos}: symbolic {a[pos] if p.ndim else a!r}, numeric {num[pos] if p.ndim else num!r}"
+                )

@@ -1,0 +1,301 @@
+"""Linking: turn a rewritten graph into one straight-line Python function.
+
+At link time the backend gives one kernel per node, constants move to the
+device, storage is laid out and a small function is generated::
+
+    def run(i0, i1):
+        if i0.__class__ is not ndarray or i0.dtype is not D0 ...: i0 = F0(i0)
+        v2 = C0.value
+        v3 = k0(i0, v2)
+        del i0
+        ...
+        C0.value = v5
+        return v4
+
+so a call does no graph walking, dictionary building or type dispatch. A
+failure inside is mapped back, by the failing line, to the node and the
+user's source line that built it. The DEBUG linker runs node by node instead
+and checks every output.
+"""
+from __future__ import annotations
+
+import itertools
+import sys
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .backend import Backend
+from .errors import NodeRuntimeError, ShapeError, describe_value, format_trace, node_error_message, node_label
+from .fgraph import FunctionGraph
+from .graph import Apply, Constant, Variable
+from .shared import SharedVariable
+from .types import TensorType
+
+_counter = itertools.count()
+
+
+class Linked:
+    """A linked schedule: ``run`` and how to explain a failure inside it."""
+
+    def __init__(self, run: Callable[..., Any], filename: str, lines: Dict[int, Any], names: Dict[Variable, str]):
+        self.run = run
+        self.filename = filename
+        self.lines = lines
+        self.names = names
+
+    def explain(self, exc: BaseException) -> Optional[BaseException]:
+        """An exception naming the node (and the user's line) where ``exc`` happened."""
+        tb, hit = exc.__traceback__, None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == self.filename:
+                hit = tb
+            tb = tb.tb_next
+        if hit is None:
+            return None
+        entry = self.lines.get(hit.tb_lineno)
+        if entry is None or not isinstance(entry, Apply):
+            return None
+        node = entry
+        local = hit.tb_frame.f_locals
+        values = [local.get(self.names.get(i, ""), getattr(i, "data", None)) for i in node.inputs]
+        return wrap_node_error(node, exc, values)
+
+
+def wrap_node_error(node: Apply, exc: BaseException, values: Sequence[Any]) -> BaseException:
+    msg = node_error_message(node, f"{type(exc).__name__}: {exc}", values)
+    cls = _wrapper_class(type(exc))
+    try:
+        return cls(msg)
+    except Exception:
+        return NodeRuntimeError(msg)
+
+
+_wrappers: Dict[type, type] = {}
+
+
+def _wrapper_class(base: type) -> type:
+    """A subclass of both NodeRuntimeError and the original exception type,
+    so ``except ValueError`` in user code still catches a shape error."""
+    if issubclass(base, NodeRuntimeError):
+        return base
+    cls = _wrappers.get(base)
+    if cls is None:
+        try:
+            cls = type(base.__name__, (NodeRuntimeError, base), {"__module__": base.__module__})
+        except TypeError:
+            cls = NodeRuntimeError
+        _wrappers[base] = cls
+    return cls
+
+
+def aliases_root(v: Variable, roots: set) -> bool:
+    """Whether ``v``'s storage may be that of an input, shared variable or constant."""
+    while True:
+        if v in roots or v.owner is None:
+            return True
+        vm = getattr(v.owner.op, "view_map", {}).get(v.index)
+        dm = getattr(v.owner.op, "destroy_map", {}).get(v.index)
+        src = vm or dm
+        if not src:
+            return False
+        if len(src) > 1:
+            return any(aliases_root(v.owner.inputs[i], roots) for i in src)
+        v = v.owner.inputs[src[0]]
+
+
+def link(
+    fgraph: FunctionGraph,
+    backend: Backend,
+    explicit: Sequence[Variable],
+    shared: Sequence[SharedVariable],
+    n_outputs: int,
+    single_output: bool,
+    filters: Sequence[Callable[[Any], Any]],
+    outputs_on_device: bool = False,
+) -> Linked:
+    """Generate the schedule for ``fgraph``.
+
+    ``fgraph.outputs`` holds the user's outputs first, then one new value per
+    entry of ``shared`` that has an update (``None`` placeholders are skipped
+    by the caller: ``shared`` here lists only updated variables, in the order
+    their update values follow the outputs).
+    """
+    ns: Dict[str, Any] = {"ndarray": np.ndarray}
+    names: Dict[Variable, str] = {}
+    code: List[str] = []
+    lines: Dict[int, Any] = {}
+    params = []
+    host = backend.host_is_device
+
+    def emit(text: str, entry: Any = None) -> None:
+        code.append("    " + text)
+        if entry is not None:
+            lines[len(code) + 1] = entry  # +1: the def line comes first
+
+    # explicit inputs
+    for k, v in enumerate(explicit):
+        name = names[v] = f"i{k}"
+        params.append(name)
+        ns[f"F{k}"] = filters[k]
+        t = v.type
+        if host and isinstance(t, TensorType):
+            ns[f"D{k}"] = np.dtype(t.dtype)
+            cond = f"{name}.__class__ is not ndarray or {name}.dtype is not D{k} or {name}.ndim != {t.ndim}"
+            for ax, d in enumerate(t.shape):
+                if d is not None:
+                    cond += f" or {name}.shape[{ax}] != {d}"
+            emit(f"if {cond}: {name} = F{k}({name})", ("input", k))
+        else:
+            emit(f"{name} = F{k}({name})", ("input", k))
+    # shared variables read at the start
+    all_shared = [v for v in fgraph.inputs if isinstance(v, SharedVariable)]
+    containers: Dict[SharedVariable, str] = {}
+    used = _used(fgraph)
+    for k, s in enumerate(all_shared):
+        cname = containers[s] = f"C{k}"
+        ns[cname] = s.container
+        if s in used:
+            names[s] = f"s{k}"
+            emit(f"s{k} = {cname}.value")
+    # constants, moved to the device once
+    consts = itertools.count()
+    for v in [i for node in fgraph.toposort() for i in node.inputs] + list(fgraph.outputs):
+        if isinstance(v, Constant) and v not in names:
+            cname = names[v] = f"K{next(consts)}"
+            ns[cname] = v.data if getattr(v, "weak", False) else backend.from_host(np.asarray(v.data))
+
+    # last use of each temporary, to free memory as early as possible
+    order = fgraph.toposort()
+    last_use: Dict[Variable, int] = {}
+    for j, node in enumerate(order):
+        for i in node.inputs:
+            last_use[i] = j
+    keep = set(fgraph.outputs)
+
+    counter = itertools.count()
+    for j, node in enumerate(order):
+        kname = f"k{j}"
+        ns[kname] = backend.kernel(node)
+        outs = []
+        for o in node.outputs:
+            names[o] = f"v{next(counter)}"
+            outs.append(names[o])
+        args = ", ".join(names[i] for i in node.inputs)
+        if len(outs) == 1:
+            emit(f"{outs[0]} = {kname}({args})", node)
+        else:
+            emit(f"{', '.join(outs)} = {kname}({args})", node)
+        dead = sorted({names[i] for i in node.inputs if last_use.get(i) == j and i not in keep
+                       and not isinstance(i, Constant) and names[i][0] in "vis"})
+        if dead:
+            emit(f"del {', '.join(dead)}")
+
+    roots = set(fgraph.inputs) | {v for v in names if isinstance(v, Constant)}
+    ns["COPY"] = backend.copy
+    ns["TO_HOST"] = backend.to_host
+    seen: set = set()
+
+    def result(v: Variable, to_user: bool) -> str:
+        expr = names[v]
+        if aliases_root(v, roots) or v in seen:
+            expr = f"COPY({expr})"
+        seen.add(v)
+        if to_user and not host and not outputs_on_device and isinstance(v.type, TensorType):
+            expr = f"TO_HOST({expr}, False)"
+        return expr
+
+    outs = [result(v, True) for v in fgraph.outputs[:n_outputs]]
+    for k, o in enumerate(outs):
+        emit(f"o{k} = {o}")
+    for s, v in zip(shared, fgraph.outputs[n_outputs:]):
+        if v is s:
+            continue
+        expr = names[v] if not aliases_root(v, roots) else f"COPY({names[v]})"
+        emit(f"{containers[s]}.value = {expr}")
+    if single_output:
+        emit("return o0")
+    else:
+        emit(f"return [{', '.join(f'o{k}' for k in range(n_outputs))}]")
+
+    filename = f"<framework-schedule-{next(_counter)}>"
+    src = f"def run({', '.join(params)}):\n" + "\n".join(code) + "\n"
+    exec(compile(src, filename, "exec"), ns)
+    run = ns["run"]
+    run.__source__ = src
+    return Linked(run, filename, lines, names)
+
+
+def _used(fgraph: FunctionGraph) -> set:
+    used = set(fgraph.outputs)
+    for node in fgraph.toposort():
+        used.update(node.inputs)
+    return used
+
+
+def link_debug(
+    fgraph: FunctionGraph,
+    backend: Backend,
+    explicit: Sequence[Variable],
+    shared: Sequence[SharedVariable],
+    n_outputs: int,
+    single_output: bool,
+    filters: Sequence[Callable[[Any], Any]],
+    outputs_on_device: bool = False,
+) -> Linked:
+    """Node-by-node execution that checks every output (DEBUG mode)."""
+    xp = backend.xp
+    order = fgraph.toposort()
+    kernels = [backend.kernel(n) for n in order]
+    all_shared = [v for v in fgraph.inputs if isinstance(v, SharedVariable)]
+    roots = set(fgraph.inputs)
+
+    def check(node: Apply, out: Variable, value: Any, ins: Sequence[Any]) -> None:
+        t = out.type
+        if not isinstance(t, TensorType):
+            return
+        shp = tuple(getattr(value, "shape", ()))
+        dtype = str(getattr(value, "dtype", type(value).__name__))
+        if dtype != t.dtype:
+            raise NodeRuntimeError(node_error_message(
+                node, f"output {out.index} has dtype {dtype}, but the op declared {t.dtype}", ins))
+        if len(shp) != t.ndim or any(d is not None and d != s for d, s in zip(t.shape, shp)):
+            raise ShapeError(node_error_message(
+                node, f"output {out.index} has shape {shp}, but the op declared {t}", ins))
+        if t.dtype.startswith(("float", "complex")) and not bool(xp.all(xp.isfinite(value))):
+            bad = "NaN" if bool(xp.any(xp.isnan(value))) else "Inf"
+            raise NodeRuntimeError(node_error_message(node, f"output {out.index} contains {bad}", ins))
+
+    def run(*args: Any) -> Any:
+        env: Dict[Variable, Any] = {}
+        for k, (v, a) in enumerate(zip(explicit, args)):
+            env[v] = filters[k](a)
+        for s in all_shared:
+            env[s] = s.container.value
+        for node, kern in zip(order, kernels):
+            ins = [env[i] if i in env else (i.data if getattr(i, "weak", False) else backend.from_host(np.asarray(i.data)))
+                   for i in node.inputs]
+            try:
+                out = kern(*ins)
+            except Exception as exc:
+                raise wrap_node_error(node, exc, ins) from exc
+            outs = [out] if len(node.outputs) == 1 else list(out)
+            for o, val in zip(node.outputs, outs):
+                check(node, o, val, ins)
+                env[o] = val
+
+        def value(v: Variable, user: bool) -> Any:
+            val = env[v] if v in env else backend.from_host(np.asarray(v.data))
+            if aliases_root(v, roots):
+                val = backend.copy(val)
+            if user and not backend.host_is_device and not outputs_on_device and isinstance(v.type, TensorType):
+                val = backend.to_host(val, False)
+            return val
+
+        results = [value(v, True) for v in fgraph.outputs[:n_outputs]]
+        new = [value(v, False) for v in fgraph.outputs[n_outputs:]]
+        for s, val in zip(shared, new):
+            s.container.value = val
+        return results[0] if single_output else results
+
+    return Linked(run, "<debug>", {}, {})

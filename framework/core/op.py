@@ -1,0 +1,91 @@
+"""The Op base class: an operation declared once.
+
+An op says, in one place:
+
+* ``make_node(*inputs)``: convert the inputs and compute the output types
+  (dtype and static shape), raising a clear error where shapes cannot work;
+* ``grad(node, output_grads)``: symbolic gradients of its inputs;
+* ``impl(xp, *values)``: a reference implementation over an array namespace
+  ``xp`` (NumPy's or CuPy's API), so every backend can run it unchanged.
+
+Backends may register faster kernels for an op by its ``name`` (see
+:class:`framework.plugins.KernelSpec`); the op itself never changes.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+from .errors import GradientError, format_trace
+from .graph import Apply, Variable
+
+
+class Op:
+    """Base class of ops. Subclasses set ``name`` and ``__props__``.
+
+    ``__props__`` names the attributes that, with the class, define equality
+    (two equal ops applied to the same inputs compute the same thing, which
+    the merge rewrite relies on).
+    """
+
+    name: str = "op"
+    __props__: Tuple[str, ...] = ()
+    nout: int = 1
+    # {output index: [input indices]} when an output may share memory with an input
+    view_map: dict = {}
+    # {output index: [input indices]} when the kernel overwrites an input
+    destroy_map: dict = {}
+
+    # --- identity -----------------------------------------------------------
+    def _props(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, p) for p in self.__props__)
+
+    def __eq__(self, other: Any) -> bool:
+        return type(self) is type(other) and self._props() == other._props()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._props()))
+
+    def __str__(self) -> str:
+        props = self._props()
+        if not props:
+            return self.name
+        return f"{self.name}{{{', '.join(_short(p) for p in props)}}}"
+
+    __repr__ = __str__
+
+    # --- building -----------------------------------------------------------
+    def make_node(self, *inputs: Any) -> Apply:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must define make_node")
+
+    def __call__(self, *inputs: Any, name: Optional[str] = None):
+        node = self.make_node(*inputs)
+        if name is not None:
+            node.outputs[0].name = name
+        return node.outputs[0] if len(node.outputs) == 1 else node.outputs
+
+    # --- gradient -----------------------------------------------------------
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        """Gradients of the inputs; ``None`` means "no gradient flows to it"."""
+        raise GradientError(
+            f"op '{self}' has no gradient (node built at {format_trace(node.trace)})"
+        )
+
+    # --- running ------------------------------------------------------------
+    def impl(self, xp: Any, *values: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must define impl")
+
+    def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
+        """The callable a backend runs for ``node`` when no plugin overrides it."""
+        impl, xp = self.impl, backend.xp
+        return lambda *values: impl(xp, *values)
+
+    # --- printing -----------------------------------------------------------
+    def pp(self, node: Apply, args: Sequence[str]) -> Tuple[str, int]:
+        """One-line rendering of the node given its rendered inputs, and a precedence."""
+        return f"{self.name}({', '.join(args)})", 100
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, tuple) and len(v) > 6:
+        return f"({', '.join(map(str, v[:6]))}, ...)"
+    return str(v)

@@ -1,0 +1,212 @@
+"""Reductions: sum, prod, mean, max, min, argmax, argmin, all, any; var and std.
+
+One op class, :class:`Reduce`, parametrised by the reduction and its axes.
+``var`` and ``std`` are built from ``mean`` so their gradients come for free.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any, List, Optional, Sequence, Tuple, Union
+
+from .errors import format_trace, user_trace
+from .graph import Apply, Variable
+from .op import Op
+from .types import TensorType, is_int
+from .variable import TensorVariable, as_tensor_variable
+from . import elemwise as E
+
+Axis = Union[None, int, Sequence[int]]
+
+
+def normalize_axis(axis: Axis, ndim: int, opname: str) -> Optional[Tuple[int, ...]]:
+    """Axes as a sorted tuple of non-negative ints (None: all axes)."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, int) or hasattr(axis, "__index__") else tuple(axis)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < builtins.max(ndim, 1):
+            raise ValueError(
+                f"{opname}: axis {a} is out of range for a {ndim}-d input (at {format_trace(user_trace())})"
+            )
+        out.append(a % ndim if ndim else 0)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{opname}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+class Reduce(Op):
+    """``xp.<kind>(x, axis, keepdims)``."""
+
+    __props__ = ("kind", "axis", "keepdims", "dtype")
+
+    def __init__(self, kind: str, axis: Optional[Tuple[int, ...]], keepdims: bool, dtype: Optional[str] = None):
+        self.kind, self.axis, self.keepdims, self.dtype = kind, axis, keepdims, dtype
+        self.name = kind
+
+    def __str__(self) -> str:
+        ax = "" if self.axis is None else f"axis={self.axis if len(self.axis) > 1 else self.axis[0]}"
+        extra = ", keepdims" if self.keepdims else ""
+        return f"{self.kind}{{{ax}{extra}}}" if ax or extra else self.kind
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor_variable(x)
+        axes = range(x.ndim) if self.axis is None else self.axis
+        if self.kind in ("argmax", "argmin") and self.axis is not None and len(self.axis) > 1:
+            raise ValueError(f"{self.kind} takes one axis or None, not {self.axis}")
+        shape = []
+        for i, d in enumerate(x.type.shape):
+            if i in axes:
+                if self.keepdims:
+                    shape.append(1)
+            else:
+                shape.append(d)
+        dt = E.infer_dtype(lambda xp, a: self.impl(xp, a), [x], ("reduce", self.kind, self.dtype, self.axis))
+        if x.ndim == 0 and self.kind in ("argmax", "argmin"):
+            dt = "int64"
+        return Apply(self, [x], [TensorType(dt, shape)])
+
+    def impl(self, xp: Any, x: Any) -> Any:
+        axis = self.axis
+        if self.kind in ("argmax", "argmin"):
+            fn = getattr(xp, self.kind)
+            if axis is None:
+                r = fn(xp.reshape(x, (-1,)))
+                return xp.reshape(r, (1,) * xp.ndim(x)) if self.keepdims else r
+            return fn(x, axis=axis[0], keepdims=self.keepdims)
+        kind = {"max": "amax", "min": "amin"}.get(self.kind, self.kind)
+        if self.dtype is not None:
+            return getattr(xp, kind)(x, axis=axis, keepdims=self.keepdims, dtype=self.dtype)
+        return getattr(xp, kind)(x, axis=axis, keepdims=self.keepdims)
+
+    def make_kernel(self, node: Apply, backend: Any):
+        xp, axis, keepdims, kind = backend.xp, self.axis, self.keepdims, self.kind
+        if kind in ("sum", "prod", "mean", "max", "min", "all", "any") and self.dtype is None:
+            fn = getattr(xp, {"max": "amax", "min": "amin"}.get(kind, kind))
+            return lambda x: fn(x, axis=axis, keepdims=keepdims)
+        return super().make_kernel(node, backend)
+
+    def _expand(self, g: Variable, x: Variable) -> Variable:
+        """``g`` (the reduced shape) with the reduced axes put back as size 1."""
+        from . import shape_ops
+
+        if self.keepdims or self.axis is None:
+            return g
+        pattern: List[Any] = []
+        j = 0
+        for i in range(x.ndim):
+            if i in self.axis:
+                pattern.append("x")
+            else:
+                pattern.append(j)
+                j += 1
+        return shape_ops.dimshuffle(g, tuple(pattern))
+
+    def grad(self, node: Apply, output_grads):
+        from .shape_ops import broadcast_like
+
+        (x,), (z,), g = node.inputs, node.outputs, output_grads[0]
+        if self.kind in ("argmax", "argmin", "all", "any") or is_int(x.dtype):
+            return [None]
+        g = self._expand(g, x)
+        if self.kind == "sum":
+            return [broadcast_like(g, x)]
+        if self.kind == "mean":
+            return [broadcast_like(g, x) / E.cast(count(x, self.axis), x.dtype)]
+        if self.kind == "prod":
+            return [broadcast_like(g * self._expand(z, x), x) / x]
+        # max/min: every position equal to the extreme value gets the gradient
+        hit = E.cast(E.eq(x, self._expand(z, x)), x.dtype)
+        return [hit * g]
+
+    def pp(self, node: Apply, args: Sequence[str]):
+        bits = [args[0]]
+        if self.axis is not None:
+            bits.append(f"axis={self.axis[0] if len(self.axis) == 1 else self.axis}")
+        if self.keepdims:
+            bits.append("keepdims=True")
+        return f"{self.kind}({', '.join(bits)})", 0
+
+
+def count(x: Variable, axis: Optional[Tuple[int, ...]]) -> TensorVariable:
+    """The number of elements ``x`` has along ``axis`` (symbolic when not static)."""
+    axes = range(x.ndim) if axis is None else axis
+    dims = [x.type.shape[a] for a in axes]
+    if builtins.all(d is not None for d in dims):
+        n = 1
+        for d in dims:
+            n *= d
+        return as_tensor_variable(n)
+    from . import shape_ops
+
+    shp = shape_ops.shape(x)
+    out = None
+    for a in axes:
+        out = shp[a] if out is None else out * shp[a]
+    return out if out is not None else as_tensor_variable(1)
+
+
+def _reduce(kind: str, x: Any, axis: Axis, keepdims: bool, dtype: Optional[str] = None) -> TensorVariable:
+    x = as_tensor_variable(x)
+    ax = normalize_axis(axis, x.ndim, kind)
+    if ax is not None and len(ax) == x.ndim and kind not in ("argmax", "argmin"):
+        ax = None if not keepdims else ax
+    return Reduce(kind, ax, bool(keepdims), dtype).make_node(x).outputs[0]
+
+
+def sum(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Optional[str] = None) -> TensorVariable:
+    """Sum over ``axis`` (all axes when None); NumPy's dtype rules (int8 sums to int64)."""
+    from .types import as_dtype
+
+    return _reduce("sum", x, axis, keepdims, None if dtype is None else as_dtype(dtype))
+
+
+def prod(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
+    """Product over ``axis``. Its gradient divides by ``x`` (inputs with zeros give nan)."""
+    return _reduce("prod", x, axis, keepdims)
+
+
+def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
+    return _reduce("mean", x, axis, keepdims)
+
+
+def max(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
+    """Maximum over ``axis``; ties share the gradient."""
+    return _reduce("max", x, axis, keepdims)
+
+
+def min(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
+    return _reduce("min", x, axis, keepdims)
+
+
+def argmax(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
+    return _reduce("argmax", x, axis, keepdims)
+
+
+def argmin(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
+    return _reduce("argmin", x, axis, keepdims)
+
+
+def all(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
+    return _reduce("all", x, axis, keepdims)
+
+
+def any(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
+    return _reduce("any", x, axis, keepdims)
+
+
+def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> TensorVariable:
+    """Variance (``ddof`` as NumPy), built from ``mean``."""
+    x = as_tensor_variable(x)
+    ax = normalize_axis(axis, x.ndim, "var")
+    centred = x - mean(x, ax, keepdims=True)
+    v = mean(centred * centred, ax, keepdims=keepdims)
+    if ddof:
+        n = E.cast(count(x, ax), v.dtype)
+        v = v * (n / (n - ddof))
+    return v
+
+
+def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> TensorVariable:
+    return E.sqrt(var(x, axis, keepdims, ddof))

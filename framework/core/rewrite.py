@@ -1,0 +1,183 @@
+"""The rewrite engine: named stages of local and whole-graph rewrites.
+
+Rewrites come from plugins (:class:`framework.plugins.RewriteSpec`). Each stage
+runs its whole-graph passes, then its local rewrites over the nodes until
+none fires (a fixed point, with a guard against rewrites that undo each
+other). A replacement keeps the user's source line of the node it replaces,
+so run-time errors still point at the user's code.
+"""
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+from .errors import FrameworkError
+from .fgraph import FunctionGraph
+from .graph import Apply, Variable, ancestors
+from .mode import Mode
+
+MAX_PASSES = 64
+
+
+class RewriteError(FrameworkError, RuntimeError):
+    """A rewrite returned something invalid (names the rewrite and its plugin)."""
+
+
+@dataclass
+class RewriteReport:
+    """What ran: how often each rewrite fired and the seconds per stage."""
+
+    fired: Counter = field(default_factory=Counter)
+    stage_seconds: Dict[str, float] = field(default_factory=dict)
+    passes: Dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        lines = ["rewrites:"]
+        for stage, secs in self.stage_seconds.items():
+            lines.append(f"  stage {stage}: {secs * 1e3:.2f} ms, {self.passes.get(stage, 0)} pass(es)")
+        for name, n in self.fired.most_common():
+            lines.append(f"  {name}: fired {n}x")
+        return "\n".join(lines)
+
+
+def stage_order(specs: Sequence[Any]) -> List[str]:
+    """The standard stages with plugin stages inserted before/after their anchor."""
+    from ..plugins import STAGES
+
+    order = list(STAGES)
+    pending = [s for s in specs if s.stage not in order]
+    progress = True
+    while pending and progress:
+        progress = False
+        for s in list(pending):
+            if s.stage in order:
+                pending.remove(s)
+                continue
+            anchor = s.before or s.after
+            if anchor in order:
+                pos = order.index(anchor) + (0 if s.before else 1)
+                order.insert(pos, s.stage)
+                pending.remove(s)
+                progress = True
+    return order
+
+
+def selected(spec: Any, mode: Mode) -> bool:
+    tags = {spec.name, *spec.tags}
+    if tags & set(mode.excluding):
+        return False
+    if tags & set(mode.including):
+        return True
+    if mode.optimizer == "fast_run":
+        return "off_by_default" not in spec.tags
+    if mode.optimizer == "fast_compile":
+        return spec.required
+    return False
+
+
+def _check_replacement(spec: Any, node: Apply, new: Sequence[Variable]) -> None:
+    if len(new) != len(node.outputs):
+        raise RewriteError(
+            f"rewrite {spec.name!r} (plugin {spec.plugin!r}) returned {len(new)} replacement(s) "
+            f"for {len(node.outputs)} output(s) of op '{node.op}'"
+        )
+    for old, nv in zip(node.outputs, new):
+        if not isinstance(nv, Variable):
+            raise RewriteError(f"rewrite {spec.name!r} (plugin {spec.plugin!r}) returned {nv!r}, not a variable")
+        if getattr(old.type, "dtype", None) != getattr(nv.type, "dtype", None) or old.type.ndim != nv.type.ndim:
+            raise RewriteError(
+                f"rewrite {spec.name!r} (plugin {spec.plugin!r}) replaced {old.type} by {nv.type} "
+                f"at op '{node.op}': the type must not change"
+            )
+
+
+def _adopt(fgraph: FunctionGraph, new: Sequence[Variable], known: set, trace: Any) -> None:
+    """New nodes take the replaced node's user line."""
+    for v in ancestors(new, fgraph.inputs):
+        n = v.owner
+        if n is not None and n not in known:
+            n.trace = trace
+            known.add(n)
+
+
+def run_local(fgraph: FunctionGraph, specs: Sequence[Any], report: RewriteReport, stage: str) -> None:
+    by_op: Dict[str, List[Any]] = {}
+    generic: List[Any] = []
+    for s in specs:
+        if s.tracks:
+            for op_name in s.tracks:
+                by_op.setdefault(op_name, []).append(s)
+        else:
+            generic.append(s)
+    for n_pass in range(MAX_PASSES):
+        changed = False
+        known = set(fgraph.toposort())
+        for node in list(fgraph.toposort()):
+            if node not in known or any(c is None for c in [node]):
+                continue
+            if not any(o in fgraph.clients for o in node.outputs):
+                continue  # removed by an earlier replacement in this pass
+            for spec in by_op.get(node.op.name, ()) + generic:
+                try:
+                    new = spec.rewrite(fgraph, node)
+                except RewriteError:
+                    raise
+                except Exception as exc:
+                    raise RewriteError(
+                        f"rewrite {spec.name!r} (plugin {spec.plugin!r}) failed on op '{node.op}': "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+                if not new:
+                    continue
+                if isinstance(new, dict):
+                    new = [new.get(o, o) for o in node.outputs]
+                new = list(new)
+                _check_replacement(spec, node, new)
+                if all(a is b for a, b in zip(node.outputs, new)):
+                    continue
+                _adopt(fgraph, new, known, node.trace)
+                for old, nv in zip(node.outputs, new):
+                    if nv.name is None and old.name is not None:
+                        nv.name = old.name
+                    fgraph.replace(old, nv, reason=spec.name)
+                report.fired[spec.name] += 1
+                changed = True
+                break
+        report.passes[stage] = n_pass + 1
+        if not changed:
+            return
+    warnings.warn(f"rewrite stage {stage!r} did not settle after {MAX_PASSES} passes; "
+                  "some rewrites may be undoing each other", stacklevel=3)
+
+
+def rewrite(fgraph: FunctionGraph, mode: Mode) -> RewriteReport:
+    """Run the mode's stages on ``fgraph`` in place and report what fired."""
+    from .. import plugins
+    from ..config import config
+
+    report = RewriteReport()
+    if mode.optimizer is None and not mode.including:
+        return report
+    specs = [s for s in plugins.rewrites() if selected(s, mode)]
+    for stage in stage_order(plugins.rewrites()):
+        in_stage = [s for s in specs if s.stage == stage]
+        if not in_stage:
+            continue
+        t0 = time.perf_counter()
+        for spec in in_stage:
+            if spec.kind == "global":
+                before = len(fgraph.history)
+                spec.rewrite(fgraph)
+                if len(fgraph.history) != before:
+                    report.fired[spec.name] += 1
+        local = [s for s in in_stage if s.kind == "local"]
+        if local:
+            run_local(fgraph, local, report, stage)
+        report.stage_seconds[stage] = time.perf_counter() - t0
+    if config.trace_rewrites:
+        print(report, file=sys.stderr)
+    return report

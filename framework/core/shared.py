@@ -1,0 +1,144 @@
+"""Shared variables: state that persists between calls of compiled functions.
+
+The value lives on the device of the backend chosen when the variable was
+made (``config.device``); ``get_value`` returns a host copy.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Optional
+
+import numpy as np
+
+from .backend import Backend, get_backend
+from .graph import Variable
+from .types import GenericType, TensorType
+from .variable import TensorVariable
+
+
+class Container:
+    """The storage cell a compiled function reads and writes."""
+
+    __slots__ = ("value", "backend")
+
+    def __init__(self, value: Any, backend: Backend) -> None:
+        self.value = value
+        self.backend = backend
+
+
+class SharedVariable(Variable):
+    """A variable with a value that persists between function calls."""
+
+    def __init__(self, type, value: Any, name: Optional[str], backend: Backend, borrow: bool = False) -> None:
+        Variable.__init__(self, type, None, None, name)
+        self.container = Container(None, backend)
+        self.default_update: Optional[Variable] = None
+        self.set_value(value, borrow=borrow)
+
+    def get_value(self, borrow: bool = False, return_internal_type: bool = False) -> Any:
+        """The current value as a host array (a copy unless ``borrow``).
+
+        With ``borrow=True`` (or ``return_internal_type``) the backend's own
+        storage comes back: on a GPU, the device array.
+        """
+        v = self.container.value
+        if borrow or return_internal_type:
+            return v
+        return self.container.backend.to_host(v, copy=True)
+
+    def set_value(self, value: Any, borrow: bool = False) -> None:
+        """Replace the value (a copy of it, unless ``borrow``)."""
+        be = self.container.backend
+        if be.is_array(value):
+            self.container.value = value if borrow else be.copy(value)
+            return
+        host = self.type.filter(value, name=f"shared variable {self.name or ''}".strip())
+        self.container.value = be.from_host(host, copy=not borrow or host is value)
+
+    def clone(self) -> "SharedVariable":
+        return self
+
+    def __repr__(self) -> str:
+        return self.name or f"<shared {self.type}>"
+
+    __str__ = __repr__
+
+
+class TensorSharedVariable(TensorVariable, SharedVariable):
+    """A shared tensor; supports every tensor operator."""
+
+    __hash__ = Variable.__hash__
+    __eq__ = Variable.__eq__
+
+    def __init__(self, type, value, name, backend, borrow=False):
+        SharedVariable.__init__(self, type, value, name, backend, borrow)
+
+    __repr__ = SharedVariable.__repr__
+    __str__ = SharedVariable.__str__
+
+
+class RandomStateType(GenericType):
+    """The type of a random generator's state held in a shared variable."""
+
+    def __init__(self) -> None:
+        super().__init__("RandomState")
+
+    def filter(self, value: Any, name: str = "input", allow_downcast=None) -> Any:
+        return value
+
+
+class RNGSharedVariable(SharedVariable):
+    """A shared random generator state (``numpy.random.RandomState`` on the CPU)."""
+
+    def set_value(self, value: Any, borrow: bool = False) -> None:
+        be = self.container.backend
+        if not borrow:
+            import copy
+
+            value = copy.deepcopy(value)
+        self.container.value = be.rng_from_host(value)
+
+    def get_value(self, borrow: bool = False, return_internal_type: bool = False) -> Any:
+        v = self.container.value
+        if borrow or return_internal_type:
+            return v
+        import copy
+
+        return copy.deepcopy(self.container.backend.rng_to_host(v))
+
+
+def shared(value: Any, name: Optional[str] = None, borrow: bool = False, strict: bool = False,
+           allow_downcast: Optional[bool] = None, shape: Any = None, device: Optional[str] = None) -> SharedVariable:
+    """A shared variable holding ``value`` (copied unless ``borrow``).
+
+    Arrays and Python numbers make tensors (their dtype is kept: Python floats
+    are float64, as in Theano); ``numpy.random.RandomState`` / ``Generator``
+    make random states. ``shape`` may fix static sizes (default: all unknown,
+    so ``set_value`` may change the shape).
+    """
+    if isinstance(value, Variable):
+        raise TypeError(f"shared() takes a value, not the symbolic variable {value}; use it directly")
+    backend = get_backend(device)
+    if isinstance(value, (np.random.RandomState, np.random.Generator)) or (
+        not isinstance(value, (np.ndarray, numbers.Number, list, tuple)) and _is_rng(value)
+    ):
+        return RNGSharedVariable(RandomStateType(), value, name, backend, borrow)
+    if backend.is_array(value):
+        arr_dtype, ndim = str(value.dtype), value.ndim
+    else:
+        try:
+            host = np.asarray(value)
+        except Exception as exc:
+            raise TypeError(f"shared(): cannot store a {type(value).__name__}: {exc}") from None
+        if host.dtype == object or host.dtype.kind in "USV":
+            raise TypeError(f"shared(): cannot store {value!r:.60} (dtype {host.dtype}) as a tensor")
+        arr_dtype, ndim = host.dtype.name, host.ndim
+        if not isinstance(value, np.ndarray):
+            value, borrow = host, True
+    static = tuple(shape) if shape is not None else (None,) * ndim
+    return TensorSharedVariable(TensorType(arr_dtype, static), value, name, backend, borrow)
+
+
+def _is_rng(value: Any) -> bool:
+    mod = type(value).__module__ or ""
+    return "random" in mod and hasattr(value, "random") or "random" in mod and hasattr(value, "uniform")

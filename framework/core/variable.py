@@ -1,0 +1,290 @@
+"""Tensor variables: Python operators and methods that build graph nodes.
+
+``x + y``, ``x[1:, i]``, ``x.sum(axis=0)`` ... each call here only builds a
+node through the op functions; nothing is computed.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Optional
+
+import numpy as np
+
+from .graph import Constant, Variable
+from .types import TensorType, as_dtype
+
+
+class TensorVariable(Variable):
+    """A symbolic tensor."""
+
+    __slots__ = ()
+    __array_ufunc__ = None  # numpy arrays defer to our reflected operators
+
+    # --- arithmetic ---------------------------------------------------------
+    def __add__(self, o): return _ew().add(self, o)
+    def __radd__(self, o): return _ew().add(o, self)
+    def __sub__(self, o): return _ew().sub(self, o)
+    def __rsub__(self, o): return _ew().sub(o, self)
+    def __mul__(self, o): return _ew().mul(self, o)
+    def __rmul__(self, o): return _ew().mul(o, self)
+    def __truediv__(self, o): return _ew().true_div(self, o)
+    def __rtruediv__(self, o): return _ew().true_div(o, self)
+    def __floordiv__(self, o): return _ew().int_div(self, o)
+    def __rfloordiv__(self, o): return _ew().int_div(o, self)
+    def __mod__(self, o): return _ew().mod(self, o)
+    def __rmod__(self, o): return _ew().mod(o, self)
+    def __pow__(self, o): return _ew().pow(self, o)
+    def __rpow__(self, o): return _ew().pow(o, self)
+    def __neg__(self): return _ew().neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return _ew().abs_(self)
+    def __lt__(self, o): return _ew().lt(self, o)
+    def __le__(self, o): return _ew().le(self, o)
+    def __gt__(self, o): return _ew().gt(self, o)
+    def __ge__(self, o): return _ew().ge(self, o)
+    def __and__(self, o): return _ew().and_(self, o)
+    def __rand__(self, o): return _ew().and_(o, self)
+    def __or__(self, o): return _ew().or_(self, o)
+    def __ror__(self, o): return _ew().or_(o, self)
+    def __xor__(self, o): return _ew().xor(self, o)
+    def __rxor__(self, o): return _ew().xor(o, self)
+    def __invert__(self): return _ew().invert(self)
+
+    # Variables stay hashable dictionary keys: == is identity (use T.eq).
+    __hash__ = Variable.__hash__
+    __eq__ = Variable.__eq__
+
+    def __bool__(self) -> bool:
+        node = self.owner
+        if node is not None and getattr(node.op, "is_comparison", False):
+            raise TypeError(
+                f"the truth value of a symbolic comparison ({self}) is unknown until the graph "
+                "runs; use T.switch/T.where, or and_/or_, instead of `if` or chained comparisons"
+            )
+        return True
+
+    def __iter__(self):
+        n = self.type.shape[0] if self.ndim else None
+        if n is None:
+            raise TypeError(
+                f"cannot iterate over {self}: its length is not known when the graph is built "
+                "(use scan, or index it with x[i])"
+            )
+        return (self[i] for i in range(n))
+
+    def __len__(self) -> int:
+        n = self.type.shape[0] if self.ndim else None
+        if n is None:
+            raise TypeError(f"len() of {self} is not known when the graph is built; use x.shape[0]")
+        return n
+
+    # --- structure ----------------------------------------------------------
+    def __getitem__(self, idx):
+        from . import subtensor
+
+        return subtensor.getitem(self, idx)
+
+    @property
+    def shape(self):
+        from . import shape_ops
+
+        return shape_ops.shape(self)
+
+    @property
+    def size(self):
+        from . import reduce
+
+        return reduce.prod(self.shape)
+
+    @property
+    def T(self):
+        return self.transpose()
+
+    @property
+    def broadcastable(self):
+        return self.type.broadcastable
+
+    def transpose(self, *axes):
+        from . import shape_ops
+
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return shape_ops.transpose(self, axes or None)
+
+    def reshape(self, shape, *more, ndim: Optional[int] = None):
+        from . import shape_ops
+
+        if more:
+            shape = (shape,) + more
+        return shape_ops.reshape(self, shape, ndim=ndim)
+
+    def dimshuffle(self, *pattern):
+        from . import shape_ops
+
+        if len(pattern) == 1 and isinstance(pattern[0], (tuple, list)):
+            pattern = tuple(pattern[0])
+        return shape_ops.dimshuffle(self, pattern)
+
+    def flatten(self, ndim: int = 1):
+        from . import shape_ops
+
+        return shape_ops.flatten(self, ndim)
+
+    def astype(self, dtype):
+        return _ew().cast(self, dtype)
+
+    def dot(self, other):
+        from . import blas
+
+        return blas.dot(self, other)
+
+    def clip(self, a_min, a_max):
+        return _ew().clip(self, a_min, a_max)
+
+    def squeeze(self):
+        from . import shape_ops
+
+        return shape_ops.squeeze(self)
+
+    def copy(self, name: Optional[str] = None):
+        out = _ew().identity(self)
+        out.name = name
+        return out
+
+    # --- reductions ---------------------------------------------------------
+    def sum(self, axis=None, keepdims=False, dtype=None):
+        from . import reduce
+
+        return reduce.sum(self, axis=axis, keepdims=keepdims, dtype=dtype)
+
+    def prod(self, axis=None, keepdims=False):
+        from . import reduce
+
+        return reduce.prod(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        from . import reduce
+
+        return reduce.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        from . import reduce
+
+        return reduce.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        from . import reduce
+
+        return reduce.min(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None, keepdims=False):
+        from . import reduce
+
+        return reduce.argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        from . import reduce
+
+        return reduce.argmin(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis=None, keepdims=False, ddof=0):
+        from . import reduce
+
+        return reduce.var(self, axis=axis, keepdims=keepdims, ddof=ddof)
+
+    def std(self, axis=None, keepdims=False, ddof=0):
+        from . import reduce
+
+        return reduce.std(self, axis=axis, keepdims=keepdims, ddof=ddof)
+
+    def norm(self, L=2, axis=None):
+        if L == 1:
+            return abs(self).sum(axis=axis)
+        return _ew().sqrt((self ** 2).sum(axis=axis))
+
+    # --- evaluation ---------------------------------------------------------
+    def eval(self, inputs_to_values: Optional[dict] = None):
+        """Compile (once per set of inputs) and compute this variable's value."""
+        from .function import function
+
+        inputs_to_values = inputs_to_values or {}
+        keys = tuple(inputs_to_values)
+        cache = self.tag.setdefault("_eval_cache", {})
+        fn = cache.get(keys)
+        if fn is None:
+            fn = cache[keys] = function(list(keys), self, on_unused_input="ignore")
+        return fn(*[inputs_to_values[k] for k in keys])
+
+
+class TensorConstant(TensorVariable, Constant):
+    """A constant tensor (its value is held on the host)."""
+
+    __slots__ = ()
+
+    def eval(self, inputs_to_values=None):
+        return np.array(self.data)
+
+
+def constant(value: Any, name: Optional[str] = None, dtype: Any = None) -> TensorConstant:
+    """A constant tensor. Python scalars without ``dtype`` are *weak*: like in
+    NumPy 2, ``float32_matrix * 2.0`` stays float32."""
+    if isinstance(value, Variable):
+        raise TypeError(f"constant() takes a value, not the symbolic variable {value}")
+    if dtype is None and isinstance(value, (bool, numbers.Number)) and not isinstance(value, np.generic):
+        arr = np.asarray(value)
+        if arr.dtype.kind == "c":
+            arr = arr.astype("complex128")
+        return TensorConstant(TensorType(arr.dtype, ()), value, name=name, weak=True)
+    try:
+        arr = np.asarray(value, dtype=None if dtype is None else as_dtype(dtype))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"cannot make a tensor constant from {type(value).__name__}: {exc}") from None
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(f"cannot make a tensor constant from {value!r:.60} (dtype {arr.dtype})")
+    arr = np.array(arr, copy=True)
+    arr.setflags(write=False)
+    return TensorConstant(TensorType(arr.dtype, arr.shape), arr, name=name)
+
+
+def as_tensor_variable(x: Any, name: Optional[str] = None, ndim: Optional[int] = None) -> TensorVariable:
+    """A tensor variable for ``x``: a variable unchanged, a value as a constant.
+
+    Lists and tuples that contain symbolic variables are stacked.
+    """
+    if isinstance(x, TensorVariable):
+        out = x
+    elif isinstance(x, Variable):
+        raise TypeError(f"{x} of type {x.type} is not a tensor")
+    elif isinstance(x, (list, tuple)) and any(isinstance(e, Variable) for e in _flat(x)):
+        from . import shape_ops
+
+        out = shape_ops.stack([as_tensor_variable(e) for e in x])
+    else:
+        out = constant(x, name=name)
+    if ndim is not None and out.ndim != ndim:
+        from . import shape_ops
+
+        if out.ndim < ndim and all(d == 1 for d in out.type.shape):
+            return shape_ops.shape_padleft(out, ndim - out.ndim)
+        raise TypeError(f"expected a {ndim}-d tensor, got {out} with {out.ndim} dimension(s)")
+    return out
+
+
+def _flat(seq):
+    for e in seq:
+        if isinstance(e, (list, tuple)):
+            yield from _flat(e)
+        else:
+            yield e
+
+
+_EW = None
+
+
+def _ew():
+    global _EW
+    if _EW is None:
+        from . import elemwise
+
+        _EW = elemwise
+    return _EW

@@ -1,0 +1,4 @@
+"""Theano's import path for :class:`RandomStreams`."""
+from ..random import RandomStreams
+
+__all__ = ["RandomStreams"]
