@@ -53,7 +53,8 @@ class SharedVariable(Variable):
             self.container.value = value if borrow else be.copy(value)
             return
         host = self.type.filter(value, name=f"shared variable {self.name or ''}".strip())
-        self.container.value = be.from_host(host, copy=not borrow or host is value)
+        # filter() may already have made a fresh array; copy only what the caller still owns
+        self.container.value = be.from_host(host, copy=not borrow and host is value)
 
     def clone(self) -> "SharedVariable":
         return self

@@ -1,0 +1,503 @@
+"""Products of tensors: dot, tensordot, batched_dot, outer and einsum.
+
+Three ops cover them:
+
+* :class:`Dot` — NumPy's ``dot`` for vectors and matrices (one BLAS call);
+* :class:`TensorDot` — ``tensordot`` over given axis pairs (``dot`` of
+  higher-dimensional tensors is one of these);
+* :class:`Einsum` — any Einstein summation. It is run pairwise in the order
+  ``opt_einsum.contract_path`` finds cheapest (cached per operand shapes),
+  each pair through the backend's ``tensordot`` or batched ``matmul``.
+  ``batched_dot`` and ``outer`` are einsums with their own printed name.
+
+Sizes that must agree are checked when the graph is built, where known.
+"""
+from __future__ import annotations
+
+import functools
+import string
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .errors import GradientError, ShapeError, format_trace, user_trace
+from .graph import Apply, Constant, Variable
+from .op import Op
+from .types import Shape, TensorType, is_int
+from .variable import TensorVariable, as_tensor_variable
+
+
+def _fmt(shape: Shape) -> str:
+    return str(tuple(shape)).replace("None", "?")
+
+
+def _shape_error(opname: str, problem: str, *inputs: Variable) -> ShapeError:
+    shapes = ", ".join(_fmt(i.type.shape) for i in inputs)
+    return ShapeError(f"op '{opname}': {problem}; input shapes {shapes} (at {format_trace(user_trace())})")
+
+
+def _result_dtype(inputs: Sequence[Variable]) -> str:
+    """NumPy's result dtype for a product of the inputs (weak Python scalars don't upcast)."""
+    return np.result_type(*[i.data if isinstance(i, Constant) and i.weak else i.dtype for i in inputs]).name
+
+
+def _grad_or_none(x: Variable, g: Callable[[], Variable]) -> Optional[Variable]:
+    return None if is_int(x.dtype) else g()
+
+
+# --- dot of vectors and matrices --------------------------------------------------------
+
+class Dot(Op):
+    """NumPy's ``dot`` for 1-d and 2-d operands: vector·vector gives a scalar,
+    matrix·vector a vector, vector·matrix a vector, matrix·matrix a matrix."""
+
+    name = "dot"
+
+    def make_node(self, a: Any, b: Any) -> Apply:
+        a, b = as_tensor_variable(a), as_tensor_variable(b)
+        if a.ndim not in (1, 2) or b.ndim not in (1, 2):
+            raise TypeError(f"op 'dot' takes 1-d or 2-d operands, got {a.type} and {b.type}")
+        k_a, k_b = a.type.shape[-1], b.type.shape[0]
+        if k_a is not None and k_b is not None and k_a != k_b:
+            raise _shape_error(
+                "dot", f"shapes are not aligned: size {k_a} (axis {a.ndim - 1} of the first) != "
+                       f"{k_b} (axis 0 of the second)", a, b)
+        shape = a.type.shape[:-1] + b.type.shape[1:]
+        return Apply(self, [a, b], [TensorType(_result_dtype([a, b]), shape)])
+
+    def impl(self, xp: Any, a: Any, b: Any) -> Any:
+        return xp.dot(a, b)
+
+    def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
+        return backend.xp.dot
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        from .shape_ops import shape_padleft, shape_padright, transpose
+
+        (a, b), gz = node.inputs, output_grads[0]
+        if a.ndim == 2 and b.ndim == 2:
+            ga = lambda: _dot(gz, transpose(b))
+            gb = lambda: _dot(transpose(a), gz)
+        elif a.ndim == 2:  # matrix · vector
+            ga = lambda: _dot(shape_padright(gz), shape_padleft(b))
+            gb = lambda: _dot(transpose(a), gz)
+        elif b.ndim == 2:  # vector · matrix
+            ga = lambda: _dot(b, gz)
+            gb = lambda: _dot(shape_padright(a), shape_padleft(gz))
+        else:  # vector · vector
+            ga = lambda: gz * b
+            gb = lambda: gz * a
+        return [_grad_or_none(a, ga), _grad_or_none(b, gb)]
+
+
+_dot = Dot()
+
+
+# --- tensordot -----------------------------------------------------------------------
+
+class TensorDot(Op):
+    """``tensordot(a, b, (axes_a, axes_b))``: sums over the paired axes; the
+    result has ``a``'s other axes, then ``b``'s, each in order."""
+
+    __props__ = ("axes_a", "axes_b")
+
+    def __init__(self, axes_a: Tuple[int, ...], axes_b: Tuple[int, ...]) -> None:
+        self.axes_a, self.axes_b = tuple(axes_a), tuple(axes_b)
+        self.name = "tensordot"
+
+    def make_node(self, a: Any, b: Any) -> Apply:
+        a, b = as_tensor_variable(a), as_tensor_variable(b)
+        for x, axes in ((a, self.axes_a), (b, self.axes_b)):
+            if any(not 0 <= ax < x.ndim for ax in axes):
+                raise ValueError(f"op 'tensordot': axes {axes} out of range for {x.type} "
+                                 f"(at {format_trace(user_trace())})")
+        for ax_a, ax_b in zip(self.axes_a, self.axes_b):
+            da, db = a.type.shape[ax_a], b.type.shape[ax_b]
+            if da is not None and db is not None and da != db:
+                raise _shape_error(
+                    "tensordot", f"contracted sizes differ: axis {ax_a} of the first has size {da}, "
+                                 f"axis {ax_b} of the second has size {db}", a, b)
+        shape = tuple(d for i, d in enumerate(a.type.shape) if i not in self.axes_a) + tuple(
+            d for i, d in enumerate(b.type.shape) if i not in self.axes_b)
+        return Apply(self, [a, b], [TensorType(_result_dtype([a, b]), shape)])
+
+    def impl(self, xp: Any, a: Any, b: Any) -> Any:
+        return xp.tensordot(a, b, axes=(list(self.axes_a), list(self.axes_b)))
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        from .shape_ops import dimshuffle
+
+        (a, b), gz = node.inputs, output_grads[0]
+        axa, axb = self.axes_a, self.axes_b
+        free_a = [i for i in range(a.ndim) if i not in axa]
+        free_b = [i for i in range(b.ndim) if i not in axb]
+        gz_a = list(range(len(free_a)))  # gz's axes that came from a
+        gz_b = list(range(len(free_a), len(free_a) + len(free_b)))
+
+        def grad_a() -> Variable:
+            # axes: a's free axes, then b's contracted axes in b's order
+            raw = tensordot(gz, b, (gz_b, free_b))
+            order_b = sorted(axb)
+            pos = [free_a.index(i) if i in free_a else len(free_a) + order_b.index(axb[axa.index(i)])
+                   for i in range(a.ndim)]
+            return dimshuffle(raw, pos)
+
+        def grad_b() -> Variable:
+            # axes: a's contracted axes in a's order, then b's free axes
+            raw = tensordot(a, gz, (free_a, gz_a))
+            order_a = sorted(axa)
+            pos = [len(axa) + free_b.index(j) if j in free_b else order_a.index(axa[axb.index(j)])
+                   for j in range(b.ndim)]
+            return dimshuffle(raw, pos)
+
+        return [_grad_or_none(a, grad_a), _grad_or_none(b, grad_b)]
+
+    def pp(self, node: Apply, args: Sequence[str]) -> Tuple[str, int]:
+        return f"tensordot({args[0]}, {args[1]}, axes=({list(self.axes_a)}, {list(self.axes_b)}))", 0
+
+
+def _normalize_axes(axes: Sequence[Any], ndim: int, which: str) -> Tuple[int, ...]:
+    out = []
+    for ax in axes:
+        ax = int(ax)
+        if not -ndim <= ax < ndim:
+            raise ValueError(f"tensordot: axis {ax} is out of range for the {which} operand ({ndim}-d) "
+                             f"(at {format_trace(user_trace())})")
+        out.append(ax % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"tensordot: repeated axis in {list(axes)} for the {which} operand")
+    return tuple(out)
+
+
+def tensordot(a: Any, b: Any, axes: Union[int, Sequence[Any]] = 2) -> TensorVariable:
+    """NumPy's ``tensordot``: ``axes`` is an int n (``a``'s last n axes with
+    ``b``'s first n) or a pair ``(axes_of_a, axes_of_b)`` of ints or sequences."""
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        if n < 0 or n > a.ndim or n > b.ndim:
+            raise ValueError(f"tensordot: cannot contract {n} axes of a {a.ndim}-d and a {b.ndim}-d tensor "
+                             f"(at {format_trace(user_trace())})")
+        axes_a, axes_b = list(range(a.ndim - n, a.ndim)), list(range(n))
+    else:
+        try:
+            axes_a, axes_b = axes
+        except (TypeError, ValueError):
+            raise TypeError(f"tensordot: axes must be an int or a pair of axis lists, got {axes!r}") from None
+        axes_a = [axes_a] if isinstance(axes_a, (int, np.integer)) else list(axes_a)
+        axes_b = [axes_b] if isinstance(axes_b, (int, np.integer)) else list(axes_b)
+        if len(axes_a) != len(axes_b):
+            raise ValueError(f"tensordot: {len(axes_a)} axes of the first operand paired with "
+                             f"{len(axes_b)} of the second ({axes!r})")
+    return TensorDot(_normalize_axes(axes_a, a.ndim, "first"), _normalize_axes(axes_b, b.ndim, "second"))(a, b)
+
+
+def dot(a: Any, b: Any) -> TensorVariable:
+    """NumPy's ``dot``: scalars multiply element-wise; vectors and matrices
+    are inner and matrix products; otherwise a sum over ``a``'s last axis and
+    ``b``'s second-to-last (its only axis when ``b`` is a vector)."""
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    if a.ndim == 0 or b.ndim == 0:
+        from .elemwise import mul
+
+        return mul(a, b)
+    if a.ndim <= 2 and b.ndim <= 2:
+        return _dot(a, b)
+    return tensordot(a, b, ([a.ndim - 1], [max(b.ndim - 2, 0)]))
+
+
+# --- einsum ----------------------------------------------------------------------------
+
+def _parse_einsum(subscripts: str, ndims: Sequence[int]) -> Tuple[Tuple[str, ...], str]:
+    """Explicit per-operand letters and output letters, with '...' expanded.
+
+    Ellipsis axes get fresh letters, aligned from the right across operands
+    as in NumPy; the implicit output (no '->') is the ellipsis axes followed
+    by the letters that appear once, in alphabetical order.
+    """
+    spec = subscripts.replace(" ", "")
+    if "->" in spec:
+        lhs, out = spec.split("->", 1)
+        explicit = True
+    else:
+        lhs, out, explicit = spec, "", False
+    terms = lhs.split(",")
+    if len(terms) != len(ndims):
+        raise ValueError(f"einsum: '{subscripts}' names {len(terms)} operand(s), got {len(ndims)}")
+    used = set(spec) - set(".,->")
+    for c in used:
+        if c not in string.ascii_letters:
+            raise ValueError(f"einsum: invalid subscript character {c!r} in '{subscripts}'")
+    fresh = [c for c in string.ascii_letters if c not in used]
+    n_ell = max([nd - len(t.replace("...", "")) for t, nd in zip(terms, ndims) if "..." in t], default=0)
+    ell = "".join(fresh[:n_ell])
+    expanded = []
+    for t, nd in zip(terms, ndims):
+        if "..." in t:
+            k = nd - len(t.replace("...", ""))
+            if k < 0:
+                raise ValueError(f"einsum: operand subscripts '{t}' have more letters than its {nd} dimension(s)")
+            t = t.replace("...", ell[n_ell - k:] if k else "")
+        if "." in t:
+            raise ValueError(f"einsum: invalid '.' in '{subscripts}'")
+        if len(t) != nd:
+            raise ValueError(f"einsum: operand subscripts '{t}' do not match its {nd} dimension(s) in '{subscripts}'")
+        expanded.append(t)
+    if explicit:
+        out = out.replace("...", ell)
+    else:
+        letters = "".join(expanded)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    if len(set(out)) != len(out):
+        raise ValueError(f"einsum: output subscripts '{out}' repeat a letter")
+    for c in out:
+        if not any(c in t for t in expanded):
+            raise ValueError(f"einsum: output letter {c!r} appears in no operand of '{subscripts}'")
+    return tuple(expanded), out
+
+
+Step = Tuple[Tuple[int, ...], Callable[..., Any]]
+
+
+def _pairwise(a: str, b: str, keep: set, sizes: Dict[str, int]) -> Tuple[Callable[..., Any], str]:
+    """Contract operands with letters ``a`` and ``b``, keeping the letters in ``keep``.
+
+    Letters of one operand that are not kept are summed first; shared letters
+    that are kept are batch axes (one ``matmul``), otherwise ``tensordot``.
+    Returns the step function ``f(xp, A, B)`` and its result's letters.
+    """
+    sum_a = tuple(i for i, c in enumerate(a) if c not in b and c not in keep)
+    sum_b = tuple(i for i, c in enumerate(b) if c not in a and c not in keep)
+    a2 = "".join(c for i, c in enumerate(a) if i not in sum_a)
+    b2 = "".join(c for i, c in enumerate(b) if i not in sum_b)
+    batch = [c for c in a2 if c in b2 and c in keep]
+    con = [c for c in a2 if c in b2 and c not in keep]
+    free_a = [c for c in a2 if c not in b2]
+    free_b = [c for c in b2 if c not in a2]
+
+    def presum(xp: Any, x: Any, axes: Tuple[int, ...]) -> Any:
+        return xp.sum(x, axis=axes) if axes else x
+
+    if not batch:
+        axes = ([a2.index(c) for c in con], [b2.index(c) for c in con])
+
+        def step(xp: Any, A: Any, B: Any) -> Any:
+            return xp.tensordot(presum(xp, A, sum_a), presum(xp, B, sum_b), axes=axes)
+
+        return step, "".join(free_a + free_b)
+
+    perm_a = tuple(a2.index(c) for c in batch + free_a + con)
+    perm_b = tuple(b2.index(c) for c in batch + con + free_b)
+
+    def size(letters: Sequence[str]) -> int:
+        return int(np.prod([sizes[c] for c in letters], dtype=np.int64))
+
+    shape_a = (size(batch), size(free_a), size(con))
+    shape_b = (size(batch), size(con), size(free_b))
+    shape_out = tuple(sizes[c] for c in batch + free_a + free_b)
+
+    def step(xp: Any, A: Any, B: Any) -> Any:
+        A = xp.reshape(xp.transpose(presum(xp, A, sum_a), perm_a), shape_a)
+        B = xp.reshape(xp.transpose(presum(xp, B, sum_b), perm_b), shape_b)
+        return xp.reshape(xp.matmul(A, B), shape_out)
+
+    return step, "".join(batch + free_a + free_b)
+
+
+@functools.lru_cache(maxsize=1024)
+def _plan(inputs: Tuple[str, ...], output: str,
+          shapes: Tuple[Tuple[int, ...], ...]) -> Optional[Tuple[List[Step], Tuple[int, ...]]]:
+    """The pairwise steps for these operand shapes and the final transpose,
+    or None when the fallback must run (repeated letters in one operand,
+    or a size-1 axis broadcast against a larger one)."""
+    import opt_einsum
+
+    sizes: Dict[str, int] = {}
+    for letters, shp in zip(inputs, shapes):
+        if len(set(letters)) != len(letters):
+            return None
+        for c, d in zip(letters, shp):
+            if sizes.setdefault(c, d) != d:
+                return None
+    spec = ",".join(inputs) + "->" + output
+    path, _ = opt_einsum.contract_path(spec, *shapes, shapes=True, optimize="auto")
+    current = list(inputs)
+    steps: List[Step] = []
+    for contraction in path:
+        pos = tuple(sorted(contraction))
+        taken = [current[p] for p in pos]
+        for p in reversed(pos):
+            del current[p]
+        keep = set("".join(current)) | set(output)
+        if len(taken) == 2:
+            fn, letters = _pairwise(taken[0], taken[1], keep, sizes)
+        else:  # one operand (a sum) or a many-operand step: the library's einsum
+            letters = "".join(c for c in dict.fromkeys("".join(taken)) if c in keep)
+            sub = ",".join(taken) + "->" + letters
+            fn = functools.partial(lambda s, xp, *ops: xp.einsum(s, *ops), sub)
+        steps.append((pos, fn))
+        current.append(letters)
+    (final,) = current
+    perm = tuple(final.index(c) for c in output)
+    return steps, perm
+
+
+def run_einsum(xp: Any, inputs: Tuple[str, ...], output: str, dtype: Optional[str],
+               operands: Sequence[Any]) -> Any:
+    """Execute an einsum (explicit letters) over the array namespace ``xp``;
+    the result is cast to ``dtype`` when given (sums of booleans give ints)."""
+    operands = [xp.asarray(o) for o in operands]
+    if len(operands) == 1:
+        out = xp.einsum(inputs[0] + "->" + output, operands[0])
+        if getattr(out, "base", None) is not None:  # a transpose or diagonal is a view: never alias the input
+            out = out.copy()
+    else:
+        plan = _plan(inputs, output, tuple(tuple(o.shape) for o in operands))
+        if plan is None:
+            import opt_einsum
+
+            out = opt_einsum.contract(",".join(inputs) + "->" + output, *operands, backend=xp.__name__)
+        else:
+            steps, perm = plan
+            ops = list(operands)
+            for pos, fn in steps:
+                args = [ops[p] for p in pos]
+                for p in reversed(pos):
+                    del ops[p]
+                ops.append(fn(xp, *args))
+            out = ops[0]
+            if perm != tuple(range(len(perm))):
+                out = xp.transpose(out, perm)
+    out = xp.asarray(out)
+    return out if dtype is None or out.dtype == dtype else out.astype(dtype)
+
+
+class Einsum(Op):
+    """Einstein summation over explicit subscripts (``'ij,jk->ik'``).
+
+    ``display`` names the einsum when it implements another function
+    (``batched_dot``, ``outer``), for printing and error messages.
+    """
+
+    __props__ = ("inputs", "output", "display")
+
+    def __init__(self, inputs: Tuple[str, ...], output: str, display: Optional[str] = None) -> None:
+        self.inputs, self.output, self.display = tuple(inputs), output, display
+        self.name = display or "einsum"
+
+    @property
+    def subscripts(self) -> str:
+        return ",".join(self.inputs) + "->" + self.output
+
+    def __str__(self) -> str:
+        return self.display or f"einsum{{{self.subscripts}}}"
+
+    def make_node(self, *operands: Any) -> Apply:
+        ops = [as_tensor_variable(o) for o in operands]
+        if len(ops) != len(self.inputs):
+            raise TypeError(f"op '{self.name}' ({self.subscripts}) takes {len(self.inputs)} operand(s), "
+                            f"got {len(ops)}")
+        sizes: Dict[str, List[Tuple[int, int, Optional[int]]]] = {}
+        for k, (letters, x) in enumerate(zip(self.inputs, ops)):
+            if len(letters) != x.ndim:
+                raise TypeError(f"op '{self.name}': operand {k} has {x.ndim} dimension(s), "
+                                f"the subscripts '{letters}' name {len(letters)}")
+            if x.dtype == "object":
+                raise TypeError(f"op '{self.name}': operand {k} is not numeric ({x.type})")
+            for axis, (c, d) in enumerate(zip(letters, x.type.shape)):
+                sizes.setdefault(c, []).append((k, axis, d))
+        static: Dict[str, Optional[int]] = {}
+        for c, entries in sizes.items():
+            known = {d for _, _, d in entries if d is not None}
+            if len(known - {1}) > 1:
+                where = ", ".join(f"operand {k} axis {ax}: {d}" for k, ax, d in entries if d is not None)
+                raise _shape_error(
+                    self.name, f"subscript '{c}' of '{self.subscripts}' has different sizes ({where})", *ops)
+            big = known - {1}
+            if big:
+                static[c] = big.pop()
+            elif known == {1} and all(d is not None for _, _, d in entries):
+                static[c] = 1
+            else:
+                static[c] = None
+        shape = tuple(static[c] for c in self.output)
+        return Apply(self, ops, [TensorType(_result_dtype(ops), shape)])
+
+    def impl(self, xp: Any, *operands: Any) -> Any:
+        return run_einsum(xp, self.inputs, self.output, None, operands)
+
+    def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
+        xp, inputs, output, dtype = backend.xp, self.inputs, self.output, node.outputs[0].dtype
+        return lambda *operands: run_einsum(xp, inputs, output, dtype, operands)
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        from .elemwise import reduce_to
+        from .shape_ops import broadcast_like, dimshuffle
+
+        gz = output_grads[0]
+        grads: List[Optional[Variable]] = []
+        for k, (letters, x) in enumerate(zip(self.inputs, node.inputs)):
+            if is_int(x.dtype):
+                grads.append(None)
+                continue
+            if len(set(letters)) != len(letters):
+                raise GradientError(
+                    f"op '{self.name}' ({self.subscripts}): no gradient for operand {k}, whose subscripts "
+                    f"'{letters}' repeat a letter (a diagonal); node built at {format_trace(node.trace)}")
+            others = [(t, v) for j, (t, v) in enumerate(zip(self.inputs, node.inputs)) if j != k]
+            elsewhere = set(self.output) | set("".join(t for t, _ in others))
+            # letters found only in this operand were summed away: their gradient is a broadcast
+            target = "".join(c for c in letters if c in elsewhere)
+            g = Einsum((self.output,) + tuple(t for t, _ in others), target)(gz, *[v for _, v in others])
+            if target != letters:
+                g = dimshuffle(g, tuple(target.index(c) if c in target else "x" for c in letters))
+                g = broadcast_like(g, x)
+            # a size-1 axis broadcast against a larger one gets the sum of its gradient
+            grads.append(reduce_to(g, x))
+        return grads
+
+    def pp(self, node: Apply, args: Sequence[str]) -> Tuple[str, int]:
+        if self.display:
+            return f"{self.display}({', '.join(args)})", 0
+        return f"einsum('{self.subscripts}', {', '.join(args)})", 0
+
+
+def einsum(subscripts: str, *operands: Any) -> TensorVariable:
+    """NumPy's ``einsum`` (explicit ``->`` or implicit output, ``...`` allowed),
+    contracted pairwise in the order ``opt_einsum`` finds cheapest."""
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: the first argument must be a subscripts string, got {type(subscripts).__name__}")
+    ops = [as_tensor_variable(o) for o in operands]
+    inputs, output = _parse_einsum(subscripts, [o.ndim for o in ops])
+    return Einsum(inputs, output)(*ops)
+
+
+def batched_dot(a: Any, b: Any) -> TensorVariable:
+    """``dot`` of ``a[i]`` and ``b[i]`` for each ``i`` of the first axis:
+    (B,n,m)·(B,m,p)→(B,n,p), (B,n)·(B,n)→(B,), (B,n,m)·(B,m)→(B,n),
+    (B,m)·(B,m,p)→(B,p); higher ranks contract ``a``'s last axis with ``b``'s
+    second-to-last."""
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    if a.ndim < 2 or b.ndim < 2:
+        raise TypeError(f"batched_dot needs operands with a batch axis and at least one more, "
+                        f"got {a.type} and {b.type}")
+    letters = iter(string.ascii_letters[1:])
+    sa = "a" + "".join(next(letters) for _ in range(a.ndim - 1))
+    sb = ["a"] + [next(letters) for _ in range(b.ndim - 1)]
+    sb[1 if b.ndim == 2 else b.ndim - 2] = sa[-1]  # the contracted axis
+    sb = "".join(sb)
+    out = "a" + sa[1:-1] + "".join(c for c in sb[1:] if c != sa[-1])
+    return Einsum((sa, sb), out, display="batched_dot")(a, b)
+
+
+def outer(x: Any, y: Any) -> TensorVariable:
+    """The outer product of two vectors (other inputs are flattened first, as NumPy)."""
+    from .shape_ops import flatten
+
+    x, y = as_tensor_variable(x), as_tensor_variable(y)
+    x = x if x.ndim == 1 else flatten(x)
+    y = y if y.ndim == 1 else flatten(y)
+    return Einsum(("i", "j"), "ij", display="outer")(x, y)
+
+
+__all__ = ["Dot", "TensorDot", "Einsum", "dot", "tensordot", "einsum", "batched_dot", "outer"]
