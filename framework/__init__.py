@@ -24,6 +24,7 @@ _LAZY = {
     "models": ("framework.models", None),
     "datasets": ("framework.datasets", None),
     "utils": ("framework.utils", None),
+    "rewriting": ("framework.rewriting", None),
     "ops": ("framework.ops", None),
     "plugins": ("framework.plugins", None),
     "scan_module": ("framework.scan_module", None),

@@ -6,7 +6,7 @@ this interface: it never imports an array library to run ops itself.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from .errors import FrameworkError
 
@@ -72,6 +72,32 @@ class Backend:
 
     def rng_to_host(self, state: Any) -> Any:
         return state
+
+    def copy_rng(self, state: Any) -> Any:
+        """An independent copy of a generator state.
+
+        Random ops copy the state before drawing (so the input state is left
+        unchanged) unless a rewrite marked them in place.
+        """
+        import copy
+
+        return copy.deepcopy(state)
+
+    def draw(self, rng: Any, dist: str, size: Optional[Tuple[int, ...]], params: Tuple[Any, ...],
+             dtype: str) -> Tuple[Any, Any]:
+        """Draw a sample: returns ``(new_state, sample)``.
+
+        ``dist`` names a row of :data:`framework.core.random_ops.DISTRIBUTIONS`
+        (``'uniform'`` (low, high), ``'normal'`` (avg, std), ``'binomial'`` (n, p),
+        ``'random_integers'`` (low, high, both included), ``'permutation'`` (n),
+        ``'multinomial'`` (n, pvals along the last axis)); ``params`` are device
+        arrays (or Python scalars) in that order. ``size`` is the sample's batch
+        shape, or ``None`` for the parameters' broadcast shape; permutation and
+        multinomial add one axis after it. The sample is a device array of
+        ``dtype``. ``rng`` may be advanced in place (the caller passes a copy
+        when the old state must survive); ``new_state`` may be ``rng`` itself.
+        """
+        raise NotImplementedError(f"backend {self.name!r} has no random number source")
 
     # --- fusion (optional) -------------------------------------------------
     compile_fused: Optional[Callable[..., Any]] = None

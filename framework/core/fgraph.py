@@ -56,13 +56,59 @@ class FunctionGraph:
         """Make every client of ``old`` use ``new`` instead."""
         if old is new:
             return
-        for client, i in list(self.clients.get(old, ())):
+        clients = self.clients
+        moved = clients.pop(old, [])
+        new_was_in = bool(clients.get(new))
+        for client, i in moved:
             if client == "output":
                 self.outputs[i] = new
             else:
                 client.inputs[i] = new
+        clients.setdefault(new, []).extend(moved)
+        # keep the client lists up to date instead of recomputing them (a rewrite
+        # pass replaces many variables): register the new nodes, drop dead ones
+        if not new_was_in:
+            self._add_clients(new)
+        if old.owner is not None and not any(clients.get(o) for o in old.owner.outputs):
+            self._drop_node(old.owner)
         self.history.append((reason, old, new))
-        self._dirty()
+        self._order = None
+
+    def _add_clients(self, v: Variable) -> None:
+        """Record the clients of the nodes computing ``v`` that are new to the graph."""
+        clients, blocked, seen = self._clients, set(self.inputs), set()
+        stack = [v]
+        while stack:
+            w = stack.pop()
+            node = w.owner
+            if node is None or node in seen:
+                continue
+            seen.add(node)
+            if any(clients.get(o) for o in node.outputs if o is not w):
+                continue  # already registered through another of its outputs
+            for j, u in enumerate(node.inputs):
+                known = bool(clients.get(u))
+                clients.setdefault(u, []).append((node, j))
+                if not known and u not in blocked:
+                    stack.append(u)
+
+    def _drop_node(self, node: Apply) -> None:
+        """Forget a node none of whose outputs is used, and the nodes only it used."""
+        clients, stack = self._clients, [node]
+        while stack:
+            n = stack.pop()
+            for o in n.outputs:
+                clients.pop(o, None)
+            for j, u in enumerate(n.inputs):
+                lst = clients.get(u)
+                if lst is None:
+                    continue
+                lst[:] = [(c, k) for c, k in lst if not (c is n and k == j)]
+                if not lst:
+                    del clients[u]
+                    if u.owner is not None and u not in self.inputs and not any(
+                            clients.get(o) for o in u.owner.outputs):
+                        stack.append(u.owner)
 
     def replace_all(self, pairs: Sequence[Tuple[Variable, Variable]], reason: str = "") -> None:
         for old, new in pairs:

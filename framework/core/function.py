@@ -168,6 +168,7 @@ class Function:
         if delete_updates:
             spec["updates"] = []
             spec["no_default_updates"] = True
+            spec["on_unused_input"] = "ignore"  # the copy keeps the signature, even inputs only updates used
         else:
             spec["updates"] = [(swap.get(s, s), v) for s, v in spec["updates"]]
         spec["givens"] = list(spec["givens"]) + list(swap.items())
@@ -311,6 +312,7 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, updates: Any = Non
             _move(s, backend)
     n_out = len(outs)
     fgraph = FunctionGraph(explicit + shared_vars, cloned)
+    fgraph.update_of = {n_out + k: s for k, s in enumerate(upd)}  # output position -> shared it updates
     report = rewrite(fgraph, mode_)
 
     filters = [_make_filter(inp, k, backend, allow_input_downcast) for k, inp in enumerate(ins)]

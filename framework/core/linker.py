@@ -59,6 +59,11 @@ class Linked:
         node = entry
         local = hit.tb_frame.f_locals
         values = [local.get(self.names.get(i, ""), getattr(i, "data", None)) for i in node.inputs]
+        explain = getattr(node.op, "explain_failure", None)  # e.g. a fused node names the step that failed
+        if explain is not None:
+            better = explain(node, exc, values)
+            if better is not None:
+                return better
         return wrap_node_error(node, exc, values)
 
 
@@ -113,8 +118,12 @@ def link(
     single_output: bool,
     filters: Sequence[Callable[[Any], Any]],
     outputs_on_device: bool = False,
+    check_inputs: bool = True,
 ) -> Linked:
     """Generate the schedule for ``fgraph``.
+
+    ``check_inputs=False`` trusts the caller to pass values of the right
+    types (scan's inner function, called with values it made itself).
 
     ``fgraph.outputs`` holds the user's outputs first, then one new value per
     entry of ``shared`` that has an update (``None`` placeholders are skipped
@@ -137,6 +146,8 @@ def link(
     for k, v in enumerate(explicit):
         name = names[v] = f"i{k}"
         params.append(name)
+        if not check_inputs:
+            continue
         ns[f"F{k}"] = filters[k]
         t = v.type
         if host and isinstance(t, TensorType):
@@ -198,12 +209,17 @@ def link(
 
     def result(v: Variable, to_user: bool) -> str:
         expr = names[v]
-        if aliases_root(v, roots) or v in seen:
+        # 0-d results reach the user as NumPy scalars (immutable: no copy needed)
+        scalar = to_user and isinstance(v.type, TensorType) and v.type.ndim == 0 and (host or not outputs_on_device)
+        if scalar and isinstance(v, Constant):
+            ns[f"S{expr}"] = np.asarray(v.data, dtype=v.type.dtype)[()]
+            return f"S{expr}"
+        if (aliases_root(v, roots) or v in seen) and not scalar:
             expr = f"COPY({expr})"
         seen.add(v)
         if to_user and not host and not outputs_on_device and isinstance(v.type, TensorType):
             expr = f"TO_HOST({expr}, False)"
-        return expr
+        return f"{expr}[()]" if scalar else expr
 
     outs = [result(v, True) for v in fgraph.outputs[:n_outputs]]
     for k, o in enumerate(outs):
@@ -211,7 +227,10 @@ def link(
     for s, v in zip(shared, fgraph.outputs[n_outputs:]):
         if v is s:
             continue
-        expr = names[v] if not aliases_root(v, roots) else f"COPY({names[v]})"
+        # a value also returned to the user, or stored in another shared variable, is copied
+        shared_storage = aliases_root(v, roots) or v in seen
+        seen.add(v)
+        expr = names[v] if not shared_storage else f"COPY({names[v]})"
         emit(f"{containers[s]}.value = {expr}")
     if single_output:
         emit("return o0")
@@ -290,10 +309,15 @@ def link_debug(
                 val = backend.copy(val)
             if user and not backend.host_is_device and not outputs_on_device and isinstance(v.type, TensorType):
                 val = backend.to_host(val, False)
+            if user and isinstance(v.type, TensorType) and v.type.ndim == 0 and (
+                    backend.host_is_device or not outputs_on_device):
+                val = val[()]  # 0-d results reach the user as NumPy scalars
             return val
 
         results = [value(v, True) for v in fgraph.outputs[:n_outputs]]
-        new = [value(v, False) for v in fgraph.outputs[n_outputs:]]
+        new = [backend.copy(value(v, False)) if v in fgraph.outputs[:n_outputs] + fgraph.outputs[n_outputs:n_outputs + k]
+               and not aliases_root(v, roots) else value(v, False)
+               for k, v in enumerate(fgraph.outputs[n_outputs:])]
         for s, val in zip(shared, new):
             s.container.value = val
         return results[0] if single_output else results

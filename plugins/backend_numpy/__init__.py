@@ -4,9 +4,10 @@ It is a plugin like any other: registered through ``framework_backends()``.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import numpy as np
+from numpy.random.bit_generator import ISeedSequence
 
 from framework.core.backend import Backend
 from framework.plugins import BackendSpec, hookimpl
@@ -36,6 +37,84 @@ class NumpyBackend(Backend):
     # random numbers: the state is a numpy.random.RandomState
     def new_rng(self, seed: Any) -> np.random.RandomState:
         return np.random.RandomState(seed)
+
+    def copy_rng(self, state: Any) -> Any:
+        """A copy of a RandomState without the cost of seeding a fresh one."""
+        if type(state) is np.random.RandomState:
+            new = np.random.RandomState(np.random.MT19937(_NO_SEED))
+            new.set_state(state.get_state())
+            return new
+        return super().copy_rng(state)
+
+    def draw(self, rng: Any, dist: str, size: Optional[Tuple[int, ...]], params: Tuple[Any, ...],
+             dtype: str) -> Tuple[Any, np.ndarray]:
+        """Advance ``rng`` (a RandomState or Generator) in place and return it with the sample."""
+        table = _GENERATOR_DRAWS if isinstance(rng, np.random.Generator) else _DRAWS
+        sample = table[dist](rng, size, *params)
+        return rng, np.asarray(sample).astype(dtype, copy=False)
+
+
+class _NoSeed(ISeedSequence):
+    """A seed sequence that costs nothing: the state is overwritten right after."""
+
+    def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
+        return np.zeros(n_words, dtype=dtype)
+
+
+_NO_SEED = _NoSeed()
+
+
+def _permutation(perm: Callable[[int], np.ndarray], size: Optional[Tuple[int, ...]], n: Any) -> np.ndarray:
+    n = int(n)
+    if size is None:
+        return perm(n)
+    out = np.empty(tuple(size) + (n,), dtype=np.int64)
+    for idx in np.ndindex(*size):
+        out[idx] = perm(n)
+    return out
+
+
+def _multinomial(draw: Callable[..., np.ndarray], size: Optional[Tuple[int, ...]], n: Any,
+                 pvals: Any) -> np.ndarray:
+    """One multinomial draw per batch position; ``pvals`` along the last axis.
+
+    Probabilities that sum to slightly more than 1 (float32 rounding) are
+    rescaled, since NumPy refuses them.
+    """
+    p = np.asarray(pvals, dtype=np.float64)
+    total = p.sum(axis=-1, keepdims=True)
+    if np.any(total > 1.0):
+        p = p / total
+    n = np.asarray(n)
+    batch = tuple(size) if size is not None else np.broadcast_shapes(n.shape, p.shape[:-1])
+    if p.ndim == 1 and n.ndim == 0:
+        return draw(int(n), p, size=batch)
+    nb = np.broadcast_to(n, batch)
+    pb = np.broadcast_to(p, batch + p.shape[-1:])
+    out = np.empty(batch + p.shape[-1:], dtype=np.int64)
+    for idx in np.ndindex(*batch):
+        out[idx] = draw(int(nb[idx]), pb[idx])
+    return out
+
+
+# dist -> fn(rng, size, *params); size None means the parameters' broadcast shape
+_DRAWS: Dict[str, Callable[..., Any]] = {
+    "uniform": lambda r, size, low, high: r.uniform(low, high, size),
+    "normal": lambda r, size, avg, std: r.normal(avg, std, size),
+    "binomial": lambda r, size, n, p: r.binomial(n, p, size),
+    "random_integers": lambda r, size, low, high: r.randint(low, np.asarray(high) + 1, size),
+    "permutation": lambda r, size, n: _permutation(r.permutation, size, n),
+    "multinomial": lambda r, size, n, pvals: _multinomial(r.multinomial, size, n, pvals),
+}
+
+_GENERATOR_DRAWS: Dict[str, Callable[..., Any]] = {
+    "uniform": lambda r, size, low, high: r.uniform(low, high, size),
+    "normal": lambda r, size, avg, std: r.normal(avg, std, size),
+    "binomial": lambda r, size, n, p: r.binomial(n, p, size),
+    "random_integers": lambda r, size, low, high: r.integers(low, high, size, endpoint=True),
+    "permutation": lambda r, size, n: _permutation(r.permutation, size, n),
+    "multinomial": lambda r, size, n, pvals: _multinomial(r.multinomial, size, n, pvals),
+}
 
 
 @hookimpl
