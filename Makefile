@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/framework train rbm --logdir runs/digits
+	$(BIN)/framework train rbm --logdir runs/digits --overwrite
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -427,7 +427,7 @@ REPORT = """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         infos = {i.name: i.__dict__ for i in plugins.list()}
-    datasets = {n: [d.plugin, d.load()] for n, d in plugins.datasets().items()}
+    datasets = {n: [d.plugin, d.load()] for n, d in plugins.datasets().items() if d.plugin == "myplug"}
     print(json.dumps({"infos": infos, "datasets": datasets,
                       "warnings": [str(w.message) for w in caught]}))
 """

@@ -1,0 +1,52 @@
+"""Shared timing helpers for the benchmarks (not a benchmark itself).
+
+Every benchmark times the framework and the NumPy reference *alternately* in
+one process (so both see the same machine state), and also times the NumPy
+reference alone in a fresh subprocess (so it cannot be slowed by anything the
+framework left behind: imports, caches, memory). It reports the worse ratio.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any, Callable, Dict, List, Sequence
+
+
+def per_call_seconds(fn: Callable[[], object], calls: int) -> float:
+    """Seconds per call of ``fn`` over one batch of ``calls`` calls."""
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - t0) / calls
+
+
+def alternate(fns: Dict[Any, Callable[[], object]], calls: int, repeats: int, warmup: int = 3) -> Dict[Any, float]:
+    """Median seconds per call of each function, timing them in turn, batch by batch."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            per_call_seconds(fn, calls)
+    samples: Dict[Any, List[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            samples[name].append(per_call_seconds(fn, calls))
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def run_alone(script: str, args: Sequence[str]) -> Dict[str, float]:
+    """Run ``script`` with ``args`` in a fresh interpreter; it prints one JSON line."""
+    proc = subprocess.run([sys.executable, script, *args], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def cpu_model() -> str:
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    except OSError:
+        return "unknown CPU"
+    for line in out.splitlines():
+        if line.startswith("Model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"

@@ -1,0 +1,162 @@
+"""One training step of the tutorial's RBM: this framework against hand-written NumPy.
+
+The step is the deeplearning.net tutorial's ``train_rbm`` (784 visible, 500
+hidden, minibatches of 20, float32), built with this API exactly as the
+tutorial builds it: ``RBM.get_cost_updates(lr=0.1, persistent=chain, k=15)``
+(PCD-15, pseudo-likelihood monitor) compiled with ``function([index], cost,
+updates=updates, givens={x: train_set_x[index * 20:(index + 1) * 20]})``.
+The reference is ``bench/numpy_rbm.py``: the same computation written by hand
+in NumPy. The same is measured for CD-1 (``persistent=None, k=1``,
+reconstruction monitor).
+
+Timing: both run alternately in this process (rounds of ``--steps`` calls
+each, the median per-step time of the rounds is kept), and the NumPy reference
+also runs alone in a subprocess (so that neither can slow the other down
+through caches, allocator or thread state). The ratio reported is the worse
+of framework / NumPy-in-process and framework / NumPy-alone. Also reported:
+the time to build the graph (``get_cost_updates``) and to compile it
+(``function``).
+
+    python bench/rbm_step.py [--rounds 7] [--steps 20] [--markdown]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Dict, List
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+# BLAS threads: set before NumPy loads (and inherited by the subprocess). One
+# thread by default: on a small shared machine, multi-threaded BLAS swings by
+# an order of magnitude with the load of other processes. --threads N changes it.
+if "--threads" in sys.argv:
+    _threads = sys.argv[sys.argv.index("--threads") + 1]
+else:
+    _threads = os.environ.get("BENCH_THREADS", "1")
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BENCH_THREADS"):
+    os.environ[_var] = _threads
+
+import numpy as np  # noqa: E402
+
+from numpy_rbm import NumpyRBM  # noqa: E402
+
+N_VISIBLE, N_HIDDEN, BATCH, N_EXAMPLES = 784, 500, 20, 1000
+
+
+def make_data(seed: int = 0) -> np.ndarray:
+    """MNIST-shaped binary data (the values do not change the cost of a step)."""
+    return (np.random.RandomState(seed).rand(N_EXAMPLES, N_VISIBLE) < 0.13).astype("float32")
+
+
+def build_framework_step(data: np.ndarray, persistent: bool, k: int) -> Dict[str, object]:
+    """The tutorial's training function, built with this API; also times building and compiling."""
+    import framework
+    import framework.tensor as T
+    from framework.models import RBM
+    from framework.random import RandomStreams
+
+    framework.config.floatX = "float32"
+    index = T.lscalar()
+    x = T.matrix("x")
+    train_set_x = framework.shared(data, borrow=True)
+    rng = np.random.RandomState(123)
+    theano_rng = RandomStreams(rng.randint(2 ** 30))
+    chain = framework.shared(np.zeros((BATCH, N_HIDDEN), dtype="float32"), borrow=True) if persistent else None
+    t0 = time.perf_counter()
+    rbm = RBM(input=x, n_visible=N_VISIBLE, n_hidden=N_HIDDEN, numpy_rng=rng, theano_rng=theano_rng)
+    cost, updates = rbm.get_cost_updates(lr=0.1, persistent=chain, k=k)
+    t1 = time.perf_counter()
+    train_rbm = framework.function([index], cost, updates=updates, name="train_rbm",
+                                   givens={x: train_set_x[index * BATCH:(index + 1) * BATCH]})
+    t2 = time.perf_counter()
+    return {"step": train_rbm, "build_s": t1 - t0, "compile_s": t2 - t1}
+
+
+def build_numpy_step(data: np.ndarray, persistent: bool, k: int):
+    model = NumpyRBM(N_VISIBLE, N_HIDDEN, BATCH, "float32", persistent=persistent)
+    batches = len(data) // BATCH
+
+    def step(i: int) -> float:
+        j = i % batches
+        return model.step(data[j * BATCH:(j + 1) * BATCH], lr=0.1, k=k)
+
+    return step
+
+
+def time_round(step, steps: int, offset: int) -> float:
+    """Seconds per step over ``steps`` consecutive calls."""
+    start = time.perf_counter()
+    for i in range(steps):
+        step((offset + i) % (N_EXAMPLES // BATCH))
+    return (time.perf_counter() - start) / steps
+
+
+def numpy_alone(persistent: bool, k: int, rounds: int, steps: int) -> float:
+    """The NumPy reference timed in a fresh interpreter of its own (median seconds per step)."""
+    code = (f"import sys; sys.path.insert(0, {HERE!r}); import rbm_step as b, json; "
+            f"print(json.dumps(b._numpy_only({persistent!r}, {k}, {rounds}, {steps})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _numpy_only(persistent: bool, k: int, rounds: int, steps: int) -> float:
+    data = make_data()
+    step = build_numpy_step(data, persistent, k)
+    time_round(step, 2, 0)  # warm-up
+    return statistics.median(time_round(step, steps, r * steps) for r in range(rounds))
+
+
+def measure(persistent: bool, k: int, rounds: int, steps: int) -> Dict[str, float]:
+    data = make_data()
+    built = build_framework_step(data, persistent, k)
+    fw_step = built["step"]
+    np_step = build_numpy_step(data, persistent, k)
+    time_round(fw_step, 2, 0)  # warm-up (first call allocates)
+    time_round(np_step, 2, 0)
+    fw: List[float] = []
+    ref: List[float] = []
+    for r in range(rounds):
+        fw.append(time_round(fw_step, steps, r * steps))
+        ref.append(time_round(np_step, steps, r * steps))
+    fw_ms = 1e3 * statistics.median(fw)
+    np_ms = 1e3 * statistics.median(ref)
+    alone_ms = 1e3 * numpy_alone(persistent, k, rounds, steps)
+    return {"framework_ms": fw_ms, "numpy_ms": np_ms, "numpy_alone_ms": alone_ms,
+            "ratio": fw_ms / np_ms, "ratio_alone": fw_ms / alone_ms,
+            "worse_ratio": max(fw_ms / np_ms, fw_ms / alone_ms),
+            "build_s": float(built["build_s"]), "compile_s": float(built["compile_s"])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table row per case")
+    parser.add_argument("--threads", default=_threads, help="BLAS threads for both sides (default 1)")
+    args = parser.parse_args()
+    results = {}
+    for label, persistent, k in (("PCD-15", True, 15), ("CD-1", False, 1)):
+        steps = args.steps if k > 1 else args.steps * 5
+        r = measure(persistent, k, args.rounds, steps)
+        results[label] = r
+        print(f"{label}: framework {r['framework_ms']:.2f} ms/step, NumPy {r['numpy_ms']:.2f} ms/step "
+              f"(alone in a subprocess: {r['numpy_alone_ms']:.2f}), ratio {r['ratio']:.3f} "
+              f"(vs alone {r['ratio_alone']:.3f}; worse {r['worse_ratio']:.3f}); "
+              f"graph built in {r['build_s'] * 1e3:.0f} ms, compiled in {r['compile_s'] * 1e3:.0f} ms")
+    if args.markdown:
+        print("\n| step | framework ms | NumPy ms (in process) | NumPy ms (alone) | ratio (worse) | build ms | compile ms |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for label, r in results.items():
+            print(f"| {label} | {r['framework_ms']:.2f} | {r['numpy_ms']:.2f} | {r['numpy_alone_ms']:.2f} | "
+                  f"{r['worse_ratio']:.3f} | {r['build_s'] * 1e3:.0f} | {r['compile_s'] * 1e3:.0f} |")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

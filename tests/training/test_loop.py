@@ -1,0 +1,160 @@
+"""framework.training.loop.Trainer: the monitoring loop every model family shares."""
+import io
+
+import numpy as np
+import pytest
+
+import framework
+import framework.tensor as T
+from framework.training.checkpoint import CheckpointError, load_checkpoint
+from framework.training.loop import Trainer, TrainingError
+
+event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+
+
+def _read(logdir):
+    acc = event_accumulator.EventAccumulator(str(logdir), size_guidance={"scalars": 0, "images": 0,
+                                                                          "histograms": 0, "tensors": 0})
+    acc.Reload()
+    return acc
+
+
+def _problem(seed=0):
+    """A tiny least-squares problem with a random-number draw in its step (a state to checkpoint)."""
+    rng = np.random.RandomState(seed)
+    X, Y = rng.randn(12, 3), rng.randn(12)
+    x, y, index = T.dmatrix("x"), T.dvector("y"), T.lscalar("index")
+    W = framework.shared(np.zeros(3), name="W")
+    srng = framework.random.RandomStreams(seed)
+    noise = srng.normal(size=(3,), std=0.01, dtype="float64")
+    cost = T.mean((T.dot(x, W) - y) ** 2)
+    step = framework.function([index], cost, updates=[(W, W - 0.1 * T.grad(cost, W) + noise)],
+                              givens={x: framework.shared(X)[index * 4:(index + 1) * 4],
+                                      y: framework.shared(Y)[index * 4:(index + 1) * 4]})
+    return step, W, noise.rng
+
+
+def _trainer(logdir, epochs, **kwargs):
+    step, W, rng = _problem()
+    kwargs.setdefault("stream", io.StringIO())
+    kwargs.setdefault("out", io.StringIO())
+    trainer = Trainer(logdir, family="toy", step=step, n_batches=3, epochs=epochs, state={"W": W, "rng": rng},
+                      params={"W": W}, hparams={"lr": 0.1}, graph=step,
+                      filters=lambda: (np.abs(W.get_value()).reshape(1, 3) * 80).astype(np.uint8), **kwargs)
+    return trainer, W
+
+
+def test_fit_logs_checkpoints_and_resumes_exactly(tmp_path):
+    trainer, W = _trainer(tmp_path / "full", 4)
+    result = trainer.fit()
+    trainer.finish({"hparam/score": 1.0})
+    assert len(result.costs) == 4 and result.start_epoch == 0
+    full_W = W.get_value()
+    events = _read(tmp_path / "full")
+    assert [e.step for e in events.Scalars("train/cost")] == [0, 1, 2, 3]
+    assert [e.step for e in events.Scalars("train/cost_step")] == list(range(12))
+    assert len(events.Images("filters")) == 4 and len(events.Histograms("params/W")) == 4
+    assert (tmp_path / "full" / "filters_at_epoch_3.png").exists()
+
+    first, _ = _trainer(tmp_path / "part", 2)
+    first.fit()
+    first.close()
+    resumed, W2 = _trainer(tmp_path / "part", 4, resume=True)
+    result = resumed.fit()
+    resumed.close()
+    assert result.start_epoch == 2
+    np.testing.assert_array_equal(W2.get_value(), full_W)  # the random draws continued where they stopped
+    arrays, meta = load_checkpoint(tmp_path / "part" / "checkpoint.npz")
+    assert meta["epoch"] == 4 and meta["state"] == {"W": "tensor", "rng": "rng"}
+    assert "rng_keys" in arrays
+
+
+def test_state_must_cover_everything_the_step_updates(tmp_path):
+    step, W, rng = _problem()
+    with pytest.raises(TrainingError, match="does not list in its checkpoint state"):
+        Trainer(tmp_path, family="toy", step=step, n_batches=3, epochs=1, state={"W": W}, params={},
+                hparams={}, graph=step)
+
+
+def test_checkpoint_every_and_the_run_progress_bar(tmp_path):
+    stream = io.StringIO()
+    trainer, _ = _trainer(tmp_path, 5, checkpoint_every=2, progress="run", stream=stream)
+    saved = []
+    original = trainer._save
+    trainer._save = lambda epochs_done: (saved.append(epochs_done), original(epochs_done))
+    trainer.fit()
+    trainer.close()
+    assert saved == [2, 4, 5]
+    text = stream.getvalue()
+    assert "toy epochs 0..4: done 5/5" in text and "epoch 0: " not in text
+
+
+def test_refuses_to_clobber_and_checks_hyper_parameters(tmp_path):
+    trainer, _ = _trainer(tmp_path, 1)
+    trainer.fit()
+    trainer.close()
+    again, _ = _trainer(tmp_path, 2)
+    with pytest.raises(TrainingError, match="already holds a training run"):
+        again.fit()
+    step, W, rng = _problem()
+    other = Trainer(tmp_path, family="toy", step=step, n_batches=3, epochs=2, state={"W": W, "rng": rng},
+                    params={}, hparams={"lr": 0.2}, resume=True, out=io.StringIO(), stream=io.StringIO())
+    with pytest.raises(CheckpointError, match="lr=0.1, this run asks for 0.2"):
+        other.fit()
+    other = Trainer(tmp_path, family="toy", step=step, n_batches=4, epochs=2, state={"W": W, "rng": rng},
+                    params={}, hparams={"lr": 0.1}, resume=True, out=io.StringIO(), stream=io.StringIO())
+    with pytest.raises(CheckpointError, match="3 minibatches per epoch, this run has 4"):
+        other.fit()
+    with pytest.raises(TrainingError, match="contradict"):
+        _trainer(tmp_path, 2, resume=True, overwrite=True)[0].fit()
+
+
+def test_overwrite_removes_only_the_runs_files(tmp_path):
+    trainer, _ = _trainer(tmp_path, 1)
+    trainer.fit()
+    trainer.close()
+    (tmp_path / "notes.txt").write_text("keep me")
+    fresh, _ = _trainer(tmp_path, 2, overwrite=True)
+    fresh.fit()
+    fresh.close()
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+    assert [e.step for e in _read(tmp_path).Scalars("train/cost")] == [0, 1]
+
+
+class _TaggedGenerator:
+    """Stands in for another backend's generator state (the GPU's Philox key and counter)."""
+
+    def __init__(self, state):
+        self.state = tuple(state)
+
+    def get_state(self):
+        return self.state
+
+
+def test_random_states_of_other_backends_are_checkpointed_by_their_get_state(tmp_path):
+    from framework.core.backend import get_backend
+    from framework.core.shared import RandomStateType, RNGSharedVariable
+
+    step, W, rng = _problem()
+    other = RNGSharedVariable(RandomStateType(), _TaggedGenerator(("philox4x32-10", 7, 2 ** 63 + 5, 1234)),
+                              "gpu_rng", get_backend("cpu"))
+    trainer = Trainer(tmp_path, family="toy", step=step, n_batches=3, epochs=1,
+                      state={"W": W, "rng": rng, "gpu_rng": other}, params={}, hparams={},
+                      out=io.StringIO(), stream=io.StringIO())
+    trainer.fit()
+    trainer.close()
+    arrays, meta = load_checkpoint(tmp_path / "checkpoint.npz")
+    assert arrays["gpu_rng_words"].tolist() == [7, 2 ** 63 + 5, 1234]
+    restored = []
+    other.set_value = lambda value, borrow=False: restored.append(value)
+    again = Trainer(tmp_path, family="toy", step=step, n_batches=3, epochs=2,
+                    state={"W": W, "rng": rng, "gpu_rng": other}, params={}, hparams={}, resume=True,
+                    out=io.StringIO(), stream=io.StringIO())
+    again.prepare()
+    again.close()
+    assert restored == [("philox4x32-10", 7, 2 ** 63 + 5, 1234)]
+    plain = RNGSharedVariable(RandomStateType(), object(), "odd", get_backend("cpu"))
+    with pytest.raises(CheckpointError, match="cannot checkpoint random state 'odd'"):
+        Trainer(tmp_path / "x", family="toy", step=step, n_batches=3, epochs=1,
+                state={"W": W, "rng": rng, "odd": plain}, params={}, hparams={},
+                out=io.StringIO(), stream=io.StringIO()).fit()
