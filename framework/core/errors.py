@@ -38,12 +38,27 @@ class NodeRuntimeError(FrameworkError, RuntimeError):
     """An op failed while running; the message names the node and the user's line."""
 
 
+_LIBRARY_PATHS = (_PKG_DIR + os.sep, "<frozen")
+
+
+def add_library_path(path: str) -> None:
+    """Treat code under ``path`` (a plugin's package or module) as library code:
+    nodes built there record the line of the user's script that called it."""
+    global _LIBRARY_PATHS
+    path = os.path.abspath(path)
+    if os.path.isdir(path):
+        path += os.sep
+    if path not in _LIBRARY_PATHS:
+        _LIBRARY_PATHS = _LIBRARY_PATHS + (path,)
+
+
 def user_trace() -> Trace:
-    """The (file, line) of the first stack frame outside the framework package."""
+    """The (file, line) of the first stack frame outside the framework and its plugins."""
     frame = sys._getframe(1)
+    skip = _LIBRARY_PATHS
     while frame is not None:
         fname = frame.f_code.co_filename
-        if not fname.startswith(_PKG_DIR) and not fname.startswith("<frozen"):
+        if not fname.startswith(skip):
             return (fname, frame.f_lineno)
         frame = frame.f_back
     return None

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import numpy as np
 
 from .errors import DisconnectedInputError, GradientError, format_trace
-from .graph import Apply, Variable, toposort
+from .graph import Apply, Variable, ancestors, toposort
 from .op import Op
 from .types import TensorType, is_int
 from .variable import TensorVariable, as_tensor_variable
@@ -115,6 +115,7 @@ def grad(
             relevant.append(node)
 
     grads: Dict[Variable, Variable] = dict(seeds)
+    int_reached: set = set()  # integer variables the walk reached: what feeds them has a zero gradient
     for node in reversed(relevant):
         out_grads = [grads.get(o) for o in node.outputs]
         if all(g is None for g in out_grads):
@@ -133,9 +134,12 @@ def grad(
         if len(in_grads) != len(node.inputs):
             raise GradientError(f"op '{node.op}' returned {len(in_grads)} gradients for {len(node.inputs)} inputs")
         for x, g in zip(node.inputs, in_grads):
-            if g is None or x not in depends or x in constants:
+            if x not in depends or x in constants:
                 continue
-            if is_int(x.dtype) or not isinstance(x.type, TensorType):
+            if is_int(x.dtype) and isinstance(x.type, TensorType):
+                int_reached.add(x)
+                continue
+            if g is None or not isinstance(x.type, TensorType):
                 continue
             g = as_tensor_variable(g)
             if g.dtype != x.dtype:
@@ -148,6 +152,8 @@ def grad(
         if g is None:
             if is_int(w.dtype):
                 g = E.zeros_like(w, dtype=_float_for(w))
+            elif int_reached and w in set(ancestors(list(int_reached), blockers=constants)):
+                g = E.zeros_like(w)  # the cost depends on w only through integer values: zero, not disconnected
             else:
                 msg = (
                     f"grad: the cost does not depend on {w} ({w.type}); pass "

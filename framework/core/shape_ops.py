@@ -279,11 +279,19 @@ def dimshuffle(x: Any, pattern: Sequence[Any]) -> TensorVariable:
     return DimShuffle(x.ndim, pattern)(x)
 
 
+def _axis(axis: Any, n: int, opname: str) -> int:
+    """``axis`` as a non-negative int below ``n``; out of range is an error (no wrap-around)."""
+    a = int(axis)
+    if not -n <= a < n:
+        raise ValueError(f"{opname}: axis {a} is out of range for {n} axes (at {format_trace(user_trace())})")
+    return a % n
+
+
 def transpose(x: Any, axes: Optional[Sequence[int]] = None) -> TensorVariable:
     x = as_tensor_variable(x)
     if axes is None:
         axes = tuple(reversed(range(x.ndim)))
-    axes = tuple(int(a) % max(x.ndim, 1) for a in axes)
+    axes = tuple(_axis(a, x.ndim, "transpose") for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of a {x.ndim}-d input's axes")
     return dimshuffle(x, axes)
@@ -307,7 +315,7 @@ def shape_padright(x: Any, n_ones: int = 1) -> TensorVariable:
 
 def shape_padaxis(x: Any, axis: int) -> TensorVariable:
     x = as_tensor_variable(x)
-    axis = axis % (x.ndim + 1)
+    axis = _axis(axis, x.ndim + 1, "shape_padaxis")
     pattern: List[Any] = list(range(x.ndim))
     pattern.insert(axis, "x")
     return dimshuffle(x, pattern)
@@ -437,10 +445,12 @@ class Join(Op):
 
 def join(axis: int, *xs: Any) -> TensorVariable:
     xs = [as_tensor_variable(x) for x in xs]
+    ndim = xs[0].ndim if xs else 0
+    if ndim:
+        axis = _axis(axis, ndim, "join")
     if len(xs) == 1:
         return xs[0]
-    ndim = xs[0].ndim
-    return Join(axis % max(ndim, 1))(*xs)
+    return Join(axis)(*xs)
 
 
 def concatenate(xs: Sequence[Any], axis: int = 0) -> TensorVariable:
@@ -454,7 +464,8 @@ def stack(xs: Sequence[Any], axis: int = 0) -> TensorVariable:
         raise ValueError("stack needs at least one tensor")
     if all(x.ndim == 0 for x in xs) and axis == 0:
         return make_vector(*xs)
-    return Join(axis % (xs[0].ndim + 1))(*[shape_padaxis(x, axis) for x in xs])
+    axis = _axis(axis, xs[0].ndim + 1, "stack")
+    return Join(axis)(*[shape_padaxis(x, axis) for x in xs])
 
 
 # --- arange -------------------------------------------------------------------------

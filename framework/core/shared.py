@@ -11,6 +11,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .backend import Backend, get_backend
+from .errors import InputError
 from .graph import Variable
 from .types import GenericType, TensorType
 from .variable import TensorVariable
@@ -49,10 +50,17 @@ class SharedVariable(Variable):
     def set_value(self, value: Any, borrow: bool = False) -> None:
         """Replace the value (a copy of it, unless ``borrow``)."""
         be = self.container.backend
+        label = f"shared variable {self.name or ''}".strip()
         if be.is_array(value):
-            self.container.value = value if borrow else be.copy(value)
-            return
-        host = self.type.filter(value, name=f"shared variable {self.name or ''}".strip())
+            t = self.type
+            if str(value.dtype) == t.dtype and value.ndim == t.ndim and all(
+                    d is None or d == s for d, s in zip(t.shape, value.shape)):
+                self.container.value = value if borrow else be.copy(value)
+                return
+            if not be.host_is_device:
+                raise InputError(f"{label}: expected {t}, got a device array of dtype {value.dtype} "
+                                 f"and shape {tuple(value.shape)}")
+        host = self.type.filter(value, name=label)
         # filter() may already have made a fresh array; copy only what the caller still owns
         self.container.value = be.from_host(host, copy=not borrow and host is value)
 

@@ -154,6 +154,10 @@ class TensorType(Type):
                 raise InputError(f"{name}: cannot make an array from {type(value).__name__}: {exc}") from None
             if raw.dtype == object or raw.dtype.kind in "USV":
                 raise InputError(f"{name}: expected numbers for a {self.dtype} input, got {value!r:.60}")
+            if raw.dtype.kind == "c" and dt.kind != "c":  # refuse before NumPy warns about it
+                if not allow_downcast and np.any(raw.imag != 0):
+                    raise InputError(f"{name}: the complex value {value!r:.60} does not fit dtype {self.dtype}")
+                raw = raw.real
             with np.errstate(all="ignore"):
                 arr = raw.astype(dt)
             same = arr.astype(raw.dtype) == raw if raw.size else True

@@ -222,7 +222,8 @@ class TensorConstant(TensorVariable, Constant):
     __slots__ = ()
 
     def eval(self, inputs_to_values=None):
-        return np.array(self.data)
+        arr = np.array(self.data, dtype=self.dtype)
+        return arr[()] if arr.ndim == 0 else arr  # 0-d values are NumPy scalars, as function outputs
 
 
 def constant(value: Any, name: Optional[str] = None, dtype: Any = None) -> TensorConstant:

@@ -191,6 +191,7 @@ class PluginManager:
                 raise PluginError(f"plugin {name!r} failed to import: "
                                   f"{type(exc).__name__}: {exc}") from exc
             version = version or str(getattr(obj, "__version__", "unknown"))
+            _mark_library_code(obj)
             self.add(obj, name, version)
         except PluginError as exc:
             self._plugins[name] = PluginInfo(name, version or "unknown", "failed", str(exc))
@@ -313,3 +314,21 @@ def format_infos(infos: List[PluginInfo]) -> str:
             if names:
                 lines.append(f"    {kind}: {', '.join(names)}")
     return "\n".join(lines)
+
+
+def _mark_library_code(obj: Any) -> None:
+    """Let error traces skip an entry-point plugin's own code (see core.errors)."""
+    import inspect
+
+    try:
+        module = obj if inspect.ismodule(obj) else inspect.getmodule(obj)
+        path = getattr(module, "__file__", None)
+        if not path:
+            return
+        if os.path.basename(path) == "__init__.py":
+            path = os.path.dirname(path)
+        from ..core.errors import add_library_path
+
+        add_library_path(path)
+    except Exception:  # a trace nicety must never break loading
+        pass

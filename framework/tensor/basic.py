@@ -46,7 +46,7 @@ CONSTRUCTORS = {}
 for _p, _dt in _PREFIX.items():
     for _kind, _nd in _NDIMS.items():
         CONSTRUCTORS[_p + _kind] = _maker(_nd, _dt, _p + _kind)
-PLURALS = {k + "s" if not k.endswith("x") else k[:-1] + "ices": _plural(v) for k, v in CONSTRUCTORS.items()}
+PLURALS = {k + "s" if not k.endswith("x") else k[:-2] + "ices": _plural(v) for k, v in CONSTRUCTORS.items()}
 # 'matrices' style plurals, plus the Theano spellings 'tensor3s' etc.
 for _k, _v in CONSTRUCTORS.items():
     PLURALS.setdefault(_k + "s", _plural(_v))

@@ -30,8 +30,11 @@ from __future__ import annotations
 
 import glob
 import math
+import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TextIO
@@ -350,8 +353,9 @@ class Trainer:
             run_bar = Progress(self.epochs - self.start_epoch, desc=f"{self.family} epochs {self.start_epoch}.."
                                f"{self.epochs - 1}", stream=self.stream, unit="epoch")
         try:
-            for epoch in range(self.start_epoch, self.epochs):
-                self._epoch(epoch, log, run_bar)
+            with _stop_at_batch_boundary() as self._stop:
+                for epoch in range(self.start_epoch, self.epochs):
+                    self._epoch(epoch, log, run_bar)
         except BaseException:
             if run_bar is not None:
                 run_bar.close(interrupted=True)
@@ -364,7 +368,10 @@ class Trainer:
     def _run_batches(self, epoch: int, log: RunLogger, costs: np.ndarray, bar: Any) -> None:
         base = epoch * self.n_batches
         step = self.step
+        stop = getattr(self, "_stop", None)
         for index in range(self.n_batches):
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt
             cost = float(np.asarray(step(index)))
             costs[index] = cost
             log.scalar("train/cost_step", cost, base + index)
@@ -468,3 +475,28 @@ def updated_shared(function: Any) -> List[Any]:
     defaults = _default_updates(list(outputs) + list(explicit.values()), explicit,
                                 spec.get("no_default_updates") or False)
     return list(explicit) + [s for s, _ in defaults]
+
+
+@contextlib.contextmanager
+def _stop_at_batch_boundary():
+    """Turn the first Ctrl-C into a request to stop before the next minibatch.
+
+    A KeyboardInterrupt raised at an arbitrary point can leave the TensorBoard
+    writer's queue or a half-built checkpoint in a bad state; stopping between
+    minibatches keeps every file consistent. A second Ctrl-C interrupts at once.
+    """
+    event = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield event
+        return
+
+    def handler(signum, frame):
+        if event.is_set():
+            raise KeyboardInterrupt
+        event.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield event
+    finally:
+        signal.signal(signal.SIGINT, previous)
