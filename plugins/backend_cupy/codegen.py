@@ -1,0 +1,396 @@
+"""CUDA source for fused element-wise programs, written without CuPy.
+
+A fused node carries a backend-neutral *scalar program*: a list of steps,
+each one row of the element-wise table (:data:`framework.core.elemwise.SCALAR_OPS`)
+applied to the program's inputs, earlier steps or constants. This module turns
+such a program, for given input dtypes, into the four strings a
+``cupy.ElementwiseKernel`` is made from (parameters, body, name, preamble).
+It is a pure function of (program, dtypes), so it is tested here without a
+GPU: golden strings, and the same body compiled as host C++ and as CUDA.
+
+Semantics follow NumPy, not C, wherever the two differ:
+
+* every operand is cast to the step's *computation dtype* first (the output
+  dtype, or the promoted input dtype for comparisons), so C's mixed-type
+  rules never apply;
+* float16 steps compute in float and round to half after each step;
+* integer floor division and remainder round towards -inf and give 0 for a
+  zero divisor; float remainder takes the divisor's sign; ``maximum`` and
+  ``minimum`` propagate NaN; ``invert`` of a bool is logical not; integer
+  ``pow`` is exact.
+
+Programs that use a row without a C expression, or complex dtypes, cannot be
+compiled: :func:`fused_source` returns None and the caller keeps the
+unfused path.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+# --- the program ---------------------------------------------------------------------
+
+Ref = Tuple[Any, ...]
+"""An operand: ``('in', k)``, ``('step', j)`` or ``('const', value, dtype)``
+(``dtype`` None for a weak Python scalar, which adapts to the other operand)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One scalar op of a fused program: ``op`` names a row of the table."""
+
+    op: str
+    args: Tuple[Ref, ...]
+    dtype: str  # the dtype of this step's result
+
+
+@dataclass(frozen=True)
+class KernelSource:
+    """What ``cupy.ElementwiseKernel(in_params, out_params, operation, name,
+    preamble=preamble)`` is made from."""
+
+    name: str
+    in_params: str
+    out_params: str
+    operation: str
+    preamble: str
+
+    def as_cuda(self) -> str:
+        """A stand-alone CUDA translation unit with the same body (for compile checks)."""
+        return _standalone(self, device=True)
+
+    def as_host_cpp(self) -> str:
+        """A host C++ translation unit running the body over flat arrays (for tests)."""
+        return _standalone(self, device=False)
+
+
+# --- C types -------------------------------------------------------------------------
+
+C_TYPES: Dict[str, str] = {
+    "bool": "bool", "int8": "signed char", "int16": "short", "int32": "int", "int64": "long long",
+    "uint8": "unsigned char", "uint16": "unsigned short", "uint32": "unsigned int",
+    "uint64": "unsigned long long", "float16": "float16", "float32": "float", "float64": "double",
+}
+
+
+def c_type(dtype: str) -> str:
+    """The C type CuPy uses for ``dtype`` in kernel parameters."""
+    try:
+        return C_TYPES[dtype]
+    except KeyError:
+        raise TypeError(f"dtype {dtype!r} has no C type for GPU kernels") from None
+
+
+def _value_dtype(dtype: str) -> str:
+    """The dtype a value is held in inside the kernel body (half computes in float)."""
+    return "float32" if dtype == "float16" else dtype
+
+
+# --- helpers every fused kernel may call ------------------------------------------------
+
+PREAMBLE = r"""
+#ifndef FW_FN
+#if defined(__CUDACC__) || defined(__CUDACC_RTC__)
+#define FW_FN __device__ __forceinline__
+#else
+#define FW_FN inline
+#endif
+#endif
+template <typename T> FW_FN T fw_maximum(T a, T b) { return (a != a) ? a : ((b != b) ? b : (a >= b ? a : b)); }
+template <typename T> FW_FN T fw_minimum(T a, T b) { return (a != a) ? a : ((b != b) ? b : (a <= b ? a : b)); }
+template <typename T> FW_FN T fw_floordiv(T a, T b) {
+  if (b == 0) return 0;
+  T q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
+  return q;
+}
+template <typename T> FW_FN T fw_floordiv_f(T a, T b) {
+  if (b == 0) return a / b;
+  T m = fmod(a, b);
+  T d = (a - m) / b;
+  if (m != 0 && ((b < 0) != (m < 0))) d -= 1;
+  T f = floor(d);
+  if (d - f > (T)0.5) f += 1;
+  return f;
+}
+FW_FN float fw_floordiv(float a, float b) { return fw_floordiv_f<float>(a, b); }
+FW_FN double fw_floordiv(double a, double b) { return fw_floordiv_f<double>(a, b); }
+template <typename T> FW_FN T fw_mod(T a, T b) {
+  if (b == 0) return 0;
+  T r = a % b;
+  if (r != 0 && ((r < 0) != (b < 0))) r += b;
+  return r;
+}
+template <typename T> FW_FN T fw_mod_f(T a, T b) {
+  if (b == 0) return fmod(a, b);
+  T m = fmod(a, b);
+  if (m != 0) { if ((b < 0) != (m < 0)) m += b; } else { m = copysign((T)0, b); }
+  return m;
+}
+FW_FN float fw_mod(float a, float b) { return fw_mod_f<float>(a, b); }
+FW_FN double fw_mod(double a, double b) { return fw_mod_f<double>(a, b); }
+template <typename T> FW_FN T fw_ipow(T a, T b) {
+  if (b < 0) return (a == 1) ? (T)1 : ((a == (T)-1) ? ((b % 2) ? (T)-1 : (T)1) : (T)0);
+  T r = 1;
+  while (b) { if (b & 1) r *= a; a *= a; b >>= 1; }
+  return r;
+}
+FW_FN bool fw_ipow(bool a, bool b) { return a || !b; }
+"""
+
+
+# --- expressions ------------------------------------------------------------------------
+
+def _literal(value: Any, dtype: Optional[str]) -> Tuple[str, str]:
+    """C text and dtype of a constant; weak Python scalars get their natural dtype."""
+    if isinstance(value, np.generic):
+        dtype = dtype or value.dtype.name
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)):
+        return ("true" if value else "false"), dtype or "bool"
+    if isinstance(value, int):
+        if value > 2**63 - 1:
+            return f"{value}ULL", dtype or "uint64"
+        return f"{value}LL", dtype or "int64"
+    if isinstance(value, float):
+        if math.isnan(value):
+            text = "__longlong_as_double(0x7ff8000000000000LL)"
+        elif math.isinf(value):
+            text = f"__longlong_as_double({'0xfff0000000000000LL' if value < 0 else '0x7ff0000000000000LL'})"
+        else:
+            text = repr(value)
+        return text, dtype or "float64"
+    raise TypeError(f"cannot write the constant {value!r} into a GPU kernel")
+
+
+def _cast(expr: str, src: str, dst: str) -> str:
+    """``expr`` (holding a ``src`` value) as a ``dst`` value."""
+    if _value_dtype(src) == _value_dtype(dst):
+        return expr
+    return f"(({c_type(_value_dtype(dst))})({expr}))"
+
+
+def _kind(dtype: str) -> str:
+    return np.dtype(dtype).kind  # 'b', 'i', 'u', 'f'
+
+
+def _weak_aware_result_type(args: Sequence[Tuple[str, str, Any]]) -> str:
+    """NumPy's promotion of the operands (weak Python constants do not upcast)."""
+    parts = [weak if weak is not None else np.dtype(dt) for _, dt, weak in args]
+    return np.result_type(*parts).name
+
+
+def scalar_expression(op: str, compute: str, operands: Sequence[str], out_dtype: str) -> Optional[str]:
+    """The C expression of table row ``op`` on ``operands`` (already of dtype
+    ``compute``), or None when the row has no C form."""
+    from framework.core.elemwise import SCALAR_OPS
+
+    row = SCALAR_OPS.get(op)
+    if row is None or not row.c_expr:
+        return None
+    k = _kind(compute)
+    a = operands[0] if operands else ""
+    ct = c_type(_value_dtype(compute))
+    if op == "int_div":
+        return f"fw_floordiv({a}, {operands[1]})"
+    if op == "mod":
+        return f"fw_mod({a}, {operands[1]})"
+    if op == "pow":
+        return f"fw_ipow({a}, {operands[1]})" if k in "biu" else f"pow({a}, {operands[1]})"
+    if op == "maximum":
+        return f"fw_maximum({a}, {operands[1]})"
+    if op == "minimum":
+        return f"fw_minimum({a}, {operands[1]})"
+    if op == "clip":
+        return f"fw_minimum(fw_maximum({a}, {operands[1]}), {operands[2]})"
+    if op == "relu":
+        return f"fw_maximum({a}, ({ct})0)"
+    if op == "abs":
+        return a if k in "bu" else f"({a} > 0 ? {a} : -{a})"
+    if op == "sgn":
+        if k == "f":
+            return f"({a} > 0 ? ({ct})1 : ({a} < 0 ? ({ct})-1 : {a}))"
+        return f"(({ct})(({a} > 0) - ({a} < 0)))"
+    if op == "invert":
+        return f"(!{a})" if k == "b" else f"(~{a})"
+    if op in ("isnan", "isinf"):
+        return f"{op}({a})" if k == "f" else "false"
+    if op in ("round", "floor", "ceil") and k in "biu":
+        return a
+    return row.c_expr.format(*operands)
+
+
+def _computation_dtype(op: str, step_dtype: str, args: Sequence[Tuple[str, str, Any]]) -> Optional[str]:
+    """The dtype operands are cast to before ``op`` runs (None: keep each as it is)."""
+    from framework.core.elemwise import SCALAR_OPS
+
+    row = SCALAR_OPS.get(op)
+    if op.startswith("cast_") or op in ("identity",):
+        return None
+    if row is not None and row.is_comparison:
+        return _weak_aware_result_type(args)
+    return step_dtype
+
+
+def fused_source(steps: Sequence[Step], outputs: Sequence[Ref], in_dtypes: Sequence[str],
+                 out_dtypes: Optional[Sequence[str]] = None) -> Optional[KernelSource]:
+    """The ``cupy.ElementwiseKernel`` source of a scalar program.
+
+    ``steps`` run in order; ``outputs`` name the refs written to the outputs;
+    ``in_dtypes`` are the inputs' dtypes. Returns None if some step cannot be
+    written in C (no ``c_expr``, an unknown row, a complex dtype).
+    """
+    try:
+        return _fused_source(tuple(steps), tuple(outputs), tuple(in_dtypes),
+                             tuple(out_dtypes) if out_dtypes is not None else None)
+    except _Unsupported:
+        return None
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _fused_source(steps: Tuple[Step, ...], outputs: Tuple[Ref, ...], in_dtypes: Tuple[str, ...],
+                  out_dtypes: Optional[Tuple[str, ...]]) -> KernelSource:
+    for dt in in_dtypes + tuple(s.dtype for s in steps):
+        if dt not in C_TYPES:
+            raise _Unsupported(dt)
+    body: List[str] = []
+    step_dtypes: List[str] = []
+
+    def operand(ref: Ref) -> Tuple[str, str, Any]:
+        """(C text, dtype, weak Python value or None) of a ref."""
+        tag = ref[0]
+        if tag == "in":
+            k = int(ref[1])
+            dt = in_dtypes[k]
+            return (f"((float)in{k})" if dt == "float16" else f"in{k}"), dt, None
+        if tag == "step":
+            j = int(ref[1])
+            return f"t{j}", step_dtypes[j], None
+        if tag == "const":
+            value, dtype = ref[1], (ref[2] if len(ref) > 2 else None)
+            text, dt = _literal(value, dtype)
+            weak = value if dtype is None and isinstance(value, (bool, int, float)) else None
+            if dt not in C_TYPES:
+                raise _Unsupported(dt)
+            return text, dt, weak
+        raise ValueError(f"unknown operand {ref!r} in a fused program")
+
+    for j, step in enumerate(steps):
+        args = [operand(r) for r in step.args]
+        compute = _computation_dtype(step.op, step.dtype, args)
+        if step.op == "switch":
+            ops = [args[0][0]] + [_cast(t, dt, step.dtype) for t, dt, _ in args[1:]]
+            expr = scalar_expression(step.op, step.dtype, ops, step.dtype)
+        elif compute is None:
+            expr = scalar_expression(step.op, args[0][1], [a[0] for a in args], step.dtype)
+        else:
+            ops = [_cast(t, dt, compute) for t, dt, _ in args]
+            expr = scalar_expression(step.op, compute, ops, step.dtype)
+        if expr is None:
+            raise _Unsupported(step.op)
+        vt = c_type(_value_dtype(step.dtype))
+        if step.dtype == "float16":
+            body.append(f"const float t{j} = (float)(float16)({expr});")
+        else:
+            body.append(f"const {vt} t{j} = ({vt})({expr});")
+        step_dtypes.append(step.dtype)
+
+    outs = []
+    for k, ref in enumerate(outputs):
+        text, dt, _ = operand(ref)
+        odt = out_dtypes[k] if out_dtypes is not None else dt
+        if odt not in C_TYPES:
+            raise _Unsupported(odt)
+        value = _cast(text, dt, odt)
+        body.append(f"out{k} = ({c_type(odt)})({value});")
+        outs.append(odt)
+
+    in_params = ", ".join(f"{dt} in{k}" for k, dt in enumerate(in_dtypes))
+    out_params = ", ".join(f"{dt} out{k}" for k, dt in enumerate(outs))
+    operation = "\n".join(body)
+    digest = hashlib.sha1(f"{in_params}|{out_params}|{operation}".encode()).hexdigest()[:16]
+    return KernelSource(f"fw_fused_{digest}", in_params, out_params, operation, PREAMBLE)
+
+
+# --- stand-alone translation units (compile checks and host tests) -----------------------
+
+def _params(text: str) -> List[Tuple[bool, str, str]]:
+    """``[(raw, dtype, name)]`` of an ElementwiseKernel parameter list."""
+    out = []
+    for p in filter(None, (s.strip() for s in text.split(","))):
+        words = p.split()
+        raw = words[0] == "raw"
+        dt, name = words[-2], words[-1]
+        out.append((raw, dt, name))
+    return out
+
+
+_HOST_PRELUDE = r"""
+#include <cmath>
+#include <cstring>
+#include <cstdint>
+using std::isnan; using std::isinf; using std::fmod; using std::floor; using std::ceil; using std::pow;
+using std::exp; using std::log; using std::copysign; using std::rint; using std::sqrt; using std::tanh;
+using std::exp2; using std::expm1; using std::log2; using std::log10; using std::log1p; using std::sin;
+using std::cos; using std::tan; using std::atan; using std::sinh; using std::cosh;
+static inline double __longlong_as_double(long long v) { double d; std::memcpy(&d, &v, 8); return d; }
+"""
+
+_DEVICE_PRELUDE = r"""
+#include <cuda_fp16.h>
+struct float16 {
+  __half h;
+  __device__ float16() {}
+  __device__ float16(float f) : h(__float2half(f)) {}
+  __device__ operator float() const { return __half2float(h); }
+};
+"""
+
+
+def standalone_source(in_params: str, out_params: str, operation: str, preamble: str, name: str,
+                      device: bool) -> str:
+    """An ElementwiseKernel's body as a stand-alone translation unit (for checks).
+
+    Every parameter becomes a pointer argument ``<name>_p``: element ``i`` of a
+    non-raw parameter is read (input) or written (output) around the body, as
+    CuPy does after broadcasting, and a ``raw`` parameter is the pointer
+    itself; ``n`` is the number of elements. ``device`` gives a CUDA
+    ``__global__`` kernel (one thread per element), else a host C++ function
+    (a loop), so the same body can be compiled by nvcc and run on the CPU.
+    """
+    ins, outs = _params(in_params), _params(out_params)
+    sig, loads, decl, stores = [], [], [], []
+    for raw, dt, n in ins:
+        sig.append(f"const {c_type(dt)}* {n}_p")
+        loads.append(f"    const {c_type(dt)}* {n} = {n}_p;\n" if raw else f"    const {c_type(dt)} {n} = {n}_p[i];\n")
+    for raw, dt, n in outs:
+        sig.append(f"{c_type(dt)}* {n}_p")
+        if raw:
+            decl.append(f"    {c_type(dt)}* {n} = {n}_p;\n")
+        else:
+            decl.append(f"    {c_type(dt)} {n};\n")
+            stores.append(f"    {n}_p[i] = {n};\n")
+    sig.append("long long n")
+    body = "\n".join("    " + line for line in operation.splitlines())
+    inner = "".join(loads) + "".join(decl) + body + "\n" + "".join(stores)
+    if device:
+        return (f"{_DEVICE_PRELUDE}{preamble}\nextern \"C\" __global__ void {name}({', '.join(sig)}) {{\n"
+                f"  long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;\n  if (i < n) {{\n"
+                f"{inner}  }}\n}}\n")
+    return (f"{_HOST_PRELUDE}{preamble}\nextern \"C\" void {name}({', '.join(sig)}) {{\n"
+            f"  for (long long i = 0; i < n; ++i) {{\n{inner}  }}\n}}\n")
+
+
+def _standalone(src: KernelSource, device: bool) -> str:
+    return standalone_source(src.in_params, src.out_params, src.operation, src.preamble, src.name, device)
+
+
+__all__ = ["Step", "Ref", "KernelSource", "fused_source", "scalar_expression", "standalone_source", "c_type",
+           "C_TYPES", "PREAMBLE"]

@@ -1,0 +1,325 @@
+"""Random streams on the GPU: a Philox4x32-10 state per stream, draws on the device.
+
+The value of a random stream's shared variable on a ``cuda`` device is a
+:class:`DeviceRNG`: a 64-bit key (host) and a 64-bit counter (a one-element
+device array). A draw of ``N`` numbers is one kernel: element ``i`` is a
+function of ``(key, counter + i)`` only, and the thread of element 0 writes
+``counter + N`` into a *new* counter array, which the new state holds. So:
+
+* drawing never reads anything back to the host (the counter stays on the
+  device, which also lets a CUDA graph replay draws with fresh numbers);
+* a state is never changed by a draw, so copies are free and a saved state
+  replays exactly: ``s = rng.get_state(); f(); rng.set_state(s); f()`` gives
+  the same numbers twice;
+* ``get_value()`` of the shared variable returns a ``numpy.random.RandomState``
+  whose state *encodes* the stream (a marker, the key and the counter in the
+  Mersenne Twister's words): everything that saves, restores or replays
+  RandomStates -- training checkpoints, the Theano tutorial's
+  ``get_state``/``set_state`` recipes -- works unchanged, and setting such a
+  RandomState back restores the exact device stream. A RandomState without
+  the marker (a fresh one, or one reseeded with ``seed(s)``) gives a device
+  stream keyed by its next 64 bits. Draws from that host RandomState itself
+  are NumPy's, unrelated to the device stream; :class:`PhiloxGenerator` gives
+  the device's numbers on the host;
+* ``get_value(borrow=True)`` is the :class:`DeviceRNG`, which has
+  ``get_state()``, ``set_state()`` and ``seed()`` too.
+
+The streams differ from NumPy's (another generator), so a seeded program
+gives different numbers on the CPU and on the GPU, each reproducible.
+"""
+from __future__ import annotations
+
+import copy as _copy
+import os
+import threading
+from typing import Any, Dict, Optional, Sequence, Tuple
+
+import numpy as np
+
+import cupy
+
+from . import philox
+
+STATE_TAG = "philox4x32-10"
+
+
+from .philox import decode_state, encode_state  # noqa: E402 - the host encoding of a stream's state
+
+
+def _key_from_numpy(state: Any) -> Tuple[int, int]:
+    """A Philox key from the next 64 bits of a NumPy generator (left as it was)."""
+    if isinstance(state, tuple):
+        rs = np.random.RandomState()
+        rs.set_state(state)
+        state = rs
+    words = _copy.deepcopy(state)
+    words = (words.randint(0, 2**32, size=2, dtype=np.uint64) if isinstance(words, np.random.RandomState)
+             else words.integers(0, 2**32, size=2, dtype=np.uint64))
+    return philox.key_from_seed(int(words[0]) << 32 | int(words[1]))
+
+
+class PhiloxGenerator:
+    """A device random stream's state on the host: ``(key, counter)``.
+
+    ``random(size)`` draws, on the host, the very numbers a device ``uniform``
+    draw of that size would (tests compare the two). ``get_state`` /
+    ``set_state`` / ``seed`` behave as NumPy's RandomState's.
+    """
+
+    def __init__(self, seed: Any = None, key: Optional[Tuple[int, int]] = None, counter: int = 0) -> None:
+        if key is None and isinstance(seed, (np.random.RandomState, tuple)):
+            key, counter = _parse_state(seed)
+        if key is None:
+            key = philox.key_from_seed(_seed_int(seed))
+        self.key = (int(key[0]) & 0xFFFFFFFF, int(key[1]) & 0xFFFFFFFF)
+        self.counter = int(counter)
+
+    def get_state(self) -> Tuple[str, int, int, int]:
+        """``('philox4x32-10', key0, key1, counter)``."""
+        return (STATE_TAG, self.key[0], self.key[1], self.counter)
+
+    def set_state(self, state: Any) -> None:
+        self.key, self.counter = _parse_state(state)
+
+    def seed(self, seed: Any = None) -> None:
+        self.key = philox.key_from_seed(_seed_int(seed))
+        self.counter = 0
+
+    def random(self, size: Any = None, dtype: str = "float64") -> Any:
+        """Uniform [0, 1) numbers (host), advancing the counter as a device draw does."""
+        shape = () if size is None else (tuple(size) if isinstance(size, (tuple, list)) else (int(size),))
+        n = int(np.prod(shape, dtype=np.int64))
+        out = philox.uniform_reference(self.key, self.counter, n, dtype).reshape(shape)
+        self.counter += n
+        return out if shape else out[()]
+
+    def __repr__(self) -> str:
+        return f"PhiloxGenerator(key=({self.key[0]:#x}, {self.key[1]:#x}), counter={self.counter})"
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, PhiloxGenerator) and self.get_state() == other.get_state()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _seed_int(seed: Any) -> int:
+    if seed is None:
+        return int.from_bytes(os.urandom(8), "little")
+    if isinstance(seed, (np.integer, int)):
+        return int(seed)
+    arr = np.asarray(seed).ravel()
+    if arr.size and np.issubdtype(arr.dtype, np.integer):
+        acc = 0
+        for v in arr.tolist():
+            acc = (acc * 0x100000001B3 + int(v)) & 0xFFFFFFFFFFFFFFFF
+        return acc
+    raise TypeError(f"a random seed must be an integer (or a sequence of integers), got {seed!r:.60}")
+
+
+def _parse_state(state: Any) -> Tuple[Tuple[int, int], int]:
+    """``(key, counter)`` from any state a device stream accepts: a
+    ``('philox4x32-10', key0, key1, counter)`` tuple, a RandomState or MT19937
+    tuple (encoded by :func:`encode_state`, or else keyed by its next 64 bits),
+    a PhiloxGenerator or DeviceRNG."""
+    if isinstance(state, PhiloxGenerator):
+        return state.key, state.counter
+    if isinstance(state, DeviceRNG):
+        return state.key, int(state.counter.get()[0])
+    if isinstance(state, tuple) and len(state) == 4 and state[0] == STATE_TAG:
+        return (int(state[1]), int(state[2])), int(state[3])
+    if isinstance(state, np.random.RandomState) or isinstance(state, tuple) and state and state[0] == "MT19937":
+        decoded = decode_state(state)
+        return decoded if decoded is not None else (_key_from_numpy(state), 0)
+    raise TypeError(
+        f"a GPU random stream's state is a numpy.random.RandomState (what get_value() gives), its "
+        f"get_state() tuple, or ('{STATE_TAG}', key0, key1, counter); got {type(state).__name__} {state!r:.60}")
+
+
+class DeviceRNG:
+    """A random stream's state on a GPU (the shared variable's value)."""
+
+    __slots__ = ("key", "counter")
+
+    def __init__(self, key: Tuple[int, int], counter: Any) -> None:
+        self.key = (int(key[0]) & 0xFFFFFFFF, int(key[1]) & 0xFFFFFFFF)
+        self.counter = counter  # cupy uint64 array of shape (1,), never written after it is made
+
+    # --- making one -----------------------------------------------------------------
+    @classmethod
+    def from_seed(cls, seed: Any, backend: Any = None) -> "DeviceRNG":
+        return cls(philox.key_from_seed(_seed_int(seed)), _counter_array(0, backend))
+
+    @classmethod
+    def from_host(cls, state: Any, backend: Any = None) -> "DeviceRNG":
+        """From a host description: a PhiloxGenerator, a state tuple, a seed, or a
+        NumPy RandomState/Generator (its next 64 bits seed the stream, so a
+        seeded NumPy generator gives a reproducible device stream)."""
+        if isinstance(state, DeviceRNG):
+            return cls(state.key, state.counter)
+        if isinstance(state, np.random.Generator):
+            return cls(_key_from_numpy(state), _counter_array(0, backend))
+        if isinstance(state, (int, np.integer)) or state is None:
+            return cls.from_seed(state, backend)
+        if isinstance(state, (PhiloxGenerator, tuple, np.random.RandomState)):
+            key, ctr = _parse_state(state)
+            return cls(key, _counter_array(ctr, backend))
+        raise TypeError(f"cannot make a GPU random stream from {type(state).__name__} {state!r:.60}")
+
+    def to_host(self) -> np.random.RandomState:
+        """The state as a RandomState (see :func:`encode_state`; reads the counter back)."""
+        return encode_state(self.key, int(self.counter.get()[0]))
+
+    def generator(self) -> PhiloxGenerator:
+        """The host generator of this stream (draws the device's numbers on the host)."""
+        return PhiloxGenerator(key=self.key, counter=int(self.counter.get()[0]))
+
+    # --- RandomState-like API (mutates this object: the Theano tutorial's borrow=True recipes) --
+    def get_state(self, legacy: bool = True) -> Any:
+        """The encoded MT19937 state tuple, as ``get_value().get_state()`` gives."""
+        return self.to_host().get_state(legacy=True)
+
+    def set_state(self, state: Any) -> None:
+        key, ctr = _parse_state(state)
+        self.key, self.counter = key, _counter_array(ctr, None, like=self.counter)
+
+    def seed(self, seed: Any = None) -> None:
+        self.key = philox.key_from_seed(_seed_int(seed))
+        self.counter = _counter_array(0, None, like=self.counter)
+
+    def random(self, size: Any = None, dtype: str = "float64") -> Any:
+        """Uniform [0, 1) numbers on the device; advances this stream."""
+        shape = None if size is None else (tuple(size) if isinstance(size, (tuple, list)) else (int(size),))
+        new, out = draw(self, "uniform", shape or None, (0.0, 1.0), dtype)
+        self.counter = new.counter
+        return out
+
+    def __copy__(self) -> "DeviceRNG":
+        return DeviceRNG(self.key, self.counter)
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> "DeviceRNG":
+        return DeviceRNG(self.key, self.counter.copy())
+
+    def __repr__(self) -> str:
+        return f"<DeviceRNG key=({self.key[0]:#x}, {self.key[1]:#x}) on cuda:{self.counter.device.id}>"
+
+
+def _counter_array(value: int, backend: Any, like: Any = None) -> Any:
+    host = np.array([int(value) & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64)
+    device = getattr(backend, "cuda_device", None)
+    if device is None and like is not None:
+        device = like.device
+    if device is not None:
+        with device:
+            return cupy.asarray(host)
+    return cupy.asarray(host)
+
+
+# --- drawing ----------------------------------------------------------------------------
+
+_kernels: Dict[Any, Any] = {}
+_kernels_lock = threading.Lock()
+
+
+def _elementwise(dist: str, param_dtypes: Tuple[str, ...], out_dtype: str) -> Any:
+    key = (dist, param_dtypes, out_dtype)
+    kern = _kernels.get(key)
+    if kern is None:
+        with _kernels_lock:
+            kern = _kernels.get(key)
+            if kern is None:
+                in_params, out_params, operation, name = philox.draw_source(dist, param_dtypes, out_dtype)
+                kern = cupy.ElementwiseKernel(in_params, out_params, operation, name,
+                                              preamble=philox.PHILOX_PREAMBLE)
+                _kernels[key] = kern
+    return kern
+
+
+def _raw(p_dtype: str, out_dtype: str) -> Any:
+    key = ("multinomial", p_dtype, out_dtype)
+    kern = _kernels.get(key)
+    if kern is None:
+        with _kernels_lock:
+            kern = _kernels.get(key)
+            if kern is None:
+                kern = cupy.RawKernel(philox.multinomial_source(p_dtype, out_dtype), "fw_multinomial")
+                _kernels[key] = kern
+    return kern
+
+
+def _param(value: Any, dtype: str) -> Any:
+    """A kernel argument of ``dtype``: device arrays cast on the device, scalars as Python numbers."""
+    if isinstance(value, cupy.ndarray):
+        if value.ndim == 0:
+            return value.astype(dtype, copy=False)
+        return value.astype(dtype, copy=False)
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        v = arr.astype(dtype)[()]
+        return v.item()
+    return cupy.asarray(arr.astype(dtype))
+
+
+def _shape_of(v: Any) -> Tuple[int, ...]:
+    return tuple(getattr(v, "shape", ()))
+
+
+def _float_dtype(dtype: str) -> str:
+    return dtype if np.dtype(dtype).kind == "f" else "float64"
+
+
+def draw(rng: DeviceRNG, dist: str, size: Optional[Tuple[int, ...]], params: Sequence[Any],
+         dtype: str) -> Tuple[DeviceRNG, Any]:
+    """``(new_state, sample)``: see :meth:`framework.core.backend.Backend.draw`."""
+    k0, k1 = rng.key
+    if dist in ("uniform", "normal", "random_integers", "binomial"):
+        if dist == "random_integers":
+            pdt = ("int64", "int64")
+        elif dist == "binomial":
+            pdt = ("int64", _float_dtype(str(getattr(params[1], "dtype", "float64"))))
+        else:
+            pdt = (_float_dtype(dtype),) * 2
+        args = [_param(p, dt) for p, dt in zip(params, pdt)]
+        shape = tuple(size) if size is not None else _broadcast(*[_shape_of(a) for a in args])
+        out = cupy.empty(shape, dtype=dtype)
+        total = out.size
+        if total == 0:
+            return DeviceRNG(rng.key, rng.counter), out
+        nctr = cupy.empty(1, dtype=np.uint64)
+        _elementwise(dist, pdt, np.dtype(dtype).name)(rng.counter, k0, k1, total, *args, out, nctr)
+        return DeviceRNG(rng.key, nctr), out
+    if dist == "permutation":
+        n = int(np.asarray(params[0].get() if isinstance(params[0], cupy.ndarray) else params[0]))
+        shape = (tuple(size) if size is not None else ()) + (n,)
+        bits = cupy.empty(shape, dtype=np.uint64)
+        if bits.size == 0:
+            return DeviceRNG(rng.key, rng.counter), cupy.empty(shape, dtype=dtype)
+        nctr = cupy.empty(1, dtype=np.uint64)
+        _elementwise("bits64", (), "uint64")(rng.counter, k0, k1, bits.size, bits, nctr)
+        return DeviceRNG(rng.key, nctr), cupy.argsort(bits, axis=-1).astype(dtype, copy=False)
+    if dist == "multinomial":
+        n, pvals = params
+        pvals = cupy.asarray(pvals)
+        p_dt = _float_dtype(pvals.dtype.name)
+        n_arr = cupy.asarray(n).astype(np.int64, copy=False)
+        batch = tuple(size) if size is not None else _broadcast(n_arr.shape, pvals.shape[:-1])
+        k = pvals.shape[-1]
+        pv = cupy.ascontiguousarray(cupy.broadcast_to(pvals.astype(p_dt, copy=False), batch + (k,)))
+        nt = cupy.ascontiguousarray(cupy.broadcast_to(n_arr, batch))
+        out = cupy.empty(batch + (k,), dtype=dtype)
+        rows = int(np.prod(batch, dtype=np.int64))
+        if rows == 0 or k == 0:
+            return DeviceRNG(rng.key, rng.counter), cupy.zeros(batch + (k,), dtype=dtype)
+        nctr = cupy.empty(1, dtype=np.uint64)
+        block = 128
+        _raw(p_dt, np.dtype(dtype).name)(((rows + block - 1) // block,), (block,),
+                                         (rng.counter, nctr, np.uint32(k0), np.uint32(k1), pv, nt, out,
+                                          np.int64(rows), np.int64(k)))
+        return DeviceRNG(rng.key, nctr), out
+    raise ValueError(f"the CuPy backend cannot draw from distribution {dist!r}")
+
+
+def _broadcast(*shapes: Tuple[int, ...]) -> Tuple[int, ...]:
+    return tuple(np.broadcast_shapes(*shapes)) if shapes else ()
+
+
+__all__ = ["DeviceRNG", "PhiloxGenerator", "draw", "STATE_TAG"]
