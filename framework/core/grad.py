@@ -66,6 +66,7 @@ def grad(
     disconnected_inputs: str = "raise",
     known_grads: Optional[Dict[Variable, Any]] = None,
     return_disconnected: str = "zero",
+    stabilize: bool = True,
 ) -> Union[TensorVariable, List[TensorVariable]]:
     """Symbolic gradient of the scalar ``cost`` with respect to ``wrt``.
 
@@ -73,6 +74,14 @@ def grad(
     through them). ``disconnected_inputs``: 'raise', 'warn' or 'ignore' when a
     ``wrt`` does not influence the cost. ``known_grads``: {variable: gradient}
     to start from (``cost`` may then be None). Integer variables get zeros.
+
+    With ``stabilize`` (the default) the cost is first passed through the
+    ``canonicalize`` and ``stabilize`` rewrite stages, so the gradient of a
+    hand-written ``log(1 / (1 + exp(-z)))`` is built from ``-softplus(-z)``
+    and stays finite where the sigmoid saturates (as Theano's tutorial
+    expects). Random draws, ``wrt``, ``consider_constant`` and
+    ``known_grads`` variables are kept as they are, so the gradient uses the
+    very samples the cost used.
     """
     if disconnected_inputs not in ("raise", "warn", "ignore"):
         raise ValueError(f"disconnected_inputs must be 'raise', 'warn' or 'ignore', not {disconnected_inputs!r}")
@@ -103,6 +112,10 @@ def grad(
         raise ValueError("grad needs a cost or known_grads")
 
     constants = set(consider_constant or ())
+    if cost is not None and stabilize:
+        stable = _stabilized(cost, set(wrt_list) | constants | set(known_grads or ()))
+        if stable is not cost:
+            seeds[stable] = seeds.pop(cost)
     roots = list(seeds)
     nodes = toposort(roots, blockers=constants)
     # keep only nodes through which some wrt can influence the roots
@@ -291,3 +304,36 @@ def verify_grad(fun, pt: Sequence[Any], n_tests: int = 2, rng=None, eps: Optiona
                     f"differences: max abs error {abs_err.max():.3g}, max rel error {rel_err.max():.3g}; "
                     f"at index {pos}: symbolic {a[pos] if p.ndim else a!r}, numeric {num[pos] if p.ndim else num!r}"
                 )
+
+
+def _stabilized(cost: Variable, keep: set) -> Variable:
+    """``cost`` rewritten by the canonicalize and stabilize stages, or ``cost``
+    itself when no rewrite fires. Variables in ``keep`` and the outputs of
+    ops that draw random numbers stay shared with the user's graph."""
+    from .fgraph import FunctionGraph
+    from .graph import ancestors, clone_replace, inputs_of
+    from .mode import FAST_RUN
+    from .rewrite import rewrite
+
+    blockers = set(keep)
+    for v in ancestors([cost], keep):
+        if v.owner is not None and _draws_random(v.owner.op):
+            blockers.update(v.owner.outputs)
+    if cost in blockers:
+        return cost
+    (clone,) = clone_replace([cost], {b: b for b in blockers})
+    fgraph = FunctionGraph(inputs_of([clone], blockers), [clone])
+    report = rewrite(fgraph, FAST_RUN, stages=("canonicalize", "stabilize"), quiet=True)
+    if not report.fired:
+        return cost
+    out = fgraph.outputs[0]
+    if out.type.dtype != cost.type.dtype or out.ndim != 0:
+        return cost
+    return out
+
+
+def _draws_random(op: Any) -> bool:
+    """Ops whose outputs must not be duplicated: random draws, loops that draw."""
+    from .random_ops import RandomVariable
+
+    return isinstance(op, RandomVariable) or getattr(op, "n_rng", 0) > 0

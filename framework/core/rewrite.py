@@ -34,13 +34,15 @@ class RewriteReport:
     fired: Counter = field(default_factory=Counter)
     stage_seconds: Dict[str, float] = field(default_factory=dict)
     passes: Dict[str, int] = field(default_factory=dict)
+    stage_of: Dict[str, str] = field(default_factory=dict)  # rewrite name -> its stage
 
     def __str__(self) -> str:
         lines = ["rewrites:"]
         for stage, secs in self.stage_seconds.items():
             lines.append(f"  stage {stage}: {secs * 1e3:.2f} ms, {self.passes.get(stage, 0)} pass(es)")
-        for name, n in self.fired.most_common():
-            lines.append(f"  {name}: fired {n}x")
+            for name, n in self.fired.most_common():
+                if self.stage_of.get(name, stage) == stage:
+                    lines.append(f"    {name}: fired {n}x")
         return "\n".join(lines)
 
 
@@ -121,7 +123,7 @@ def run_local(fgraph: FunctionGraph, specs: Sequence[Any], report: RewriteReport
                 continue
             if not any(o in fgraph.clients for o in node.outputs):
                 continue  # removed by an earlier replacement in this pass
-            for spec in by_op.get(node.op.name, ()) + generic:
+            for spec in by_op.get(node.op.name, []) + generic:
                 try:
                     new = spec.rewrite(fgraph, node)
                 except RewriteError:
@@ -154,8 +156,9 @@ def run_local(fgraph: FunctionGraph, specs: Sequence[Any], report: RewriteReport
                   "some rewrites may be undoing each other", stacklevel=3)
 
 
-def rewrite(fgraph: FunctionGraph, mode: Mode) -> RewriteReport:
-    """Run the mode's stages on ``fgraph`` in place and report what fired."""
+def rewrite(fgraph: FunctionGraph, mode: Mode, stages: Optional[Sequence[str]] = None,
+            quiet: bool = False) -> RewriteReport:
+    """Run the mode's stages (or only ``stages``) on ``fgraph`` in place and report what fired."""
     from .. import plugins
     from ..config import config
 
@@ -165,19 +168,32 @@ def rewrite(fgraph: FunctionGraph, mode: Mode) -> RewriteReport:
     specs = [s for s in plugins.rewrites() if selected(s, mode)]
     for stage in stage_order(plugins.rewrites()):
         in_stage = [s for s in specs if s.stage == stage]
-        if not in_stage:
+        if not in_stage or (stages is not None and stage not in stages):
             continue
         t0 = time.perf_counter()
         for spec in in_stage:
+            report.stage_of[spec.name] = stage
             if spec.kind == "global":
                 before = len(fgraph.history)
-                spec.rewrite(fgraph)
-                if len(fgraph.history) != before:
-                    report.fired[spec.name] += 1
+                try:
+                    spec.rewrite(fgraph)
+                except RewriteError:
+                    raise
+                except Exception as exc:
+                    raise RewriteError(f"rewrite {spec.name!r} (plugin {spec.plugin!r}) failed: "
+                                       f"{type(exc).__name__}: {exc}") from exc
+                if len(fgraph.history) != before:  # counts the variables it replaced
+                    report.fired[spec.name] += len(fgraph.history) - before
         local = [s for s in in_stage if s.kind == "local"]
         if local:
             run_local(fgraph, local, report, stage)
         report.stage_seconds[stage] = time.perf_counter() - t0
-    if config.trace_rewrites:
+    if config.trace_rewrites and not quiet:
         print(report, file=sys.stderr)
     return report
+
+
+def report(f: Any) -> RewriteReport:
+    """What the rewrites did when the compiled function ``f`` was made: which
+    fired, how often, and the time per stage (the same as ``f.maker.report``)."""
+    return f.maker.report

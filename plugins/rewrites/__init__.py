@@ -1,0 +1,45 @@
+"""The standard graph rewrites, registered as a plugin like any third party's.
+
+One module per concept, each with a list ``REWRITES`` of
+:class:`~framework.plugins.RewriteSpec`:
+
+* :mod:`.merge` — common subexpressions and equal constants;
+* :mod:`.constant_folding` — nodes of constant inputs computed at compile time;
+* :mod:`.canonical` — ``x*1``, ``x+0``, ``--x``, ``x-x``, sums of negations,
+  repeated reshapes/dimshuffles, useless casts and allocs;
+* :mod:`.shape` — sizes known at compile time, shapes read from inputs;
+* :mod:`.stabilize` — ``log(sigmoid(x))``, ``log1p``, ``expm1``, ``log_softmax``,
+  cross-entropies from the logits;
+* :mod:`.specialize` — constant powers, sums of products as ``dot``, dot chains;
+* :mod:`.fusion` — element-wise chains as one ``Fused`` node;
+* :mod:`.inplace` — ops overwrite inputs nothing reads afterwards;
+* ``.scan`` (written with the scan op) — its list ``SCAN_REWRITES``, when present.
+
+None of these is ``required``: FAST_COMPILE runs without them (scan's own
+rewrites say for themselves). See docs/rewrites.md.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from framework.plugins import RewriteSpec, hookimpl
+
+from . import canonical, constant_folding, fusion, inplace, merge, shape, specialize, stabilize
+
+__version__ = "0.1.0"
+
+try:
+    from .scan import SCAN_REWRITES
+except ModuleNotFoundError as exc:  # only the module itself may be missing
+    if exc.name != f"{__name__}.scan":
+        raise
+    SCAN_REWRITES = []
+
+MODULES = (merge, constant_folding, canonical, shape, stabilize, specialize, fusion, inplace)
+
+
+@hookimpl
+def framework_rewrites() -> Iterator[RewriteSpec]:
+    for module in MODULES:
+        yield from module.REWRITES
+    yield from SCAN_REWRITES

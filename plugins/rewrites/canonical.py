@@ -1,0 +1,238 @@
+"""Canonical forms: remove operations that do nothing and put the rest in one
+standard shape, so later stages have fewer patterns to look for.
+
+Each rewrite keeps the replaced variable's dtype (casting where the original
+expression promoted, e.g. ``int32 + 0.0``) and never changes its shape: an
+identity element is only dropped when it cannot broadcast the other operand.
+"""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import numpy as np
+
+from framework.core import elemwise as E
+from framework.core.fgraph import FunctionGraph
+from framework.core.graph import Apply, Variable
+from framework.core.shape_ops import Alloc, DimShuffle, Reshape, dimshuffle, reshape, static_vector
+from framework.plugins import RewriteSpec
+
+from .patterns import as_type, cannot_enlarge, ew, is_const, same_dtype
+
+Result = Optional[List[Variable]]
+
+
+def _keep(new: Variable, old: Variable) -> Result:
+    out = as_type(new, old)
+    return None if out is None else [out]
+
+
+def useless_arithmetic(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``x + 0``, ``0 + x``, ``x - 0``, ``x * 1``, ``1 * x``, ``x / 1`` → ``x``;
+    ``0 - x`` → ``-x``. The constant must not broadcast ``x`` to a larger shape."""
+    name = node.op.scalar.name
+    a, b = node.inputs
+    out = node.outputs[0]
+    if name in ("add", "mul"):
+        unit = 0 if name == "add" else 1
+        for x, c in ((a, b), (b, a)):
+            if is_const(c, unit) and cannot_enlarge(c, x):
+                return _keep(x, out)
+    elif name in ("sub", "true_div"):
+        unit = 0 if name == "sub" else 1
+        if is_const(b, unit) and cannot_enlarge(b, a):
+            return _keep(a, out)
+        if name == "sub" and is_const(a, 0) and cannot_enlarge(a, b):
+            return _keep(E.neg(b), out)
+    return None
+
+
+def double_negation(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``--x`` → ``x``."""
+    inner = ew(node.inputs[0], "neg")
+    if inner is None:
+        return None
+    return _keep(inner.inputs[0], node.outputs[0])
+
+
+def subtract_self(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``x - x`` → ``zeros_like(x)`` (assumes ``x`` finite: ``inf - inf`` is nan)."""
+    a, b = node.inputs
+    if a is not b:
+        return None
+    return _keep(E.zeros_like(a), node.outputs[0])
+
+
+def sum_of_negations(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``x + -y`` → ``x - y``; ``-x + y`` → ``y - x``; ``x - -y`` → ``x + y``;
+    ``-x + -y`` → ``-(x + y)``; ``-(x - y)`` → ``y - x``; ``-x * -y`` → ``x * y``."""
+    name = node.op.scalar.name
+    out = node.outputs[0]
+    if name == "neg":
+        inner = ew(node.inputs[0], "sub")
+        if inner is not None:
+            return same_or_none(E.sub(inner.inputs[1], inner.inputs[0]), out)
+        return None
+    a, b = node.inputs
+    na, nb = ew(a, "neg"), ew(b, "neg")
+    if name == "add":
+        if na is not None and nb is not None:
+            return same_or_none(E.neg(E.add(na.inputs[0], nb.inputs[0])), out)
+        if nb is not None:
+            return same_or_none(E.sub(a, nb.inputs[0]), out)
+        if na is not None:
+            return same_or_none(E.sub(b, na.inputs[0]), out)
+    elif name == "sub" and nb is not None:
+        return same_or_none(E.add(a, nb.inputs[0]), out)
+    elif name == "mul" and na is not None and nb is not None:
+        return same_or_none(E.mul(na.inputs[0], nb.inputs[0]), out)
+    return None
+
+
+def same_or_none(new: Variable, old: Variable) -> Result:
+    v = same_dtype(new, old)
+    return None if v is None else [v]
+
+
+def useless_cast(fgraph: FunctionGraph, node: Apply) -> Result:
+    """A cast to the dtype ``x`` already has → ``x``; ``cast(cast(x, a), b)`` →
+    ``cast(x, b)`` when ``a`` holds every value of ``x`` exactly."""
+    if not isinstance(node.op, E.Elemwise) or not node.op.scalar.name.startswith("cast_"):
+        return None
+    x, out = node.inputs[0], node.outputs[0]
+    if x.type.dtype == out.type.dtype:
+        return [x]
+    inner = ew(x, *(n for n in E.SCALAR_OPS if n.startswith("cast_")))
+    if inner is not None:
+        src = inner.inputs[0]
+        if np.can_cast(src.type.dtype, x.type.dtype, "safe"):
+            return [E.cast(src, out.type.dtype)]
+    return None
+
+
+def useless_identity(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``identity(x)`` → ``x`` (the linker still copies an output that is an input)."""
+    return [node.inputs[0]]
+
+
+def reshape_chain(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``reshape(reshape(x, s1), s2)`` → ``reshape(x, s2)``; a reshape to the
+    shape ``x`` is known to have, or to ``x.shape`` itself → ``x``."""
+    x, shp = node.inputs
+    out = node.outputs[0]
+    inner = x.owner
+    if inner is not None and isinstance(inner.op, Reshape):
+        return [reshape(inner.inputs[0], shp, ndim=out.type.ndim)]
+    if shp.owner is not None and shp.owner.op.name == "shape" and shp.owner.inputs[0] is x:
+        return [x]
+    known = static_vector(shp)
+    if known is not None and None not in x.type.shape and x.type.ndim == len(known):
+        if all(k is not None and (k == d or (k == -1 and x.type.ndim == 1)) for k, d in zip(known, x.type.shape)):
+            return [x]
+    return None
+
+
+def dimshuffle_chain(fgraph: FunctionGraph, node: Apply) -> Result:
+    """Two dimshuffles (transposes, broadcast axes) in a row → one; a
+    dimshuffle that keeps every axis in place → its input."""
+    op: DimShuffle = node.op
+    x = node.inputs[0]
+    if op.pattern == tuple(range(op.input_ndim)):
+        return [x]
+    inner = x.owner
+    if inner is None or not isinstance(inner.op, DimShuffle):
+        return None
+    first = inner.op.pattern
+    composed = tuple("x" if p == "x" else first[p] for p in op.pattern)
+    return [dimshuffle(inner.inputs[0], composed)]
+
+
+def useless_alloc(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``alloc(v, *shape)`` → ``v`` when ``v`` is known to have that shape already;
+    ``fill(m, v)`` → ``v`` when ``m`` cannot enlarge ``v`` (or ``m`` is ``v``)."""
+    out = node.outputs[0]
+    if isinstance(node.op, Alloc):
+        v = node.inputs[0]
+        if v.type.ndim == out.type.ndim and None not in out.type.shape and v.type.shape == out.type.shape:
+            return same_or_none(v, out)
+        return None
+    m, v = node.inputs
+    if covers(v, m) or cannot_enlarge(m, v):
+        return same_or_none(v, out)
+    return None
+
+
+def covers(v: Variable, m: Variable, depth: int = 4) -> bool:
+    """Whether ``v``'s shape is always at least ``m``'s (broadcasting ``m``
+    against ``v`` gives ``v``'s shape): ``v`` is ``m``, or is computed
+    element-wise from something that covers ``m``."""
+    if v is m:
+        return True
+    node = v.owner
+    if depth == 0 or node is None or not isinstance(node.op, E.Elemwise) or v.type.ndim < m.type.ndim:
+        return False
+    return any(covers(i, m, depth - 1) for i in node.inputs)
+
+
+def elemwise_of_alloc(fgraph: FunctionGraph, node: Apply) -> Result:
+    """An element-wise op reading ``fill(m, v)`` where ``m`` is also one of its
+    inputs (or ``alloc(v, ...)`` whose shape the other inputs fix statically)
+    reads ``v`` instead: broadcasting gives the same shape without the copy.
+    (Gradients make many ``fill(cost, 1)``.)"""
+    if not isinstance(node.op, E.Elemwise):
+        return None
+    out = node.outputs[0]
+    ins = list(node.inputs)
+    changed = False
+    for k, u in enumerate(ins):
+        src = u.owner
+        if src is None:
+            continue
+        others = ins[:k] + ins[k + 1:]
+        if isinstance(src.op, E.Elemwise) and src.op.scalar.name == "second":
+            m, v = src.inputs
+            if v.type.dtype == u.type.dtype and v.type.ndim <= out.type.ndim and any(o is m for o in others):
+                ins[k], changed = v, True
+        elif isinstance(src.op, Alloc):
+            v = src.inputs[0]
+            if v.type.dtype != u.type.dtype or None in u.type.shape:
+                continue
+            from framework.core.types import broadcast_shapes
+
+            rest = broadcast_shapes([o.type.shape for o in others] + [v.type.shape])
+            if rest is not None and None not in rest and rest == out.type.shape:
+                ins[k], changed = v, True
+    if not changed:
+        return None
+    new = node.op.make_node(*ins).outputs[0]
+    if new.type.dtype != out.type.dtype or new.type.ndim != out.type.ndim:
+        return None
+    return [new]
+
+
+_ARITH = ("add", "sub", "mul", "true_div")
+
+REWRITES = [
+    RewriteSpec("useless_arithmetic", useless_arithmetic, stage="canonicalize", tracks=_ARITH,
+                tags=("canonicalize",), doc="x+0, x*1, x-0, x/1 -> x; 0-x -> -x"),
+    RewriteSpec("double_negation", double_negation, stage="canonicalize", tracks=("neg",),
+                tags=("canonicalize",), doc="--x -> x"),
+    RewriteSpec("double_negation_late", double_negation, stage="specialize", tracks=("neg",),
+                tags=("canonicalize",), doc="--x -> x, again after stabilisation"),
+    RewriteSpec("subtract_self", subtract_self, stage="canonicalize", tracks=("sub",),
+                tags=("canonicalize",), doc="x - x -> zeros_like(x)"),
+    RewriteSpec("sum_of_negations", sum_of_negations, stage="canonicalize", tracks=("add", "sub", "mul", "neg"),
+                tags=("canonicalize",), doc="x + -y -> x - y and friends"),
+    RewriteSpec("useless_cast", useless_cast, stage="canonicalize", tags=("canonicalize",),
+                doc="cast to the same dtype -> x; cast(cast(x)) -> one cast"),
+    RewriteSpec("useless_identity", useless_identity, stage="canonicalize", tracks=("identity",),
+                tags=("canonicalize",), doc="identity(x) -> x"),
+    RewriteSpec("reshape_chain", reshape_chain, stage="canonicalize", tracks=("reshape",),
+                tags=("canonicalize",), doc="reshape(reshape(x)) -> reshape(x); reshape to own shape -> x"),
+    RewriteSpec("dimshuffle_chain", dimshuffle_chain, stage="canonicalize", tracks=("dimshuffle",),
+                tags=("canonicalize",), doc="dimshuffle(dimshuffle(x)) -> dimshuffle(x); identity -> x"),
+    RewriteSpec("useless_alloc", useless_alloc, stage="canonicalize", tracks=("alloc", "second"),
+                tags=("canonicalize",), doc="alloc/fill of a value that already has the shape -> the value"),
+    RewriteSpec("elemwise_of_alloc", elemwise_of_alloc, stage="canonicalize", tags=("canonicalize",),
+                doc="elemwise(fill(m, v), m) -> elemwise(v, m)"),
+]

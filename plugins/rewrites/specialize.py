@@ -1,0 +1,253 @@
+"""Specialisation: replace general operations by faster special cases.
+
+``x**2`` → ``sqr(x)``, ``x**0.5`` → ``sqrt(x)`` (and a few other constant
+powers); a sum of products that is an inner or matrix-vector product → one
+``dot`` (one BLAS call, no temporary); chains of ``dot`` re-associated in the
+cheapest order found by ``opt_einsum``'s path search.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import numpy as np
+
+from framework.core import elemwise as E
+from framework.core.blas import Dot, Einsum, dot
+from framework.core.fgraph import FunctionGraph
+from framework.core.graph import Apply, Variable
+from framework.core.reduce import Reduce
+from framework.core.shape_ops import DimShuffle, reshape
+from framework.core.types import is_float
+from framework.plugins import RewriteSpec
+
+from .patterns import as_type, cannot_enlarge, const_value, ew, is_const, single_client
+
+Result = Optional[List[Variable]]
+
+
+def _keep(new: Variable, old: Variable) -> Result:
+    out = as_type(new, old)
+    return None if out is None else [out]
+
+
+# --- constant powers ----------------------------------------------------------------------
+
+def pow_specialize(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``x**2`` → ``sqr(x)``, ``x**0.5`` → ``sqrt(x)``, ``x**1`` → ``x``,
+    ``x**3`` → ``sqr(x)*x``; for floats ``x**-1`` → ``1/x``, ``x**-2`` →
+    ``1/sqr(x)``, ``x**-0.5`` → ``1/sqrt(x)``. The exponent must be a constant
+    that does not broadcast ``x``. ``x`` is first cast to the result's dtype,
+    so the computation happens in the same precision as ``power``."""
+    x, p = node.inputs
+    out = node.outputs[0]
+    data = const_value(p)
+    if data is None or data.size == 0 or not cannot_enlarge(p, x):
+        return None
+    e = float(data.flat[0])
+    if not np.all(data == e):
+        return None
+    if x.type.dtype != out.type.dtype:
+        if not is_float(out.type.dtype):
+            return None
+        x = E.cast(x, out.type.dtype)
+    floating = is_float(out.type.dtype)
+    if e == 1:
+        new = x
+    elif e == 2:
+        new = E.sqr(x)
+    elif e == 3:
+        new = E.mul(E.sqr(x), x)
+    elif e == 0.5 and floating:
+        new = E.sqrt(x)
+    elif e == -1 and floating:
+        new = E.true_div(1, x)
+    elif e == -2 and floating:
+        new = E.true_div(1, E.sqr(x))
+    elif e == -0.5 and floating:
+        new = E.true_div(1, E.sqrt(x))
+    else:
+        return None
+    return _keep(new, out)
+
+
+# --- sums of products as dot --------------------------------------------------------------
+
+def _flat(x: Variable) -> Variable:
+    return x if x.type.ndim == 1 else reshape(x, [-1], ndim=1)
+
+
+def _row(v: Variable) -> Optional[Variable]:
+    """``u`` when ``v`` is the vector ``u`` broadcast as a row (``u[None, :]``)."""
+    n = v.owner
+    if n is not None and isinstance(n.op, DimShuffle) and n.op.pattern == ("x", 0):
+        return n.inputs[0]
+    if v.type.ndim == 1:
+        return v
+    return None
+
+
+def _col(v: Variable) -> Optional[Variable]:
+    """``u`` when ``v`` is the vector ``u`` broadcast as a column (``u[:, None]``)."""
+    n = v.owner
+    if n is not None and isinstance(n.op, DimShuffle) and n.op.pattern == (0, "x"):
+        return n.inputs[0]
+    return None
+
+
+def _same_size(a: Optional[int], b: Optional[int]) -> bool:
+    return a is not None and a == b
+
+
+def sum_to_dot(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``sum(x*x)`` / ``sum(sqr(x))`` → ``dot(x.ravel(), x.ravel())``;
+    ``sum(a*b)`` of vectors → ``dot(a, b)``; ``sum(M * v[None, :], axis=1)`` →
+    ``dot(M, v)``; ``sum(M * v[:, None], axis=0)`` → ``dot(v, M)``.
+    Float dtypes only; where shapes matter they must be statically equal
+    (so that no broadcasting is lost)."""
+    op: Reduce = node.op
+    if not isinstance(op, Reduce) or op.kind != "sum" or op.dtype is not None or op.keepdims:
+        return None
+    prod_var = node.inputs[0]
+    out = node.outputs[0]
+    if not is_float(out.type.dtype) or not single_client(fgraph, prod_var):
+        return None
+    nd = prod_var.type.ndim
+    full = op.axis is None or tuple(op.axis) == tuple(range(nd))
+    sq = ew(prod_var, "sqr")
+    if sq is not None and full:
+        f = _flat(sq.inputs[0])
+        return _keep(dot(f, f), out)
+    mul = ew(prod_var, "mul")
+    if mul is None:
+        return None
+    a, b = mul.inputs
+    if a.type.dtype != out.type.dtype or b.type.dtype != out.type.dtype:
+        return None
+    if full and a is b:
+        f = _flat(a)
+        return _keep(dot(f, f), out)
+    if full and a.type.ndim == 1 and b.type.ndim == 1 and _same_size(a.type.shape[0], b.type.shape[0]):
+        return _keep(dot(a, b), out)
+    if nd == 2 and op.axis is not None and len(op.axis) == 1:
+        for m, v in ((a, b), (b, a)):
+            if m.type.ndim != 2:
+                continue
+            if op.axis[0] == 1:
+                u = _row(v)
+                if u is not None and _same_size(m.type.shape[1], u.type.shape[0]):
+                    return _keep(dot(m, u), out)
+            else:
+                u = _col(v)
+                if u is not None and _same_size(m.type.shape[0], u.type.shape[0]):
+                    return _keep(dot(u, m), out)
+    return None
+
+
+# --- chains of dot --------------------------------------------------------------------------
+
+def _chain(fgraph: FunctionGraph, v: Variable, top: bool, acc: List[Variable]) -> None:
+    n = v.owner
+    if n is not None and isinstance(n.op, Dot) and (top or single_client(fgraph, v)):
+        _chain(fgraph, n.inputs[0], False, acc)
+        _chain(fgraph, n.inputs[1], False, acc)
+    else:
+        acc.append(v)
+
+
+def _tree_cost(v: Variable, leaves: set) -> Optional[int]:
+    """Multiply-adds of the dot tree computing ``v`` (None if a size is unknown)."""
+    if v in leaves:
+        return 0
+    a, b = v.owner.inputs
+    ca, cb = _tree_cost(a, leaves), _tree_cost(b, leaves)
+    dims = list(a.type.shape) + list(b.type.shape[1:] if b.type.ndim == 2 else [])
+    if ca is None or cb is None or None in dims:
+        return None
+    return ca + cb + int(np.prod(dims, dtype=np.int64))
+
+
+def dot_chain(fgraph: FunctionGraph, node: Apply) -> Result:
+    """A product of three or more matrices (the ends may be vectors) computed in
+    the cheapest order. With every size known when compiling, the order comes
+    from ``opt_einsum.contract_path`` and the tree is rebuilt from ``dot``s
+    (only when strictly cheaper than the user's order); otherwise the chain
+    becomes one ``einsum``, which plans at the first call (cached per shapes)."""
+    out = node.outputs[0]
+    clients = fgraph.clients.get(out, [])
+    if len(clients) == 1 and clients[0][0] != "output" and isinstance(clients[0][0].op, Dot):
+        return None  # the outer dot of the chain handles it
+    ops: List[Variable] = []
+    _chain(fgraph, out, True, ops)
+    n = len(ops)
+    if n < 3 or any(v.type.ndim != 2 for v in ops[1:-1]) or any(v.type.ndim not in (1, 2) for v in ops):
+        return None
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    if n + 1 > len(letters):
+        return None
+    subs = []
+    for i, v in enumerate(ops):
+        if v.type.ndim == 2:
+            subs.append(letters[i] + letters[i + 1])
+        else:
+            subs.append(letters[1] if i == 0 else letters[n - 1])
+    output = (letters[0] if ops[0].type.ndim == 2 else "") + (letters[n] if ops[-1].type.ndim == 2 else "")
+    shapes = [v.type.shape for v in ops]
+    if any(None in s for s in shapes):
+        new = Einsum(tuple(subs), output, display=None)(*ops)
+        return _keep(new, out)
+    import opt_einsum
+
+    path, _ = opt_einsum.contract_path(",".join(subs) + "->" + output, *shapes, shapes=True, optimize="optimal")
+    segments: List[Tuple[Variable, int, int]] = [(v, i, i) for i, v in enumerate(ops)]
+    for pair in path:
+        if len(pair) != 2:
+            return None
+        i, j = sorted(pair)
+        (x, lo_x, hi_x), (y, lo_y, hi_y) = segments[i], segments[j]
+        if hi_x + 1 != lo_y:  # not neighbours: keep the user's order
+            return None
+        del segments[j], segments[i]
+        segments.append((dot(x, y), lo_x, hi_y))  # as opt_einsum: the result goes last
+    (new, _, _), = segments
+    leaves = set(ops)
+    old_cost, new_cost = _tree_cost(out, leaves), _tree_cost(new, leaves)
+    if old_cost is None or new_cost is None or new_cost >= old_cost:
+        return None
+    return _keep(new, out)
+
+
+# --- Bernoulli draws -------------------------------------------------------------------------
+
+def binomial_to_uniform(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``binomial(n=1, p)`` → ``cast(uniform(size) < p)``: the same Bernoulli
+    distribution, drawn about 10x faster with NumPy (a uniform draw and a
+    comparison instead of the binomial sampler). The generator state advances
+    through the uniform draw instead; the numbers drawn differ, their law does not."""
+    from framework.core.random_ops import RandomVariable, make_random
+    from framework.core.shape_ops import shape
+
+    op = node.op
+    if not isinstance(op, RandomVariable) or op.dist != "binomial":
+        return None
+    rng, size, n, p = node.inputs
+    if not is_const(n, 1) or not cannot_enlarge(n, p):
+        return None
+    sample = node.outputs[1]
+    if size.type.shape[0]:
+        draw_size = size
+    else:
+        draw_size = shape(p) if p.type.ndim else None
+    new_state, u = make_random("uniform", rng, draw_size, [0.0, 1.0], "float64", ndim=sample.type.ndim)
+    return [new_state, E.cast(E.lt(u, p), sample.type.dtype)]
+
+
+REWRITES = [
+    RewriteSpec("pow_specialize", pow_specialize, stage="specialize", tracks=("pow",),
+                tags=("specialize",), doc="x**2 -> sqr(x), x**0.5 -> sqrt(x), ..."),
+    RewriteSpec("sum_to_dot", sum_to_dot, stage="specialize", tracks=("sum",),
+                tags=("specialize",), doc="sums of products -> dot"),
+    RewriteSpec("dot_chain", dot_chain, stage="specialize", tracks=("dot",),
+                tags=("specialize",), doc="chains of dot in the cheapest order (opt_einsum)"),
+    RewriteSpec("binomial_to_uniform", binomial_to_uniform, stage="specialize", tracks=("random_binomial",),
+                tags=("specialize",), doc="binomial(1, p) -> cast(uniform < p): same law, faster draw"),
+]

@@ -1,0 +1,155 @@
+"""Canonical forms: useless arithmetic, negations, casts, reshapes, dimshuffles, allocs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import framework.tensor as T
+from framework import function
+
+from .conftest import compare, rand, sym, top_ops, without
+
+NO_FUSION = ("fuse_elemwise", "inplace")
+
+
+def ops(f):
+    return top_ops(f)
+
+
+@pytest.mark.parametrize("build", [
+    lambda x: x * 1, lambda x: 1 * x, lambda x: x + 0, lambda x: 0.0 + x, lambda x: x - 0, lambda x: x / 1,
+])
+def test_identity_elements_disappear(build):
+    x = T.dmatrix("x")
+    f = function([x], build(x) * 2.0, mode=without(*NO_FUSION))
+    assert ops(f) == ["mul"]
+    compare([x], build(x) * 2.0, lambda: [rand((3, 4))], "useless_arithmetic")
+
+
+def test_identity_element_that_broadcasts_is_kept():
+    """x * ones((3, 1)) broadcasts a row vector: the multiplication is not a no-op."""
+    x = T.dvector("x")
+    y = x * T.constant(np.ones((3, 1)))
+    f = function([x], y, mode=without(*NO_FUSION))
+    assert f(np.arange(2.0)).shape == (3, 2)
+
+
+def test_int_plus_float_zero_keeps_the_float_dtype():
+    x = T.ivector("x")
+    f = function([x], x + 0.0)
+    out = f(np.array([1, 2], dtype="int32"))
+    assert out.dtype == np.float64
+    assert "add" not in [s for s in top_ops(f)]
+
+
+def test_zero_minus_x_is_negation():
+    x = T.dvector("x")
+    f = function([x], (0 - x) * 3.0, mode=without(*NO_FUSION))
+    assert ops(f) == ["neg", "mul"]
+
+
+def test_double_negation_disappears():
+    x = T.dvector("x")
+    f = function([x], -(-x) * 2.0, mode=without(*NO_FUSION))
+    assert ops(f) == ["mul"]
+    compare([x], -(-x) * 2.0, lambda: [rand((5,))], "double_negation")
+
+
+def test_x_minus_x_is_zeros():
+    x = T.dmatrix("x")
+    f = function([x], (x - x) + x.sum(), mode=without(*NO_FUSION))
+    assert "sub" not in ops(f) and "zeros_like" in ops(f)
+    compare([x], (x - x) + x.sum(), lambda: [rand((2, 3))], "subtract_self")
+
+
+@pytest.mark.parametrize("build,expect", [
+    (lambda x, y: x + (-y), "sub"),
+    (lambda x, y: (-x) + y, "sub"),
+    (lambda x, y: x - (-y), "add"),
+    (lambda x, y: -(x - y), "sub"),
+    (lambda x, y: (-x) * (-y), "mul"),
+])
+def test_sums_of_negations_lose_their_negations(build, expect):
+    x, y = T.dvector("x"), T.dvector("y")
+    f = function([x, y], build(x, y), mode=without(*NO_FUSION))
+    assert "neg" not in ops(f) and expect in ops(f)
+    compare([x, y], build(x, y), lambda: [rand((4,)), rand((4,))], "sum_of_negations")
+
+
+def test_negated_sum_of_negations():
+    x, y = T.dvector("x"), T.dvector("y")
+    f = function([x, y], (-x) + (-y), mode=without(*NO_FUSION))
+    assert ops(f).count("neg") == 1
+
+
+def test_cast_to_same_dtype_and_cast_chains():
+    x = T.ivector("x")
+    y = T.cast(T.cast(x, "int64"), "float64")  # int32 -> int64 -> float64 == int32 -> float64
+    f = function([x], y, mode=without(*NO_FUSION))
+    assert ops(f) == ["cast_float64"]
+    compare([x], y, lambda: [rand((6,), "int32", -100, 100)], "useless_cast")
+    # a narrowing inner cast is kept: it changes values
+    z = T.cast(T.cast(T.dvector("d"), "int8"), "float64")
+    g = function(list(z.owner.inputs[0].owner.inputs), z, mode=without(*NO_FUSION))
+    assert ops(g) == ["cast_int8", "cast_float64"]
+
+
+def test_identity_is_removed_but_outputs_stay_copies():
+    x = T.dvector("x")
+    f = function([x], T.identity(x))
+    assert ops(f) == []
+    a = np.arange(3.0)
+    out = f(a)
+    assert not np.shares_memory(out, a)
+
+
+def test_reshape_chains_collapse():
+    x = T.dmatrix("x")
+    y = x.reshape((6,)).reshape((3, 2)).reshape((2, 3))
+    f = function([x], y * 2.0, mode=without(*NO_FUSION))
+    assert ops(f).count("reshape") == 1
+    compare([x], y * 2.0, lambda: [rand((2, 3))], "reshape_chain")
+
+
+def test_reshape_to_own_static_shape_disappears():
+    x = sym((2, 3), static=True)
+    f = function([x], x.reshape((2, 3)) + 1.0, mode=without(*NO_FUSION))
+    assert "reshape" not in ops(f)
+
+
+def test_dimshuffle_chains_collapse_and_double_transpose_disappears():
+    x = T.tensor3("x")
+    y = x.dimshuffle(2, 0, 1).dimshuffle(0, "x", 2, 1)
+    f = function([x], y * 1.5, mode=without(*NO_FUSION))
+    assert ops(f).count("dimshuffle") == 1
+    compare([x], y * 1.5, lambda: [rand((2, 3, 4))], "dimshuffle_chain")
+    m = T.dmatrix("m")
+    g = function([m], m.T.T * 2.0, mode=without(*NO_FUSION))
+    assert ops(g) == ["mul"]
+
+
+def test_alloc_of_known_shape_and_fill_disappear():
+    x = sym((2, 3), static=True)
+    f = function([x], T.alloc(x, 2, 3) * 2.0, mode=without(*NO_FUSION))
+    assert "alloc" not in ops(f)
+    y = T.dmatrix("y")
+    g = function([y], T.fill(y, y * 2.0) + 1.0, mode=without(*NO_FUSION))
+    assert "second" not in ops(g)
+    compare([y], T.fill(y, y * 2.0) + 1.0, lambda: [rand((3, 2))], "useless_alloc")
+
+
+def test_elemwise_reads_value_instead_of_its_fill():
+    """Gradients build fill(cost, 1) * ...: the fill is dropped when its model is also read."""
+    x = T.dmatrix("x")
+    y = T.fill(x, 3.0) * x
+    f = function([x], y, mode=without(*NO_FUSION))
+    assert "second" not in ops(f)
+    compare([x], y, lambda: [rand((2, 4))], "elemwise_of_alloc")
+
+
+def test_canonical_forms_keep_values_across_shapes():
+    for shape in [(1,), (5,), (3, 1), (2, 3, 4)]:
+        x, y = T.tensor("float64", (None,) * len(shape)), T.tensor("float64", (None,) * len(shape))
+        outs = [(x * 1 + 0) - (-y), -(x - y) * (-(-x)), (x - x) + y / 1]
+        f = compare([x, y], outs, lambda: [rand(shape), rand(shape)], "canonicalize")
+        assert f  # compiled

@@ -1,0 +1,197 @@
+"""Fusion: element-wise chains become one Fused node whose kernel reuses buffers,
+and fusion never changes results (random expression graphs, shapes, dtypes)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import framework.tensor as T
+from framework import Mode, function, grad
+from framework.core.fusion import Fused, ScalarProgram, Step, expand, python_kernel
+from framework.core.types import TensorType
+
+from .conftest import assert_same, rand, top_ops, without
+
+UNARY = [T.neg, T.exp, T.tanh, T.nnet.sigmoid, T.nnet.softplus, T.nnet.relu, T.abs_, T.sqr,
+         lambda x: T.log1p(abs(x)), lambda x: T.sqrt(abs(x)), lambda x: x * 2.5, lambda x: 1.0 - x]
+BINARY = [T.add, T.sub, T.mul, T.maximum, T.minimum, lambda x, y: x / (1.0 + abs(y)),
+          lambda x, y: T.switch(T.gt(x, y), x, y), lambda x, y: T.cast(T.lt(x, y), x.dtype) * y]
+
+
+def random_graph(rng: np.random.RandomState, dtype: str):
+    """Inputs, outputs and input shapes of a random element-wise graph with broadcasting."""
+    shapes = [(4, 5), (1, 5), (4, 1), (5,), ()]
+    picks = [shapes[k] for k in rng.choice(len(shapes), size=3)]
+    xs = [T.tensor(dtype, (None,) * len(s), name=f"x{k}") for k, s in enumerate(picks)]
+    pool = list(xs)
+    for _ in range(rng.randint(3, 12)):
+        if rng.rand() < 0.5:
+            v = UNARY[rng.randint(len(UNARY))](pool[rng.randint(len(pool))])
+        else:
+            a, b = pool[rng.randint(len(pool))], pool[rng.randint(len(pool))]
+            v = BINARY[rng.randint(len(BINARY))](a, b)
+        if v.dtype != dtype:
+            v = T.cast(v, dtype)
+        pool.append(T.tanh(v) * 3.0 if rng.rand() < 0.3 else v)  # keep values in range
+    computed = pool[len(xs):]
+    outs = [computed[-1]] + [computed[k] for k in rng.choice(len(computed), size=2)]
+    if rng.rand() < 0.3:
+        outs.append(xs[0])  # an input that is also an output
+    return xs, outs, picks
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_fusion_and_inplace_never_change_results_on_random_graphs(dtype):
+    rng = np.random.RandomState(0 if dtype == "float64" else 1)
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == "float64" else dict(rtol=2e-5, atol=2e-5)
+    fused_seen = 0
+    for case in range(40):
+        xs, outs, shapes = random_graph(rng, dtype)
+        f = function(xs, outs, on_unused_input="ignore")
+        g = function(xs, outs, mode=without("fusion", "inplace"), on_unused_input="ignore")
+        h = function(xs, outs, mode="FAST_COMPILE", on_unused_input="ignore")
+        fused_seen += "fused" in top_ops(f)
+        for _ in range(2):
+            vals = [rand(s, dtype) for s in shapes]
+            keep = [v.copy() for v in vals]
+            with np.errstate(all="ignore"):
+                a, b, c = f(*vals), g(*vals), h(*vals)
+            assert_same(a, b, **tol)
+            assert_same(a, c, **tol)
+            for v, k in zip(vals, keep):  # inputs are never overwritten
+                assert np.array_equal(v, k)
+    assert fused_seen > 20
+
+
+def test_a_chain_becomes_one_fused_node_with_one_output():
+    x, y = T.dmatrix("x"), T.dmatrix("y")
+    z = T.tanh(x * y + 1.0) - T.exp(-x)
+    f = function([x, y], z)
+    assert top_ops(f) == ["fused"]
+    (node,) = f.maker.fgraph.toposort()
+    prog = node.op.program
+    assert [s.op for s in prog.steps] == ["mul", "add", "tanh", "neg", "exp", "sub"]
+    assert prog.inputs == ("float64", "float64") and len(prog.outputs) == 1
+    assert ("const", 1.0, None) in prog.steps[1].args  # the weak scalar is inlined
+    vals = [rand((3, 4)), rand((3, 4))]
+    assert_same(f(*vals), np.tanh(vals[0] * vals[1] + 1.0) - np.exp(-vals[0]))
+
+
+def test_kernel_reuses_buffers_instead_of_allocating_per_op():
+    x, y = T.dvector("x"), T.dvector("y")
+    f = function([x, y], T.tanh(x * y + 1.0) - T.exp(-x), mode=without("inplace"))
+    (node,) = f.maker.fgraph.toposort()
+    src = python_kernel(node, np).__source__
+    assert src.count("out=") >= 3  # add, tanh, sub write into dead buffers
+    allocations = [line for line in src.splitlines() if "=" in line and "out=" not in line and "def" not in line]
+    assert len(allocations) == 2  # x*y and -x need two live buffers at once
+
+
+def test_results_returned_earlier_are_not_overwritten_by_later_calls():
+    x = T.dvector("x")
+    f = function([x], [T.exp(x) * 2.0 + 1.0, T.tanh(x) - 1.0])
+    a1, b1 = f(np.zeros(3))
+    a1_copy, b1_copy = a1.copy(), b1.copy()
+    f(np.ones(3))
+    assert np.array_equal(a1, a1_copy) and np.array_equal(b1, b1_copy)
+
+
+def test_intermediate_results_used_elsewhere_are_extra_outputs():
+    x = T.dvector("x")
+    s = T.nnet.sigmoid(x * 2.0)
+    y = (s * (1 - s)).sum() + s.max()  # s read by two fused chains and a reduction
+    f = function([x], [y, s])
+    fused = [n for n in f.maker.fgraph.toposort() if isinstance(n.op, Fused)]
+    assert any(len(n.outputs) > 1 for n in fused)
+    xv = rand((6,))
+    sv = 1 / (1 + np.exp(-2 * xv))
+    assert_same(f(xv), [(sv * (1 - sv)).sum() + sv.max(), sv])
+
+
+def test_fused_node_has_the_gradient_of_the_chain():
+    x, y = T.dvector("x"), T.dvector("y")
+    z = (T.tanh(x * y) + T.exp(-x) * y).sum()
+    f = function([x, y], z)
+    assert "fused" in top_ops(f)
+    node = [n for n in f.maker.fgraph.toposort() if isinstance(n.op, Fused)][0]
+    gx, gy = grad(node.outputs[0].sum(), node.inputs)
+    g = function(node.inputs, [gx, gy])
+    ref = function([x, y], grad(z, [x, y]), mode="FAST_COMPILE")
+    vals = [rand((5,)), rand((5,))]
+    assert_same(g(*vals), ref(*vals), rtol=1e-10)
+
+
+def test_fused_op_builds_prints_and_expands():
+    prog = ScalarProgram(("float32", "float32"), (
+        Step("mul", (("in", 0), ("const", 2.0, None)), "float32"),
+        Step("add", (("step", 0), ("in", 1)), "float32"),
+        Step("softplus", (("step", 1),), "float32"),
+    ), (("step", 2), ("step", 0)))
+    a = T.tensor("float32", (3, None), name="a")
+    b = T.tensor("float32", (None,), name="b")
+    out, doubled = Fused(prog)(a, b)
+    assert out.type == TensorType("float32", (3, None)) and doubled.type.shape == (3, None)
+    assert str(out.owner.op) == "fused{mul,add,softplus}"
+    assert out.owner.op.pp(out.owner, ["a", "b"])[0] == "(softplus(((a * 2.0) + b)), (a * 2.0))"
+    e_out, e_doubled = expand(prog, [a, b])
+    av, bv = rand((3, 4), "float32"), rand((4,), "float32")
+    assert_same(function([a, b], [out, doubled])(av, bv),
+                function([a, b], [e_out, e_doubled], mode="FAST_COMPILE")(av, bv), rtol=1e-6)
+    with pytest.raises(TypeError, match="dtype float32"):
+        Fused(prog)(T.dmatrix(), b)
+    with pytest.raises(ValueError, match="not a row"):
+        ScalarProgram(("float64",), (Step("no_such_op", (("in", 0),), "float64"),), (("step", 0),))
+
+
+def test_c_statements_describe_the_program_for_device_compilers():
+    prog = ScalarProgram(("float32", "float32"), (
+        Step("mul", (("in", 0), ("const", 2.0, None)), "float32"),
+        Step("sigmoid", (("step", 0),), "float32"),
+        Step("add", (("step", 1), ("in", 1)), "float32"),
+    ), (("step", 2),))
+    lines = prog.c_statements(["a", "b"], ["out0"])
+    assert lines == ["float t0 = (a * ((float)(2.0)));", "float t1 = (1 / (1 + exp(-t0)));",
+                     "float t2 = (t1 + b);", "out0 = t2;"]
+
+
+def test_backend_compile_fused_is_used_when_present():
+    from framework.core.backend import get_backend
+
+    x = T.dvector("x")
+    f = function([x], T.exp(x) + 1.0)
+    node = f.maker.fgraph.toposort()[0]
+    be = get_backend("cpu")
+    calls = []
+
+    def compile_fused(n):
+        calls.append(n)
+        return lambda v: v * 0 + 42.0
+
+    be.compile_fused = compile_fused
+    try:
+        k = node.op.make_kernel(node, be)
+        assert k(np.ones(2)).tolist() == [42.0, 42.0] and calls == [node]
+        be.compile_fused = lambda n: None  # declining falls back to the Python kernel
+        assert node.op.make_kernel(node, be)(np.zeros(2)).tolist() == [2.0, 2.0]
+    finally:
+        del be.compile_fused
+
+
+def test_run_time_errors_inside_a_fused_node_name_the_original_op_and_line():
+    x, y = T.dmatrix("x"), T.dmatrix("y")
+    z = T.tanh(x) + T.exp(y)  # the failing line
+    f = function([x, y], z * 2.0)
+    assert top_ops(f) == ["fused"]
+    with pytest.raises(ValueError) as info:
+        f(np.ones((2, 2)), np.ones((3, 3)))
+    msg = str(info.value)
+    assert "op 'add'" in msg and "z = T.tanh(x) + T.exp(y)  # the failing line" in msg
+
+
+def test_fusion_can_be_turned_off():
+    x = T.dvector("x")
+    f = function([x], T.exp(x) + 1.0, mode=Mode(excluding=["fusion"]))
+    # the in-place stage still makes the add write into exp's result: a one-step fused node
+    assert [len(n.op.program.steps) for n in f.maker.fgraph.toposort() if isinstance(n.op, Fused)] == [1]
+    g = function([x], T.exp(x) + 1.0, mode=Mode(excluding=["fusion", "inplace"]))
+    assert top_ops(g) == ["exp", "add"]

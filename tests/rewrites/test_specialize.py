@@ -1,0 +1,149 @@
+"""Specialisation: constant powers, sums of products as dot, dot chains, Bernoulli draws."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import framework.tensor as T
+from framework import function
+from framework.core.blas import Einsum
+
+from .conftest import assert_same, compare, op_names, rand, sym, top_ops, without
+
+NO_FUSION = ("fuse_elemwise", "inplace")
+
+
+@pytest.mark.parametrize("exponent,expect", [
+    (2, ["sqr"]), (0.5, ["sqrt"]), (1, []), (3, ["sqr", "mul"]), (-1, ["true_div"]),
+    (-2, ["sqr", "true_div"]), (-0.5, ["sqrt", "true_div"]),
+])
+def test_constant_powers_become_cheaper_ops(exponent, expect):
+    x = T.dvector("x")
+    f = function([x], x ** exponent, mode=without(*NO_FUSION))
+    assert top_ops(f) == expect
+    compare([x], x ** exponent, lambda: [rand((7,), low=0.1, high=3)], "pow_specialize")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32", "int64"])
+def test_constant_powers_keep_dtypes(dtype):
+    x = T.tensor(dtype, (None,), name="x")
+    outs = [x ** 2, x ** 3, x ** 0.5]
+    compare([x], outs, lambda: [rand((5,), dtype, 1, 4)], "pow_specialize", rtol=1e-6)
+
+
+def test_power_with_a_broadcasting_exponent_is_kept():
+    x = T.dvector("x")
+    y = x ** T.constant(np.full((2, 1), 2.0))
+    f = function([x], y, mode=without(*NO_FUSION))
+    assert "pow" in top_ops(f)
+    assert f(np.arange(3.0)).shape == (2, 3)
+
+
+def test_sum_of_squares_is_a_dot():
+    for shape in [(5,), (3, 4)]:
+        x = T.tensor("float64", (None,) * len(shape), name="x")
+        for y in [(x ** 2).sum(), (x * x).sum(), T.sqr(x).sum()]:
+            f = function([x], y, mode=without(*NO_FUSION))
+            assert "dot" in top_ops(f) and "sum" not in top_ops(f)
+            compare([x], y, lambda: [rand(shape)], "sum_to_dot")
+
+
+def test_sum_of_products_of_vectors_and_matrix_rows_is_a_dot():
+    a, b = sym((6,), name="a", static=True), sym((6,), name="b", static=True)
+    f = function([a, b], (a * b).sum(), mode=without(*NO_FUSION))
+    assert top_ops(f) == ["dot"]
+    m, v = sym((3, 6), name="m", static=True), sym((6,), name="v", static=True)
+    g = function([m, v], (m * v.dimshuffle("x", 0)).sum(axis=1), mode=without(*NO_FUSION))
+    assert top_ops(g) == ["dot"]
+    u = sym((3,), name="u", static=True)
+    h = function([m, u], (m * u.dimshuffle(0, "x")).sum(axis=0), mode=without(*NO_FUSION))
+    assert top_ops(h) == ["dot"]
+    compare([m, v, u], [(m * v.dimshuffle("x", 0)).sum(axis=1), (m * u.dimshuffle(0, "x")).sum(axis=0)],
+            lambda: [rand((3, 6)), rand((6,)), rand((3,))], "sum_to_dot")
+
+
+def test_sum_of_products_that_may_broadcast_is_not_a_dot():
+    """Unknown sizes could be 1 and broadcast: a dot would then fail, so no rewrite."""
+    a, b = T.dvector("a"), T.dvector("b")
+    f = function([a, b], (a * b).sum())
+    assert "dot" not in top_ops(f)
+    assert f(np.ones(1), np.arange(4.0)) == 6.0
+
+
+def test_integer_sums_of_products_stay_sums():
+    a = T.ivector("a")
+    f = function([a], (a * a).sum())
+    assert "dot" not in top_ops(f)
+    av = np.array([100000, 3], dtype="int32")
+    with np.errstate(over="ignore"):
+        assert_same(f(av), (av * av).sum())  # int32 products (wrapping as NumPy's), int64 sum
+
+
+def test_dot_chain_with_static_shapes_takes_the_cheaper_order():
+    a = sym((100, 2), name="a", static=True)
+    b = sym((2, 100), name="b", static=True)
+    c = sym((100, 50), name="c", static=True)
+    y = T.dot(T.dot(a, b), c)  # (a b) c costs 100*2*100 + 100*100*50; a (b c) 2*100*50 + 100*2*50
+    f = function([a, b, c], y, mode=without(*NO_FUSION))
+    (outer,) = [n for n in f.maker.fgraph.toposort() if n.outputs[0] is f.maker.fgraph.outputs[0]]
+    assert outer.inputs[0].name == "a"  # a · (b · c)
+    compare([a, b, c], y, lambda: [rand((100, 2)), rand((2, 100)), rand((100, 50))], "dot_chain", rtol=1e-10)
+
+
+def test_dot_chain_already_in_the_best_order_is_kept():
+    a = sym((2, 100), name="a", static=True)
+    b = sym((100, 100), name="b", static=True)
+    c = sym((100, 3), name="c", static=True)
+    f = function([a, b, c], T.dot(T.dot(a, b), c), mode=without(*NO_FUSION))
+    assert top_ops(f) == ["dot", "dot"]
+    assert f.maker.report.fired["dot_chain"] == 0
+
+
+def test_dot_chain_with_unknown_shapes_becomes_an_einsum_planned_per_call():
+    a, b, c, v = T.dmatrix("a"), T.dmatrix("b"), T.dmatrix("c"), T.dvector("v")
+    y = T.dot(T.dot(T.dot(a, b), c), v)
+    f = function([a, b, c, v], y, mode=without(*NO_FUSION))
+    assert [type(n.op) for n in f.maker.fgraph.toposort()] == [Einsum]
+    for sa in [(30, 2), (2, 30)]:
+        vals = [rand(sa), rand((sa[1], 40)), rand((40, 5)), rand((5,))]
+        assert_same(f(*vals), vals[0] @ vals[1] @ vals[2] @ vals[3], rtol=1e-10)
+    compare([a, b, c, v], y, lambda: [rand((4, 3)), rand((3, 6)), rand((6, 2)), rand((2,))], "dot_chain",
+            rtol=1e-10)
+
+
+def test_intermediate_dot_used_elsewhere_is_not_reassociated():
+    a, b, c = T.dmatrix("a"), T.dmatrix("b"), T.dmatrix("c")
+    ab = T.dot(a, b)
+    f = function([a, b, c], [T.dot(ab, c), ab], mode=without(*NO_FUSION))
+    assert top_ops(f).count("dot") == 2
+
+
+def test_bernoulli_draws_become_a_uniform_comparison():
+    from framework.random import RandomStreams
+
+    p = T.dmatrix("p")
+    srng = RandomStreams(seed=7)
+    s = srng.binomial(size=p.shape, n=1, p=p, dtype="float64")
+    f = function([p], s)
+    names = op_names(f)
+    assert "random_binomial" not in names and "random_uniform" in names and "lt" in names
+    pv = np.tile(np.array([0.0, 0.2, 0.9, 1.0]), (2000, 1))
+    out = f(pv)
+    assert out.dtype == np.float64 and out.shape == pv.shape
+    assert set(np.unique(out)) <= {0.0, 1.0}
+    np.testing.assert_allclose(out.mean(axis=0), [0.0, 0.2, 0.9, 1.0], atol=0.03)
+    assert not np.array_equal(out, f(pv))  # the state advances
+    g = function([p], s, mode=without("binomial_to_uniform"))
+    assert "random_binomial" in op_names(g)
+
+
+def test_bernoulli_draw_without_size_and_with_other_n_is_left_alone():
+    from framework.random import RandomStreams
+
+    srng = RandomStreams(seed=7)
+    p = T.dvector("p")
+    f = function([p], srng.binomial(n=1, p=p))
+    assert "random_uniform" in op_names(f)
+    assert f(np.array([0.0, 1.0, 1.0])).tolist() == [0, 1, 1]
+    g = function([p], srng.binomial(size=(3,), n=2, p=p))
+    assert "random_binomial" in op_names(g)

@@ -1,0 +1,171 @@
+"""Stabilisation: forms that overflow or lose precision are rewritten, and
+give finite, accurate values where the naive forms give inf/nan."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import framework.tensor as T
+from framework import Mode, function
+
+from .conftest import compare, op_names, rand
+
+EXTREME = np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
+
+
+def quiet_fast_compile(inputs, outputs):
+    return function(inputs, outputs, mode="FAST_COMPILE")
+
+
+def _softplus(x):
+    return np.logaddexp(0, x)
+
+
+def test_log_sigmoid_is_minus_softplus_of_minus_x():
+    x = T.dvector("x")
+    y = T.log(T.nnet.sigmoid(x))
+    f = function([x], y)
+    assert "log" not in op_names(f) and "softplus" in op_names(f)
+    out = f(EXTREME)
+    assert np.all(np.isfinite(out))
+    np.testing.assert_allclose(out, -_softplus(-EXTREME), rtol=1e-12)
+    assert np.isfinite(f(np.array([-1000.0]))[0])  # log(sigmoid(-1000)) = -1000
+    with np.errstate(divide="ignore"):
+        assert np.isinf(quiet_fast_compile([x], y)(np.array([-1000.0]))[0])
+    compare([x], y, lambda: [rand((20,))], "log_sigmoid")
+
+
+@pytest.mark.parametrize("build", [lambda s: T.log(1 - s), lambda s: T.log1p(-s)])
+def test_log_one_minus_sigmoid_is_minus_softplus(build):
+    x = T.dvector("x")
+    y = build(T.nnet.sigmoid(x))
+    f = function([x], y)
+    assert "sigmoid" not in op_names(f)
+    np.testing.assert_allclose(f(EXTREME), -_softplus(EXTREME), rtol=1e-12)
+    compare([x], y, lambda: [rand((20,))], "log_one_minus_sigmoid")
+
+
+@pytest.mark.parametrize("build", [lambda x: T.log(1 + T.exp(x)), lambda x: T.log(T.exp(x) + 1),
+                                   lambda x: T.log1p(T.exp(x))])
+def test_log_one_plus_exp_is_softplus(build):
+    x = T.dvector("x")
+    f = function([x], build(x))
+    assert "exp" not in op_names(f) and "softplus" in op_names(f)
+    np.testing.assert_allclose(f(EXTREME), _softplus(EXTREME), rtol=1e-12)
+    compare([x], build(x), lambda: [rand((20,))], "softplus_from_log")
+
+
+def test_log_one_plus_x_is_log1p():
+    x = T.dvector("x")
+    f = function([x], T.log(1 + x))
+    assert "log1p" in op_names(f) and "log" not in op_names(f)
+    tiny = np.array([1e-20, 1e-10])
+    np.testing.assert_allclose(f(tiny), np.log1p(tiny), rtol=1e-12)  # log(1 + 1e-20) rounds to 0
+    compare([x], T.log(1 + x), lambda: [rand((20,), low=-0.5, high=3)], "log1p_from_log")
+
+
+def test_exp_minus_one_is_expm1():
+    x = T.dvector("x")
+    f = function([x], T.exp(x) - 1)
+    assert "expm1" in op_names(f) and "exp" not in op_names(f)
+    tiny = np.array([1e-20, 1e-10])
+    np.testing.assert_allclose(f(tiny), np.expm1(tiny), rtol=1e-12)  # exp(1e-20) - 1 rounds to 0
+    compare([x], T.exp(x) - 1, lambda: [rand((20,))], "expm1_from_exp")
+
+
+def test_log_softmax():
+    x = T.dmatrix("x")
+    f = function([x], T.log(T.nnet.softmax(x)))
+    assert "log_softmax" in op_names(f) and "softmax" not in op_names(f)
+    big = np.array([[1000.0, 0.0, -1000.0]])
+    out = f(big)
+    assert np.all(np.isfinite(out))
+    np.testing.assert_allclose(out, [[0.0, -1000.0, -2000.0]])
+    compare([x], T.log(T.nnet.softmax(x)), lambda: [rand((3, 4))], "log_softmax_from_log")
+
+
+def test_categorical_crossentropy_from_logits_with_class_indices_and_one_hot():
+    z = T.dmatrix("z")
+    y = T.ivector("y")
+    t = T.dmatrix("t")
+    p = T.nnet.softmax(z)
+    ce_idx = T.nnet.categorical_crossentropy(p, y).mean()
+    ce_hot = T.nnet.categorical_crossentropy(p, t).mean()
+    f = function([z, y, t], [ce_idx, ce_hot])
+    assert "softmax" not in op_names(f) and "log_softmax" in op_names(f)
+    zv = np.array([[1000.0, 0.0], [0.0, 1000.0]])
+    yv = np.array([1, 0], dtype="int32")
+    a, b = f(zv, yv, np.eye(2)[yv])
+    np.testing.assert_allclose([a, b], [1000.0, 1000.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c, d = quiet_fast_compile([z, y, t], [ce_idx, ce_hot])(zv, yv, np.eye(2)[yv])
+    assert not np.isfinite(c) and not np.isfinite(d)
+    compare([z, y, t], [ce_idx, ce_hot],
+            lambda: [rand((4, 3)), np.array([0, 2, 1, 1], dtype="int32"), np.eye(3)[[0, 2, 1, 1]]],
+            "log_softmax_from_log")
+
+
+@pytest.mark.parametrize("spelling", ["nnet", "by_hand", "by_hand_negated"])
+def test_binary_crossentropy_of_a_sigmoid_is_computed_from_the_logits(spelling):
+    z, t = T.dvector("z"), T.dvector("t")
+    p = T.nnet.sigmoid(z)
+    if spelling == "nnet":
+        ce = T.nnet.binary_crossentropy(p, t)
+    elif spelling == "by_hand":
+        ce = -t * T.log(p) - (1 - t) * T.log(1 - p)
+    else:
+        ce = -(t * T.log(p) + (1 - t) * T.log(1 - p))
+    f = function([z, t], ce)
+    names = op_names(f)
+    assert "sigmoid" not in names and "log" not in names and "softplus" not in names and "log1p" in names
+    tv = np.array([1.0, 0.0, 1.0, 0.0, 0.3, 1.0, 0.0])
+    out = f(EXTREME, tv)
+    expected = _softplus(EXTREME) - tv * EXTREME  # exact
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        naive = quiet_fast_compile([z, t], ce)(EXTREME, tv)
+    assert not np.all(np.isfinite(naive))
+    compare([z, t], ce, lambda: [rand((30,)), RNG_targets(30)], "sigmoid_crossentropy")
+
+
+def RNG_targets(n):
+    return (np.random.RandomState(n).rand(n) > 0.5).astype("float64")
+
+
+def test_crossentropy_with_extra_terms_keeps_them():
+    z, t, w = T.dvector("z"), T.dvector("t"), T.dvector("w")
+    p = T.nnet.sigmoid(z)
+    cost = w - t * T.log(p) + 3.0 - (1 - t) * T.log(1 - p)
+    compare([z, t, w], cost, lambda: [rand((10,)), RNG_targets(10), rand((10,))], "sigmoid_crossentropy")
+
+
+def test_stabilize_in_float32_keeps_float32():
+    x = T.fvector("x")
+    f = function([x], T.log(T.nnet.sigmoid(x)))
+    out = f(np.array([-200.0, 0.0, 3.0], dtype="float32"))
+    assert out.dtype == np.float32 and np.all(np.isfinite(out))
+
+
+def test_stabilize_stage_can_be_turned_off_by_tag():
+    x = T.dvector("x")
+    f = function([x], T.log(T.nnet.sigmoid(x)), mode=Mode(excluding=["stabilize"]))
+    assert "sigmoid" in op_names(f)
+
+
+@pytest.mark.parametrize("build", [lambda x: 1 / (1 + T.exp(-x)), lambda x: 1.0 / (T.exp(-x) + 1.0),
+                                   lambda x: T.exp(x) / (1 + T.exp(x)), lambda x: 2.0 / (1 + T.exp(-x)) / 2.0])
+def test_hand_written_sigmoid_is_recognised(build):
+    x = T.dvector("x")
+    f = function([x], build(x))
+    assert "sigmoid" in op_names(f) and "exp" not in op_names(f)
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.testing.assert_allclose(f(EXTREME), 1 / (1 + np.exp(-EXTREME)), rtol=1e-12)
+    compare([x], build(x), lambda: [rand((20,))], "sigmoid_from_exp")
+
+
+def test_tutorial_cross_entropy_with_hand_written_sigmoid_is_finite():
+    z, y = T.dvector("z"), T.dvector("y")
+    p = 1 / (1 + T.exp(-z))
+    xent = -y * T.log(p) - (1 - y) * T.log(1 - p)
+    out = function([z, y], xent)(EXTREME, np.ones(7))
+    np.testing.assert_allclose(out, _softplus(-EXTREME), rtol=1e-12)
