@@ -203,21 +203,27 @@ def _c_type(dtype: str) -> str:
 # --- undoing broadcasting in gradients -------------------------------------------
 
 class SumToShape(Op):
-    """Sum ``g`` down to the run-time shape of ``x`` (undoes broadcasting).
+    """Sum ``g`` down to a run-time shape (undoes broadcasting in gradients).
 
-    Used by gradients when static shapes cannot tell whether an input was
-    broadcast. Returns ``g`` itself when the shapes already agree.
+    Inputs: ``g`` and one int64 scalar per target axis (usually
+    ``shape_i(x, k)``, which the shape rewrites trace to their cheapest
+    source). Used when static shapes cannot tell whether an input was
+    broadcast; returns ``g`` itself when the shapes already agree.
     """
 
     name = "sum_to_shape"
     view_map = {0: [0]}
 
-    def make_node(self, g: Any, x: Any) -> Apply:
-        g, x = as_tensor_variable(g), as_tensor_variable(x)
-        return Apply(self, [g, x], [TensorType(g.type.dtype, x.type.shape)])
+    def make_node(self, g: Any, *dims: Any) -> Apply:
+        from .shape_ops import static_int
 
-    def impl(self, xp: Any, g: Any, x: Any) -> Any:
-        gshape, xshape = getattr(g, "shape", ()), getattr(x, "shape", ())
+        g = as_tensor_variable(g)
+        dims = [as_tensor_variable(d) for d in dims]
+        return Apply(self, [g] + dims, [TensorType(g.type.dtype, [static_int(d) for d in dims])])
+
+    def impl(self, xp: Any, g: Any, *dims: Any) -> Any:
+        xshape = tuple(int(d) for d in dims)
+        gshape = getattr(g, "shape", ())
         if gshape == xshape:
             return g
         lead = len(gshape) - len(xshape)
@@ -229,10 +235,18 @@ class SumToShape(Op):
     def grad(self, node: Apply, output_grads):
         from .shape_ops import broadcast_like
 
-        return [broadcast_like(output_grads[0], node.inputs[0]), None]
+        return [broadcast_like(output_grads[0], node.inputs[0])] + [None] * (len(node.inputs) - 1)
 
 
-sum_to_shape = SumToShape()
+_sum_to_shape = SumToShape()
+
+
+def sum_to_shape(g: Any, x: Any) -> TensorVariable:
+    """``g`` summed down to the run-time shape of ``x``."""
+    from .shape_ops import Shape_i
+
+    # shape_i nodes even for static sizes (rewrites fold them): x stays an input of the gradient
+    return _sum_to_shape(g, *[Shape_i(k)(x) for k in range(x.ndim)])
 
 
 def reduce_to(g: Variable, x: Variable) -> Variable:
@@ -242,6 +256,11 @@ def reduce_to(g: Variable, x: Variable) -> Variable:
     gs, xs = g.type.shape, x.type.shape
     if gs == xs and None not in xs:
         return g
+    if len(gs) == len(xs):
+        from .shape_sig import shape_signature
+
+        if shape_signature(g) == shape_signature(x):
+            return g  # provably the same run-time shape: nothing was broadcast
     lead = len(gs) - len(xs)
     static_axes, ambiguous = list(range(lead)), False
     for i, (a, b) in enumerate(zip(xs, gs[lead:])):
@@ -254,6 +273,8 @@ def reduce_to(g: Variable, x: Variable) -> Variable:
     if static_axes:
         from . import reduce
 
+        if len(static_axes) == lead:  # only leading axes: one plain sum
+            return reduce.sum(g, axis=tuple(static_axes))
         s = reduce.sum(g, axis=tuple(static_axes), keepdims=True)
         if lead:
             from . import shape_ops

@@ -102,6 +102,8 @@ def grad(
             )
         if is_int(cost.dtype):
             raise TypeError(f"grad: the cost {cost} has integer dtype {cost.dtype}; gradients need a float cost")
+        # ones_like keeps the gradient a function of the cost's inputs (as in Theano);
+        # the constant-shape rewrite folds it, so the cost itself is not computed
         seeds[cost] = E.ones_like(cost)
     for v, g in (known_grads or {}).items():
         g = as_tensor_variable(g)

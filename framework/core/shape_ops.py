@@ -324,30 +324,44 @@ def shape_padaxis(x: Any, axis: int) -> TensorVariable:
 # --- broadcasting and allocation ------------------------------------------------------
 
 class BroadcastLike(Op):
-    """``g`` broadcast to the run-time shape of ``x`` (a read-only view)."""
+    """``g`` broadcast to a run-time shape (a read-only view).
+
+    Inputs: ``g`` and one int64 scalar per axis (usually ``shape_i(x, k)``),
+    so the value of ``x`` itself is never needed, only its sizes.
+    """
 
     name = "broadcast_like"
     view_map = {0: [0]}
 
-    def make_node(self, g: Any, x: Any) -> Apply:
-        g, x = as_tensor_variable(g), as_tensor_variable(x)
-        return Apply(self, [g, x], [TensorType(g.dtype, x.type.shape)])
+    def make_node(self, g: Any, *dims: Any) -> Apply:
+        g = as_tensor_variable(g)
+        dims = [as_tensor_variable(d) for d in dims]
+        if g.ndim > len(dims):
+            raise ValueError(f"broadcast_like: {g.type} has more dimensions than the target's {len(dims)}")
+        return Apply(self, [g] + dims, [TensorType(g.dtype, [static_int(d) for d in dims])])
 
-    def impl(self, xp: Any, g: Any, x: Any) -> Any:
-        return xp.broadcast_to(g, xp.shape(x))
+    def impl(self, xp: Any, g: Any, *dims: Any) -> Any:
+        return xp.broadcast_to(g, tuple(int(d) for d in dims))
 
     def grad(self, node, output_grads):
-        return [E.reduce_to(output_grads[0], node.inputs[0]), None]
+        return [E.reduce_to(output_grads[0], node.inputs[0])] + [None] * (len(node.inputs) - 1)
 
 
 _broadcast_like = BroadcastLike()
 
 
 def broadcast_like(g: Any, x: Any) -> TensorVariable:
+    """``g`` broadcast to the run-time shape of ``x``."""
     g, x = as_tensor_variable(g), as_tensor_variable(x)
     if g.type.shape == x.type.shape and None not in x.type.shape:
         return g
-    return _broadcast_like(g, x)
+    if g.ndim == x.ndim:
+        from .shape_sig import shape_signature
+
+        if shape_signature(g) == shape_signature(x):
+            return g
+    # shape_i nodes even for static sizes (rewrites fold them): x stays an input of the gradient
+    return _broadcast_like(g, *[Shape_i(k)(x) for k in range(x.ndim)])
 
 
 class Alloc(Op):

@@ -150,7 +150,7 @@ def int_positions(node: Apply) -> Optional[frozenset]:
         return frozenset(k for k, i in enumerate(node.inputs) if k == 0 or getattr(i.type, "ndim", 0) == 0)
     if cls == "Reshape":
         return frozenset({1})
-    if cls == "Alloc":
+    if cls in ("Alloc", "SumToShape", "BroadcastLike"):  # inputs 1.. are the target sizes
         return frozenset(range(1, n))
     if cls == "ARange":
         return frozenset(range(n))

@@ -14,7 +14,8 @@ import numpy as np
 from framework.core import elemwise as E
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Variable
-from framework.core.shape_ops import Alloc, DimShuffle, Reshape, dimshuffle, reshape, static_vector
+from framework.core.shape_ops import Alloc, BroadcastLike, DimShuffle, Reshape, dimshuffle, reshape, static_vector
+from framework.core.shape_sig import shape_signature
 from framework.plugins import RewriteSpec
 
 from .patterns import as_type, cannot_enlarge, ew, is_const, same_dtype
@@ -212,7 +213,69 @@ def elemwise_of_alloc(fgraph: FunctionGraph, node: Apply) -> Result:
 
 _ARITH = ("add", "sub", "mul", "true_div")
 
+
+def useless_sum_to_shape(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``sum_to_shape(g, *sizes)`` -> ``g`` when ``g`` provably has those sizes
+    already (equal shape signatures: nothing was broadcast, so nothing to sum)."""
+    if not isinstance(node.op, E.SumToShape):
+        return None
+    g, out = node.inputs[0], node.outputs[0]
+    if g.type.ndim == out.type.ndim and shape_signature(g) == shape_signature(out):
+        return _keep(g, out)
+    return None
+
+
+def elemwise_of_broadcast(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``f(broadcast_like(g, x), y)`` -> ``f(g, y)`` when another input ``y``
+    provably has the broadcast shape: the element-wise op broadcasts ``g``
+    itself, without materialising the view (a ~2 us ``broadcast_to`` each)."""
+    if not isinstance(node.op, E.Elemwise):
+        return None
+    inputs = list(node.inputs)
+    changed = False
+    for k, v in enumerate(inputs):
+        src = v.owner
+        if src is None or not isinstance(src.op, BroadcastLike):
+            continue
+        target = shape_signature(v)
+        others = [u for j, u in enumerate(inputs) if j != k and u.type.ndim == v.type.ndim]
+        if any(shape_signature(u) == target for u in others):
+            inputs[k] = src.inputs[0]
+            changed = True
+    if not changed:
+        return None
+    new = node.op.make_node(*inputs).outputs[0]
+    return same_or_none(new, node.outputs[0])
+
+
+
+def filled_constant_shape(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``ones_like(x)`` / ``zeros_like(x)`` -> a constant when ``x``'s shape is
+    static: the gradient's seed ``ones_like(cost)`` then no longer makes the
+    compiled function compute the cost just to read its (known) shape."""
+    if not isinstance(node.op, E.Elemwise) or node.op.name not in ("ones_like", "zeros_like"):
+        return None
+    out = node.outputs[0]
+    if None in out.type.shape or int(np.prod(out.type.shape)) > 64:
+        return None
+    fill = np.ones if node.op.name == "ones_like" else np.zeros
+    return [_const(fill(out.type.shape, dtype=out.type.dtype))]
+
+
+def _const(value: np.ndarray) -> Variable:
+    from framework.core.variable import constant
+
+    return constant(value)
+
+
 REWRITES = [
+    RewriteSpec("filled_constant_shape", filled_constant_shape, stage="canonicalize",
+                tracks=("ones_like", "zeros_like"), tags=("canonicalize",),
+                doc="ones_like(x)/zeros_like(x) -> constant when x's shape is static"),
+    RewriteSpec("useless_sum_to_shape", useless_sum_to_shape, stage="canonicalize", tracks=("sum_to_shape",),
+                tags=("canonicalize", "shape"), doc="sum_to_shape(g, sizes) -> g when g provably has those sizes"),
+    RewriteSpec("elemwise_of_broadcast", elemwise_of_broadcast, stage="canonicalize", tags=("canonicalize",),
+                doc="f(broadcast_like(g, x), y) -> f(g, y) when y provably has x's shape"),
     RewriteSpec("useless_arithmetic", useless_arithmetic, stage="canonicalize", tracks=_ARITH,
                 tags=("canonicalize",), doc="x+0, x*1, x-0, x/1 -> x; 0-x -> -x"),
     RewriteSpec("double_negation", double_negation, stage="canonicalize", tracks=("neg",),

@@ -15,6 +15,8 @@ from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Variable
 from framework.core.reduce import Reduce
 from framework.core.shape_ops import Alloc, BroadcastLike, DimShuffle, Shape, Shape_i
+from framework.core.shape_sig import shape_signature
+from framework.core.elemwise import SumToShape
 from framework.core.grad import GradCut
 from framework.core.nnet_ops import LogSoftmax, Softmax
 from framework.core.subtensor import IncSubtensor, Subtensor
@@ -88,8 +90,9 @@ def shape_i_lift(fgraph: FunctionGraph, node: Apply) -> Result:
     if isinstance(op, Alloc):
         d = src.inputs[1 + i]
         return [d if d.type.dtype == "int64" else E.cast(d, "int64")]
-    if isinstance(op, BroadcastLike):
-        return [Shape_i(i)(src.inputs[1])]
+    if isinstance(op, (BroadcastLike, SumToShape)):
+        d = src.inputs[1 + i]
+        return [d if d.type.dtype == "int64" else E.cast(d, "int64")]
     if isinstance(op, Dot):  # a.shape[:-1] + b.shape[1:]
         a, b = src.inputs
         if i < a.type.ndim - 1:
@@ -121,9 +124,13 @@ def _from_broadcast(inputs: List[Variable], out: Variable, i: int) -> Result:
         return [Shape_i(ax)(x)]
     if not cands:
         return [_int64(1)]
-    # several could decide: fine only when they are one and the same variable
-    if all(c[0] is cands[0][0] and c[1] == cands[0][1] for c in cands):
-        return [Shape_i(cands[0][1])(cands[0][0])]
+    # several could decide: fine when their sizes there are provably the same
+    sigs = {shape_signature(x)[ax] for x, ax in cands}
+    if len(sigs) == 1:
+        x, ax = min(cands, key=lambda c: c[0].owner is not None)  # prefer a root variable
+        return [Shape_i(ax)(x)]
+    # sizes that may differ: leave it to the op itself, whose run-time broadcast
+    # check then reports a mismatch at the user's own line
     return None
 
 
