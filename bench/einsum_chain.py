@@ -20,13 +20,7 @@ import json
 import os
 import sys
 
-# BLAS threads: set before NumPy loads (and inherited by the subprocess). One
-# thread by default, as in bench/rbm_step.py: on this small shared machine,
-# multi-threaded BLAS swings by an order of magnitude with the load of other
-# processes (and its spinning threads slow the rest). --threads N changes it.
-_threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else os.environ.get("BENCH_THREADS", "1")
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BENCH_THREADS"):
-    os.environ[_var] = _threads
+import _threads  # noqa: E402,F401  (pins BLAS threads before NumPy loads)
 
 import numpy as np  # noqa: E402
 
@@ -81,7 +75,7 @@ def main() -> int:
     fw = fast["framework"]
     r_true = max(fw / fast["numpy_optimize_true"], fw / alone["numpy_optimize_true"])
     speedup_false = min(slow["numpy_optimize_false"], alone["numpy_optimize_false"]) / fw
-    print(f"CPU: {cpu_model()}; NumPy {np.__version__}; Python {sys.version.split()[0]}; BLAS threads {_threads}")
+    print(f"CPU: {cpu_model()}; NumPy {np.__version__}; Python {sys.version.split()[0]}; BLAS threads {_threads.THREADS}")
     print(f"einsum '{SPEC}' with shapes {SHAPES}, float64 (medians)")
     print(f"  framework (T.einsum)           {fw * 1e6:10.1f} us")
     print(f"  numpy optimize=True, same      {fast['numpy_optimize_true'] * 1e6:10.1f} us")

@@ -26,13 +26,7 @@ import os
 import sys
 import time
 
-# BLAS threads: set before NumPy loads (and inherited by the subprocess). One
-# thread by default, as in bench/rbm_step.py: on this small shared machine,
-# multi-threaded BLAS swings by an order of magnitude with the load of other
-# processes (and its spinning threads slow the rest). --threads N changes it.
-_threads = sys.argv[sys.argv.index("--threads") + 1] if "--threads" in sys.argv else os.environ.get("BENCH_THREADS", "1")
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BENCH_THREADS"):
-    os.environ[_var] = _threads
+import _threads  # noqa: E402,F401  (pins BLAS threads before NumPy loads)
 
 import numpy as np  # noqa: E402
 
@@ -94,7 +88,7 @@ def main() -> int:
     for name in ("fast_run", "fast_compile"):
         rows[name] = (both[name], both[name] / np_same, both[name] / alone, max(both[name] / np_same, both[name] / alone))
     nodes = [str(n.op) for n in fast_run.maker.fgraph.toposort()]
-    print(f"CPU: {cpu_model()}; NumPy {np.__version__}; Python {sys.version.split()[0]}; BLAS threads {_threads}")
+    print(f"CPU: {cpu_model()}; NumPy {np.__version__}; Python {sys.version.split()[0]}; BLAS threads {_threads.THREADS}")
     print(f"logistic cross-entropy + L2 on {N:,} float64 (median of {REPEATS} batches of {CALLS_PER_BATCH} calls)")
     print(f"  numpy, same process  {np_same * 1e3:8.2f} ms")
     print(f"  numpy, alone         {alone * 1e3:8.2f} ms")

@@ -38,15 +38,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-# BLAS threads: set before NumPy loads (and inherited by the subprocess). One
-# thread by default: on a small shared machine, multi-threaded BLAS swings by
-# an order of magnitude with the load of other processes. --threads N changes it.
-if "--threads" in sys.argv:
-    _threads = sys.argv[sys.argv.index("--threads") + 1]
-else:
-    _threads = os.environ.get("BENCH_THREADS", "1")
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BENCH_THREADS"):
-    os.environ[_var] = _threads
+import _threads  # noqa: E402,F401  (pins BLAS threads before NumPy loads)
 
 import numpy as np  # noqa: E402
 
@@ -94,7 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fraction", type=float, default=1.0, help="part of the epoch to time (default 1.0)")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--threads", default=_threads, help="BLAS threads for both sides (default 1)")
+    parser.add_argument("--threads", default=_threads.THREADS, help="BLAS threads for both sides (default 1)")
     args = parser.parse_args()
     n = int(round(N_EXAMPLES * args.fraction)) // BATCH * BATCH
     scale = N_EXAMPLES / n
