@@ -89,10 +89,11 @@ def debugprint(obj: Any, file: Optional[TextIO] = None, print_type: bool = True,
         n = len(obj.outputs)
         for v in fg.outputs[:n]:
             line(v, "", 0)
-        upd = obj.maker.fgraph.outputs[n:]
-        shared_updated = [s for s in obj.maker.spec.get("_updated", [])]
-        for k, v in enumerate(upd):
-            out.write(f"update {k}:\n")
+        targets = getattr(fg, "update_of", {})
+        for k, v in enumerate(fg.outputs[n:]):
+            target = targets.get(n + k)
+            heading = f"update of {target.name or 'shared variable'}" if target is not None else f"update {k}"
+            out.write(f"{heading}:\n")
             line(v, " ", 0)
     else:
         vs = obj if isinstance(obj, (list, tuple)) else [obj]

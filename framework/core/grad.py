@@ -96,8 +96,10 @@ def grad(
             raise TypeError(f"grad: cost must be a symbolic variable, got {type(cost).__name__}")
         if cost.ndim != 0:
             where = f" (built at {format_trace(cost.owner.trace)})" if cost.owner else ""
+            from ..printing import pp
+
             raise TypeError(
-                f"grad: the cost must be a scalar, but {cost} has type {cost.type}{where}; "
+                f"grad: the cost must be a scalar, but {pp(cost)} has type {cost.type}{where}; "
                 "reduce it first, e.g. cost.sum() or cost.mean(), or use jacobian()"
             )
         if is_int(cost.dtype):

@@ -130,3 +130,15 @@ def test_debugprint_of_a_compiled_function_shows_the_rewritten_graph():
     x = T.dvector("x")
     f = function([x], x * 2)
     assert debugprint(f, file="str") == debugprint(f.maker.fgraph.outputs, file="str")
+
+
+def test_debugprint_of_a_function_names_the_shared_variable_each_update_writes():
+    import numpy as np
+    import framework
+    import framework.tensor as T
+
+    acc = framework.shared(np.zeros(2), name="acc")
+    x = T.dvector("x")
+    f = framework.function([x], acc, updates=[(acc, acc + x)])
+    text = framework.debugprint(f, file="str")
+    assert "update of acc:" in text
