@@ -222,7 +222,7 @@ class SumToShape(Op):
         return Apply(self, [g] + dims, [TensorType(g.type.dtype, [static_int(d) for d in dims])])
 
     def impl(self, xp: Any, g: Any, *dims: Any) -> Any:
-        xshape = tuple(int(d) for d in dims)
+        xshape = tuple(map(int, dims))
         gshape = getattr(g, "shape", ())
         if gshape == xshape:
             return g
