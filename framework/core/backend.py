@@ -6,6 +6,8 @@ this interface: it never imports an array library to run ops itself.
 """
 from __future__ import annotations
 
+import abc
+
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from .errors import FrameworkError
@@ -15,7 +17,7 @@ class BackendError(FrameworkError, RuntimeError):
     """An unknown device, or a backend that cannot run on this machine."""
 
 
-class Backend:
+class Backend(abc.ABC):
     """Base class of device backends.
 
     Subclasses set ``name``, ``xp`` (an array namespace with NumPy's API) and
@@ -32,13 +34,13 @@ class Backend:
         self._overrides: Optional[Dict[str, Any]] = None
 
     # --- storage -----------------------------------------------------------
+    @abc.abstractmethod
     def from_host(self, value: Any, copy: bool = True) -> Any:
         """Move a host (NumPy) array to the device."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def to_host(self, value: Any, copy: bool = True) -> Any:
         """Move a device array to the host as a NumPy array."""
-        raise NotImplementedError
 
     def copy(self, value: Any) -> Any:
         return self.xp.array(value, copy=True)
@@ -65,7 +67,8 @@ class Backend:
     # --- random numbers ----------------------------------------------------
     def new_rng(self, seed: Any) -> Any:
         """A fresh random generator state for this device."""
-        raise NotImplementedError(f"backend {self.name!r} has no random number source")
+        raise BackendError(f"backend {self.name!r} ({self.device}) has no random number source: "
+                           "its plugin must define new_rng() and draw() to run random streams")
 
     def rng_from_host(self, state: Any) -> Any:
         return state
@@ -97,7 +100,8 @@ class Backend:
         ``dtype``. ``rng`` may be advanced in place (the caller passes a copy
         when the old state must survive); ``new_state`` may be ``rng`` itself.
         """
-        raise NotImplementedError(f"backend {self.name!r} has no random number source")
+        raise BackendError(f"backend {self.name!r} ({self.device}) cannot draw {dist!r} samples: "
+                           "its plugin must define draw() to run random streams")
 
     # --- fusion (optional) -------------------------------------------------
     compile_fused: Optional[Callable[..., Any]] = None

@@ -54,8 +54,9 @@ class Op:
     __repr__ = __str__
 
     # --- building -----------------------------------------------------------
-    def make_node(self, *inputs: Any) -> Apply:  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__} must define make_node")
+    def make_node(self, *inputs: Any) -> Apply:
+        raise TypeError(f"op class {type(self).__name__} defines no make_node(): an op must say how it "
+                        "builds its Apply node (input conversion and output types)")
 
     def __call__(self, *inputs: Any, name: Optional[str] = None):
         node = self.make_node(*inputs)
@@ -71,8 +72,9 @@ class Op:
         )
 
     # --- running ------------------------------------------------------------
-    def impl(self, xp: Any, *values: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError(f"{type(self).__name__} must define impl")
+    def impl(self, xp: Any, *values: Any) -> Any:
+        raise TypeError(f"op '{self}' ({type(self).__name__}) has no implementation: define impl(xp, *values), "
+                        "override make_kernel(), or register a kernel for it with framework_kernels()")
 
     def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
         """The callable a backend runs for ``node`` when no plugin overrides it."""
