@@ -307,6 +307,14 @@ def _softplus(xp: Any, x: Any) -> Any:
     return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
+def _sigmoid_xent(xp: Any, z: Any, t: Any) -> Any:
+    # max(z, 0) - t*z + log1p(exp(-|z|)): the large terms cancel first, so a tiny
+    # loss (t = 1, z = 50) keeps its digits; never overflows
+    tz = t * z
+    z = xp.asarray(z, dtype=tz.dtype)  # all in the result's dtype (float32 z, float64 t: float64)
+    return xp.maximum(z, 0) - tz + xp.log1p(xp.exp(-xp.abs(z)))
+
+
 declare("add", 2, "add", lambda i, z, g: [g, g], symbol="+", c_expr="({0} + {1})")
 declare("sub", 2, "subtract", lambda i, z, g: [g, -g], symbol="-", c_expr="({0} - {1})")
 declare("mul", 2, "multiply", lambda i, z, g: [g * i[1], g * i[0]], symbol="*", c_expr="({0} * {1})")
@@ -346,6 +354,10 @@ declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)], c_expr="(1 / 
         doc="1 / (1 + exp(-x)), computed without overflow")
 declare("softplus", 1, _softplus, lambda i, z, g: [g * sigmoid(i[0])],
         c_expr="(({0}) > 0 ? ({0}) + log1p(exp(-({0}))) : log1p(exp({0})))", doc="log(1 + exp(x)), stable")
+declare("sigmoid_xent", 2, _sigmoid_xent, lambda i, z, g: [g * (sigmoid(i[0]) - i[1]), -g * i[0]],
+        c_expr="(max({0}, 0) - {1} * {0} + log1p(exp(-abs({0}))))",
+        doc="softplus(z) - t*z: the cross-entropy -(t*log(sigmoid(z)) + (1-t)*log(1-sigmoid(z))) from the "
+            "logits z, finite for every z; its gradient in z is sigmoid(z) - t")
 declare("relu", 1, lambda xp, x: xp.maximum(x, 0), lambda i, z, g: [switch(gt(i[0], 0), g, 0)],
         c_expr="max({0}, 0)")
 declare("lt", 2, "less", lambda i, z, g: _zeros(*i), symbol="<", c_expr="({0} < {1})", is_comparison=True)
@@ -402,6 +414,15 @@ exp, exp2, expm1, log, log2, log10, log1p = (_unary(n) for n in ("exp", "exp2", 
 sqrt, sqr, tanh, sin, cos, tan, arctan, sinh, cosh = (
     _unary(n) for n in ("sqrt", "sqr", "tanh", "sin", "cos", "tan", "arctan", "sinh", "cosh"))
 sigmoid, softplus, relu = _unary("sigmoid"), _unary("softplus"), _unary("relu")
+sigmoid_xent = _binary("sigmoid_xent")
+
+
+def sigmoid_binary_crossentropy(output: Any, target: Any) -> TensorVariable:
+    """Element-wise cross-entropy of ``sigmoid(output)`` against ``target``, from the
+    logits ``output``: ``-(t*log(sigmoid(o)) + (1-t)*log(1-sigmoid(o)))``, computed as
+    ``max(o, 0) - t*o + log1p(exp(-|o|))`` (finite for every ``o``). Its gradient in
+    ``output`` is ``sigmoid(output) - target``."""
+    return apply("sigmoid_xent", output, target)
 invert, isnan, isinf, identity = _unary("invert"), _unary("isnan"), _unary("isinf"), _unary("identity")
 true_divide, floor_divide = true_div, int_div
 

@@ -327,8 +327,9 @@ def render(prog: ScalarProgram, args: Sequence[str]) -> str:
 
 # Rows that are not a single ufunc but can still write into an out= buffer: a list
 # of (xp function, argument tokens), "x<k>" being argument k and "o" the output
-# buffer (the first call allocates it when there is none). "m" is a scratch
-# buffer holding maximum(x0, 0), computed first so that "o" may be x0's buffer.
+# buffer (the first call allocates it when there is none). "fn=m" computes into
+# the scratch buffer "m" (allocated by its first use, written in place after),
+# before "o" is touched, so that "o" may be an argument's buffer.
 # "exp!" runs with overflow warnings silenced (sigmoid's exp(-x) may overflow to
 # inf, the exact limit). They repeat the table's implementations step for step,
 # so fused and unfused results are bitwise identical.
@@ -337,6 +338,10 @@ _EXPANSIONS: Dict[str, List[Tuple[str, Tuple[Any, ...]]]] = {
     "softplus": [("maximum=m", ("x0", 0)), ("absolute", ("x0",)), ("negative", ("o",)), ("exp", ("o",)),
                  ("log1p", ("o",)), ("add", ("m", "o"))],
     "relu": [("maximum", ("x0", 0))],
+    # (max(x0, 0) - x1*x0) + log1p(exp(-|x0|)): "n" has the broadcast shape, "m" x0's
+    "sigmoid_xent": [("multiply=n", ("x1", "x0")), ("maximum=m", ("x0", 0)), ("subtract=n", ("m", "n")),
+                     ("absolute=m", ("x0",)), ("negative=m", ("m",)), ("exp=m", ("m",)), ("log1p=m", ("m",)),
+                     ("add", ("n", "m"))],
 }
 
 _FLOATS = ("float16", "float32", "float64")
@@ -513,13 +518,18 @@ def _emit_expansion(calls: List[Tuple[str, Tuple[Any, ...]]], args: List[str], o
     lines: List[str] = []
     o = out if out is not None else target
     allocated = out is not None
+    scratch: Set[str] = set()
     for name, toks in calls:
         quiet = name.endswith("!")
         name, _, into = name.rstrip("!").partition("=")
-        parts = [o if t == "o" else "_m" if t == "m" else args[int(t[1:])] if isinstance(t, str) else repr(t)
-                 for t in toks]
+        parts = [o if t == "o" else f"_{t}" if t in ("m", "n") else args[int(t[1:])] if isinstance(t, str)
+                 else repr(t) for t in toks]
         if into:  # a scratch result
-            lines.append(f"{indent}_{into} = {fn_name(name)}({', '.join(parts)})")
+            if into in scratch:
+                lines.append(f"{indent}{fn_name(name)}({', '.join(parts)}, out=_{into})")
+            else:
+                lines.append(f"{indent}_{into} = {fn_name(name)}({', '.join(parts)})")
+                scratch.add(into)
             continue
         if allocated:
             stmt = f"{fn_name(name)}({', '.join(parts)}, out={o})"

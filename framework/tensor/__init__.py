@@ -31,6 +31,7 @@ bitwise_and, bitwise_or, bitwise_xor, bitwise_not = _ew.and_, _ew.or_, _ew.xor, 
 cast, fill, second, identity = _ew.cast, _ew.fill, _ew.second, _ew.identity
 ones_like, zeros_like = _ew.ones_like, _ew.zeros_like
 sigmoid, softplus, relu = _ew.sigmoid, _ew.softplus, _ew.relu
+sigmoid_binary_crossentropy = _ew.sigmoid_binary_crossentropy
 # reductions
 sum, prod, mean, max, min = _red.sum, _red.prod, _red.mean, _red.max, _red.min
 argmax, argmin, var, std, all, any = _red.argmax, _red.argmin, _red.var, _red.std, _red.all, _red.any

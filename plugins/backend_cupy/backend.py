@@ -366,7 +366,7 @@ class CupyBackend(Backend):
 
 
 # rows whose reference implementation launches several kernels: one generated kernel instead
-_SINGLE_KERNEL_ROWS = frozenset({"sigmoid", "softplus"})
+_SINGLE_KERNEL_ROWS = frozenset({"sigmoid", "softplus", "sigmoid_xent"})
 
 
 class _FusedKernel:

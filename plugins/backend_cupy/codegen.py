@@ -209,6 +209,8 @@ def scalar_expression(op: str, compute: str, operands: Sequence[str], out_dtype:
         return f"fw_minimum(fw_maximum({a}, {operands[1]}), {operands[2]})"
     if op == "relu":
         return f"fw_maximum({a}, ({ct})0)"
+    if op == "sigmoid_xent":  # max(z, 0) - t*z + log1p(exp(-|z|))
+        return f"(fw_maximum({a}, ({ct})0) - {operands[1]} * {a} + log1p(exp(-({a} > 0 ? {a} : -{a}))))"
     if op == "abs":
         return a if k in "bu" else f"({a} > 0 ? {a} : -{a})"
     if op == "sgn":

@@ -91,9 +91,20 @@ def negated(v: Variable) -> Tuple[Variable, bool]:
 
 
 def neg(v: Variable) -> Variable:
-    """``-v``, removing a double negation."""
-    node = ew(v, "neg")
-    return node.inputs[0] if node is not None else E.neg(v)
+    """``-v`` in the form the canonicalize stage would give it (``--x`` → ``x``,
+    ``-(x - y)`` → ``y - x``, ``-(-x - y)`` → ``y + x``), so that an expression a
+    later stage builds merges with the same expression canonicalized elsewhere
+    (``grad`` differentiates a canonicalized copy of the cost)."""
+    node = ew(v, "neg", "sub")
+    if node is None:
+        return E.neg(v)
+    if node.op.scalar.name == "neg":
+        return node.inputs[0]
+    a, b = node.inputs
+    if a.type.dtype != v.type.dtype or b.type.dtype != v.type.dtype:
+        return E.neg(v)
+    inner = ew(a, "neg")
+    return E.add(b, inner.inputs[0]) if inner is not None else E.sub(b, a)
 
 
 def single_client(fgraph: FunctionGraph, v: Variable) -> bool:

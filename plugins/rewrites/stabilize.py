@@ -6,8 +6,9 @@ lose precision into equal forms that do not.
 finite. The cross-entropy of a sigmoid output, ``t*log(p) + (1-t)*log(1-p)``
 with ``p = sigmoid(z)``, is computed from the logits as ``t*z - softplus(z)``
 (exact algebra: ``log sigmoid(z) = -softplus(-z)`` and ``softplus(-z) =
-softplus(z) - z``), written ``-(max(z, 0) - t*z + log1p(exp(-|z|)))`` so that
-it is finite for every ``z``, keeps its digits when tiny, and costs far less.
+softplus(z) - z``), by the table row ``sigmoid_xent(z, t)`` = ``max(z, 0) - t*z +
+log1p(exp(-|z|))``: finite for every ``z``, it keeps its digits when tiny, costs far
+less, and its gradient in ``z`` is simply ``sigmoid(z) - t``.
 """
 from __future__ import annotations
 
@@ -233,7 +234,8 @@ def _log_sigmoid_form(f: Variable) -> Optional[LogSig]:
 def sigmoid_crossentropy(fgraph: FunctionGraph, node: Apply) -> Result:
     """``w*log(sigmoid(u)) + (1-w)*log(sigmoid(-u))`` (in a signed sum, in any
     spelling, e.g. ``t*log(p) + (1-t)*log(1-p)`` with ``p = sigmoid(u)``)
-    → ``w*u - softplus(u)``, computed as ``-(max(u, 0) - w*u + log1p(exp(-|u|)))``."""
+    → ``-sigmoid_xent(u, w)``, i.e. ``w*u - softplus(u)`` computed as
+    ``-(max(u, 0) - w*u + log1p(exp(-|u|)))`` by one element-wise row."""
     out = node.outputs[0]
     parts = terms(out)
     if len(parts) < 2:
@@ -261,9 +263,9 @@ def sigmoid_crossentropy(fgraph: FunctionGraph, node: Apply) -> Result:
             if _one_minus(wb[0]) is not wa[0]:
                 continue  # need wb = 1 - wa
             u = neg(base_a) if flip_a else base_a
-            # softplus(u) - w*u, as max(u, 0) - w*u + log1p(exp(-|u|)): the big terms cancel
-            # first, so a tiny loss (w = 1, u = 50) keeps its digits
-            loss = E.add(E.sub(E.relu(u), E.mul(wa[0], u)), E.log1p(E.exp(E.neg(E.abs_(u)))))
+            # one table row: finite for every u, keeps the digits of a tiny loss, and its
+            # gradient is sigmoid(u) - w instead of the chain through max and abs
+            loss = E.sigmoid_xent(u, wa[0])
             rest = [p for k, p in enumerate(parts) if k not in (a, b)]
             return _keep(signed_sum(rest + [(-ca, loss)]), out)
     return None

@@ -60,6 +60,11 @@ def _np_softplus(x):
     return np.logaddexp(0, x)
 
 
+def _np_sigmoid_xent(z, t):
+    z = np.asarray(z, dtype=np.result_type(z, t))  # computed in the result's dtype
+    return np.logaddexp(0, z) - t * z
+
+
 def _np_relu(x):
     return np.maximum(x, 0)
 
@@ -127,6 +132,8 @@ CASES = {
     "sigmoid": Case("sigmoid", _np_sigmoid, ["any"], UNARY_DT),
     "softplus": Case("softplus", _np_softplus, ["any"], UNARY_DT),
     "relu": Case("relu", _np_relu, ["nonzero"], UNARY_DT),
+    "sigmoid_xent": Case("sigmoid_binary_crossentropy", _np_sigmoid_xent, ["any", "any"],
+                         FLOAT_ONLY_BINARY + [("float32", "bool"), ("float64", "int8")]),
     "lt": Case("lt", np.less, ["any", "any"], BINARY_DT, "zero"),
     "le": Case("le", np.less_equal, ["any", "any"], BINARY_DT, "zero"),
     "gt": Case("gt", np.greater, ["any", "any"], BINARY_DT, "zero"),
