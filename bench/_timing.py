@@ -41,6 +41,31 @@ def run_alone(script: str, args: Sequence[str]) -> Dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def in_rounds(fns: Dict[Any, Callable[[], object]], ours: Any, ref: Any, script: str, args: Sequence[str],
+              calls: int, repeats: int, rounds: int = 3) -> Dict[str, float]:
+    """Both protocols, ``rounds`` times over, each round timing ``fns``
+    alternately in this process and then ``ref`` alone in a fresh one.
+
+    A shared machine drifts by several percent between one minute and the
+    next; comparing our time with a reference timed in the same round (not
+    one timed minutes apart) keeps that drift out of the ratios. Returns the
+    median per-call seconds of ``ours`` and of ``ref`` (same process and
+    alone) and the median ratio of each protocol.
+    """
+    same, alone, fw, ref_same, ref_alone = [], [], [], [], []
+    for _ in range(rounds):
+        both = alternate(fns, calls, repeats)
+        solo = run_alone(script, args)[ref]
+        fw.append(both[ours])
+        ref_same.append(both[ref])
+        ref_alone.append(solo)
+        same.append(both[ours] / both[ref])
+        alone.append(both[ours] / solo)
+    med = statistics.median
+    return {"ours": med(fw), "ref_same": med(ref_same), "ref_alone": med(ref_alone),
+            "ratio_same": med(same), "ratio_alone": med(alone)}
+
+
 def cpu_model() -> str:
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout

@@ -4,11 +4,13 @@ N = 400 examples of 784 float64 features, full batch, cross-entropy with an
 L2 penalty of 0.01, learning rate 0.1 -- the tutorial's code in this API. The
 NumPy reference is a hand-written gradient step doing the same work (forward
 pass, prediction, cross-entropy, gradient, update). Reported: median time per
-training step of each, their ratio (goal at this stage: at most 1.25x), and
-the time to compile the train function (``grad`` and ``function``).
+training step of each, their ratio (goals: at most 1.25x for the kernel issue,
+1.1x with the rewrites), and the time to compile the train function (``grad``
+and ``function``).
 
 The two are timed alternately in one process, and the NumPy step is also
-timed alone in a subprocess; the worse ratio is reported.
+timed alone in a subprocess, in three rounds (each ratio compares times
+taken in the same round); the worse median ratio is reported.
 
     python bench/logreg.py
     python bench/logreg.py --numpy-only   # the reference alone, JSON (used internally)
@@ -23,7 +25,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import alternate, cpu_model, run_alone  # noqa: E402
+from _timing import alternate, cpu_model, in_rounds  # noqa: E402
 
 N, FEATS, LR, L2 = 400, 784, 0.1, 0.01
 STEPS_PER_BATCH, REPEATS = 4, 101
@@ -114,18 +116,20 @@ def main() -> int:
     b.set_value(0.0)
     ref = NumpyStep(w0)
 
-    both = alternate({"framework": lambda: train(X, Y), "numpy": lambda: ref(X, Y)}, STEPS_PER_BATCH, REPEATS)
-    alone = run_alone(os.path.abspath(__file__), ["--numpy-only"])["numpy"]
+    res = in_rounds({"framework": lambda: train(X, Y), "numpy": lambda: ref(X, Y)}, "framework", "numpy",
+                    os.path.abspath(__file__), ["--numpy-only"], STEPS_PER_BATCH, REPEATS)
     finite = bool(np.all(np.isfinite(w.get_value())))
-    fw, np_same = both["framework"], both["numpy"]
-    ratio = max(fw / np_same, fw / alone)
+    fw, np_same, alone = res["ours"], res["ref_same"], res["ref_alone"]
+    ratio = max(res["ratio_same"], res["ratio_alone"])
     nodes = len(train.maker.fgraph.toposort())
     print(f"CPU: {cpu_model()}; NumPy {np.__version__}; Python {sys.version.split()[0]}")
     print(f"train step (N={N}, {FEATS} features, float64, {nodes} nodes after rewrites)")
     print(f"  framework            {fw * 1e6:9.1f} us")
-    print(f"  numpy, same process  {np_same * 1e6:9.1f} us   ratio {fw / np_same:.3f}")
-    print(f"  numpy, alone         {alone * 1e6:9.1f} us   ratio {fw / alone:.3f}")
-    print(f"  worse ratio          {ratio:.3f}  (goal <= 1.25: {'met' if ratio <= 1.25 else 'NOT met'})")
+    print(f"  numpy, same process  {np_same * 1e6:9.1f} us   ratio {res['ratio_same']:.3f}")
+    print(f"  numpy, alone         {alone * 1e6:9.1f} us   ratio {res['ratio_alone']:.3f}")
+    print(f"  worse ratio          {ratio:.3f}  (goals: <= 1.25 kernel issue, <= 1.1 rewrites issue: "
+          f"{'both met' if ratio <= 1.1 else 'first met' if ratio <= 1.25 else 'NOT met'})")
+    print("  (medians over 3 rounds; each round times both in turn here, then NumPy alone in a fresh process)")
     if not finite:
         print("  note: from the tutorial's start the compiled step's weights became NaN (the gradient of "
               "log(1 - p) on saturated p is not stabilized yet); the NumPy step stays finite")

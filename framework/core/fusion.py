@@ -329,7 +329,8 @@ def render(prog: ScalarProgram, args: Sequence[str]) -> str:
 # of (xp function, argument tokens), "x<k>" being argument k and "o" the output
 # buffer (the first call allocates it when there is none). "fn=m" computes into
 # the scratch buffer "m" (allocated by its first use, written in place after),
-# before "o" is touched, so that "o" may be an argument's buffer.
+# before "o" is touched, so that "o" may be an argument's buffer. "fn>n" writes
+# into "o", or into the (dead, result-shaped) scratch "n" when there is no "o".
 # "exp!" runs with overflow warnings silenced (sigmoid's exp(-x) may overflow to
 # inf, the exact limit). They repeat the table's implementations step for step,
 # so fused and unfused results are bitwise identical.
@@ -341,7 +342,7 @@ _EXPANSIONS: Dict[str, List[Tuple[str, Tuple[Any, ...]]]] = {
     # (max(x0, 0) - x1*x0) + log1p(exp(-|x0|)): "n" has the broadcast shape, "m" x0's
     "sigmoid_xent": [("multiply=n", ("x1", "x0")), ("maximum=m", ("x0", 0)), ("subtract=n", ("m", "n")),
                      ("absolute=m", ("x0",)), ("negative=m", ("m",)), ("exp=m", ("m",)), ("log1p=m", ("m",)),
-                     ("add", ("n", "m"))],
+                     ("add>n", ("n", "m"))],
 }
 
 _FLOATS = ("float16", "float32", "float64")
@@ -393,7 +394,7 @@ def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
     for s in prog.steps:
         c: Set[int] = set()
         for r in s.args:
-            if r[0] == "in":
+            if r[0] == "in" and in_types[r[1]].ndim > 0:  # a 0-d input never changes a shape
                 c.add(r[1])
             elif r[0] == "step":
                 c |= classes[r[1]]
@@ -468,6 +469,10 @@ def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
                                    ns["XP_ERRSTATE"] is not None)
         if how == "cast" and out:
             return [f"{indent}{fn_name('copyto')}({out}, {args[0]}, casting='unsafe')", f"{indent}{target} = {out}"]
+        if row.symbol and row.ufunc and not shapes[j] and any(r[0] != "const" for r in s.args):
+            # 0-d: the operator dispatches to the same ufunc at a fraction of the call's cost
+            expr = f"{row.symbol}{args[0]}" if row.nin == 1 else f"{args[0]} {row.symbol} {args[1]}"
+            return [f"{indent}{target} = {expr}"]
         key = f"R_{s.op}"
         ns[key] = row.impl
         return [f"{indent}{target} = {key}(XP, {', '.join(args)})"]
@@ -522,6 +527,9 @@ def _emit_expansion(calls: List[Tuple[str, Tuple[Any, ...]]], args: List[str], o
     for name, toks in calls:
         quiet = name.endswith("!")
         name, _, into = name.rstrip("!").partition("=")
+        name, _, fallback = name.partition(">")
+        if fallback and not allocated:
+            o, allocated = f"_{fallback}", True
         parts = [o if t == "o" else f"_{t}" if t in ("m", "n") else args[int(t[1:])] if isinstance(t, str)
                  else repr(t) for t in toks]
         if into:  # a scratch result

@@ -154,10 +154,13 @@ def inputs_of(outputs: Iterable[Variable], blockers: Optional[Iterable[Variable]
 
 
 def toposort(outputs: Iterable[Variable], blockers: Optional[Iterable[Variable]] = None) -> List[Apply]:
-    """Apply nodes needed for ``outputs``, each after the nodes computing its inputs."""
+    """Apply nodes needed for ``outputs``, each after the nodes computing its inputs.
+
+    A cycle (only a faulty rewrite can make one) is an error, not an endless loop."""
     blocked = set(blockers or ())
     order: List[Apply] = []
     done = set()
+    open_: set = set()  # expanded, not done: the current path
     for out in outputs:
         stack = [(out, False)]
         while stack:
@@ -166,9 +169,14 @@ def toposort(outputs: Iterable[Variable], blockers: Optional[Iterable[Variable]]
             if node is None or v in blocked or node in done:
                 continue
             if expanded:
+                open_.discard(node)
                 done.add(node)
                 order.append(node)
                 continue
+            if node in open_:
+                raise RuntimeError(f"the graph has a cycle through op '{node.op}' "
+                                   f"(a rewrite produced it; please report this)")
+            open_.add(node)
             stack.append((v, True))
             for i in reversed(node.inputs):
                 if i.owner is not None and i.owner not in done and i not in blocked:

@@ -11,7 +11,7 @@ Rules are per op class; an op without a rule gets fresh tokens (always sound).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from .graph import Apply, Variable
 from .types import TensorType
@@ -44,12 +44,17 @@ def shape_signature(v: Variable) -> Signature:
     return sig
 
 
-def _broadcast(node: Apply, v: Variable) -> Optional[Signature]:
-    """Element-wise broadcasting: an axis keeps a token when every input that
-    has the axis (and is not statically 1 there) carries that same token."""
-    ndim = v.ndim
-    out = []
-    sigs = [shape_signature(i) for i in node.inputs if isinstance(i.type, TensorType)]
+def broadcast_signature(sigs: Sequence[Signature], ndim: int) -> Signature:
+    """The signature of the broadcast of shapes with signatures ``sigs``.
+
+    An axis keeps a token when every operand that has the axis (and is not
+    statically 1 there) carries that same token. Otherwise the size is the
+    broadcast of those operands' sizes -- a function of them alone -- so it
+    gets the token ``("bcast", {their tokens})``: two results broadcast from
+    the same sizes have equal sizes, and broadcasting is associative, so
+    nested tokens are flattened.
+    """
+    out: list = []
     for axis in range(ndim):
         entries = {s[axis - ndim + len(s)] for s in sigs if axis - ndim + len(s) >= 0}
         entries.discard(1)
@@ -58,8 +63,19 @@ def _broadcast(node: Apply, v: Variable) -> Optional[Signature]:
         elif len(entries) == 1:
             out.append(entries.pop())
         else:
-            out.append((v, axis))
+            flat: set = set()
+            for e in entries:
+                if isinstance(e, tuple) and len(e) == 2 and e[0] == "bcast":
+                    flat |= e[1]
+                else:
+                    flat.add(e)
+            out.append(("bcast", frozenset(flat)))
     return tuple(out)
+
+
+def _broadcast(node: Apply, v: Variable) -> Optional[Signature]:
+    """Element-wise broadcasting (see :func:`broadcast_signature`)."""
+    return broadcast_signature([shape_signature(i) for i in node.inputs if isinstance(i.type, TensorType)], v.ndim)
 
 
 def _like_input(k: int) -> Callable[[Apply, Variable], Optional[Signature]]:

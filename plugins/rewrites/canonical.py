@@ -14,11 +14,12 @@ import numpy as np
 from framework.core import elemwise as E
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Variable
+from framework.core.types import TensorType
 from framework.core.shape_ops import Alloc, BroadcastLike, DimShuffle, Reshape, dimshuffle, reshape, static_vector
-from framework.core.shape_sig import shape_signature
+from framework.core.shape_sig import broadcast_signature, shape_signature
 from framework.plugins import RewriteSpec
 
-from .patterns import as_type, cannot_enlarge, ew, is_const, same_dtype
+from .patterns import as_type, cannot_enlarge, ew, is_const, same_dtype, single_client
 
 Result = Optional[List[Variable]]
 
@@ -226,8 +227,8 @@ def useless_sum_to_shape(fgraph: FunctionGraph, node: Apply) -> Result:
 
 
 def elemwise_of_broadcast(fgraph: FunctionGraph, node: Apply) -> Result:
-    """``f(broadcast_like(g, x), y)`` -> ``f(g, y)`` when another input ``y``
-    provably has the broadcast shape: the element-wise op broadcasts ``g``
+    """``f(broadcast_like(g, x), y, ...)`` -> ``f(g, y, ...)`` when the other
+    inputs provably broadcast to that shape on their own: the element-wise op broadcasts ``g``
     itself, without materialising the view (a ~2 us ``broadcast_to`` each)."""
     if not isinstance(node.op, E.Elemwise):
         return None
@@ -237,9 +238,9 @@ def elemwise_of_broadcast(fgraph: FunctionGraph, node: Apply) -> Result:
         src = v.owner
         if src is None or not isinstance(src.op, BroadcastLike):
             continue
-        target = shape_signature(v)
-        others = [u for j, u in enumerate(inputs) if j != k and u.type.ndim == v.type.ndim]
-        if any(shape_signature(u) == target for u in others):
+        others = [shape_signature(u) for j, u in enumerate(inputs)
+                  if j != k and isinstance(u.type, TensorType)]
+        if others and broadcast_signature(others, v.type.ndim) == shape_signature(v):
             inputs[k] = src.inputs[0]
             changed = True
     if not changed:
@@ -247,6 +248,32 @@ def elemwise_of_broadcast(fgraph: FunctionGraph, node: Apply) -> Result:
     new = node.op.make_node(*inputs).outputs[0]
     return same_or_none(new, node.outputs[0])
 
+
+
+def broadcast_after_elemwise(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``f(broadcast_like(g, *dims), c)`` -> ``broadcast_like(f(g, c), *dims)`` when
+    every other input ``c`` has size 1 on every axis: ``f`` then runs on ``g``'s
+    few elements, and the broadcast moves on towards a reader that can drop it
+    (``elemwise_of_broadcast``). Only for a broadcast read by this node alone."""
+    if not isinstance(node.op, E.Elemwise) or len(node.inputs) < 2:
+        return None
+    out = node.outputs[0]
+    found = None
+    for k, v in enumerate(node.inputs):
+        src = v.owner
+        if src is not None and isinstance(src.op, BroadcastLike) and found is None:
+            found = k
+        elif not isinstance(v.type, TensorType) or any(d != 1 for d in v.type.shape) or v.type.ndim > out.ndim:
+            return None
+    if found is None:
+        return None
+    bl = node.inputs[found]
+    if not single_client(fgraph, bl) or bl.type.ndim != out.type.ndim:
+        return None
+    small = list(node.inputs)
+    small[found] = bl.owner.inputs[0]
+    inner = node.op.make_node(*small).outputs[0]
+    return same_or_none(BroadcastLike()(inner, *bl.owner.inputs[1:]), out)
 
 
 def filled_constant_shape(fgraph: FunctionGraph, node: Apply) -> Result:
@@ -275,7 +302,9 @@ REWRITES = [
     RewriteSpec("useless_sum_to_shape", useless_sum_to_shape, stage="canonicalize", tracks=("sum_to_shape",),
                 tags=("canonicalize", "shape"), doc="sum_to_shape(g, sizes) -> g when g provably has those sizes"),
     RewriteSpec("elemwise_of_broadcast", elemwise_of_broadcast, stage="canonicalize", tags=("canonicalize",),
-                doc="f(broadcast_like(g, x), y) -> f(g, y) when y provably has x's shape"),
+                doc="f(broadcast_like(g, x), y) -> f(g, y) when y provably broadcasts to x's shape"),
+    RewriteSpec("broadcast_after_elemwise", broadcast_after_elemwise, stage="canonicalize",
+                tags=("canonicalize",), doc="f(broadcast_like(g, x), c) -> broadcast_like(f(g, c), x) for size-1 c"),
     RewriteSpec("useless_arithmetic", useless_arithmetic, stage="canonicalize", tracks=_ARITH,
                 tags=("canonicalize",), doc="x+0, x*1, x-0, x/1 -> x; 0-x -> -x"),
     RewriteSpec("double_negation", double_negation, stage="canonicalize", tracks=("neg",),

@@ -1,9 +1,9 @@
 """Fusion: connected groups of element-wise nodes become one ``Fused`` node.
 
-A group grows from a node towards its inputs, taking in an element-wise
-producer when every reader of the producer's result is in the group, or comes
-after the group's last node (then the result is also an output of the fused
-node). Both rules keep the graph acyclic. The fused node carries the group's
+A group grows from a node, taking in the element-wise producers of its
+inputs and element-wise readers of its results, unless a node outside the group would then both read a result of the
+group and feed one of its members (a cycle). Results read outside the group
+are also outputs of the fused node. The fused node carries the group's
 scalar program (:mod:`framework.core.fusion`): the NumPy backend runs it as one
 generated function that reuses buffers, the CuPy backend compiles it into one
 kernel.
@@ -33,29 +33,57 @@ def _inline(v: Variable) -> bool:
     return isinstance(v, Constant) and v.type.ndim == 0
 
 
-def _grow(root: Apply, fgraph: FunctionGraph, pos: Dict[Apply, int], taken: Set[Apply]) -> Set[Apply]:
+def _grow(root: Apply, fgraph: FunctionGraph, pos: Dict[Apply, int]) -> Set[Apply]:
+    """The group around ``root``: element-wise producers of its inputs and
+    element-wise readers of its results, as long as the group stays acyclic."""
     clients = fgraph.clients
     blocked = set(fgraph.inputs)
     group = {root}
     n_inputs = len({v for v in root.inputs if not _inline(v)})
+    end = pos[root]
     changed = True
     while changed:
         changed = False
         for node in sorted(group, key=pos.get, reverse=True):
-            for v in node.inputs:
-                p = v.owner
-                if p is None or p in group or p in taken or v in blocked or not _fusable(p):
+            candidates = [v.owner for v in node.inputs if v.owner is not None and v not in blocked]
+            candidates += [c for o in node.outputs for c, _ in clients.get(o, []) if c != "output"]
+            for p in candidates:
+                if p in group or not _fusable(p):
                     continue
-                readers = [c for c, _ in clients.get(v, []) if c != "output" and c not in group]
-                if any(pos[c] < pos[root] for c in readers):
-                    continue  # a reader before the group's end could feed back into it
-                new_inputs = {i for i in p.inputs if not _inline(i)}
+                new_inputs = {i for i in p.inputs if not _inline(i) and i.owner not in group}
                 if len(group) + 1 > MAX_STEPS or n_inputs + len(new_inputs) > MAX_INPUTS:
                     continue
+                new_end = max(end, pos[p])
+                if not _acyclic(group | {p}, fgraph, pos, new_end):
+                    continue  # a node outside the group would feed back into it
                 group.add(p)
                 n_inputs += len(new_inputs)
+                end = new_end
                 changed = True
     return group
+
+
+def _acyclic(group: Set[Apply], fgraph: FunctionGraph, pos: Dict[Apply, int], end: int) -> bool:
+    """Whether ``group`` can become one node: no node outside it reads one of its
+    results and also feeds one of its members. Readers after the group's last
+    node (``end``) cannot; the others are checked by walking back from the
+    members' inputs (only through nodes that come after the reader)."""
+    early = {c for m in group for o in m.outputs for c, _ in fgraph.clients.get(o, [])
+             if c != "output" and c not in group and pos[c] < end}
+    if not early:
+        return True
+    first = min(pos[c] for c in early)
+    seen: Set[Apply] = set()
+    stack = [v.owner for m in group for v in m.inputs if v.owner is not None and v.owner not in group]
+    while stack:
+        n = stack.pop()
+        if n in seen or pos[n] < first:
+            continue
+        if n in early:
+            return False
+        seen.add(n)
+        stack.extend(v.owner for v in n.inputs if v.owner is not None and v.owner not in group)
+    return True
 
 
 def _program(members: List[Apply], group: Set[Apply], fgraph: FunctionGraph):
@@ -90,28 +118,37 @@ def _program(members: List[Apply], group: Set[Apply], fgraph: FunctionGraph):
 
 
 def fuse_elemwise(fgraph: FunctionGraph) -> None:
-    """Replace groups of two or more element-wise nodes by ``Fused`` nodes."""
-    order = fgraph.toposort()
-    pos = {n: i for i, n in enumerate(order)}
-    taken: Set[Apply] = set()
-    plans = []
-    for root in reversed(order):
-        if root in taken or not _fusable(root):
-            continue
-        group = _grow(root, fgraph, pos, taken)
-        if len(group) < 2:
-            continue
-        taken |= group
-        plans.append((root, group))
-    for root, group in plans:
-        members = sorted(group, key=pos.get)
-        prog, inputs, exported = _program(members, group, fgraph)
-        node = Fused(prog).make_node(*inputs)
-        node.trace = root.trace
-        node.tag["fused_from"] = members  # run-time errors name the original op and line
-        for old, new in zip(exported, node.outputs):
-            new.name = old.name
-            fgraph.replace(old, new, reason="fuse_elemwise")
+    """Replace groups of two or more element-wise nodes by ``Fused`` nodes.
+
+    Groups are formed from the last node backwards and each is fused before
+    the next is grown, so every acyclicity check sees the graph as it is
+    (two groups checked only against the unfused graph could feed each other).
+    """
+    tried: Set[Apply] = set()
+    while True:
+        order = fgraph.toposort()
+        pos = {n: i for i, n in enumerate(order)}
+        for root in reversed(order):
+            if root in tried or not _fusable(root):
+                continue
+            tried.add(root)
+            group = _grow(root, fgraph, pos)
+            if len(group) >= 2:
+                _fuse(fgraph, root, group, pos)
+                break
+        else:
+            return
+
+
+def _fuse(fgraph: FunctionGraph, root: Apply, group: Set[Apply], pos: Dict[Apply, int]) -> None:
+    members = sorted(group, key=pos.get)
+    prog, inputs, exported = _program(members, group, fgraph)
+    node = Fused(prog).make_node(*inputs)
+    node.trace = root.trace
+    node.tag["fused_from"] = members  # run-time errors name the original op and line
+    for old, new in zip(exported, node.outputs):
+        new.name = old.name
+        fgraph.replace(old, new, reason="fuse_elemwise")
 
 
 REWRITES = [

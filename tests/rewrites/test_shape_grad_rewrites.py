@@ -44,3 +44,44 @@ def test_useless_sum_to_shape_goes_when_shapes_are_provably_equal():
     off = function([x], g, mode=Mode(excluding=["useless_sum_to_shape"]))
     assert "sum_to_shape" in _names(off)
     np.testing.assert_allclose(f([1.0, 2.0]), off([1.0, 2.0]))
+
+
+def test_results_broadcast_from_the_same_unknown_sizes_have_equal_signatures():
+    from framework.core.shape_sig import shape_signature
+
+    x, y, z = T.dvector("x"), T.dvector("y"), T.dvector("z")
+    a = x * y
+    assert shape_signature(a) == shape_signature(T.exp(y - x))  # same sizes, any op, any order
+    assert shape_signature(a + x) == shape_signature(a)  # broadcasting is associative
+    assert shape_signature(a) != shape_signature(x) and shape_signature(a) != shape_signature(y)
+    assert shape_signature(a) != shape_signature(x * z)
+
+
+def test_mean_gradient_of_a_broadcast_result_needs_no_broadcast():
+    """``d mean(f(x, y)) / d f`` is ``1/n`` broadcast to ``f``'s shape; the reader
+    of that broadcast broadcasts ``x`` and ``y`` to the same shape on its own."""
+    x, y = T.dvector("x"), T.dvector("y")
+    cost = T.nnet.sigmoid_binary_crossentropy(x, y).mean()
+    g = grad(cost, x)
+    f = function([x, y], g)
+    off = function([x, y], g, mode=Mode(excluding=["elemwise_of_broadcast", "broadcast_after_elemwise"]))
+    assert "broadcast_like" not in _names(f)
+    assert "broadcast_like" in _names(off)
+    xv, yv = np.linspace(-3, 3, 5), np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+    np.testing.assert_allclose(f(xv, yv), (1 / (1 + np.exp(-xv)) - yv) / 5)
+    np.testing.assert_allclose(f(xv, yv), off(xv, yv))
+    # a target that broadcasts: the gradient is summed back to x's shape
+    np.testing.assert_allclose(f(np.array([0.5]), yv), [np.sum(1 / (1 + np.exp(-0.5)) - yv) / 5])
+
+
+def test_broadcast_moves_past_scalar_arithmetic():
+    """The L2 term's gradient ``broadcast_like(2 * c, w) * w`` (built as
+    ``(broadcast * 2) * w``) ends up as ``2 * c * w``: no broadcast at run time."""
+    w = T.dvector("w")
+    g = grad(0.01 * (w ** 2).sum(), w)
+    f = function([w], g)
+    off = function([w], g, mode=Mode(excluding=["broadcast_after_elemwise"]))
+    assert "broadcast_like" not in _names(f)
+    assert "broadcast_like" in _names(off)
+    np.testing.assert_allclose(f([1.0, -2.0]), [0.02, -0.04])
+    np.testing.assert_allclose(f([1.0, -2.0]), off([1.0, -2.0]))
