@@ -143,7 +143,11 @@ class Elemwise(Op):
             fn = getattr(backend.xp, self.scalar.ufunc, None)
             if fn is not None:
                 return fn
-        return functools.partial(self.scalar.impl, backend.xp)
+        from .fusion import single_step_kernel
+
+        # rows made of several ufuncs (sigmoid, softplus, sigmoid_xent): one buffer, not one per ufunc
+        fn = single_step_kernel(node, backend.xp)
+        return fn if fn is not None else functools.partial(self.scalar.impl, backend.xp)
 
     def impl(self, xp: Any, *values: Any) -> Any:
         return self.scalar.impl(xp, *values)

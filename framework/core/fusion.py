@@ -365,6 +365,23 @@ def writes_into_buffer(op_name: str) -> bool:
 _kernel_ids = itertools.count()
 
 
+def single_step_kernel(node: Apply, xp: Any) -> Optional[Callable[..., Any]]:
+    """The Python kernel of one element-wise node whose row is an expansion of
+    several ufuncs (``sigmoid``, ``softplus``, ``sigmoid_xent``), so that it
+    writes every ufunc into one buffer; None for other rows and where the
+    expansion does not apply (mixed dtypes, integers, 0-d)."""
+    name = node.op.scalar.name
+    out = node.outputs[0]
+    if name not in _EXPANSIONS or out.type.ndim == 0 or out.type.dtype not in _FLOATS:
+        return None
+    if any(v.type.dtype != out.type.dtype for v in node.inputs):
+        return None
+    n = len(node.inputs)
+    prog = ScalarProgram(tuple(v.type.dtype for v in node.inputs),
+                         (Step(name, tuple(("in", k) for k in range(n)), out.type.dtype),), (("step", 0),))
+    return python_kernel(Fused(prog).make_node(*node.inputs), xp)
+
+
 def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
     """Generate the fused node's kernel for the array namespace ``xp``.
 

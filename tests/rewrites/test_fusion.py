@@ -234,3 +234,18 @@ def test_fusion_can_be_turned_off():
     assert [len(n.op.program.steps) for n in f.maker.fgraph.toposort() if isinstance(n.op, Fused)] == [1]
     g = function([x], T.exp(x) + 1.0, mode=Mode(excluding=["fusion", "inplace"]))
     assert top_ops(g) == ["exp", "add"]
+
+
+def test_a_lone_multi_ufunc_row_still_reuses_one_buffer():
+    """sigmoid_xent alone (nothing to fuse with) runs its eight ufuncs in
+    scratch buffers, not one temporary each -- and gives the row's values."""
+    from framework.core.backend import get_backend
+
+    z, t = T.dvector("z"), T.dvector("t")
+    f = function([z, t], T.nnet.sigmoid_binary_crossentropy(z, t))
+    (node,) = f.maker.fgraph.toposort()
+    assert node.op.name == "sigmoid_xent"
+    src = get_backend("cpu").kernel(node).__source__
+    assert src.count("out=") >= 5
+    zv, tv = np.array([-800.0, -2.0, 0.0, 3.0, 800.0]), np.array([1.0, 0.0, 1.0, 1.0, 0.0])
+    np.testing.assert_allclose(f(zv, tv), np.logaddexp(0, zv) - tv * zv, rtol=1e-15)
