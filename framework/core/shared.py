@@ -58,11 +58,63 @@ class SharedVariable(Variable):
                 self.container.value = value if borrow else be.copy(value)
                 return
             if not be.host_is_device:
-                raise InputError(f"{label}: expected {t}, got a device array of dtype {value.dtype} "
-                                 f"and shape {tuple(value.shape)}")
-        host = self.type.filter(value, name=label)
+                raise self._refusal(value, "a device array", device=True) or InputError(
+                    f"{label}: expected {t}, got a device array of dtype {value.dtype} and shape "
+                    f"{tuple(value.shape)}")
+        try:
+            host = self.type.filter(value, name=label)
+        except InputError as exc:
+            # filter() speaks of function inputs (allow_input_downcast); say what set_value needs
+            what = ("an array" if isinstance(value, np.ndarray) else "a NumPy scalar" if isinstance(value, np.generic)
+                    else f"the value {value!r:.60}")
+            refusal = self._refusal(value, what)
+            if refusal is None:
+                raise
+            raise refusal from exc
         # filter() may already have made a fresh array; copy only what the caller still owns
         self.container.value = be.from_host(host, copy=not borrow and host is value)
+
+    def _refusal(self, value: Any, what: str, device: bool = False) -> Optional[InputError]:
+        """The error for a value of the wrong dtype or rank: names this variable, the value's dtype
+        and shape, the variable's type and what to do. None for values that are not numbers (the
+        type's own message says that best)."""
+        t = self.type
+        if not isinstance(t, TensorType):
+            return None
+        try:
+            given = value if hasattr(value, "dtype") and hasattr(value, "shape") else np.asarray(value)
+            dtype, ndim = np.dtype(str(given.dtype)), len(given.shape)
+        except Exception:
+            return None
+        if dtype.kind not in "biufc":
+            return None
+        problems, fixes = [], []
+        if ndim != t.ndim:
+            problems.append(f"it has {ndim} dimension(s), the variable {t.ndim}")
+            fixes.append("reshape the value (set_value keeps the number of dimensions)")
+        if dtype.name != t.dtype:
+            if device:
+                problem = f"a device array must already be {t.dtype} (set_value does not convert on the device)"
+            else:
+                problem = (f"{dtype.name} -> {t.dtype} could lose information, and set_value never casts down "
+                           "(allow_input_downcast is an option of function(), not of set_value)")
+                try:  # the conversion rule of function inputs, at the value's own rank
+                    TensorType(t.dtype, (None,) * ndim).filter(value)
+                    problem = ""
+                except InputError:
+                    pass
+            if problem:
+                problems.append(problem)
+                cast = "value.astype" if hasattr(value, "astype") else "numpy.asarray(value).astype"
+                prefix = f"{self.name}." if self.name else ""
+                fixes.append(f"cast the value yourself: {prefix}set_value({cast}('{t.dtype}'))")
+        if not problems:
+            return None
+        label = f"shared variable {self.name}" if self.name else "unnamed shared variable"
+        fix = "; ".join(fixes)
+        return InputError(f"{label}: set_value got {what} of dtype {dtype.name} and shape {tuple(given.shape)}, "
+                          f"but {self.name or 'the variable'} is {t}: {'; '.join(problems)}. "
+                          f"{fix[0].upper()}{fix[1:]}.")
 
     def clone(self) -> "SharedVariable":
         return self

@@ -11,18 +11,28 @@ fixes the conventions the training command relies on:
   :func:`framework.utils.tile_raster_images` returns them;
 * bad values never stop training: non-finite entries are left out of
   histograms, and hyper-parameter values that TensorBoard cannot show are
-  logged as strings.
+  logged as strings;
+* one logger writes one event file, synchronously (no background thread),
+  and :meth:`RunLogger.flush` fsyncs it: after ``flush`` returns, a crash or
+  ``kill -9`` loses nothing logged before it.
 
 tensorboardX is imported only when a logger is created, so importing this
 module is cheap.
 """
 from __future__ import annotations
 
+import atexit
 import os
+import socket
+import struct
+import threading
 import time
-from typing import Any, Dict, Mapping, Optional, Union
+import weakref
+from typing import Any, BinaryIO, Dict, Mapping, Optional, Union
 
 import numpy as np
+
+from .checkpoint import _fsync_directory
 
 __all__ = ["RunLogger"]
 
@@ -57,6 +67,142 @@ def _as_image(image: Any, tag: str) -> tuple:
     return array, ("HW" if array.ndim == 2 else "HWC")
 
 
+class _EventFile:
+    """One TensorBoard event file, written synchronously in the caller's thread.
+
+    Stands in for tensorboardX's ``EventFileWriter``, whose events go through
+    a queue to a background thread: its ``flush`` flushes the file but does
+    not wait for the queue, so events logged just before it could still be
+    missing afterwards. Here every event is framed as a TFRecord (length,
+    masked CRC-32C of the length, the serialized ``Event``, masked CRC-32C of
+    the data) and written at once; :meth:`flush` flushes Python's buffer and
+    fsyncs the file (and, the first time, the directory, so the file's name
+    survives a power loss too). Between flushes the file is also flushed
+    (without fsync) every ``flush_secs`` when events arrive, so a live
+    TensorBoard sees progress.
+    """
+
+    def __init__(self, logdir: str, filename_suffix: str, flush_secs: float) -> None:
+        from tensorboardX.proto.event_pb2 import Event
+        from tensorboardX.record_writer import masked_crc32c
+
+        self._masked_crc = masked_crc32c
+        self._logdir = logdir
+        os.makedirs(logdir, exist_ok=True)
+        # TensorBoard's name pattern (it reads files whose name has "tfevents",
+        # in name order); "x" mode never clobbers an existing file.
+        self.path = os.path.join(
+            logdir, f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}{filename_suffix}")
+        self._file: Optional[BinaryIO] = open(self.path, "xb")
+        self._lock = threading.Lock()
+        self._flush_secs = float(flush_secs)
+        self._next_flush = time.monotonic() + self._flush_secs
+        self._directory_synced = False
+        self._write(Event(wall_time=time.time(), file_version="brain.Event:2").SerializeToString())
+        atexit.register(_close_at_exit, weakref.ref(self))
+
+    def _write(self, data: bytes) -> None:
+        header = struct.pack("<Q", len(data))
+        record = (header + struct.pack("<I", self._masked_crc(header)) + data
+                  + struct.pack("<I", self._masked_crc(data)))
+        with self._lock:
+            if self._file is None:
+                return  # closed: tensorboardX drops late events too
+            self._file.write(record)  # one write per record
+            if time.monotonic() >= self._next_flush:
+                self._file.flush()
+                self._next_flush = time.monotonic() + self._flush_secs
+
+    # -- what tensorboardX's FileWriter calls on its event writer --------------
+
+    def get_logdir(self) -> str:
+        return self._logdir
+
+    def add_event(self, event: Any) -> None:
+        self._write(event.SerializeToString())
+
+    def flush(self) -> None:
+        """Everything written so far reaches the disk before this returns."""
+        with self._lock:
+            if self._file is None:
+                return
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            if not self._directory_synced:
+                _fsync_directory(self._logdir)
+                self._directory_synced = True
+            self._next_flush = time.monotonic() + self._flush_secs
+
+    def close(self) -> None:
+        self.flush()
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+    def reopen(self) -> None:
+        """tensorboardX's hook to start a new file after ``close``; a RunLogger never reopens."""
+
+
+def _close_at_exit(ref: "weakref.ReferenceType[_EventFile]") -> None:
+    """At interpreter exit, put a still-open event file's events on disk (as tensorboardX does)."""
+    event_file = ref()
+    if event_file is not None:
+        try:
+            event_file.close()
+        except (OSError, ValueError):
+            pass
+
+
+_WRITER_CLASS: Any = None
+
+
+def _summary_writer_class() -> Any:
+    """``tensorboardX.SummaryWriter`` writing through :class:`_EventFile` (made on first use).
+
+    tensorboardX itself is kept for what it does well -- turning images,
+    histograms, text and hyper-parameters into summaries -- and only the
+    writing of the file is replaced, through ``SummaryWriter._get_file_writer``
+    (the method that makes its file writer) and a ``FileWriter`` whose event
+    writer is an :class:`_EventFile`.
+    """
+    global _WRITER_CLASS
+    if _WRITER_CLASS is not None:
+        return _WRITER_CLASS
+    try:
+        from tensorboardX import FileWriter, SummaryWriter
+        from tensorboardX.proto.event_pb2 import Event, SessionLog
+    except ImportError as exc:  # a dependency, but give a clear message if it is broken
+        raise ImportError(f"TensorBoard logging needs tensorboardX: pip install tensorboardX ({exc})") from exc
+
+    class SyncFileWriter(FileWriter):
+        """tensorboardX's ``FileWriter`` over one synchronously written :class:`_EventFile`."""
+
+        def __init__(self, logdir: str, flush_secs: float, filename_suffix: str) -> None:
+            # FileWriter.__init__ would start tensorboardX's queue and thread; the
+            # inherited methods only use these two attributes.
+            self.event_writer = _EventFile(str(logdir), filename_suffix, flush_secs)
+            self._default_metadata: Dict[str, Any] = {}
+
+    class SyncSummaryWriter(SummaryWriter):
+        """``SummaryWriter`` whose events are written at once and fsynced by ``flush``."""
+
+        def _get_file_writer(self) -> Any:
+            if self.file_writer is None or self.all_writers is None:
+                self.file_writer = SyncFileWriter(self.logdir, self._flush_secs, self._filename_suffix)
+                if self.purge_step is not None:
+                    # what tensorboardX writes for purge_step: TensorBoard hides the
+                    # earlier files' events whose step is >= purge_step
+                    self.file_writer.add_event(Event(step=self.purge_step, file_version="brain.Event:2"))
+                    self.file_writer.add_event(
+                        Event(step=self.purge_step, session_log=SessionLog(status=SessionLog.START)))
+                self.all_writers = {self.file_writer.get_logdir(): self.file_writer}
+            return self.file_writer
+
+    _WRITER_CLASS = SyncSummaryWriter
+    return _WRITER_CLASS
+
+
 class RunLogger:
     """Writes one run's TensorBoard events into ``logdir``.
 
@@ -64,12 +210,16 @@ class RunLogger:
     global step of each event: the epoch for per-epoch values, the minibatch
     count for per-minibatch ones.
 
-    :meth:`flush` really puts everything logged so far on disk:
-    tensorboardX writes from a background queue that its own ``flush`` does
-    not drain, so here flushing closes the current event file, and the next
-    event starts a new one in the same directory (TensorBoard reads all the
-    event files of a directory as one run). Call it at the end of an epoch,
-    not after every minibatch.
+    A logger writes one event file (created on first use), synchronously:
+    tensorboardX's ``SummaryWriter`` makes the summaries, but its
+    background-queue file writer (whose ``flush`` does not wait for the
+    queue) is replaced by one that writes each event at once. :meth:`flush`
+    flushes and fsyncs that file, so once it returns everything logged so far
+    is on disk and survives a crash or ``kill -9``. An fsync costs a
+    disk round trip: call it at the end of an epoch, not after every
+    minibatch. A run that is resumed opens a second logger, hence a second
+    event file in the same directory (TensorBoard reads all the event files
+    of a directory as one run).
 
     ``purge_step`` (for a resumed run) tells TensorBoard to drop events of
     the earlier, interrupted run whose step is ``>= purge_step`` — for *all*
@@ -77,19 +227,13 @@ class RunLogger:
     """
 
     def __init__(self, logdir: PathLike, flush_secs: int = 10, purge_step: Optional[int] = None) -> None:
-        try:
-            from tensorboardX import SummaryWriter
-        except ImportError as exc:  # a dependency, but give a clear message if it is broken
-            raise ImportError(
-                "TensorBoard logging needs tensorboardX: pip install tensorboardX "
-                f"({exc})") from exc
-        self._summary_writer_class = SummaryWriter
+        self._summary_writer_class = _summary_writer_class()
         self.logdir = os.fspath(logdir)
         os.makedirs(self.logdir, exist_ok=True)
         self._flush_secs = flush_secs
         self._purge_step = purge_step
-        self._files_opened = 0
         self._current: Any = None
+        self._event_file: Optional[str] = None
         self._closed = False
 
     @property
@@ -98,16 +242,20 @@ class RunLogger:
         if self._closed:
             raise RuntimeError(f"RunLogger for {self.logdir} is closed")
         if self._current is None:
-            # tensorboardX names files by the second, so two files opened
-            # within one second would collide; a nanosecond time stamp makes
-            # names unique and keeps them in creation order (TensorBoard reads
-            # a directory's files in name order).
-            self._files_opened += 1
+            # tensorboardX-style names carry the second only; a nanosecond time
+            # stamp and the process id keep the files of two loggers opened in
+            # one second (a run and its resumption) apart and in creation order
+            # (TensorBoard reads a directory's files in name order).
             suffix = f".{time.time_ns():020d}.{os.getpid()}"
-            purge = self._purge_step if self._files_opened == 1 else None
             self._current = self._summary_writer_class(
-                logdir=self.logdir, flush_secs=self._flush_secs, filename_suffix=suffix, purge_step=purge)
+                logdir=self.logdir, flush_secs=self._flush_secs, filename_suffix=suffix, purge_step=self._purge_step)
+            self._event_file = self._current.file_writer.event_writer.path
         return self._current
+
+    @property
+    def event_file(self) -> Optional[str]:
+        """The path of this logger's one event file (None until something is logged)."""
+        return self._event_file
 
     # -- context manager ---------------------------------------------------
 
@@ -177,13 +325,13 @@ class RunLogger:
     # -- lifecycle ----------------------------------------------------------
 
     def flush(self) -> None:
-        """Put every event logged so far on disk (closes the current event file)."""
+        """Put every event logged so far on disk: flush and fsync the event file (which stays open)."""
         if self._current is not None:
-            self._current.close()  # drains tensorboardX's queue, then flushes and closes
-            self._current = None
+            self._current.flush()
 
     def close(self) -> None:
-        """Flush and close (safe to call twice)."""
+        """Flush and close the event file (safe to call twice; ``flush`` after it does nothing)."""
         if not self._closed:
-            self.flush()
+            if self._current is not None:
+                self._current.close()
             self._closed = True

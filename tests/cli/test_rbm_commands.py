@@ -206,6 +206,8 @@ def test_kill_mid_epoch_then_resume_loses_nothing(tmp_path):
     assert {e.step: e.value for e in costs} == {i: pytest.approx(c, rel=1e-6)
                                                 for i, c in enumerate(expected_meta["costs"])}
     assert sorted({e.step for e in events.Scalars("train/cost_step")}) == list(range(4 * 400))
+    # one event file per run segment: the killed run's (readable up to the kill) and the resumed run's
+    assert len([name for name in os.listdir(logdir) if "tfevents" in name]) == 2
 
 
 def test_rbm_data_problems_are_clear_errors(run, tmp_path):

@@ -172,6 +172,38 @@ def test_set_value_converts_like_an_input():
         s.set_value(np.zeros(2, dtype="float64"))
 
 
+def test_set_value_dtype_error_names_the_variable_the_value_and_the_fix():
+    """allow_input_downcast belongs to function(); set_value's error says so and how to cast instead."""
+    s = shared(np.zeros(2, dtype="float32"), name="W")
+    with pytest.raises(InputError) as info:
+        s.set_value(np.zeros((3,), dtype="float64"))
+    message = str(info.value)
+    assert "shared variable W" in message
+    assert "dtype float64 and shape (3,)" in message and "TensorType(float32, (?,))" in message
+    assert "W.set_value(value.astype('float32'))" in message
+    assert "not of set_value" in message and "pass allow_input_downcast" not in message
+    np.testing.assert_array_equal(s.get_value(), [0.0, 0.0])  # the old value is kept
+
+    counter = shared(np.zeros(2, dtype="int32"))  # unnamed; a Python list whose values change
+    with pytest.raises(InputError) as info:
+        counter.set_value([1.5, 2.0])
+    message = str(info.value)
+    assert "unnamed shared variable" in message and "[1.5, 2.0]" in message
+    assert "float64 -> int32" in message and "TensorType(int32, (?,))" in message
+    assert "set_value(numpy.asarray(value).astype('int32'))" in message
+    assert "pass allow_input_downcast" not in message
+
+    with pytest.raises(InputError) as info:  # the wrong rank: no dtype advice where the dtype is fine
+        s.set_value(np.zeros((2, 2), dtype="float32"))
+    message = str(info.value)
+    assert "shape (2, 2)" in message and "2 dimension(s), the variable 1" in message
+    assert "astype" not in message
+
+    s.set_value(np.zeros(3, dtype="float64").astype("float32"))  # what the message suggests works
+    s.set_value([0.5, 1.5])  # Python floats still follow the floatX rule
+    assert s.get_value().dtype == np.float32
+
+
 def test_the_tutorial_accumulator_returns_the_old_state():
     state = shared(0)
     inc = T.iscalar("inc")

@@ -107,8 +107,6 @@ def _grow(draw, kind: str, pool: List[Node], inputs, values, for_grad: bool) -> 
     if kind == "reduce":
         # max/min have ties through broadcast copies, where the gradient is a choice: values only
         names = [r for r in REDUCTIONS if not (for_grad and r in ("max", "min"))]
-        if for_grad and np.any(a_val == 0):  # prod's gradient divides by x (documented): no exact zeros
-            names.remove("prod")
         name = draw(st.sampled_from(names))
         axis = None if a_val.ndim == 0 or draw(st.booleans()) else draw(st.integers(-a_val.ndim, a_val.ndim - 1))
         keepdims = draw(st.booleans())

@@ -96,6 +96,79 @@ def test_gradient_of_max_with_ties_reaches_every_tied_position():
     np.testing.assert_array_equal(function([x], g)([2.0, 2.0, 1.0]), [1.0, 1.0, 0.0])
 
 
+def _prod_grad_reference(value, axis):
+    """d prod(value, axis) / d value by brute force: the product of the other entries of each group."""
+    value = np.asarray(value, dtype=np.float64)
+    out = np.empty_like(value)
+    for index in np.ndindex(value.shape):
+        group = np.zeros(value.shape, dtype=bool)
+        if axis is None:
+            group[...] = True
+        else:
+            where = list(index)
+            where[axis] = slice(None)
+            group[tuple(where)] = True
+        group[index] = False
+        out[index] = np.prod(value[group])
+    return out
+
+
+# Rows with no, one and two zeros (small integers and halves: every product is exact).
+PROD_ROWS = np.array([[2.0, -3.0, 0.5, 4.0],
+                      [2.0, 0.0, -1.5, 4.0],
+                      [0.0, 3.0, 0.0, 2.0],
+                      [0.0, 0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("axis", [None, 1, 0])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_gradient_of_prod_is_exact_where_x_has_zeros(dtype, axis, keepdims):
+    """No zero in a group: prod / x; one zero: the product of the others at the zero, 0 elsewhere;
+    two or more zeros: 0 (as Theano/PyTensor) -- never nan."""
+    x = T.tensor(dtype, (None, None), name="x")
+    g = grad(T.prod(x, axis=axis, keepdims=keepdims).sum(), x)
+    f = function([x], g)
+    if axis is None:
+        # over all axes: inputs whose only zeros are none, one and two
+        cases = [PROD_ROWS[:1], PROD_ROWS[:2], PROD_ROWS[:3], np.array([[1.5, 0.0], [0.0, 2.0]])]
+    else:
+        cases = [PROD_ROWS if axis == 1 else PROD_ROWS.T]
+    for value in cases:
+        value = value.astype(dtype)
+        got = f(value)
+        assert got.dtype == np.dtype(dtype) and np.all(np.isfinite(got))
+        np.testing.assert_array_equal(got, _prod_grad_reference(value, axis).astype(dtype))
+
+
+def test_gradient_of_prod_with_a_zero_on_several_axes_and_an_outer_gradient():
+    x = T.dtensor3("x")
+    value = RNG.uniform(0.5, 1.5, size=(2, 3, 4))
+    value[0, 1, 2] = 0.0  # one zero in group 0 of the reduction over axes (1, 2)
+    value[1, 0, 0] = value[1, 2, 3] = 0.0  # two zeros in group 1
+    weights = np.array([3.0, -2.0])
+    g = grad((T.prod(x, axis=(1, 2)) * weights).sum(), x)
+    got = function([x], g)(value)
+    want = np.zeros_like(value)
+    want[0, 1, 2] = 3.0 * np.prod(np.delete(value[0].ravel(), 1 * 4 + 2))
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("axis", [None, 1])
+def test_gradient_of_prod_is_differentiable(dtype, axis):
+    """The zero-safe rule is built from ordinary ops: its own gradient checks out away from
+    zeros and stays finite at them."""
+    value = RNG.uniform(0.5, 1.5, size=(3, 4)).astype(dtype)
+    verify_grad(lambda x: T.prod(x, axis=axis), [value], rng=RNG)
+    verify_grad(lambda x: grad(T.prod(x, axis=axis).sum(), x), [value], rng=RNG)
+    x = T.tensor(dtype, (None, None), name="x")
+    gx = grad(T.prod(x, axis=axis).sum(), x)
+    second = grad((gx * gx).sum(), x)
+    with_zeros = PROD_ROWS.astype(dtype)
+    assert np.all(np.isfinite(function([x], second)(with_zeros)))
+
+
 def test_gradient_of_mean_with_unknown_shape_divides_by_runtime_count():
     x = T.dmatrix("x")
     g = grad(x.mean(axis=0).sum(), x)

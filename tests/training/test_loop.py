@@ -1,5 +1,6 @@
 """framework.training.loop.Trainer: the monitoring loop every model family shares."""
 import io
+import os
 
 import numpy as np
 import pytest
@@ -55,6 +56,7 @@ def test_fit_logs_checkpoints_and_resumes_exactly(tmp_path):
     assert [e.step for e in events.Scalars("train/cost_step")] == list(range(12))
     assert len(events.Images("filters")) == 4 and len(events.Histograms("params/W")) == 4
     assert (tmp_path / "full" / "filters_at_epoch_3.png").exists()
+    assert len([n for n in os.listdir(tmp_path / "full") if "tfevents" in n]) == 1  # one file, 4 flushes
 
     first, _ = _trainer(tmp_path / "part", 2)
     first.fit()
@@ -67,6 +69,8 @@ def test_fit_logs_checkpoints_and_resumes_exactly(tmp_path):
     arrays, meta = load_checkpoint(tmp_path / "part" / "checkpoint.npz")
     assert meta["epoch"] == 4 and meta["state"] == {"W": "tensor", "rng": "rng"}
     assert "rng_keys" in arrays
+    assert len([n for n in os.listdir(tmp_path / "part") if "tfevents" in n]) == 2  # one per run segment
+    assert [e.step for e in _read(tmp_path / "part").Scalars("train/cost")] == [0, 1, 2, 3]
 
 
 def test_state_must_cover_everything_the_step_updates(tmp_path):

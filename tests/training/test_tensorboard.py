@@ -10,6 +10,10 @@ event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.ev
 from framework.training.tensorboard import RunLogger  # noqa: E402
 
 
+def _event_files(logdir):
+    return sorted(name for name in os.listdir(logdir) if "tfevents" in name)
+
+
 def _read(logdir):
     # size_guidance 0 = keep every event (the defaults sample images/histograms).
     accumulator = event_accumulator.EventAccumulator(
@@ -118,6 +122,7 @@ def test_flush_is_durable_even_if_the_process_is_killed(tmp_path):
             proc.wait()
     steps = [e.step for e in _read(tmp_path).Scalars("train/cost")]
     assert steps[:3] == [0, 1, 2]
+    assert len(_event_files(tmp_path)) == 1  # one file for the whole run, not one per flush
 
 
 def test_resumed_run_purges_the_interrupted_runs_later_steps(tmp_path):
@@ -130,6 +135,10 @@ def test_resumed_run_purges_the_interrupted_runs_later_steps(tmp_path):
     events = _read(tmp_path).Scalars("train/cost")
     assert [(e.step, e.value) for e in events] == [
         (0, 0.0), (1, 1.0), (2, 2.0), (3, 13.0), (4, 14.0), (5, 15.0)]
+    # one event file per run segment: the first run's and the resumed run's
+    assert _event_files(tmp_path) == sorted([os.path.basename(first.event_file),
+                                             os.path.basename(resumed.event_file)])
+    assert first.event_file < resumed.event_file  # name order is creation order
 
 
 def test_many_flushes_in_one_second_lose_nothing(tmp_path):
@@ -138,3 +147,79 @@ def test_many_flushes_in_one_second_lose_nothing(tmp_path):
             log.scalar("train/cost_step", float(step), step)
             log.flush()
     assert [e.step for e in _read(tmp_path).Scalars("train/cost_step")] == list(range(20))
+
+
+def test_one_event_file_per_run_and_every_flush_is_readable(tmp_path):
+    """flush() keeps the file open: every epoch's events are readable by TensorBoard's own reader
+    right after it, all in the run's single event file, with no background writer thread."""
+    import threading
+
+    threads = threading.active_count()
+    rng = np.random.RandomState(1)
+    log = RunLogger(tmp_path, flush_secs=3600)
+    assert log.event_file is None and _event_files(tmp_path) == []  # opened on first use
+    for epoch in range(4):
+        for batch in range(50):
+            log.scalar("train/cost_step", float(batch), epoch * 50 + batch)
+        log.scalar("train/cost", float(epoch), epoch)
+        log.histogram("params/W", rng.randn(20, 5), epoch)
+        log.image("filters", rng.randint(0, 256, size=(8, 12)).astype(np.uint8), epoch)
+        log.flush()
+        acc = _read(tmp_path)
+        assert [e.step for e in acc.Scalars("train/cost")] == list(range(epoch + 1))
+        assert [e.step for e in acc.Scalars("train/cost_step")] == list(range(50 * (epoch + 1)))
+        assert len(acc.Histograms("params/W")) == len(acc.Images("filters")) == epoch + 1
+        assert _event_files(tmp_path) == [os.path.basename(log.event_file)]
+        assert threading.active_count() == threads
+    log.hparams({"lr": 0.1}, {"hparam/final_cost": 3.0}, step=4)
+    log.close()
+    assert _event_files(tmp_path) == [os.path.basename(log.event_file)]
+    assert "_hparams_/session_start_info" in _read(tmp_path).PluginTagToContent("hparams")
+
+
+def test_flush_secs_pushes_events_to_the_file_without_an_explicit_flush(tmp_path):
+    log = RunLogger(tmp_path, flush_secs=0)  # every event is due for the periodic flush
+    log.scalar("train/cost_step", 1.0, 0)
+    log.scalar("train/cost_step", 2.0, 1)
+    assert [e.value for e in _read(tmp_path).Scalars("train/cost_step")] == [1.0, 2.0]
+    log.close()
+
+
+def test_everything_logged_before_flush_survives_a_kill(tmp_path):
+    """Many events (scalars, images, histograms) logged just before flush() are on disk once it
+    returns -- nothing is left in a queue -- and the killed run's file is still readable."""
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import time
+        import numpy as np
+        from framework.training.tensorboard import RunLogger
+        rng = np.random.RandomState(0)
+        log = RunLogger({str(tmp_path)!r}, flush_secs=3600)
+        for epoch in range(3):
+            for batch in range(200):
+                log.scalar("train/cost_step", float(batch), epoch * 200 + batch)
+            log.scalar("train/cost", float(epoch), epoch)
+            log.histogram("params/W", rng.randn(30, 30), epoch)
+            log.image("filters", rng.randint(0, 256, size=(40, 40)).astype(np.uint8), epoch)
+            log.flush()
+        for batch in range(50):  # not flushed: may be lost, or cut off mid-record
+            log.scalar("train/cost_step", 0.0, 600 + batch)
+        print("flushed", flush=True)
+        time.sleep(60)
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env) as proc:
+        try:
+            assert proc.stdout.readline().strip() == b"flushed"
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+    acc = _read(tmp_path)
+    assert [e.step for e in acc.Scalars("train/cost")] == [0, 1, 2]
+    assert [e.step for e in acc.Scalars("train/cost_step")][:600] == list(range(600))
+    assert len(acc.Histograms("params/W")) == len(acc.Images("filters")) == 3
+    assert len(_event_files(tmp_path)) == 1
