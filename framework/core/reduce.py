@@ -86,8 +86,10 @@ class Reduce(Op):
 
     def make_kernel(self, node: Apply, backend: Any):
         xp, axis, keepdims, kind = backend.xp, self.axis, self.keepdims, self.kind
-        if kind in _UFUNC_OF and self.dtype is None and node.inputs[0].type.dtype.startswith("float"):
+        if (kind in _UFUNC_OF and self.dtype is None and backend.host_is_device
+                and node.inputs[0].type.dtype.startswith("float")):
             # the ufunc's own reduce: what xp.sum/amax call, without their ~1 us of wrapping
+            # (host arrays only: a device's reduction launches a kernel either way)
             red = getattr(getattr(xp, _UFUNC_OF[kind], None), "reduce", None)
             if callable(red):
                 return lambda x: red(x, axis=axis, keepdims=keepdims)
