@@ -1,5 +1,9 @@
 """framework.training.tensorboard: events readable by TensorBoard's own reader."""
 import os
+import signal
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -20,6 +24,17 @@ def _read(logdir):
         str(logdir), size_guidance={"scalars": 0, "images": 0, "histograms": 0, "tensors": 0})
     accumulator.Reload()
     return accumulator
+
+
+def _run_until_flushed_then_kill(script):
+    """Run ``script`` in a child Python, wait for it to print "flushed", then ``kill -9`` it."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env) as proc:
+        try:
+            assert proc.stdout.readline().strip() == b"flushed"
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
 
 
 def test_scalars_images_histograms_text_hparams(tmp_path):
@@ -97,10 +112,6 @@ def test_flush_makes_events_visible_and_close_is_idempotent(tmp_path):
 
 
 def test_flush_is_durable_even_if_the_process_is_killed(tmp_path):
-    import signal
-    import subprocess
-    import sys
-    import textwrap
 
     script = textwrap.dedent(f"""
         import time
@@ -113,13 +124,7 @@ def test_flush_is_durable_even_if_the_process_is_killed(tmp_path):
         print("flushed", flush=True)
         time.sleep(60)
     """)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env) as proc:
-        try:
-            assert proc.stdout.readline().strip() == b"flushed"
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+    _run_until_flushed_then_kill(script)
     steps = [e.step for e in _read(tmp_path).Scalars("train/cost")]
     assert steps[:3] == [0, 1, 2]
     assert len(_event_files(tmp_path)) == 1  # one file for the whole run, not one per flush
@@ -188,10 +193,6 @@ def test_flush_secs_pushes_events_to_the_file_without_an_explicit_flush(tmp_path
 def test_everything_logged_before_flush_survives_a_kill(tmp_path):
     """Many events (scalars, images, histograms) logged just before flush() are on disk once it
     returns -- nothing is left in a queue -- and the killed run's file is still readable."""
-    import signal
-    import subprocess
-    import sys
-    import textwrap
 
     script = textwrap.dedent(f"""
         import time
@@ -211,13 +212,7 @@ def test_everything_logged_before_flush_survives_a_kill(tmp_path):
         print("flushed", flush=True)
         time.sleep(60)
     """)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env) as proc:
-        try:
-            assert proc.stdout.readline().strip() == b"flushed"
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
+    _run_until_flushed_then_kill(script)
     acc = _read(tmp_path)
     assert [e.step for e in acc.Scalars("train/cost")] == [0, 1, 2]
     assert [e.step for e in acc.Scalars("train/cost_step")][:600] == list(range(600))
