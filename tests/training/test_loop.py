@@ -162,3 +162,51 @@ def test_random_states_of_other_backends_are_checkpointed_by_their_get_state(tmp
         Trainer(tmp_path / "x", family="toy", step=step, n_batches=3, epochs=1,
                 state={"W": W, "rng": rng, "odd": plain}, params={}, hparams={},
                 out=io.StringIO(), stream=io.StringIO()).fit()
+
+
+def test_ctrl_c_after_the_last_minibatch_stops_the_run(tmp_path):
+    """A Ctrl-C during the last minibatch of the last epoch still stops the run (after its
+    checkpoint), instead of letting the family go on to sampling and exit 0."""
+    import signal
+
+    trainer, W = _trainer(tmp_path, 2)
+    inner, calls = trainer.step, []
+
+    def step(index):
+        calls.append(index)
+        if len(calls) == 6:  # the last minibatch of the last epoch
+            os.kill(os.getpid(), signal.SIGINT)
+        return inner(index)
+
+    trainer.step = step
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    trainer.close()
+    assert load_checkpoint(tmp_path / "checkpoint.npz")[1]["epoch"] == 2  # the finished epoch was saved
+
+
+def test_resume_after_a_kill_between_flush_and_checkpoint_has_no_duplicated_points(tmp_path, monkeypatch):
+    """Killed after an epoch's events were flushed but before its checkpoint: the resumed run's
+    curves have each step once (per-epoch tags count epochs, per-minibatch tags minibatches)."""
+    import framework.training.loop as loop
+
+    real_save = loop.save_checkpoint
+
+    def save_then_die(path, arrays, meta):
+        if meta["epoch"] == 2:
+            raise SystemExit("killed")  # the epoch's events are on disk, its checkpoint is not
+        real_save(path, arrays, meta)
+
+    first, _ = _trainer(tmp_path, 4)
+    monkeypatch.setattr(loop, "save_checkpoint", save_then_die)
+    with pytest.raises(SystemExit):
+        first.fit()
+    monkeypatch.setattr(loop, "save_checkpoint", real_save)
+    resumed, _ = _trainer(tmp_path, 4, resume=True)
+    assert resumed.fit().start_epoch == 1
+    resumed.close()
+    events = _read(tmp_path)
+    assert [e.step for e in events.Scalars("train/cost")] == [0, 1, 2, 3]
+    assert [e.step for e in events.Scalars("train/cost_step")] == list(range(12))
+    assert [e.step for e in events.Images("filters")] == [0, 1, 2, 3]
+    assert [e.step for e in events.Histograms("params/W")] == [0, 1, 2, 3]
