@@ -45,6 +45,7 @@ from ..core.errors import FrameworkError
 from .checkpoint import (
     CheckpointError,
     check_compatible,
+    check_training_meta,
     load_checkpoint,
     rng_state_from_arrays,
     rng_state_to_arrays,
@@ -90,9 +91,7 @@ def read_checkpoint(logdir: str, family: Optional[str] = None) -> tuple:
     if family is not None and meta.get("family") != family:
         raise CheckpointError(
             f"checkpoint {path} was written by model family {meta.get('family')!r}, not {family!r}")
-    for key in ("epoch", "hparams", "state"):
-        if key not in meta:
-            raise CheckpointError(f"checkpoint {path} is not a training checkpoint: no {key!r} in its metadata")
+    check_training_meta(meta, path)
     return arrays, meta
 
 

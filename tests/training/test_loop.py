@@ -210,3 +210,36 @@ def test_resume_after_a_kill_between_flush_and_checkpoint_has_no_duplicated_poin
     assert [e.step for e in events.Scalars("train/cost_step")] == list(range(12))
     assert [e.step for e in events.Images("filters")] == [0, 1, 2, 3]
     assert [e.step for e in events.Histograms("params/W")] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("field,value", [
+    ("epoch", -5), ("epoch", 2.5), ("epoch", True), ("epochs", 1), ("n_batches", 0), ("costs", [1.0]),
+    ("costs", ["x", 2.0]), ("state", {"W": "tensor", "rng": "pickle"}), ("family", ""),
+    ("events", {"file": "../../etc/passwd", "bytes": 0}), ("events", {"file": "e", "bytes": -1}),
+])
+def test_a_checkpoint_with_a_valid_checksum_but_a_field_out_of_range_is_refused(tmp_path, field, value):
+    """The checksum proves the file is intact, not that its values make sense: each field's range
+    is checked before the run trains on it or overwrites it."""
+    from framework.training.checkpoint import save_checkpoint
+
+    trainer, _ = _trainer(tmp_path, 2)
+    trainer.fit()
+    trainer.close()
+    arrays, meta = load_checkpoint(tmp_path / "checkpoint.npz")
+    meta[field] = value
+    save_checkpoint(tmp_path / "checkpoint.npz", arrays, meta)
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    resumed, _ = _trainer(tmp_path, 4, resume=True)
+    with pytest.raises(CheckpointError, match=rf"checkpoint .*checkpoint.npz.*{field}"):
+        resumed.fit()
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before  # nothing was overwritten
+
+
+@pytest.mark.parametrize("part,value", [("pos", 10_000), ("has_gauss", 7), ("cached_gaussian", np.nan)])
+def test_a_random_state_out_of_range_is_refused(part, value):
+    from framework.training.checkpoint import rng_state_from_arrays, rng_state_to_arrays
+
+    arrays = rng_state_to_arrays(np.random.RandomState(0))
+    arrays[f"rng_{part}"] = np.array(value)
+    with pytest.raises(CheckpointError, match=f"rng_{part}"):
+        rng_state_from_arrays(arrays)
