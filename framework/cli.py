@@ -5,6 +5,7 @@
     framework train <family> [options]    train a model family (rbm, linear, logistic, ...)
     framework sample <family> --logdir D  draw samples from a trained model (rbm)
     framework plugins                     list plugins and what each registered
+    framework sweep <family> --param ...  hyper-parameter sweep on Dask (framework.sweep)
 
 The ``train``/``sample`` subcommands are built from the model families that
 plugins registered (``ModelSpec.add_arguments``/``train``/``sample``), so a
@@ -165,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     plugins_cmd = commands.add_parser("plugins", help="list plugins, their versions and what they registered")
     plugins_cmd.set_defaults(_handler=_plugins_command)
+
+    from .sweep.cli import add_command as add_sweep_command
+
+    add_sweep_command(commands)
     return parser
 
 
