@@ -81,6 +81,13 @@ class Type:
         return self == other
 
 
+def _static_size(d: Any, shape: Any) -> int:
+    """One entry of a static shape: a size >= 0 (None, kept by the caller, means unknown)."""
+    if isinstance(d, (bool, np.bool_)) or not hasattr(d, "__index__") or int(d) < 0:
+        raise ValueError(f"a static shape holds sizes >= 0 or None (unknown), got {d!r} in {tuple(shape)!r}")
+    return int(d)
+
+
 class TensorType(Type):
     """dtype + static shape (ints or None)."""
 
@@ -88,7 +95,7 @@ class TensorType(Type):
 
     def __init__(self, dtype: Any, shape: Sequence[Optional[int]] = ()) -> None:
         self.dtype = as_dtype(dtype)
-        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.shape = tuple(None if d is None else _static_size(d, shape) for d in shape)
         self._np_dtype = np.dtype(self.dtype)
 
     @property
