@@ -49,7 +49,7 @@ class Linked:
         """An exception naming the node (and the user's line) where ``exc`` happened."""
         tb, hit = exc.__traceback__, None
         while tb is not None:
-            if tb.tb_frame.f_code.co_filename == self.filename:
+            if tb.tb_frame.f_code is self.run.__code__:
                 hit = tb
             tb = tb.tb_next
         if hit is None:
@@ -246,7 +246,9 @@ def link(
     else:
         emit(f"return [{', '.join(f'o{k}' for k in range(n_outputs))}]")
 
-    filename = f"<framework-schedule-{next(_counter)}>"
+    # one file name for every schedule: failures are matched by code object, and a
+    # name per compilation would be a string kept alive per function ever compiled
+    filename = "<framework-schedule>"
     src = f"def run({', '.join(params)}):\n" + "\n".join(code) + "\n"
     exec(compile(src, filename, "exec"), ns)
     run = ns["run"]

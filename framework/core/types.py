@@ -9,6 +9,7 @@ running ops goes through a backend.
 from __future__ import annotations
 
 import numbers
+import sys
 from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
@@ -28,7 +29,9 @@ def as_dtype(dtype: Any) -> str:
 
         return config.floatX
     try:
-        return np.dtype(dtype).name
+        # one shared string per dtype name (NumPy builds a new one on every call; long
+        # sessions keep many types alive in caches)
+        return sys.intern(np.dtype(dtype).name)
     except TypeError:
         raise TypeError(f"{dtype!r} is not a dtype") from None
 
