@@ -31,13 +31,14 @@ from __future__ import annotations
 import glob
 import math
 import contextlib
+import contextvars
 import os
 import signal
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, TextIO
 
 import numpy as np
 
@@ -55,7 +56,7 @@ from .progress import Progress
 from .tensorboard import RunLogger
 
 __all__ = ["Trainer", "TrainResult", "TrainingError", "CHECKPOINT_NAME", "filters_png_name", "updated_shared",
-           "SAMPLES_PNG_NAME", "read_checkpoint"]
+           "SAMPLES_PNG_NAME", "read_checkpoint", "observe"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 """File name of the checkpoint inside the log directory."""
@@ -66,6 +67,37 @@ SAMPLES_PNG_NAME = "samples.png"
 def filters_png_name(epoch: int) -> str:
     """``filters_at_epoch_N.png``: the tutorial's name, ``N`` counted from 0."""
     return f"filters_at_epoch_{epoch}.png"
+
+
+_observers: "contextvars.ContextVar[tuple]" = contextvars.ContextVar("framework_training_observers", default=())
+
+
+@contextlib.contextmanager
+def observe(observer: Any) -> Iterator[Any]:
+    """Let ``observer`` watch every :class:`Trainer` run in this context (this thread).
+
+    It is how a caller that does not build the trainer -- a hyper-parameter
+    sweep running a family's ``train(args)`` -- sees the run. Each method is
+    optional: ``on_start(trainer)`` once the run is open (``trainer.start_epoch``
+    says where a resumed run restarts); ``on_epoch(trainer, epoch, scalars)``
+    after each epoch's events and checkpoint are written, with that epoch's
+    scalars (``train/cost`` and the family's extra ones); an exception it
+    raises stops the run there (early stopping); ``on_finish(trainer,
+    metrics)`` before the final hyper-parameter record is written, and may add
+    entries to ``metrics`` (the dict that record holds).
+    """
+    token = _observers.set(_observers.get() + (observer,))
+    try:
+        yield observer
+    finally:
+        _observers.reset(token)
+
+
+def _notify(event: str, *args: Any) -> None:
+    for observer in _observers.get():
+        method = getattr(observer, event, None)
+        if method is not None:
+            method(*args)
 
 
 class TrainingError(FrameworkError, RuntimeError):
@@ -321,6 +353,7 @@ class Trainer:
         # its last checkpoint (for a fresh run: everything already there).
         self._logger = RunLogger(self.logdir, purge_step=self.start_epoch * self.n_batches)
         self._prepared = True
+        _notify("on_start", self)
 
     @property
     def logger(self) -> RunLogger:
@@ -391,10 +424,12 @@ class Trainer:
         mean = float(np.mean(costs))
         self.costs.append(mean)
         log.scalar("train/cost", mean, epoch)
+        scalars = {"train/cost": mean}
         if self.evaluate is not None:
             for tag, value in self.evaluate(epoch).items():
                 log.scalar(tag, float(value), epoch)
                 self.extra.setdefault(tag, []).append(float(value))
+                scalars[tag] = float(value)
         for name, var in self.params.items():
             log.histogram(f"params/{name}", np.asarray(var.get_value()), epoch)
         if self.filters is not None:
@@ -407,6 +442,7 @@ class Trainer:
         if last or (epoch + 1) % self.checkpoint_every == 0:
             log.flush()  # the epoch's events are on disk before the checkpoint says it is done
             self._save(epoch + 1)
+        _notify("on_epoch", self, epoch, scalars)
 
     def log_samples(self, image: np.ndarray, step: Optional[int] = None) -> str:
         """Log the ``samples`` image and write ``samples.png``; returns the PNG's path."""
@@ -420,6 +456,7 @@ class Trainer:
         """Log the hyper-parameters with the run's final metrics, and close the event files."""
         final = {"hparam/final_cost": self.costs[-1]} if self.costs else {}
         final.update({k: float(v) for k, v in (metrics or {}).items()})
+        _notify("on_finish", self, final)
         self.logger.hparams(self.hparams, final, step=self.epochs)
         self.close()
 
