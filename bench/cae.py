@@ -66,7 +66,7 @@ def framework_step(T_mod: str = "framework") -> Callable[[int], float]:
     z = sigmoid(T.dot(y, W.T) + bp)
     J = T.reshape(y * (1 - y), (B, 1, H)) * T.reshape(W, (1, V, H))
     L_rec = -T.sum(x * T.log(z) + (1 - x) * T.log(1 - z), axis=1)
-    L_jacob = T.sum(J ** 2) // B
+    L_jacob = T.sum(J ** 2) / B  # the tutorial writes //, whose gradient is zero: see the docstring
     cost = T.mean(L_rec) + LEVEL * T.mean(L_jacob)
     params = [W, b, bp]
     grads = T.grad(cost, params)
@@ -120,7 +120,7 @@ class NumpyCAE:
             np.multiply(a[:, None, :], W[None, :, :], out=J)
             gA = np.einsum("bij,ij->bj", J, W)
             gWdirect = np.einsum("bij,bj->ij", J, a)
-        cost = float(rec.mean()) + LEVEL * (pen // B)
+        cost = float(rec.mean()) + LEVEL * (pen / B)
         # backward: reconstruction part
         dz = self.dz
         np.subtract(z, x, out=dz)

@@ -210,9 +210,259 @@ def sum_squares_of_product(fgraph: FunctionGraph, node: Apply) -> Result:
     return [new]
 
 
+# --- the general form: any sum of a product of broadcast factors ---------------------------------
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_FLOATS = ("float16", "float32", "float64")
+
+
+def _factors(v: Variable, out: List[Variable], budget: List[int]) -> bool:
+    """Collect the factors of the product ``v`` (through ``mul``, ``sqr`` and ``** 2``) into ``out``."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    node = ew(v, "mul")
+    if node is not None:
+        return all(_factors(x, out, budget) for x in node.inputs)
+    base = _squared(v) if ew(v, "sqr", "pow") is not None else None
+    if base is not None:
+        return _factors(base, out, budget) and _factors(base, out, budget)
+    power = ew(v, "pow")
+    if power is not None and is_const(power.inputs[1], 1) and power.inputs[0].dtype in _FLOATS \
+            and v.dtype in _FLOATS and power.inputs[0].ndim == v.ndim:
+        # x ** 1 (as the gradient of x ** 2 writes it): x, perhaps cast to another float type
+        return _factors(power.inputs[0], out, budget)
+    cast = ew(v)
+    if cast is not None and cast.op.scalar.name.startswith("cast_") and v.dtype in _FLOATS \
+            and cast.inputs[0].dtype in _FLOATS:
+        # a cast between float types: the factors are multiplied in the sum's dtype instead
+        return _factors(cast.inputs[0], out, budget)
+    out.append(v)
+    return True
+
+
+class FactoredSum(Op):
+    """``sum(f_1 * ... * f_n, axis)`` (or ``mean``) of broadcast factors as a contraction.
+
+    ``subs[i]`` are the letters of factor ``i``'s axes that are not statically
+    1 (one letter per axis of the product); the kernel contracts them with
+    :func:`framework.core.blas.run_einsum` (opt_einsum's order: the
+    product's full array is never built when a cheaper order exists) and
+    reshapes to ``out_shape`` (a letter, or 1). When the contraction's result
+    is not finite or the factors' run-time sizes broadcast, it computes the
+    product and its sum directly, so non-finite inputs give exactly the
+    product's result.
+    """
+
+    __props__ = ("subs", "out_letters", "out_shape", "axes", "keepdims", "mean", "dtype")
+
+    def __init__(self, subs: Tuple[str, ...], out_letters: str, out_shape: Tuple[str, ...],
+                 axes: Tuple[int, ...], keepdims: bool, mean: bool, dtype: str) -> None:
+        self.subs, self.out_letters, self.out_shape = tuple(subs), str(out_letters), tuple(out_shape)
+        self.axes, self.keepdims, self.mean, self.dtype = tuple(axes), bool(keepdims), bool(mean), str(dtype)
+        self.name = "factored_sum"
+
+    def __str__(self) -> str:
+        red = "mean" if self.mean else "sum"
+        return f"factored_{red}{{{','.join(s or '()' for s in self.subs)}->{self.out_letters}}}"
+
+    def make_node(self, *factors: Variable) -> Apply:
+        sizes: dict = {}
+        for f, letters in zip(factors, self.subs):
+            kept = [d for d in f.type.shape if d != 1] if letters else []
+            for c, d in zip(letters, kept):
+                if d is not None:
+                    sizes[c] = d
+        shape = tuple(1 if c == "1" else sizes.get(c) for c in self.out_shape)
+        return Apply(self, list(factors), [TensorType(self.dtype, shape)])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> List[Any]:
+        where = {}
+        for shp, letters, f in zip(input_shapes, self.subs, node.inputs):
+            kept = [d for d, s in zip(shp, f.type.shape) if s != 1]
+            for c, d in zip(letters, kept):
+                where.setdefault(c, d)
+        return [tuple(1 if c == "1" else where[c] for c in self.out_shape)]
+
+    def _direct(self, xp: Any, factors: Sequence[Any]) -> Any:
+        prod = factors[0]
+        for f in factors[1:]:
+            prod = xp.multiply(prod, f)
+        red = xp.mean if self.mean else xp.sum
+        return red(prod, axis=self.axes, keepdims=self.keepdims)
+
+    def impl(self, xp: Any, *factors: Any) -> Any:
+        from framework.core.blas import run_einsum
+
+        dt = np.dtype(self.dtype)
+        factors = [xp.asarray(f) for f in factors]  # a backend may pass constants as Python numbers
+        ops = []
+        for f, letters in zip(factors, self.subs):
+            f = xp.asarray(f, dtype=dt)
+            ops.append(xp.reshape(f, [d for d in f.shape if d != 1]) if letters else xp.reshape(f, ()))
+        out = None
+        if all(len(o.shape) == len(s) for o, s in zip(ops, self.subs)):
+            subs, ops = _group(self.subs, ops, xp)
+            try:
+                out = _contract(xp, subs, self.out_letters, ops)
+            except ValueError:  # sizes that broadcast at run time
+                out = None
+        if out is not None:
+            shape = []
+            for c in self.out_shape:
+                shape.append(1 if c == "1" else out.shape[self.out_letters.index(c)])
+            out = xp.reshape(out, shape)
+            if self.mean:
+                count = 1
+                for k in self.axes:
+                    count *= max(f.shape[k] if f.ndim else 1 for f in factors)
+                out = out / dt.type(count)
+            if not bool(xp.isfinite(out).all()):
+                out = None
+        if out is None:
+            out = self._direct(xp, [xp.asarray(f, dtype=dt) for f in factors])
+        return xp.asarray(out, dtype=dt)
+
+    def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
+        impl, xp = self.impl, backend.xp
+        return lambda *factors: impl(xp, *factors)
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        """The gradient of the sum of the product it stands for."""
+        from framework import tensor as T
+
+        g = output_grads[0]
+        factors = node.inputs
+        if g is None:
+            return [None] * len(factors)
+        nd = max(f.ndim for f in factors)
+        if not self.keepdims:
+            g = _pad(g, self.axes)
+        if self.mean:
+            g = g / T.cast(_count_many(factors, self.axes), g.dtype)
+        grads = []
+        for i, f in enumerate(factors):
+            rest = g
+            for j, o in enumerate(factors):
+                if j != i:
+                    rest = rest * o
+            if f.ndim == 0:
+                grads.append(T.sum(rest))
+                continue
+            axes = [k for k in range(nd) if f.type.shape[k] == 1 and rest.type.shape[k] != 1]
+            grads.append(T.sum(rest, axis=axes, keepdims=True) if axes else rest)
+        return grads
+
+
+def _group(subs: Sequence[str], ops: List[Any], xp: Any) -> Tuple[Tuple[str, ...], List[Any]]:
+    """Multiply together the operands that span the same axes (and the scalars into the
+    smallest operand) before contracting: element-wise products cost less than any
+    contraction order that would pair them with a larger operand first."""
+    merged: dict = {}
+    for letters, op in zip(subs, ops):
+        merged[letters] = op if letters not in merged else xp.multiply(merged[letters], op)
+    scalar = merged.pop("", None)
+    if scalar is not None:
+        if not merged:
+            return ("",), [scalar]
+        smallest = min(merged, key=lambda k: merged[k].size)
+        merged[smallest] = xp.multiply(merged[smallest], scalar)
+    return tuple(merged), list(merged.values())
+
+
+def _contract(xp: Any, subs: Sequence[str], output: str, ops: List[Any]) -> Any:
+    """The einsum ``subs -> output``: letters only one operand has (and the output lacks) are
+    summed in that operand first; when what is left is a broadcast product onto the output's
+    letters, it is one (cheap) product, else :func:`framework.core.blas.run_einsum` finishes."""
+    from framework.core.blas import run_einsum
+
+    new_subs, new_ops = [], []
+    for i, (letters, op) in enumerate(zip(subs, ops)):
+        others = set(output).union(*(set(t) for j, t in enumerate(subs) if j != i))
+        alone = tuple(k for k, c in enumerate(letters) if c not in others)
+        if alone:
+            op = op.sum(axis=alone)
+            letters = "".join(c for c in letters if c in others)
+        new_subs.append(letters)
+        new_ops.append(op)
+    if all(set(t) <= set(output) for t in new_subs):
+        out = None
+        for letters, op in zip(new_subs, new_ops):
+            order = sorted(letters, key=output.index)
+            if list(letters) != order:
+                op = xp.transpose(op, [letters.index(c) for c in order])
+            shape = [op.shape[order.index(c)] if c in order else 1 for c in output]
+            op = xp.reshape(op, shape)
+            out = op if out is None else xp.multiply(out, op)
+        return out
+    if len(new_ops) == 1:
+        return xp.einsum(new_subs[0] + "->" + output, new_ops[0])
+    return run_einsum(xp, tuple(new_subs), output, None, new_ops)
+
+
+def _count_many(factors: Sequence[Variable], axes: Sequence[int]) -> Variable:
+    from framework import tensor as T
+
+    n = 1
+    for k in axes:
+        size = 1
+        for f in factors:
+            if f.ndim:
+                size = T.maximum(size, f.shape[k])
+        n = n * size
+    return n
+
+
+def sum_of_broadcast_product(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``sum(f_1 * ... * f_n, axis)`` → :class:`FactoredSum` when the product is larger than
+    every factor (some factor is broadcast along an axis another one spans)."""
+    op = node.op
+    if not isinstance(op, Reduce) or op.kind not in ("sum", "mean"):
+        return None
+    prod = node.inputs[0]
+    if ew(prod, "mul", "sqr", "pow") is None or prod.dtype not in ("float32", "float64"):
+        return None
+    factors: List[Variable] = []
+    if not _factors(prod, factors, [64]) or len(factors) < 2:
+        return None
+    nd = prod.ndim
+    if nd > len(_LETTERS) or any(f.ndim not in (0, nd) for f in factors):
+        return None
+    if any(not np.can_cast(f.dtype, prod.dtype, "same_kind") for f in factors):
+        return None
+    spans = [tuple(k for k in range(nd) if f.type.shape[k] != 1) if f.ndim else () for f in factors]
+    union = set().union(*spans)
+    if max(len(s) for s in spans) >= len(union):  # some factor is as large as the product: no gain
+        return None
+    axes = tuple(range(nd)) if op.axis is None else tuple(sorted(k % nd for k in op.axis))
+    if not axes:
+        return None
+    subs = tuple("".join(_LETTERS[k] for k in s) for s in spans)
+    out_shape, out_letters = [], ""
+    for k in range(nd):
+        if k in axes:
+            if op.keepdims:
+                out_shape.append("1")
+        elif k in union:
+            out_shape.append(_LETTERS[k])
+            out_letters += _LETTERS[k]
+        else:
+            out_shape.append("1")
+    out = node.outputs[0]
+    new_op = FactoredSum(subs, out_letters, tuple(out_shape), axes, op.keepdims, op.kind == "mean", out.dtype)
+    new = new_op.make_node(*factors).outputs[0]
+    if new.type.ndim != out.type.ndim:
+        return None
+    return [new]
+
+
 REWRITES = [
     RewriteSpec("sum_squares_of_product", sum_squares_of_product, stage="factor", before="specialize",
                 tracks=("sum", "mean"), tags=("specialize",),
                 doc="sum((A * B) ** 2) over axes where A or B is broadcast -> sums of A**2 and B**2 apart "
                     "(the product is never built; exact fallback for non-finite results)"),
+    RewriteSpec("sum_of_broadcast_product", sum_of_broadcast_product, stage="factor", before="specialize",
+                tracks=("sum", "mean"), tags=("specialize",),
+                doc="sum(f1 * ... * fn) of broadcast factors -> one contraction in opt_einsum's order (the "
+                    "product is never built; exact fallback for non-finite results)"),
 ]
