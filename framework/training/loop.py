@@ -46,6 +46,7 @@ from ..core.errors import FrameworkError
 from .checkpoint import (
     CheckpointError,
     check_compatible,
+    check_training_meta,
     load_checkpoint,
     rng_state_from_arrays,
     rng_state_to_arrays,
@@ -122,9 +123,7 @@ def read_checkpoint(logdir: str, family: Optional[str] = None) -> tuple:
     if family is not None and meta.get("family") != family:
         raise CheckpointError(
             f"checkpoint {path} was written by model family {meta.get('family')!r}, not {family!r}")
-    for key in ("epoch", "hparams", "state"):
-        if key not in meta:
-            raise CheckpointError(f"checkpoint {path} is not a training checkpoint: no {key!r} in its metadata")
+    check_training_meta(meta, path)
     return arrays, meta
 
 
@@ -304,7 +303,32 @@ class Trainer:
             "hparams": self.hparams,
             "state": {name: ("rng" if _is_rng_variable(v) else "tensor") for name, v in self.state.items()},
         }
+        event_file = self._logger.event_file if self._logger is not None else None
+        if event_file is not None and os.path.exists(event_file):
+            # where the (just flushed) events stood: a resumed run cuts off what came later
+            meta["events"] = {"file": os.path.basename(event_file), "bytes": os.path.getsize(event_file)}
         save_checkpoint(self.checkpoint_path, self._state_arrays(), meta)
+
+    def _drop_events_after_checkpoint(self, meta: Mapping[str, Any]) -> None:
+        """Cut the event files back to where they stood when the checkpoint was written.
+
+        An epoch's events are flushed before its checkpoint, so a run killed in
+        between leaves events the checkpoint does not know about. TensorBoard's
+        ``purge_step`` cannot drop them all (per-epoch tags count epochs, per-minibatch
+        tags minibatches), so the resumed run truncates the checkpoint's event file to
+        its recorded size and removes the event files written after it."""
+        events = meta.get("events")
+        if not isinstance(events, dict) or not isinstance(events.get("file"), str):
+            return
+        name, size = os.path.basename(events["file"]), events.get("bytes")
+        path = os.path.join(self.logdir, name)
+        if not isinstance(size, int) or not os.path.exists(path):
+            return
+        if os.path.getsize(path) > size:
+            os.truncate(path, size)
+        for other in glob.glob(os.path.join(glob.escape(self.logdir), "events.out.tfevents.*")):
+            if os.path.basename(other) > name:  # names sort in creation order
+                os.remove(other)
 
     # -- the run directory ----------------------------------------------------------
 
@@ -341,6 +365,7 @@ class Trainer:
                     f"checkpoint {self.checkpoint_path} was trained with {meta.get('n_batches')} minibatches "
                     f"per epoch, this run has {self.n_batches} (different data or batch size)")
             self._restore(arrays, meta)
+            self._drop_events_after_checkpoint(meta)
             self.start_epoch = int(meta["epoch"])
             self.costs = [float(c) for c in meta.get("costs", [])][: self.start_epoch]
             self.extra = {k: [float(x) for x in v][: self.start_epoch] for k, v in meta.get("extra", {}).items()}
@@ -389,6 +414,8 @@ class Trainer:
             with _stop_at_batch_boundary() as self._stop:
                 for epoch in range(self.start_epoch, self.epochs):
                     self._epoch(epoch, log, run_bar)
+                if self._stop.is_set():  # Ctrl-C after the last minibatch: stop before sampling & co.
+                    raise KeyboardInterrupt
         except BaseException:
             if run_bar is not None:
                 run_bar.close(interrupted=True)
