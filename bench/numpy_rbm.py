@@ -61,7 +61,7 @@ class NumpyRBM:
     """Binary RBM state (``W``, ``hbias``, ``vbias``, persistent chain) and its training step."""
 
     def __init__(self, n_visible: int = 784, n_hidden: int = 500, batch_size: int = 20, dtype: str = "float32",
-                 persistent: bool = True, seed: int = 123) -> None:
+                 persistent: bool = True, seed: int = 123, generator: str = "pcg64") -> None:
         init = np.random.RandomState(seed)
         bound = 4 * np.sqrt(6.0 / (n_hidden + n_visible))
         self.dtype = dt = np.dtype(dtype)
@@ -69,7 +69,10 @@ class NumpyRBM:
         self.WT = np.ascontiguousarray(self.W.T)
         self.hbias = np.zeros(n_hidden, dtype=dt)
         self.vbias = np.zeros(n_visible, dtype=dt)
-        self.gen = np.random.default_rng(seed)
+        # PCG64 (default_rng) is NumPy's fastest generator; "mt19937" gives the reference the
+        # generator the tutorial's RandomState contract ties the framework to
+        bits = np.random.MT19937(seed) if generator == "mt19937" else np.random.PCG64(seed)
+        self.gen = np.random.Generator(bits)
         self.persistent = persistent
         self.bit_i_idx = 0
         B, V, H = batch_size, n_visible, n_hidden

@@ -15,6 +15,8 @@ One module per concept, each with a list ``REWRITES`` of
   multiplied one in one column, as a rank-1 update;
 * :mod:`.sum_squares` — the sum of squares of a broadcast product from the
   factors' own sums of squares (a Jacobian penalty without the Jacobian);
+* :mod:`.dot_stack` — a sum of two matrix products as one product of stacked
+  operands (a weight gradient's two minibatch products in one GEMM);
 * :mod:`.layout` — a scan body's product with a transposed loop constant
   reads a C-contiguous copy made once before the loop;
 * :mod:`.fusion` — element-wise chains as one ``Fused`` node;
@@ -30,7 +32,7 @@ from typing import Iterator
 
 from framework.plugins import RewriteSpec, hookimpl
 
-from . import canonical, constant_folding, fusion, inplace, layout, merge, rank_update, shape, specialize, stabilize, sum_squares
+from . import canonical, constant_folding, dot_stack, fusion, inplace, layout, merge, rank_update, shape, specialize, stabilize, sum_squares
 
 __version__ = "0.1.0"
 
@@ -41,7 +43,7 @@ except ModuleNotFoundError as exc:  # only the module itself may be missing
         raise
     SCAN_REWRITES = []
 
-MODULES = (merge, constant_folding, canonical, shape, stabilize, specialize, rank_update, sum_squares, layout, fusion, inplace)
+MODULES = (merge, constant_folding, canonical, shape, stabilize, specialize, rank_update, sum_squares, layout, dot_stack, fusion, inplace)
 
 
 @hookimpl

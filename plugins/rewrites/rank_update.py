@@ -47,6 +47,8 @@ class DotColumnUpdate(Op):
     rewrite builds it, and only where ``S`` is ``set_subtensor(X[:, j], ...)``.
     """
 
+    fresh_outputs = True  # its output is a new array (the in-place stage may let a reader overwrite it)
+
     name = "dot_column_update"
 
     def make_node(self, xw: Any, x: Any, s: Any, w: Any, j: Any) -> Apply:
