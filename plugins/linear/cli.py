@@ -130,7 +130,7 @@ def train_linear(args: argparse.Namespace) -> int:
 # logistic
 # --------------------------------------------------------------------------
 
-VALID_ERROR_TAG = "logistic/valid_error_rate"
+VALID_ERROR_TAG = "logistic/valid_error"
 
 
 def add_logistic_arguments(parser: argparse.ArgumentParser) -> None:
@@ -139,7 +139,7 @@ def add_logistic_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Logistic regression by minibatch gradient descent: binary (sigmoid) when the data has\n"
         "two classes, multi-class (softmax) otherwise -- the deeplearning.net logistic_sgd model.\n"
-        "Logs logistic/nll, logistic/valid_error_rate and the weights of each class as the 'filters' image.")
+        "Logs logistic/nll, logistic/valid_error and the weights of each class as the 'filters' image.")
     parser.add_argument("--dataset", default="digits",
                         help="digits (default), mnist, bars_and_stripes is unlabelled so not accepted, "
                              "or a path (.npz with labels, mnist.pkl.gz, an MNIST IDX directory)")
@@ -217,7 +217,8 @@ def train_logistic(args: argparse.Namespace) -> int:
             resume=args.resume, overwrite=args.overwrite, cost_tag="logistic/nll",
             cost_description="mean negative log-likelihood of the minibatch's labels in nats, plus the L1/L2 "
                              "penalties; lower is better",
-            descriptions={VALID_ERROR_TAG: "fraction of the validation set classified wrongly after each epoch",
+            descriptions={VALID_ERROR_TAG: "error rate on the validation set: the fraction of its examples "
+                                           "classified wrongly after each epoch, lower is better",
                           "filters": "the weights of each class (one tile per class), scaled to [0, 1]; "
                                      "step = epoch - 1"})
         try:

@@ -47,10 +47,10 @@ def test_train_logistic_on_digits(run, tmp_path):
     assert "epoch 2/2: done 59/59" in err and "nll=" in err
     events = read_events(logdir)
     assert steps(events, "logistic/nll") == [0, 1]
-    assert steps(events, "logistic/valid_error_rate") == [0, 1]
-    assert events.Scalars("logistic/valid_error_rate")[-1].value < 0.2
+    assert steps(events, "logistic/valid_error") == [0, 1]
+    assert events.Scalars("logistic/valid_error")[-1].value < 0.2
     assert len(steps(events, "logistic/nll_running_mean")) == 2 * 59
-    assert "validation" in events.SummaryMetadata("logistic/valid_error_rate").summary_description
+    assert "validation" in events.SummaryMetadata("logistic/valid_error").summary_description
     images = events.Images("filters")
     assert len(images) == 2 and images[0].width == (10 * 9 - 1) * 4 and images[0].height > 8 * 4  # captioned
     assert png_size(logdir / "filters_at_epoch_1.png") == (89 * 4, 8 * 4)
