@@ -62,8 +62,11 @@ class NumpyBackend(Backend):
             bits = bit_generator(rng)
             if bits is not None:
                 return rng, fast(np.random.Generator(bits), size, params, np.dtype(dtype))
-        if dist == "bernoulli":
-            return rng, bernoulli_from(rng.random_sample, size, params[0], np.dtype(dtype))
+        if dist == "bernoulli":  # a state without a reachable bit generator: draw doubles, then cast
+            def uniforms(shape: Tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+                return np.asarray(rng.random_sample(shape)).astype(dtype, copy=False)
+
+            return rng, bernoulli_from(uniforms, size, params[0], np.dtype(dtype))
         table = _GENERATOR_DRAWS if isinstance(rng, np.random.Generator) else _DRAWS
         sample = table[dist](rng, size, *params)
         return rng, np.asarray(sample).astype(dtype, copy=False)
