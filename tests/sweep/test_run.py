@@ -197,3 +197,15 @@ def test_resume_after_the_sweep_was_interrupted_runs_only_unfinished_trials(tmp_
                                  logdir=str(logdir), resume=True, train_args=["--epochs", "3", "--n-samples", "0"])
     assert result.ran == 6 - done_before
     assert len(result.trials) == 6 and all(t.state == "complete" and t.epochs_done == 3 for t in result.trials)
+
+
+@pytest.mark.slow
+def test_seeds_run_each_sampled_configuration_once_per_seed(tmp_path):
+    result = framework.sweep.run("logistic", {"lr": [0.01, 0.1, 1.0]}, search="random", trials=2, seeds=2, workers=2,
+                                 logdir=str(tmp_path / "s"), train_args=["--epochs", "1", "--seed", "5"])
+    assert len(result.trials) == 4 and all(t.state == "complete" for t in result.trials)
+    by_config = {}
+    for t in result.trials:
+        by_config.setdefault(t.params["lr"], []).append(t.seed)
+        assert t.name == f"lr={t.params['lr']},seed={t.seed}"
+    assert len(by_config) == 2 and all(sorted(seeds) == [5, 6] for seeds in by_config.values())
