@@ -39,6 +39,8 @@ def test_seeds_and_switches():
 
 def test_metric_names_and_modes():
     assert metric_key("hparam/test_error") == "test_error" and metric_key("valid/error") == "valid_error"
+    assert metric_key("logistic/valid_error") == "valid_error" and metric_key("train/cost") == "train_cost"
+    assert metric_key("rbm/test_log_likelihood") == "test_log_likelihood"
     p = make_plan("logistic", ["lr=0.1"], specs=models.specs())
     assert (p.metric, p.mode) == ("valid_error", "min")
     assert plan("lr=0.1", metric="final_cost").mode == "min"
@@ -65,3 +67,20 @@ def test_settings_that_cannot_run(kwargs, message):
 def test_unknown_family():
     with pytest.raises(SweepError, match="unknown model family 'nope'.*rbm"):
         make_plan("nope", ["lr=1"], specs=models.specs())
+
+
+def test_a_missing_extra_is_one_clear_error(monkeypatch):
+    import builtins
+
+    from framework.sweep.engine import require
+
+    real_import = builtins.__import__
+
+    def without_optuna(name, *args, **kwargs):
+        if name == "optuna":
+            raise ImportError("No module named 'optuna'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_optuna)
+    with pytest.raises(SweepError, match=r"needs optuna \(not installed\): pip install 'framework\[sweep\]'"):
+        require()
