@@ -15,6 +15,25 @@ from .errors import Trace, user_trace
 _ids = itertools.count()
 
 
+class Tag(dict):
+    """A node's or variable's notes: a dict whose keys read as attributes too
+    (``x.tag.test_value``, Theano's spelling, is ``x.tag['test_value']``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"tag has no {key!r}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self[key] = value
+
+    def __delattr__(self, key: str) -> None:
+        self.pop(key, None)
+
+
 class Variable:
     """A symbolic value. ``bool(var)`` is True, as in Theano."""
 
@@ -25,7 +44,7 @@ class Variable:
         self.owner = owner
         self.index = index
         self.name = name
-        self.tag: Dict[str, Any] = {}
+        self.tag: Dict[str, Any] = Tag()
         self._id = next(_ids)
 
     @property
@@ -40,7 +59,7 @@ class Variable:
         """A new root variable of the same type and name (no owner)."""
         v = type(self).__new__(type(self))
         Variable.__init__(v, self.type, None, None, self.name)
-        v.tag = dict(self.tag)
+        v.tag = Tag(self.tag)
         return v
 
     def __repr__(self) -> str:
@@ -100,7 +119,7 @@ class Apply:
         self.op = op
         self.inputs = list(inputs)
         self.trace = trace if trace is not None else user_trace()
-        self.tag: Dict[str, Any] = {}
+        self.tag: Dict[str, Any] = Tag()
         self.outputs = []
         for i, t in enumerate(output_types):
             v = t.make_variable()
@@ -199,7 +218,7 @@ def clone_replace(
         new_inputs = [memo.get(i, i) for i in node.inputs]
         new = node.clone_with_new_inputs(new_inputs, strict=strict)
         for old, nv in zip(node.outputs, new.outputs):
-            nv.tag = dict(old.tag)
+            nv.tag = Tag(old.tag)
             memo[old] = nv
     return [memo.get(o, o) for o in outputs]
 
