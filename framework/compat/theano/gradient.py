@@ -5,6 +5,8 @@ from typing import Any, List, Optional, Sequence, Union
 
 from ...core import grad as _g
 from ...core.errors import DisconnectedInputError, GradientError
+from ...core.elemwise import zeros_like
+from ...core.graph import clone_replace
 from ...core.grad import disconnected_grad, hessian, jacobian, verify_grad, zero_grad
 from ...core.variable import as_tensor_variable
 
@@ -59,6 +61,8 @@ def Rop(f: Any, wrt: Any, eval_points: Any) -> Any:  # noqa: N802 -- Theano's na
         term = (g * as_tensor_variable(p)).sum()
         total = term if total is None else total + term
     out = _g.grad(total, us, disconnected_inputs="ignore")
+    # the result is linear in u's value but may still read its shape: give u f's shape (zeros)
+    out = clone_replace(out, {u: zeros_like(v) for u, v in zip(us, fs)})
     return out if isinstance(f, (list, tuple)) else out[0]
 
 
