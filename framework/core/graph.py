@@ -78,6 +78,16 @@ class Variable:
     def __eq__(self, other: Any) -> bool:
         return self is other
 
+    def __getstate__(self) -> Dict[str, Any]:
+        from .pickling import variable_state
+
+        return variable_state(self)
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        from .pickling import set_variable_state
+
+        set_variable_state(self, state, fresh_id=next(_ids))  # identity numbers are per process
+
 
 class Constant(Variable):
     """A variable with a fixed value. ``weak`` marks Python scalars, which
@@ -130,6 +140,16 @@ class Apply:
     @property
     def out(self) -> Variable:
         return self.outputs[0]
+
+    def __getstate__(self) -> Dict[str, Any]:
+        from .pickling import variable_state
+
+        return variable_state(self)
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        from .pickling import set_variable_state
+
+        set_variable_state(self, state)
 
     def clone_with_new_inputs(self, inputs: Sequence[Variable], strict: bool = True) -> "Apply":
         """Apply the same op to new inputs, keeping the user's line.
