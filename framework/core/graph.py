@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
+from ..config import config as _config
 from .errors import Trace, user_trace
 
 _ids = itertools.count()
@@ -136,6 +137,11 @@ class Apply:
             v.owner = self
             v.index = i
             self.outputs.append(v)
+        test_values = _config.compute_test_value
+        if test_values != "off":  # Theano's debugging aid: run the node now (framework/core/test_value.py)
+            from .test_value import compute_test_values
+
+            compute_test_values(self, test_values)
 
     @property
     def out(self) -> Variable:
