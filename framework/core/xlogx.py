@@ -14,13 +14,13 @@ from .variable import TensorVariable
 
 
 def _xlogx(xp: Any, x: Any) -> Any:
-    zero = x == 0
-    return xp.where(zero, 0, x * xp.log(xp.where(zero, 1, x)))
+    zero = x == 0  # log of a 1 of x's own dtype there: the result dtype is log's (float16 for bool/int8)
+    return xp.where(zero, 0, x * xp.log(xp.where(zero, xp.ones((), dtype=x.dtype), x)))
 
 
 def _xlogy0(xp: Any, x: Any, y: Any) -> Any:
     zero = x == 0
-    return xp.where(zero, 0, x * xp.log(xp.where(zero, 1, y)))
+    return xp.where(zero, 0, x * xp.log(xp.where(zero, xp.ones((), dtype=y.dtype), y)))
 
 
 if "xlogx" not in SCALAR_OPS:
