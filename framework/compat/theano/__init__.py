@@ -26,7 +26,7 @@ __version__ = "1.0.5+framework"
 version = __version__
 
 _SUBMODULES = ("tensor", "scalar", "gradient", "printing", "ifelse", "sandbox", "misc", "compile", "scan_module",
-               "gof", "scan")
+               "gof", "updates", "compat")
 
 
 def __getattr__(name: str) -> Any:

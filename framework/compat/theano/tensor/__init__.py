@@ -36,8 +36,8 @@ __all__ = sorted(set(_native_all) | {
 def __getattr__(name: str) -> Any:
     import importlib
 
-    if name in ("extra_ops", "nlinalg", "slinalg", "xlogx", "signal", "basic", "elemwise", "var", "sharedvar",
-                "shared_randomstreams", "raw_random", "opt", "blas"):
+    if name in ("extra_ops", "nlinalg", "slinalg", "xlogx", "signal", "basic", "var", "sharedvar", "type",
+                "shared_randomstreams"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'theano.tensor' has no attribute {name!r} in framework's Theano compatibility "
                          "layer (docs/theano.md lists what it provides)")
