@@ -65,3 +65,13 @@ def test_side_by_side_pooling_kernels_agree_with_the_references(mode):
     kernel, ref = _kernel_and_reference(gx)
     args = (xv, yv, gv) if mode == "max" else (xv, gv)
     np.testing.assert_allclose(kernel(*args), ref(*args), rtol=1e-6)
+
+
+def test_reachable_as_framework_ops_and_T_nnet():
+    from framework_conv import conv2d, conv2d_grad_wrt_inputs, pool_2d
+
+    assert framework.ops.conv2d is conv2d and T.nnet.conv2d is conv2d
+    assert T.nnet.conv2d_grad_wrt_inputs is conv2d_grad_wrt_inputs
+    assert framework.ops.pool_2d is pool_2d
+    with pytest.raises(AttributeError, match="no attribute 'conv3d'"):
+        T.nnet.conv3d  # noqa: B018
