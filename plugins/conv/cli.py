@@ -25,7 +25,7 @@ def _int_list(text: str) -> Tuple[int, ...]:
 
 
 def add_lenet_arguments(parser: argparse.ArgumentParser) -> None:
-    from framework.cli import add_run_arguments, non_negative_int
+    from framework.cli import add_run_arguments, non_negative_int, positive_int
 
     parser.description = (
         "LeNet (the deeplearning.net convolutional network): two convolution + max-pooling layers\n"
@@ -37,8 +37,8 @@ def add_lenet_arguments(parser: argparse.ArgumentParser) -> None:
                              "a labelled .npz)")
     parser.add_argument("--nkerns", type=_int_list, default=(20, 50),
                         help="filters of each convolution layer, comma-separated (default 20,50)")
-    parser.add_argument("--filter-size", type=int, default=5, help="rows = columns of every filter (default 5)")
-    parser.add_argument("--n-hidden", type=int, default=500, help="units of the tanh hidden layer (default 500)")
+    parser.add_argument("--filter-size", type=positive_int, default=5, help="rows = columns of every filter (default 5)")
+    parser.add_argument("--n-hidden", type=positive_int, default=500, help="units of the tanh hidden layer (default 500)")
     parser.add_argument("--digits-scale", type=non_negative_int, default=3,
                         help="for 8x8 images: repeat each pixel this many times per axis, then pad to 28x28 "
                              "when that fits (default 3)")

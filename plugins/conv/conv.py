@@ -109,6 +109,12 @@ def _static_pair(v: Variable) -> Tuple[Optional[int], Optional[int]]:
     return entries[0], entries[1]
 
 
+def _size_entries(v: Variable) -> Tuple[Any, Any]:
+    """The two entries of a size vector input: ints where known when building, else symbolic."""
+    static = _static_pair(v)
+    return tuple(s if s is not None else v[i] for i, s in enumerate(static))  # type: ignore[return-value]
+
+
 def _check_run(op: "_ConvOp", x_shape: Optional[Sequence[int]], w_shape: Sequence[int]) -> None:
     """Run-time checks of the shapes the node gets against its settings and the user's hints."""
     name = op.name
@@ -214,8 +220,7 @@ class Conv2dGradInputs(_ConvOp):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Any]]) -> List[Tuple[Any, ...]]:
         ws, gzs, _ = input_shapes
-        hw = node.inputs[2]
-        return [(gzs[0], ws[1] * self.params.num_groups, hw[0], hw[1])]
+        return [(gzs[0], ws[1] * self.params.num_groups) + _size_entries(node.inputs[2])]
 
     def impl(self, xp: Any, w: Any, gz: Any, hw: Any) -> Any:
         h, wd = int(hw[0]), int(hw[1])
@@ -260,8 +265,7 @@ class Conv2dGradWeights(_ConvOp):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Any]]) -> List[Tuple[Any, ...]]:
         xs, gzs, _ = input_shapes
-        khw = node.inputs[2]
-        return [(gzs[1], xs[1] // self.params.num_groups, khw[0], khw[1])]
+        return [(gzs[1], xs[1] // self.params.num_groups) + _size_entries(node.inputs[2])]
 
     def impl(self, xp: Any, x: Any, gz: Any, khw: Any) -> Any:
         return self.run(xp, x, gz, (int(khw[0]), int(khw[1])), reference.corr2d_grad_weights)

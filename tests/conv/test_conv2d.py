@@ -114,10 +114,13 @@ def test_static_and_symbolic_shapes():
         f = function([xs, ws], list(shapes[0]))
         xv, wv = np.zeros((2, 3, 11, 10)), np.zeros((4, 3, 3, 4))
         assert tuple(int(v) for v in f(xv, wv)) == direct.conv2d(xv[:, :, :, :], wv, **settings).shape
-    gnode = framework.ops.conv2d_grad_wrt_inputs(xs, ws, input_shape=(2, 3, 11, 10)).owner
-    out_shape = gnode.op.infer_shape(gnode, [[ws.shape[i] for i in range(4)], [xs.shape[i] for i in range(4)], [2]])
-    assert [int(framework.function([xs, ws], v, on_unused_input="ignore")(np.zeros((2, 4, 9, 7)), np.zeros((4, 3, 3, 4))))
-            if not isinstance(v, int) else v for v in out_shape[0]] == [2, 3, 11, 10]
+    # the transposed convolution: sizes from the gradient, the filters and the given input rows/columns
+    rows = T.lscalar("rows")
+    for input_shape in ((2, 3, 11, 10), (None, None, rows, 10)):
+        gnode = framework.ops.conv2d_grad_wrt_inputs(xs, ws, input_shape=input_shape).owner
+        (gshape,) = gnode.op.infer_shape(gnode, [[ws.shape[i] for i in range(4)], [xs.shape[i] for i in range(4)], [2]])
+        f = function([xs, ws, rows], [T.as_tensor_variable(v) for v in gshape], on_unused_input="ignore")
+        assert [int(v) for v in f(np.zeros((2, 4, 9, 7)), np.zeros((4, 3, 3, 4)), 11)] == [2, 3, 11, 10]
 
 
 def test_shape_hints_are_checked():
