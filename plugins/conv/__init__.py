@@ -4,7 +4,8 @@ A bundled plugin registered exactly as a third party's would be (the
 ``framework.plugins`` entry point ``conv``):
 
 * ``framework_ops()``: ``framework.ops.conv2d``, ``conv2d_grad_wrt_inputs``,
-  ``conv2d_grad_wrt_weights`` and ``pool_2d`` -- the user's functions, which
+  ``conv2d_grad_wrt_weights``, ``pool_2d`` and ``max_pool_2d_same_size`` -- the
+  user's functions, which
   build the ops of :mod:`.conv` and :mod:`.pool` (type and shape rules,
   gradients, reference implementations);
 * ``framework_kernels()``: fast kernels for the ``numpy`` backend
@@ -20,10 +21,10 @@ from framework.plugins import KernelSpec, ModelSpec, OpSpec, hookimpl
 
 from .lenet import LeNet
 from .conv import Conv2d, Conv2dGradInputs, Conv2dGradWeights, conv2d, conv2d_grad_wrt_inputs, conv2d_grad_wrt_weights
-from .pool import AveragePool2dGrad, MaxPool2dGrad, MaxPool2dGradGrad, Pool2d, pool_2d
+from .pool import AveragePool2dGrad, MaxPool2dGrad, MaxPool2dGradGrad, Pool2d, max_pool_2d_same_size, pool_2d
 
 __version__ = "0.1.0"
-__all__ = ["LeNet", "conv2d", "conv2d_grad_wrt_inputs", "conv2d_grad_wrt_weights", "pool_2d", "Conv2d",
+__all__ = ["LeNet", "conv2d", "conv2d_grad_wrt_inputs", "conv2d_grad_wrt_weights", "pool_2d", "max_pool_2d_same_size", "Conv2d",
            "Conv2dGradInputs", "Conv2dGradWeights", "Pool2d", "MaxPool2dGrad", "MaxPool2dGradGrad",
            "AveragePool2dGrad"]
 
@@ -32,6 +33,8 @@ OPS = (
     ("conv2d_grad_wrt_inputs", conv2d_grad_wrt_inputs, "the transposed convolution (gradient w.r.t. the input)"),
     ("conv2d_grad_wrt_weights", conv2d_grad_wrt_weights, "the gradient of conv2d w.r.t. its filters"),
     ("pool_2d", pool_2d, "max / sum / average pooling over the last two axes (Theano 1.0's pool_2d)"),
+    ("max_pool_2d_same_size", max_pool_2d_same_size,
+     "zero every element that is not its window's maximum (Theano 1.0's max_pool_2d_same_size)"),
 )
 
 

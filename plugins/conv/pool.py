@@ -168,3 +168,13 @@ def pool_2d(input: Any, ws: Any = None, ignore_border: Optional[bool] = True, st
         raise ValueError("pool_2d: the window ws= (or its old name ds=) is required")
     params = PoolParams.make(ws, bool(ignore_border), stride, pad, mode)
     return Pool2d(params)(input)
+
+
+def max_pool_2d_same_size(input: Any, patch_size: Any) -> TensorVariable:
+    """Theano 1.0's ``max_pool_2d_same_size``: ``input`` with every element that is not the
+    maximum of its (side-by-side) ``patch_size`` window set to zero; same shape as ``input``.
+    (Built, as in Theano, as the max-pooling gradient with the pooled values as the
+    gradient, so it is differentiable too.)"""
+    params = PoolParams.make(patch_size, True, None, (0, 0), "max")
+    x = _input("max_pool_2d_same_size", input)
+    return MaxPool2dGrad(params)(x, Pool2d(params)(x), Pool2d(params)(x))

@@ -126,3 +126,12 @@ def test_errors():
         pool_2d(T.dvector("v"), (2, 2))
     with pytest.raises(TypeError, match="float"):
         pool_2d(T.imatrix("i"), (2, 2), mode="average_inc_pad")
+
+
+def test_max_pool_2d_same_size_keeps_only_each_windows_maximum():
+    x = T.dtensor4("x")
+    y = framework.ops.max_pool_2d_same_size(x, (2, 2))
+    xv = np.array([[[[1.0, 5.0, 2.0, 0.0, 7.0], [3.0, 4.0, 9.0, 1.0, 8.0], [6.0, 0.0, 1.0, 2.0, 3.0]]]])
+    expected = [[[[0, 5, 0, 0, 0], [0, 0, 9, 0, 0], [0, 0, 0, 0, 0]]]]  # partial windows are left out (zero)
+    np.testing.assert_array_equal(function([x], y)(xv), expected)
+    verify_grad(lambda a: framework.ops.max_pool_2d_same_size(a, (2, 2)), [R.permutation(2 * 4 * 6).reshape(1, 2, 4, 6) / 7.0])
