@@ -273,6 +273,9 @@ def alone(name: str, repeats: int) -> Dict[str, float]:
 
 
 def main(argv) -> int:
+    if "-h" in argv or "--help" in argv:
+        print(__doc__)
+        return 0
     repeats = int(argv[argv.index("--repeats") + 1]) if "--repeats" in argv else 7
     if "--only" in argv:
         name = argv[argv.index("--only") + 1]
