@@ -42,7 +42,8 @@ def private_storage(fgraph: FunctionGraph, v: Variable) -> bool:
         if v in roots or isinstance(v, Constant) or v.owner is None:
             return False
         op = v.owner.op
-        if not isinstance(op, FRESH_STORAGE) or op.view_map.get(v.index):
+        fresh = isinstance(op, FRESH_STORAGE) or getattr(op, "fresh_outputs", False)  # an op may say so itself
+        if not fresh or op.view_map.get(v.index):
             return False
         destroyed = op.destroy_map.get(v.index)
         if not destroyed:
