@@ -7,6 +7,7 @@ this interface: it never imports an array library to run ops itself.
 from __future__ import annotations
 
 import abc
+import functools
 
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -168,7 +169,10 @@ def checked_on_first_call(fn: Callable[..., Any], node: Any, spec: Any, backend_
             checked = True
         return out
 
-    kernel.__wrapped__ = fn  # type: ignore[attr-defined]
+    try:  # the wrapper looks like the plugin's kernel (module, name) to anyone inspecting it
+        functools.update_wrapper(kernel, fn)
+    except (AttributeError, TypeError):
+        kernel.__wrapped__ = fn  # type: ignore[attr-defined]
     return kernel
 
 
