@@ -131,6 +131,41 @@ class Elemwise(Op):
             ) from None
         return Apply(self, ins, [TensorType(dtype, shape)])
 
+    def _deciders(self, node: Apply, axis: int) -> List[Tuple[int, int, Any]]:
+        """(input, its axis, signature token) of the inputs that may decide the
+        output's size on ``axis``, one per distinct token, root variables first."""
+        from .shape_sig import shape_signature
+
+        nd, seen, out = node.outputs[0].ndim, set(), []
+        order = sorted(range(len(node.inputs)), key=lambda i: node.inputs[i].owner is not None)
+        for i in order:
+            x = node.inputs[i]
+            ax = axis - (nd - x.type.ndim)
+            if ax < 0 or x.type.shape[ax] == 1:
+                continue  # no axis there, or size 1: it never decides
+            key = shape_signature(x)[ax]
+            if key not in seen:
+                seen.add(key)
+                out.append((i, ax, key))
+        return out
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        from .shape_infer import broadcast_dim
+
+        shape = []
+        for axis, static in enumerate(node.outputs[0].type.shape):
+            ds = [input_shapes[i][ax] for i, ax, _ in self._deciders(node, axis)]
+            shape.append(static if static is not None else 1 if not ds else ds[0] if len(ds) == 1
+                         else broadcast_dim(*ds))
+        return [tuple(shape)] * len(node.outputs)
+
+    def shape_constraints(self, node: Apply) -> List[Tuple[str, Tuple[int, int], Tuple[int, int]]]:
+        out = []
+        for axis in range(node.outputs[0].ndim):
+            ds = self._deciders(node, axis)
+            out += [("broadcast", ds[j][:2], d[:2]) for k, d in enumerate(ds) for j in range(k)]
+        return out
+
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
         s = self.scalar
         if s.grad is None:
@@ -224,6 +259,13 @@ class SumToShape(Op):
         g = as_tensor_variable(g)
         dims = [as_tensor_variable(d) for d in dims]
         return Apply(self, [g] + dims, [TensorType(g.type.dtype, [static_int(d) for d in dims])])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [tuple(node.inputs[1:])]
+
+    def shape_constraints(self, node: Apply) -> List[Tuple[str, Tuple[int, Optional[int]], Tuple[int, int]]]:
+        lead = node.inputs[0].ndim - (len(node.inputs) - 1)  # g's extra leading axes are summed away
+        return [("to", (1 + k, None), (0, lead + k)) for k in range(len(node.inputs) - 1) if lead + k >= 0]
 
     def impl(self, xp: Any, g: Any, *dims: Any) -> Any:
         xshape = tuple(map(int, dims))

@@ -8,7 +8,7 @@ compiled and can be differentiated again.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -37,6 +37,12 @@ class GradCut(Op):
 
     def impl(self, xp: Any, x: Any) -> Any:
         return x
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [input_shapes[0]]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
 
     def grad(self, node: Apply, output_grads):
         if self.mode == "disconnected":

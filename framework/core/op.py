@@ -6,7 +6,12 @@ An op says, in one place:
   (dtype and static shape), raising a clear error where shapes cannot work;
 * ``grad(node, output_grads)``: symbolic gradients of its inputs;
 * ``impl(xp, *values)``: a reference implementation over an array namespace
-  ``xp`` (NumPy's or CuPy's API), so every backend can run it unchanged.
+  ``xp`` (NumPy's or CuPy's API), so every backend can run it unchanged;
+* ``infer_shape(node, input_shapes)``: symbolic output shapes (PyTensor's
+  signature), from which shape signatures and shape rewrites are derived;
+* ``shape_constraints(node)``: the sizes its kernel checks at run time, which
+  a rewrite keeps when it stops running the kernel (see ``shape_infer``);
+* storage facts: ``view_map`` / ``destroy_map``.
 
 Backends may register faster kernels for an op by its ``name`` (see
 :class:`framework.plugins.KernelSpec`); the op itself never changes.
@@ -70,6 +75,22 @@ class Op:
         raise GradientError(
             f"op '{self}' has no gradient (node built at {format_trace(node.trace)})"
         )
+
+    # --- shapes -------------------------------------------------------------
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> Optional[List[Tuple[Any, ...]]]:
+        """The output shapes, one tuple per output, from ``input_shapes`` (one
+        tuple per input whose entries are ints where static, else int64 scalar
+        variables). Entries may be ints or int64 scalar variables. None (the
+        default) means "no rule": sizes are then read from the computed output."""
+        return None
+
+    def shape_constraints(self, node: Apply) -> Optional[List[Tuple[str, Tuple[int, Optional[int]], Tuple[int, Optional[int]]]]]:
+        """Sizes the kernel checks at run time that ``make_node`` could not
+        (``[]``: none). None (the default) means "unknown": no rewrite may then
+        read this node's output shape without running it. Records are
+        ``(kind, (input, axis), (input, axis))``, kind ``"equal"``,
+        ``"broadcast"`` or ``"to"``; axis None means an integer scalar input's value."""
+        return None
 
     # --- running ------------------------------------------------------------
     def impl(self, xp: Any, *values: Any) -> Any:

@@ -53,6 +53,12 @@ class Shape(Op):
     def impl(self, xp: Any, x: Any) -> Any:
         return xp.asarray(xp.shape(x), dtype="int64")
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [(len(input_shapes[0]),)]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
+
     def grad(self, node, output_grads):
         return [None]
 
@@ -72,6 +78,12 @@ class Shape_i(Op):
 
     def impl(self, xp: Any, x: Any) -> Any:
         return xp.asarray(xp.shape(x)[self.i], dtype="int64")
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [()]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
 
     def make_kernel(self, node: Apply, backend: Any) -> Any:
         i, int64 = self.i, backend.xp.int64  # a host scalar, as every shape is
@@ -242,8 +254,13 @@ class DimShuffle(Op):
                     f"dimshuffle{self.pattern} drops axis {i} of {x.type}, which is not known to have "
                     f"size 1 (at {format_trace(user_trace())})"
                 )
-        shp = [1 if p == "x" else x.type.shape[p] for p in self.pattern]
-        return Apply(self, [x], [TensorType(x.dtype, shp)])
+        return Apply(self, [x], [TensorType(x.dtype, self.infer_shape(None, [x.type.shape])[0])])
+
+    def infer_shape(self, node: Optional[Apply], input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [tuple(1 if p == "x" else input_shapes[0][p] for p in self.pattern)]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
 
     def make_kernel(self, node: Apply, backend: Any) -> Any:
         if self.is_transpose and self.input_ndim > 0:
@@ -350,6 +367,12 @@ class BroadcastLike(Op):
             raise ValueError(f"broadcast_like: {g.type} has more dimensions than the target's {len(dims)}")
         return Apply(self, [g] + dims, [TensorType(g.dtype, [static_int(d) for d in dims])])
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [tuple(node.inputs[1:])]
+
+    def shape_constraints(self, node: Apply) -> List[Tuple[str, Tuple[int, int], Tuple[int, None]]]:
+        return _fills(node)
+
     def impl(self, xp: Any, g: Any, *dims: Any) -> Any:
         shape = tuple(map(int, dims))
         g = xp.asarray(g)
@@ -362,6 +385,12 @@ class BroadcastLike(Op):
 
     def grad(self, node, output_grads):
         return [E.reduce_to(output_grads[0], node.inputs[0])] + [None] * (len(node.inputs) - 1)
+
+
+def _fills(node: Apply) -> List[Tuple[str, Tuple[int, int], Tuple[int, None]]]:
+    """Input 0 broadcasts to the sizes given by the scalar inputs 1..."""
+    lead = len(node.inputs) - 1 - node.inputs[0].ndim
+    return [("to", (0, k), (1 + lead + k, None)) for k in range(node.inputs[0].ndim)]
 
 
 def _prod(shape: Tuple[int, ...]) -> int:
@@ -402,6 +431,12 @@ class Alloc(Op):
         if value.ndim > len(dims):
             raise ValueError(f"alloc: value has {value.ndim} dimensions, more than the shape's {len(dims)}")
         return Apply(self, [value] + dims, [TensorType(value.dtype, [static_int(d) for d in dims])])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [tuple(node.inputs[1:])]
+
+    def shape_constraints(self, node: Apply) -> List[Tuple[str, Tuple[int, int], Tuple[int, None]]]:
+        return _fills(node)
 
     def impl(self, xp: Any, value: Any, *dims: Any) -> Any:
         out = xp.empty(tuple(int(d) for d in dims), dtype=xp.asarray(value).dtype)

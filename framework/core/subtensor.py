@@ -365,6 +365,9 @@ class IncSubtensor(Op):
             )
         return Apply(self, [x, y] + ins, [x.type])
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [input_shapes[0]]
+
     def impl(self, xp: Any, x: Any, y: Any, *index_values: Any) -> Any:
         out = x if self.inplace else xp.array(x, copy=True)
         idx = build_index(self.template, xp, index_values)
