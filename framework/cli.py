@@ -134,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="framework",
                      description="Train and sample the model families that plugins provide; list plugins.")
     parser.add_argument("--traceback", action="store_true", help="show the full traceback of an error")
+    parser.add_argument("--version", action="version", version=_version_text(),
+                        help="print the version of framework, Python and NumPy, then exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     specs = models.specs()
@@ -164,6 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
     plugins_cmd = commands.add_parser("plugins", help="list plugins, their versions and what they registered")
     plugins_cmd.set_defaults(_handler=_plugins_command)
     return parser
+
+
+def _version_text() -> str:
+    """``framework 0.1.0 (Python 3.12.3, NumPy 2.1.0)``: what a bug report needs first."""
+    import platform
+
+    import numpy
+
+    from . import __version__
+
+    return f"framework {__version__} (Python {platform.python_version()}, NumPy {numpy.__version__})"
 
 
 def _plugins_command(args: argparse.Namespace) -> int:

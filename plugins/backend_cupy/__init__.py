@@ -2,7 +2,8 @@
 
 A plugin like any other (entry point ``backend_cupy``): it registers the
 backend ``cupy`` for the devices ``cuda`` and ``cuda:N``, and a few kernels.
-Install it with the ``cuda`` extra (``pip install 'framework[cuda]'``).
+Install CuPy with the extra matching the CUDA driver: ``pip install 'framework[cuda13]'``
+(or ``[cuda12]``; ``[cuda]`` is an alias of ``[cuda12]``).
 
 Where CuPy or a GPU is missing the plugin still loads; the backend reports
 itself unavailable with the reason (``available.reason()``), and asking for a

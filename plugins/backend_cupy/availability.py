@@ -6,7 +6,7 @@ the backend is unavailable. The kernel's ``get_backend`` shows that reason in
 its error, e.g.::
 
     device 'cuda' needs backend 'cupy' (plugin 'backend_cupy'), which is not
-    available on this machine: CuPy is not installed (pip install 'framework[cuda]')
+    available on this machine: CuPy is not installed (pip install 'framework[cuda13]', or 'framework[cuda12]' for a CUDA 12 driver)
 
 The probe runs once per process (importing CuPy is not free) and is cached;
 :meth:`Availability.reset` forgets it (tests).
@@ -18,7 +18,7 @@ import importlib.util
 import threading
 from typing import Any, Optional, Tuple
 
-INSTALL_HINT = "pip install 'framework[cuda]'"
+INSTALL_HINT = "pip install 'framework[cuda13]', or 'framework[cuda12]' for a CUDA 12 driver"
 
 
 def probe_cupy() -> Tuple[bool, str, Optional[Any]]:

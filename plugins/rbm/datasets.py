@@ -371,6 +371,15 @@ def _load_mnist_idx(directory: str, dtype: np.dtype, n_valid: int) -> Dataset:
     return Dataset("mnist", train, valid, test, shape=shape)
 
 
+MNIST_DOWNLOAD_HINT = (
+    "MNIST is distributed as four IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+    "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz), e.g. from "
+    "https://ossci-datasets.s3.amazonaws.com/mnist/ (the mirror torchvision uses): put them in one directory "
+    "and pass its path as the dataset. The tutorial's pickle (deeplearning.net is gone) is at "
+    "https://github.com/mnielsen/neural-networks-and-deep-learning/raw/master/data/mnist.pkl.gz")
+"""Where to get MNIST today; the error for a missing file ends with it."""
+
+
 def load_mnist(path: PathLike = "mnist.pkl.gz", dtype: Any = "float64", n_valid: int = 10000) -> Dataset:
     """MNIST from ``mnist.pkl.gz`` or from a directory holding the IDX files.
 
@@ -390,9 +399,7 @@ def load_mnist(path: PathLike = "mnist.pkl.gz", dtype: Any = "float64", n_valid:
     if os.path.isdir(where):
         return _load_mnist_idx(where, dtype, n_valid)
     if not os.path.exists(where):
-        raise DatasetError(
-            f"MNIST file not found: {where} (download mnist.pkl.gz from the deeplearning.net tutorials, "
-            "or pass a directory holding the four IDX files)")
+        raise DatasetError(f"MNIST file not found: {where}. {MNIST_DOWNLOAD_HINT}")
     return _load_mnist_pickle(where, dtype)
 
 

@@ -14,7 +14,7 @@ from framework.core.backend import BackendError, clear_backends, get_backend
 from framework_backend_cupy import availability as av
 
 EXPECTED = ("device 'cuda' needs backend 'cupy' (plugin 'backend_cupy'), which is not available on this "
-            "machine: CuPy is not installed (pip install 'framework[cuda]')")
+            "machine: CuPy is not installed (pip install 'framework[cuda13]', or 'framework[cuda12]' for a CUDA 12 driver)")
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_the_backend_is_registered_for_cuda_devices() -> None:
 
 def test_missing_cupy_is_unavailable_with_the_install_hint(no_cupy) -> None:
     assert av.available() is False
-    assert av.available.reason() == "CuPy is not installed (pip install 'framework[cuda]')"
+    assert av.available.reason() == "CuPy is not installed (pip install 'framework[cuda13]', or 'framework[cuda12]' for a CUDA 12 driver)"
     assert "unavailable" in repr(av.available)
 
 
@@ -153,5 +153,5 @@ def test_command_line_train_on_cuda_is_one_clear_error(no_cupy, capsys) -> None:
     code = main(["train", "rbm", "--device", "cuda", "--epochs", "1"])
     err = capsys.readouterr().err
     assert code != 0
-    assert "device 'cuda' needs backend 'cupy'" in err and "pip install 'framework[cuda]'" in err
+    assert "device 'cuda' needs backend 'cupy'" in err and "pip install 'framework[cuda13]', or 'framework[cuda12]' for a CUDA 12 driver" in err
     assert "Traceback" not in err
