@@ -5,6 +5,7 @@
     framework train <family> [options]    train a model family (rbm, linear, logistic, ...)
     framework sample <family> --logdir D  draw samples from a trained model (rbm)
     framework plugins                     list plugins and what each registered
+    framework sweep <family> --param ...  hyper-parameter sweep on Dask (framework.sweep)
 
 The ``train``/``sample`` subcommands are built from the model families that
 plugins registered (``ModelSpec.add_arguments``/``train``/``sample``), so a
@@ -165,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     plugins_cmd = commands.add_parser("plugins", help="list plugins, their versions and what they registered")
     plugins_cmd.set_defaults(_handler=_plugins_command)
+
+    from .sweep.cli import add_command as add_sweep_command
+
+    add_sweep_command(commands)
     return parser
 
 
@@ -243,10 +248,27 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _describe(exc: BaseException) -> str:
-    """One line (or a few, for errors that name a node) describing ``exc``."""
-    text = str(exc).strip()
+    """One line (or a few, for errors that name a node) describing ``exc``; never raises.
+    An unexpected error, or any error from a third-party plugin's code, names the plugin."""
+    from .core.errors import describe_exception, safe_str
+    from .plugins import plugin_of_traceback
+
+    try:
+        plugin = plugin_of_traceback(exc.__traceback__)
+    except Exception:  # noqa: BLE001 -- describing an error must not fail
+        plugin = None
+    text = _describe_plain(exc, safe_str(exc).strip(), describe_exception)
+    if plugin is not None and (text.startswith("internal error") or not plugin[1]):
+        text = text.replace("internal error: ", "", 1)
+        return f"plugin {plugin[0]!r} failed: {text}"
+    return text
+
+
+def _describe_plain(exc: BaseException, text: str, describe_exception: Callable[[BaseException], str]) -> str:
+    from .core.errors import safe_str
+
     if isinstance(exc, KeyError) and text.startswith(("'", '"')) and len(exc.args) == 1:
-        text = str(exc.args[0])
+        text = safe_str(exc.args[0])
     if isinstance(exc, CommandError):
         return text
     if isinstance(exc, OSError) and exc.filename:
@@ -257,7 +279,7 @@ def _describe(exc: BaseException) -> str:
     user_errors = (FrameworkError, PluginError, ValueError, TypeError, KeyError, OSError)
     if isinstance(exc, user_errors):
         return text or type(exc).__name__
-    return f"internal error: {type(exc).__name__}: {text} (rerun with --traceback for details)"
+    return f"internal error: {describe_exception(exc)} (rerun with --traceback for details)"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -338,7 +338,22 @@ def _zeros(*xs: Variable) -> List[Optional[Variable]]:
     return [zeros_like(x) if not is_int(x.dtype) else None for x in xs]
 
 
+def in_float(xp: Any, *args: Any) -> Tuple[Any, ...]:
+    """``args`` as arrays of the float dtype a row computes in: NumPy's promotion of
+    the arguments, raised to a float kind when it is not one (bool/uint8 -> float16,
+    int16 -> float32, int32/int64 -> float64, as ``numpy.exp`` does). Rows made of
+    several steps call it first, so that ``-x`` or ``x - y`` never wraps around in an
+    unsigned or bool dtype (``softplus(uint8(2))`` is 2.13, not inf)."""
+    if all(getattr(a, "dtype", None) is None or a.dtype.kind in "fc" for a in args):
+        return args
+    dt = xp.result_type(*args)
+    if dt.kind not in "fc":
+        dt = xp.result_type(dt, xp.float16)
+    return tuple(a.astype(dt) if getattr(a, "dtype", None) is not None and a.dtype != dt else a for a in args)
+
+
 def _sigmoid(xp: Any, x: Any) -> Any:
+    (x,) = in_float(xp, x)
     # exp(-x) overflows to inf below x = -709 (float64), which gives the exact limit 0;
     # about 12x faster than exp(-logaddexp(0, -x)) in NumPy. Fusion emits the same steps.
     errstate = getattr(xp, "errstate", None)
@@ -349,11 +364,13 @@ def _sigmoid(xp: Any, x: Any) -> Any:
 
 
 def _softplus(xp: Any, x: Any) -> Any:
+    (x,) = in_float(xp, x)
     # max(x, 0) + log1p(exp(-|x|)): never overflows; about 3x faster than logaddexp(0, x)
     return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
 def _sigmoid_xent(xp: Any, z: Any, t: Any) -> Any:
+    z, t = in_float(xp, z, t)
     # max(z, 0) - t*z + log1p(exp(-|z|)): the large terms cancel first, so a tiny
     # loss (t = 1, z = 50) keeps its digits; never overflows
     tz = t * z

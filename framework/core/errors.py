@@ -99,3 +99,25 @@ def node_error_message(node: Any, problem: str, values: Optional[Sequence[Any]] 
         f"  inputs: {ins}\n"
         f"  built at {format_trace(node.trace)}"
     )
+
+
+def safe_str(obj: Any, limit: int = 2000) -> str:
+    """``str(obj)``, or a stand-in when that raises: building an error message
+    must never itself fail (an exception whose ``__str__`` raises, a MemoryError
+    carrying an array, ...)."""
+    try:
+        text = str(obj)
+    except BaseException as exc:  # noqa: BLE001 -- any failure, KeyboardInterrupt excepted
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        try:
+            return f"<{type(obj).__name__} whose str() failed with {type(exc).__name__}>"
+        except BaseException:  # noqa: BLE001
+            return "<unprintable object>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``'TypeName: message'`` for any exception; never raises."""
+    text = safe_str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -94,10 +94,13 @@ class ScalarProgram:
         lines: List[str] = []
 
         def arg(r: Ref, step: Step) -> str:
-            if r[0] == "in":
-                return names[r[1]]
-            if r[0] == "step":
-                return f"t{r[1]}"
+            if r[0] in ("in", "step"):
+                name, dt = (names[r[1]], self.inputs[r[1]]) if r[0] == "in" else (f"t{r[1]}", self.steps[r[1]].dtype)
+                if step.dtype in _FLOATS and dt != step.dtype and not SCALAR_OPS[step.op].is_comparison:
+                    # a float-valued step computes in its float type: no integer division, no
+                    # unsigned wrap-around of -x (as the Python kernels, see elemwise.in_float)
+                    return f"(({_c_type(step.dtype)})({name}))"
+                return name
             value, dtype = r[1], r[2] or compute_dtype(self, step)
             return f"(({_c_type(dtype)})({_c_literal(value)}))"
 
@@ -105,7 +108,8 @@ class ScalarProgram:
             expr = SCALAR_OPS[s.op].c_expr.format(*[arg(r, s) for r in s.args])
             lines.append(f"{_c_type(s.dtype)} t{j} = {expr};")
         for name, r in zip(out_names, self.outputs):
-            lines.append(f"{name} = {arg(r, self.steps[-1]) if r[0] != 'const' else _c_literal(r[1])};")
+            plain = names[r[1]] if r[0] == "in" else f"t{r[1]}" if r[0] == "step" else _c_literal(r[1])
+            lines.append(f"{name} = {plain};")
         return lines
 
 

@@ -390,11 +390,49 @@ class IncSubtensor(Op):
         else:
             gx = gz
         gx = None if is_int(x.dtype) else gx
-        gy = None if is_int(y.dtype) else E.reduce_to(Subtensor(self.template)(gz, *idx), y)
+        gy = None
+        if not is_int(y.dtype):
+            gy = Subtensor(self.template)(gz, *idx)
+            if self.set_instead_of_inc and _has_advanced(self.template):
+                # a position an index array repeats keeps only its last write: the
+                # overwritten elements of y do not reach the output
+                gy = E.switch(LastWriteMask(self.template)(x, *idx), gy, constant(0, dtype=gy.dtype))
+            gy = E.reduce_to(gy, y)
         return [gx, gy] + none
 
     def pp(self, node: Apply, args: Sequence[str]) -> Tuple[str, int]:
         return f"{self.name}({args[0]}[{render(self.template, args[2:])}], {args[1]})", 0
+
+
+class LastWriteMask(Op):
+    """Over the region ``x[index]``: True where that element's write survives
+    ``x[index] = y``. An index array that repeats a position writes it several
+    times and the last write wins, so the gradient of ``set_subtensor`` w.r.t.
+    ``y`` flows only through the surviving elements. Inputs ``(x, *index_inputs)``;
+    the mask is computed with the same assignment the set itself does."""
+
+    __props__ = ("template",)
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.name = "last_write_mask"
+
+    def make_node(self, x: Any, *index_inputs: Any) -> Apply:
+        x = as_tensor_variable(x)
+        ins = [as_tensor_variable(i) for i in index_inputs]
+        return Apply(self, [x] + ins, [TensorType("bool", index_shape(self.template, x, ins, self.name))])
+
+    def impl(self, xp: Any, x: Any, *index_values: Any) -> Any:
+        idx = build_index(self.template, xp, index_values)
+        x = xp.asarray(x)
+        size = x[idx].shape
+        ids = xp.arange(int(np.prod(size)), dtype="int64").reshape(size)
+        writer = xp.full(x.shape, -1, dtype="int64")
+        writer[idx] = ids
+        return writer[idx] == ids
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        return [None] * len(node.inputs)
 
 
 def _add_at(xp: Any, out: Any, idx: tuple, y: Any) -> None:

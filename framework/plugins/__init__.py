@@ -52,6 +52,13 @@ def register(obj: Any, name: Optional[str] = None) -> str:
     return name
 
 
+def plugin_of_traceback(tb: Any) -> Optional[Tuple[str, bool]]:
+    """``(name, bundled)`` of the plugin whose code raised the exception with
+    traceback ``tb`` (its innermost plugin frame), or None: lets the command line
+    name the plugin behind a failure."""
+    return _manager.plugin_of_traceback(tb)
+
+
 def unregister(name: str) -> None:
     """Forget plugin ``name`` and everything it registered."""
     _loaded().remove(name)

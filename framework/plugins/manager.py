@@ -13,10 +13,11 @@ import os
 import threading
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional
+from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Tuple
 
 import pluggy
 
+from ..core.errors import describe_exception
 from . import hookspecs
 from .records import RECORD_KINDS, STAGES, BackendSpec
 
@@ -56,6 +57,29 @@ def discover() -> Iterable[Any]:
     from importlib.metadata import entry_points
 
     return entry_points(group=GROUP)
+
+
+BUNDLED_DISTRIBUTION = "framework"
+"""The distribution whose entry points are the bundled plugins."""
+
+
+def is_bundled(ep: Any) -> bool:
+    """Whether entry point ``ep`` is one of the plugins shipped with the framework."""
+    dist = getattr(ep, "dist", None)
+    return getattr(dist, "name", None) == BUNDLED_DISTRIBUTION or getattr(ep, "bundled", False)
+
+
+def _bundled_first(eps: Iterable[Any]) -> List[Any]:
+    """Bundled plugins first (in their declared order), then the others: a third
+    party can then never take a name a bundled plugin registers -- its clashing
+    registration is the one refused, with an error naming both plugins."""
+    eps = list(eps)
+    return [ep for ep in eps if is_bundled(ep)] + [ep for ep in eps if not is_bundled(ep)]
+
+
+def _fatal(exc: BaseException) -> bool:
+    """Exceptions a plugin's failure must not swallow: the user's Ctrl-C."""
+    return isinstance(exc, KeyboardInterrupt)
 
 
 def _kernel_key(record: Any) -> Hashable:
@@ -151,6 +175,9 @@ class PluginManager:
         self._entry_points = entry_points
         self._records: Dict[str, Dict[Hashable, Any]] = {kind: {} for kind in RECORD_KINDS}
         self._plugins: Dict[str, PluginInfo] = {}
+        self._origins: Dict[str, str] = {}  # entry point value of each plugin name
+        self._paths: Dict[str, Optional[str]] = {}  # source file or package folder of each plugin
+        self._bundled: set = set()  # names of the plugins shipped with the framework
         self._loaded = False
         self._lock = threading.RLock()
 
@@ -168,7 +195,7 @@ class PluginManager:
             self._loaded = True  # first: a plugin that queries us while loading sees what is in
             disabled = {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",")} - {""}
             errors = []
-            for ep in (self._entry_points or discover)():
+            for ep in _bundled_first((self._entry_points or discover)()):
                 error = self._load_entry_point(ep, disabled)
                 if error:
                     errors.append(error)
@@ -180,18 +207,25 @@ class PluginManager:
         name = ep.name
         version = getattr(getattr(ep, "dist", None), "version", None)
         if name in self._plugins:
-            return f"plugin {name!r} is declared twice; skipped {getattr(ep, 'value', ep)!r}"
+            first = self._plugins[name]
+            return (f"plugin {name!r} is declared twice: {_safe(getattr(ep, 'value', ep))} was skipped, the "
+                    f"plugin {name!r} already {first.status} ({self._origins.get(name, 'unknown origin')}) keeps "
+                    "the name")
+        self._origins[name] = _safe(getattr(ep, "value", ep))
         if name in disabled:
             self._plugins[name] = PluginInfo(name, version or "unknown", "disabled")
             return None
         try:
             try:
                 obj = ep.load()
-            except Exception as exc:
-                raise PluginError(f"plugin {name!r} failed to import: "
-                                  f"{type(exc).__name__}: {exc}") from exc
+            except BaseException as exc:  # sys.exit() or a broken __str__ must not kill the host
+                if _fatal(exc):
+                    raise
+                raise PluginError(f"plugin {name!r} failed to import: {describe_exception(exc)}") from None
             version = version or str(getattr(obj, "__version__", "unknown"))
-            _mark_library_code(obj)
+            self._paths[name] = _mark_library_code(obj)
+            if is_bundled(ep):
+                self._bundled.add(name)
             self.add(obj, name, version)
         except PluginError as exc:
             self._plugins[name] = PluginInfo(name, version or "unknown", "failed", str(exc))
@@ -209,14 +243,19 @@ class PluginManager:
                 raise PluginError(f"a plugin named {name!r} is already registered")
             try:
                 self._pm.register(obj, name=name)
-            except Exception as exc:
-                raise PluginError(f"plugin {name!r} could not be registered: "
-                                  f"{type(exc).__name__}: {exc}") from exc
+            except BaseException as exc:
+                if _fatal(exc):
+                    raise
+                raise PluginError(f"plugin {name!r} could not be registered: {describe_exception(exc)}") from None
             try:
                 staged = self._collect(obj, name)
-            except BaseException:
+            except BaseException as exc:
                 self._pm.unregister(name=name)
-                raise
+                if _fatal(exc) or isinstance(exc, PluginError):
+                    raise
+                raise PluginError(f"plugin {name!r} failed while registering: {describe_exception(exc)}") from None
+            if name not in self._paths:
+                self._paths[name] = _plugin_path(obj)
             for kind, records in staged.items():
                 self._records[kind].update(records)
             self._plugins[name] = PluginInfo(name, version, "loaded")
@@ -235,9 +274,10 @@ class PluginManager:
                     continue
                 try:
                     records = list(impl.function() or ())
-                except Exception as exc:
-                    raise PluginError(f"plugin {name!r} failed in {hook_name}(): "
-                                      f"{type(exc).__name__}: {exc}") from exc
+                except BaseException as exc:
+                    if _fatal(exc):
+                        raise
+                    raise PluginError(f"plugin {name!r} failed in {hook_name}(): {describe_exception(exc)}") from None
                 for record in records:
                     problem = _problem(kind, record, stages)
                     if problem:
@@ -259,6 +299,7 @@ class PluginManager:
             if self._plugins.pop(name, None) is None:
                 known = ", ".join(self._plugins) or "none"
                 raise PluginError(f"no plugin named {name!r} (known: {known})")
+            self._paths.pop(name, None)
             if self._pm.get_plugin(name) is not None:
                 self._pm.unregister(name=name)
             for registry in self._records.values():
@@ -280,6 +321,25 @@ class PluginManager:
             })
             for info in self._plugins.values()
         ]
+
+    def plugin_of_traceback(self, tb: Any) -> Optional[Tuple[str, bool]]:
+        """``(name, bundled)`` of the plugin whose code raised: the innermost
+        frame of traceback ``tb`` that lies in a plugin's source (None: none does)."""
+        found = None
+        while tb is not None:
+            name = self.plugin_of_code(tb.tb_frame.f_code.co_filename)
+            if name is not None:
+                found = (name, name in self._bundled)
+            tb = tb.tb_next
+        return found
+
+    def plugin_of_code(self, filename: str) -> Optional[str]:
+        """The plugin whose source holds ``filename`` (None: no plugin's)."""
+        filename = os.path.abspath(filename)
+        for name, path in self._paths.items():
+            if path and (filename == path or filename.startswith(path + os.sep)):
+                return name
+        return None
 
     def backend_for_device(self, device: str) -> BackendSpec:
         """The backend serving ``device`` (``'cuda:1'`` -> prefix ``'cuda'``).
@@ -316,19 +376,34 @@ def format_infos(infos: List[PluginInfo]) -> str:
     return "\n".join(lines)
 
 
-def _mark_library_code(obj: Any) -> None:
-    """Let error traces skip an entry-point plugin's own code (see core.errors)."""
+def _safe(obj: Any) -> str:
+    from ..core.errors import safe_str
+
+    return safe_str(obj)
+
+
+def _plugin_path(obj: Any) -> Optional[str]:
+    """The source file of a plugin module, or its package's folder (None if unknown)."""
     import inspect
 
     try:
         module = obj if inspect.ismodule(obj) else inspect.getmodule(obj)
         path = getattr(module, "__file__", None)
         if not path:
-            return
+            return None
         if os.path.basename(path) == "__init__.py":
             path = os.path.dirname(path)
+        return os.path.abspath(path)
+    except Exception:  # a nicety must never break loading
+        return None
+
+
+def _mark_library_code(obj: Any) -> Optional[str]:
+    """Let error traces skip an entry-point plugin's own code (see core.errors);
+    returns the plugin's path."""
+    path = _plugin_path(obj)
+    if path:
         from ..core.errors import add_library_path
 
         add_library_path(path)
-    except Exception:  # a trace nicety must never break loading
-        pass
+    return path

@@ -96,7 +96,13 @@ class ModelSpec:
     ``factory`` is usually the model class (also exposed as
     ``framework.models.<factory.__name__>``). ``add_arguments(parser)`` and
     ``train(args) -> int`` plug the family into ``framework train <name>``;
-    ``sample(args) -> int`` into ``framework sample <name>``.
+    ``sample(args) -> int`` into ``framework sample <name>``. ``metrics``
+    names what a training run reports besides ``train_cost``/``final_cost``
+    (which every run has), each with ``"max"`` or ``"min"`` for "better"; a
+    name is a scalar tag with ``hparam/`` dropped and ``/`` read as ``_``
+    (``hparam/test_error`` and ``valid/error`` are ``test_error`` and
+    ``valid_error``). ``framework sweep`` checks ``--metric`` against it and
+    takes the first as its default.
     """
 
     name: str
@@ -106,6 +112,7 @@ class ModelSpec:
     sample: Optional[Callable[[Any], int]] = None
     add_sample_arguments: Optional[Callable[[Any], None]] = None
     doc: str = ""
+    metrics: Tuple[Tuple[str, str], ...] = ()
     plugin: str = field(default="", compare=False)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import secrets
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
@@ -39,6 +40,7 @@ __all__ = [
     "check_compatible",
     "rng_state_to_arrays",
     "rng_state_from_arrays",
+    "check_training_meta",
 ]
 
 FORMAT_VERSION = 1
@@ -329,6 +331,15 @@ def rng_state_from_arrays(arrays: Mapping[str, np.ndarray], prefix: str = "rng")
         raise CheckpointError(
             f"random state '{prefix}' is malformed: {names[0]} has shape {keys.shape} and dtype "
             f"{keys.dtype}, expected (624,) uint32")
+    scalars = {}
+    for name, ok, wanted in ((names[1], lambda v: 0 <= v <= 624, "an integer in 0..624"),
+                             (names[2], lambda v: v in (0, 1), "0 or 1"),
+                             (names[3], math.isfinite, "a finite number")):
+        value = np.asarray(arrays[name])
+        if value.shape != () or value.dtype.kind not in ("iuf" if name == names[3] else "iu") or not ok(value.item()):
+            raise CheckpointError(f"random state '{prefix}' is malformed: {name} must be {wanted}, "
+                                  f"got {value.tolist()!r}")
+        scalars[name] = value.item()
     rng = np.random.RandomState()
     try:
         rng.set_state((
@@ -341,3 +352,48 @@ def rng_state_from_arrays(arrays: Mapping[str, np.ndarray], prefix: str = "rng")
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"random state '{prefix}' is malformed: {exc}") from None
     return rng
+
+
+def _is_count(v: Any, low: int) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+
+def _is_number_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+
+
+_TRAINING_FIELDS = (
+    # (field, check, what it must be): checked in order, so later checks may use earlier fields
+    ("family", lambda v, m: isinstance(v, str) and bool(v), "a model family name"),
+    ("epoch", lambda v, m: _is_count(v, 0), "a number of epochs done (an integer >= 0)"),
+    ("epochs", lambda v, m: _is_count(v, 0) and v >= m["epoch"], "the run's epochs (an integer >= epoch)"),
+    ("n_batches", lambda v, m: _is_count(v, 1), "minibatches per epoch (an integer >= 1)"),
+    ("costs", lambda v, m: _is_number_list(v) and len(v) >= m["epoch"], "one number per epoch done"),
+    ("extra", lambda v, m: isinstance(v, dict) and all(_is_number_list(x) for x in v.values()),
+     "a mapping of tag -> one number per epoch"),
+    ("hparams", lambda v, m: isinstance(v, dict), "a mapping of hyper-parameters"),
+    ("state", lambda v, m: isinstance(v, dict) and all(x in ("rng", "tensor") for x in v.values()),
+     "a mapping of state name -> 'rng' or 'tensor'"),
+)
+
+
+def check_training_meta(meta: Mapping[str, Any], path: PathLike) -> None:
+    """Check that every field of a training checkpoint's metadata is in range.
+
+    The checksum only proves the file is what was written; a hand-made file
+    with a valid checksum (``epoch = -5``) must still be refused before it is
+    trained on or overwritten. Raises :class:`CheckpointError` naming the file,
+    the field and the value."""
+    for key, ok, wanted in _TRAINING_FIELDS:
+        if key not in meta:
+            raise CheckpointError(f"checkpoint {os.fspath(path)} is not a training checkpoint: no {key!r} "
+                                  "in its metadata")
+        if not ok(meta[key], meta):
+            raise CheckpointError(f"checkpoint {os.fspath(path)}: {key} must be {wanted}, "
+                                  f"got {meta[key]!r:.80}")
+    events = meta.get("events")
+    if events is not None and not (isinstance(events, dict) and isinstance(events.get("file"), str)
+                                   and os.path.basename(events["file"]) == events["file"]
+                                   and _is_count(events.get("bytes"), 0)):
+        raise CheckpointError(f"checkpoint {os.fspath(path)}: events must name an event file of the run "
+                              f"and its size, got {events!r:.80}")

@@ -31,13 +31,14 @@ from __future__ import annotations
 import glob
 import math
 import contextlib
+import contextvars
 import os
 import signal
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, TextIO
 
 import numpy as np
 
@@ -45,6 +46,7 @@ from ..core.errors import FrameworkError
 from .checkpoint import (
     CheckpointError,
     check_compatible,
+    check_training_meta,
     load_checkpoint,
     rng_state_from_arrays,
     rng_state_to_arrays,
@@ -55,7 +57,7 @@ from .progress import Progress
 from .tensorboard import RunLogger
 
 __all__ = ["Trainer", "TrainResult", "TrainingError", "CHECKPOINT_NAME", "filters_png_name", "updated_shared",
-           "SAMPLES_PNG_NAME", "read_checkpoint"]
+           "SAMPLES_PNG_NAME", "read_checkpoint", "observe"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 """File name of the checkpoint inside the log directory."""
@@ -66,6 +68,37 @@ SAMPLES_PNG_NAME = "samples.png"
 def filters_png_name(epoch: int) -> str:
     """``filters_at_epoch_N.png``: the tutorial's name, ``N`` counted from 0."""
     return f"filters_at_epoch_{epoch}.png"
+
+
+_observers: "contextvars.ContextVar[tuple]" = contextvars.ContextVar("framework_training_observers", default=())
+
+
+@contextlib.contextmanager
+def observe(observer: Any) -> Iterator[Any]:
+    """Let ``observer`` watch every :class:`Trainer` run in this context (this thread).
+
+    It is how a caller that does not build the trainer -- a hyper-parameter
+    sweep running a family's ``train(args)`` -- sees the run. Each method is
+    optional: ``on_start(trainer)`` once the run is open (``trainer.start_epoch``
+    says where a resumed run restarts); ``on_epoch(trainer, epoch, scalars)``
+    after each epoch's events and checkpoint are written, with that epoch's
+    scalars (``train/cost`` and the family's extra ones); an exception it
+    raises stops the run there (early stopping); ``on_finish(trainer,
+    metrics)`` before the final hyper-parameter record is written, and may add
+    entries to ``metrics`` (the dict that record holds).
+    """
+    token = _observers.set(_observers.get() + (observer,))
+    try:
+        yield observer
+    finally:
+        _observers.reset(token)
+
+
+def _notify(event: str, *args: Any) -> None:
+    for observer in _observers.get():
+        method = getattr(observer, event, None)
+        if method is not None:
+            method(*args)
 
 
 class TrainingError(FrameworkError, RuntimeError):
@@ -90,9 +123,7 @@ def read_checkpoint(logdir: str, family: Optional[str] = None) -> tuple:
     if family is not None and meta.get("family") != family:
         raise CheckpointError(
             f"checkpoint {path} was written by model family {meta.get('family')!r}, not {family!r}")
-    for key in ("epoch", "hparams", "state"):
-        if key not in meta:
-            raise CheckpointError(f"checkpoint {path} is not a training checkpoint: no {key!r} in its metadata")
+    check_training_meta(meta, path)
     return arrays, meta
 
 
@@ -272,7 +303,32 @@ class Trainer:
             "hparams": self.hparams,
             "state": {name: ("rng" if _is_rng_variable(v) else "tensor") for name, v in self.state.items()},
         }
+        event_file = self._logger.event_file if self._logger is not None else None
+        if event_file is not None and os.path.exists(event_file):
+            # where the (just flushed) events stood: a resumed run cuts off what came later
+            meta["events"] = {"file": os.path.basename(event_file), "bytes": os.path.getsize(event_file)}
         save_checkpoint(self.checkpoint_path, self._state_arrays(), meta)
+
+    def _drop_events_after_checkpoint(self, meta: Mapping[str, Any]) -> None:
+        """Cut the event files back to where they stood when the checkpoint was written.
+
+        An epoch's events are flushed before its checkpoint, so a run killed in
+        between leaves events the checkpoint does not know about. TensorBoard's
+        ``purge_step`` cannot drop them all (per-epoch tags count epochs, per-minibatch
+        tags minibatches), so the resumed run truncates the checkpoint's event file to
+        its recorded size and removes the event files written after it."""
+        events = meta.get("events")
+        if not isinstance(events, dict) or not isinstance(events.get("file"), str):
+            return
+        name, size = os.path.basename(events["file"]), events.get("bytes")
+        path = os.path.join(self.logdir, name)
+        if not isinstance(size, int) or not os.path.exists(path):
+            return
+        if os.path.getsize(path) > size:
+            os.truncate(path, size)
+        for other in glob.glob(os.path.join(glob.escape(self.logdir), "events.out.tfevents.*")):
+            if os.path.basename(other) > name:  # names sort in creation order
+                os.remove(other)
 
     # -- the run directory ----------------------------------------------------------
 
@@ -309,6 +365,7 @@ class Trainer:
                     f"checkpoint {self.checkpoint_path} was trained with {meta.get('n_batches')} minibatches "
                     f"per epoch, this run has {self.n_batches} (different data or batch size)")
             self._restore(arrays, meta)
+            self._drop_events_after_checkpoint(meta)
             self.start_epoch = int(meta["epoch"])
             self.costs = [float(c) for c in meta.get("costs", [])][: self.start_epoch]
             self.extra = {k: [float(x) for x in v][: self.start_epoch] for k, v in meta.get("extra", {}).items()}
@@ -321,6 +378,7 @@ class Trainer:
         # its last checkpoint (for a fresh run: everything already there).
         self._logger = RunLogger(self.logdir, purge_step=self.start_epoch * self.n_batches)
         self._prepared = True
+        _notify("on_start", self)
 
     @property
     def logger(self) -> RunLogger:
@@ -356,6 +414,8 @@ class Trainer:
             with _stop_at_batch_boundary() as self._stop:
                 for epoch in range(self.start_epoch, self.epochs):
                     self._epoch(epoch, log, run_bar)
+                if self._stop.is_set():  # Ctrl-C after the last minibatch: stop before sampling & co.
+                    raise KeyboardInterrupt
         except BaseException:
             if run_bar is not None:
                 run_bar.close(interrupted=True)
@@ -391,10 +451,12 @@ class Trainer:
         mean = float(np.mean(costs))
         self.costs.append(mean)
         log.scalar("train/cost", mean, epoch)
+        scalars = {"train/cost": mean}
         if self.evaluate is not None:
             for tag, value in self.evaluate(epoch).items():
                 log.scalar(tag, float(value), epoch)
                 self.extra.setdefault(tag, []).append(float(value))
+                scalars[tag] = float(value)
         for name, var in self.params.items():
             log.histogram(f"params/{name}", np.asarray(var.get_value()), epoch)
         if self.filters is not None:
@@ -407,6 +469,7 @@ class Trainer:
         if last or (epoch + 1) % self.checkpoint_every == 0:
             log.flush()  # the epoch's events are on disk before the checkpoint says it is done
             self._save(epoch + 1)
+        _notify("on_epoch", self, epoch, scalars)
 
     def log_samples(self, image: np.ndarray, step: Optional[int] = None) -> str:
         """Log the ``samples`` image and write ``samples.png``; returns the PNG's path."""
@@ -420,6 +483,7 @@ class Trainer:
         """Log the hyper-parameters with the run's final metrics, and close the event files."""
         final = {"hparam/final_cost": self.costs[-1]} if self.costs else {}
         final.update({k: float(v) for k, v in (metrics or {}).items()})
+        _notify("on_finish", self, final)
         self.logger.hparams(self.hparams, final, step=self.epochs)
         self.close()
 

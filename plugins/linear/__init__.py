@@ -44,7 +44,9 @@ def _train_logistic(args):
 @hookimpl
 def framework_models() -> Iterator[ModelSpec]:
     yield ModelSpec(name="linear", factory=LinearRegression, add_arguments=_add_linear, train=_train_linear,
+                    metrics=(("mse", "min"),),
                     doc="Least-squares linear regression (squared error, optional L1/L2 penalties).")
     yield ModelSpec(name="logistic", factory=LogisticRegression, add_arguments=_add_logistic,
                     train=_train_logistic,
+                    metrics=(("valid_error", "min"), ("test_error", "min")),
                     doc="Logistic regression: binary (sigmoid) or multi-class (softmax), optional L1/L2.")

@@ -52,6 +52,7 @@ def framework_models() -> Iterator[ModelSpec]:
     yield ModelSpec(
         name="rbm", factory=RBM, add_arguments=_add_train_arguments, train=_train,
         sample=_sample, add_sample_arguments=_add_sample_arguments,
+        metrics=(("test_log_likelihood", "max"),),
         doc="Restricted Boltzmann machine (binary units) trained with CD-k or PCD-k, as the "
             "deeplearning.net tutorial; --visible gaussian trains a Gaussian-Bernoulli RBM.")
     yield ModelSpec(name="gaussian_rbm", factory=GaussianBernoulliRBM,

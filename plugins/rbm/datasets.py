@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import importlib.util
+import math
 import os
 import pickle
 import struct
@@ -196,28 +197,149 @@ def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
     return text.encode("latin1")
 
 
+class _ArrayClass:
+    """What ``numpy.ndarray`` resolves to inside a dataset pickle: a token that
+    may only be passed to ``_reconstruct``. Calling ``ndarray(shape, dtype)``
+    directly would allocate an array of any size holding no data from the
+    file (uninitialised memory); here it cannot even be called."""
+
+    def __repr__(self) -> str:
+        return "numpy.ndarray"
+
+
+_ARRAY_CLASS = _ArrayClass()
+
+
+def _shape_size(shape: Any) -> int:
+    if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
+        raise pickle.UnpicklingError(f"array shape must be a tuple of sizes, got {shape!r}")
+    return math.prod(shape)
+
+
+def _reconstruct_empty(cls: Any, shape: Any, dtype: Any) -> np.ndarray:
+    """``_reconstruct`` limited to what pickles of arrays do: an *empty* array
+    whose data then comes from the file (``__setstate__`` checks that the data's
+    length matches the shape)."""
+    if cls is not _ARRAY_CLASS:
+        raise pickle.UnpicklingError("_reconstruct may only build numpy.ndarray")
+    if _shape_size(shape) != 0:
+        raise pickle.UnpicklingError(
+            f"the pickle asks for an array of shape {shape} without its data (only empty arrays may be made "
+            "this way; their contents must come from the file)")
+    return _numpy_internal("multiarray._reconstruct")(np.ndarray, shape, dtype)
+
+
+def _frombuffer_checked(buffer: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
+    """``_frombuffer`` (protocol 5) whose buffer must hold exactly the array's bytes."""
+    dtype = np.dtype(dtype)
+    size = len(memoryview(buffer).cast("B"))
+    if _shape_size(shape) * dtype.itemsize != size:
+        raise pickle.UnpicklingError(
+            f"an array of shape {shape} and dtype {dtype} needs {_shape_size(shape) * dtype.itemsize} bytes, "
+            f"the file gives {size}")
+    return _numpy_internal("numeric._frombuffer")(buffer, dtype, shape, order)
+
+
+def _empty_bytes(*args: Any) -> bytes:
+    """``bytes()``: how a protocol-2 pickle writes the data of an empty array."""
+    if args:
+        raise pickle.UnpicklingError("bytes(...) is only allowed without arguments")
+    return b""
+
+
 def _allowed_globals() -> Dict[Tuple[str, str], Callable[[], Any]]:
-    """The only globals a pickled dataset may name: what rebuilds NumPy arrays."""
+    """The only globals a pickled dataset may name: what rebuilds NumPy arrays from
+    the file's own bytes (each array's size is checked against the data it gets)."""
     allowed: Dict[Tuple[str, str], Callable[[], Any]] = {
-        ("numpy", "ndarray"): lambda: np.ndarray,
+        ("numpy", "ndarray"): lambda: _ARRAY_CLASS,
         ("numpy", "dtype"): lambda: np.dtype,
         ("_codecs", "encode"): lambda: _latin1_encode,
+        ("__builtin__", "bytes"): lambda: _empty_bytes,
+        ("builtins", "bytes"): lambda: _empty_bytes,
     }
     for prefix in ("numpy.core", "numpy._core"):
         # Arrays (protocols 0-4), arrays from out-of-band buffers (protocol
         # 5) and NumPy scalars.
-        allowed[(f"{prefix}.multiarray", "_reconstruct")] = lambda: _numpy_internal("multiarray._reconstruct")
+        allowed[(f"{prefix}.multiarray", "_reconstruct")] = lambda: _reconstruct_empty
         allowed[(f"{prefix}.multiarray", "scalar")] = lambda: _numpy_internal("multiarray.scalar")
-        allowed[(f"{prefix}.numeric", "_frombuffer")] = lambda: _numpy_internal("numeric._frombuffer")
+        allowed[(f"{prefix}.numeric", "_frombuffer")] = lambda: _frombuffer_checked
     return allowed
 
 
-class _ArrayOnlyUnpickler(pickle.Unpickler):
+MAX_DECOMPRESSED_BYTES = 256 * 2 ** 20
+"""Default cap on the bytes a compressed dataset file may inflate to (256 MiB).
+
+The deeplearning.net ``mnist.pkl.gz`` inflates to about 220 MB (float32 pixels),
+the gzipped IDX files to 55 MB. A larger file is refused while it is being read,
+so a small "gzip bomb" cannot exhaust memory. Raise the cap with the loader's
+``max_bytes=`` argument or the environment variable ``FRAMEWORK_MAX_DATASET_BYTES``."""
+
+MAX_BYTES_ENV = "FRAMEWORK_MAX_DATASET_BYTES"
+
+
+def _byte_cap(max_bytes: Optional[int]) -> int:
+    if max_bytes is None:
+        env = os.environ.get(MAX_BYTES_ENV, "").strip()
+        if not env:
+            return MAX_DECOMPRESSED_BYTES
+        try:
+            max_bytes = int(env)
+        except ValueError:
+            raise DatasetError(f"{MAX_BYTES_ENV}={env!r} is not a number of bytes") from None
+    if not isinstance(max_bytes, (int, np.integer)) or max_bytes <= 0:
+        raise DatasetError(f"max_bytes must be a positive number of bytes, got {max_bytes!r}")
+    return int(max_bytes)
+
+
+class _CappedReader:
+    """A file-like view of a decompressing stream that refuses to produce more than
+    ``cap`` bytes: the check runs while streaming, before the bytes pile up."""
+
+    def __init__(self, handle: Any, cap: int, source: str) -> None:
+        self._handle, self._cap, self._source, self._count = handle, cap, source, 0
+
+    def _counted(self, data: bytes) -> bytes:
+        self._count += len(data)
+        if self._count > self._cap:
+            raise DatasetError(
+                f"{self._source} inflates to more than {self._cap} bytes, the cap on decompressed dataset files "
+                f"(not a plausible dataset, or a very large one: raise the cap with max_bytes= or "
+                f"{MAX_BYTES_ENV})")
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:  # read in chunks, so the cap applies before it all is in memory
+            parts = []
+            while True:
+                chunk = self.read(1 << 20)
+                if not chunk:
+                    return b"".join(parts)
+                parts.append(chunk)
+        return self._counted(self._handle.read(min(size, self._cap - self._count + 1)))
+
+    def readline(self, size: int = -1) -> bytes:
+        limit = self._cap - self._count + 1 if size is None or size < 0 else min(size, self._cap - self._count + 1)
+        return self._counted(self._handle.readline(limit))
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+
+class _ArrayOnlyUnpickler(pickle._Unpickler):  # type: ignore[name-defined]
     """An unpickler that can build NumPy arrays, tuples, lists and numbers — nothing else.
 
     Every global the pickle names goes through :meth:`find_class`; anything
     not on the allow-list aborts loading with a :class:`DatasetError` before
     it is imported, let alone called.
+
+    It is the standard library's pure-Python unpickler (a dataset pickle has a
+    handful of opcodes, so speed does not matter): it reads each byte string
+    with ``read(n)`` and keeps only what the file gives, whereas the C
+    unpickler allocates the ``n`` a length field announces before reading --
+    a few bytes of pickle could make it reserve gigabytes.
     """
 
     def __init__(self, handle: Any, source: str) -> None:
@@ -246,8 +368,9 @@ def _check_split(part: Any, which: str, source: str) -> Tuple[np.ndarray, np.nda
         raise DatasetError(f"{source}: the {which} split must hold NumPy arrays")
     if x.dtype.hasobject or y.dtype.hasobject:
         raise DatasetError(f"{source}: the {which} split holds object arrays")
-    if x.ndim != 2 or not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
-        raise DatasetError(f"{source}: {which} x must be a 2-D numeric array, got shape {x.shape}, dtype {x.dtype}")
+    if x.ndim != 2 or x.dtype.kind not in "biuf":
+        raise DatasetError(f"{source}: {which} x must be a 2-D array of real numbers, got shape {x.shape}, "
+                           f"dtype {x.dtype}")
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
         raise DatasetError(f"{source}: {which} y must be a 1-D integer array, got shape {y.shape}, dtype {y.dtype}")
     if len(x) != len(y):
@@ -255,19 +378,25 @@ def _check_split(part: Any, which: str, source: str) -> Tuple[np.ndarray, np.nda
     return x, y
 
 
-def _load_mnist_pickle(path: str, dtype: np.dtype) -> Dataset:
+def _load_mnist_pickle(path: str, dtype: np.dtype, max_bytes: Optional[int] = None) -> Dataset:
     """Read ``mnist.pkl.gz`` (or an uncompressed ``.pkl``) safely."""
+    cap = _byte_cap(max_bytes)
     try:
         with open(path, "rb") as raw:
             compressed = raw.read(2) == b"\x1f\x8b"
-        opener = gzip.open if compressed else open
-        with opener(path, "rb") as handle:
-            data = _ArrayOnlyUnpickler(handle, path).load()
+        if compressed:
+            with gzip.open(path, "rb") as handle:
+                data = _ArrayOnlyUnpickler(_CappedReader(handle, cap, path), path).load()
+        else:
+            with open(path, "rb") as handle:
+                data = _ArrayOnlyUnpickler(handle, path).load()
     except DatasetError:
         raise
+    except MemoryError:
+        raise DatasetError(f"{path}: not enough memory to load it ({os.path.getsize(path)} bytes on disk)") from None
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise DatasetError(f"{path} is truncated or not a valid gzip file ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # UnpicklingError, ValueError, TypeError, MemoryError, ...
+    except Exception as exc:  # UnpicklingError, ValueError, TypeError, ...
         raise DatasetError(f"{path} is not a readable MNIST pickle ({type(exc).__name__}: {exc})") from None
 
     if not isinstance(data, (tuple, list)) or len(data) != 3:
@@ -275,6 +404,8 @@ def _load_mnist_pickle(path: str, dtype: np.dtype) -> Dataset:
             f"{path}: expected a pickled tuple ((train_x, train_y), (valid_x, valid_y), (test_x, test_y)), "
             f"got {type(data).__name__}" + (f" of length {len(data)}" if isinstance(data, (tuple, list)) else ""))
     splits = [_check_split(part, which, path) for part, which in zip(data, ("train", "valid", "test"))]
+    if len(splits[0][0]) == 0:
+        raise DatasetError(f"{path}: the train split has no examples (shape {splits[0][0].shape}): nothing to train on")
     widths = {x.shape[1] for x, _ in splits}
     if len(widths) != 1:
         raise DatasetError(f"{path}: the splits have different numbers of features: {sorted(widths)}")
@@ -304,12 +435,12 @@ def _find_idx_file(directory: str, key: str) -> Optional[str]:
     return None
 
 
-def _read_idx(path: str, ndim: int) -> np.ndarray:
+def _read_idx(path: str, ndim: int, max_bytes: Optional[int] = None) -> np.ndarray:
     """Parse one IDX file of unsigned bytes with ``ndim`` dimensions, checking everything."""
     try:
         if path.endswith(".gz"):
             with gzip.open(path, "rb") as handle:
-                data = handle.read()
+                data = _CappedReader(handle, _byte_cap(max_bytes), path).read()
         else:
             with open(path, "rb") as handle:
                 data = handle.read()
@@ -327,7 +458,7 @@ def _read_idx(path: str, ndim: int) -> np.ndarray:
             f"{path} has the wrong magic number {magic:#010x}, expected {_IDX_MAGIC[ndim]:#010x} "
             f"(an IDX file of unsigned bytes with {ndim} dimension{'s' if ndim > 1 else ''})")
     dims = struct.unpack(f">{ndim}I", data[4:header_size])
-    expected = int(np.prod(dims, dtype=np.int64))
+    expected = math.prod(dims)  # Python ints: a header cannot overflow the check
     actual = len(data) - header_size
     if actual != expected:
         raise DatasetError(
@@ -336,15 +467,18 @@ def _read_idx(path: str, ndim: int) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape(dims)
 
 
-def _load_mnist_idx(directory: str, dtype: np.dtype, n_valid: int) -> Dataset:
+def _load_mnist_idx(directory: str, dtype: np.dtype, n_valid: int, max_bytes: Optional[int] = None) -> Dataset:
     """Read the four IDX files in ``directory``; the last ``n_valid`` training images are the validation set."""
     paths = {key: _find_idx_file(directory, key) for key in _IDX_FILES}
     missing = [_IDX_FILES[key][0] for key, path in paths.items() if path is None]
     if missing:
         raise DatasetError(
             f"{directory} does not hold the MNIST IDX files: missing {', '.join(missing)} (optionally .gz)")
-    images = {key: _read_idx(paths[key], 3) for key in ("train_images", "test_images")}
-    labels = {key: _read_idx(paths[key], 1) for key in ("train_labels", "test_labels")}
+    images = {key: _read_idx(paths[key], 3, max_bytes) for key in ("train_images", "test_images")}
+    labels = {key: _read_idx(paths[key], 1, max_bytes) for key in ("train_labels", "test_labels")}
+    for key in ("train_images", "train_labels"):
+        if len(images.get(key, labels.get(key))) == 0:
+            raise DatasetError(f"{paths[key]} holds no examples: nothing to train on")
     for part in ("train", "test"):
         x, y = images[f"{part}_images"], labels[f"{part}_labels"]
         if len(x) != len(y):
@@ -380,7 +514,8 @@ MNIST_DOWNLOAD_HINT = (
 """Where to get MNIST today; the error for a missing file ends with it."""
 
 
-def load_mnist(path: PathLike = "mnist.pkl.gz", dtype: Any = "float64", n_valid: int = 10000) -> Dataset:
+def load_mnist(path: PathLike = "mnist.pkl.gz", dtype: Any = "float64", n_valid: int = 10000,
+               max_bytes: Optional[int] = None) -> Dataset:
     """MNIST from ``mnist.pkl.gz`` or from a directory holding the IDX files.
 
     * A file: the deeplearning.net pickle (gzip-compressed or not) of
@@ -393,14 +528,19 @@ def load_mnist(path: PathLike = "mnist.pkl.gz", dtype: Any = "float64", n_valid:
       end in ``.gz``). Pixels are scaled to ``[0, 1]`` and the last
       ``n_valid`` training images become the validation set, as in the
       pickle.
+
+    A compressed file may inflate to at most ``max_bytes`` (default
+    :data:`MAX_DECOMPRESSED_BYTES`, 256 MiB, or ``$FRAMEWORK_MAX_DATASET_BYTES``);
+    the check runs while the file is read.
     """
     dtype = _float_dtype(dtype)
     where = os.fspath(path)
+    _byte_cap(max_bytes)  # a bad cap is an error even for an uncompressed file
     if os.path.isdir(where):
-        return _load_mnist_idx(where, dtype, n_valid)
+        return _load_mnist_idx(where, dtype, n_valid, max_bytes)
     if not os.path.exists(where):
         raise DatasetError(f"MNIST file not found: {where}. {MNIST_DOWNLOAD_HINT}")
-    return _load_mnist_pickle(where, dtype)
+    return _load_mnist_pickle(where, dtype, max_bytes)
 
 
 # --------------------------------------------------------------------------
@@ -506,8 +646,8 @@ def load_npz(path: PathLike, dtype: Any = "float64", seed: int = 0, name: Option
 
     def features(key: str) -> np.ndarray:
         x = entries[key]
-        if x.ndim < 2 or not (np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_):
-            raise DatasetError(f"{where}: '{key}' must be a numeric array with one example per row, "
+        if x.ndim < 2 or x.dtype.kind not in "biuf":  # complex pixels would lose their imaginary part
+            raise DatasetError(f"{where}: '{key}' must be an array of real numbers with one example per row, "
                                f"got shape {x.shape}, dtype {x.dtype}")
         return x
 

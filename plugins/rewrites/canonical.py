@@ -46,7 +46,8 @@ def useless_arithmetic(fgraph: FunctionGraph, node: Apply) -> Result:
         if is_const(b, unit) and cannot_enlarge(b, a):
             return _keep(a, out)
         if name == "sub" and is_const(a, 0) and cannot_enlarge(a, b):
-            return _keep(E.neg(b), out)
+            # negate in the result's dtype: bool has no negation, and -int8(-128) wraps
+            return _keep(E.neg(E.cast(b, out.type.dtype)), out)
     return None
 
 
@@ -59,7 +60,9 @@ def double_negation(fgraph: FunctionGraph, node: Apply) -> Result:
 
 
 def subtract_self(fgraph: FunctionGraph, node: Apply) -> Result:
-    """``x - x`` → ``zeros_like(x)`` (assumes ``x`` finite: ``inf - inf`` is nan)."""
+    """``x - x`` → ``zeros_like(x)``. Assumes ``x`` finite (``inf - inf`` and
+    ``nan - nan`` are nan), so it is a *fast-math* rewrite: off unless the user
+    opts in with ``Mode(including=["fast_math"])`` (see docs/rewrites.md)."""
     a, b = node.inputs
     if a is not b:
         return None
@@ -314,7 +317,8 @@ REWRITES = [
     RewriteSpec("double_negation_late", double_negation, stage="specialize", tracks=("neg",),
                 tags=("canonicalize",), doc="--x -> x, again after stabilisation"),
     RewriteSpec("subtract_self", subtract_self, stage="canonicalize", tracks=("sub",),
-                tags=("canonicalize",), doc="x - x -> zeros_like(x)"),
+                tags=("canonicalize", "fast_math", "off_by_default"),
+                doc="x - x -> zeros_like(x) (fast math: wrong for nan/inf x, off unless included)"),
     RewriteSpec("sum_of_negations", sum_of_negations, stage="canonicalize", tracks=("add", "sub", "mul", "neg"),
                 tags=("canonicalize",), doc="x + -y -> x - y and friends"),
     RewriteSpec("useless_cast", useless_cast, stage="canonicalize", tags=("canonicalize",),

@@ -32,12 +32,14 @@ def _keep(new: Variable, old: Variable) -> Result:
 
 # --- constant powers ----------------------------------------------------------------------
 
-def pow_specialize(fgraph: FunctionGraph, node: Apply) -> Result:
-    """``x**2`` → ``sqr(x)``, ``x**0.5`` → ``sqrt(x)``, ``x**1`` → ``x``,
-    ``x**3`` → ``sqr(x)*x``; for floats ``x**-1`` → ``1/x``, ``x**-2`` →
-    ``1/sqr(x)``, ``x**-0.5`` → ``1/sqrt(x)``. The exponent must be a constant
-    that does not broadcast ``x``. ``x`` is first cast to the result's dtype,
-    so the computation happens in the same precision as ``power``."""
+def pow_specialize(fgraph: FunctionGraph, node: Apply, sqrt_too: bool = False) -> Result:
+    """``x**2`` → ``sqr(x)``, ``x**1`` → ``x``, ``x**3`` → ``sqr(x)*x``; for
+    floats ``x**-1`` → ``1/x``, ``x**-2`` → ``1/sqr(x)``. The exponent must be a
+    constant that does not broadcast ``x``. ``x`` is first cast to the result's
+    dtype, so the computation happens in the same precision as ``power``.
+    With ``sqrt_too`` also ``x**0.5`` → ``sqrt(x)`` and ``x**-0.5`` →
+    ``1/sqrt(x)``, which differ at ``x = -inf`` (``power`` gives inf, ``sqrt``
+    nan): that is the fast-math rewrite ``pow_sqrt``."""
     x, p = node.inputs
     out = node.outputs[0]
     data = const_value(p)
@@ -57,13 +59,13 @@ def pow_specialize(fgraph: FunctionGraph, node: Apply) -> Result:
         new = E.sqr(x)
     elif e == 3:
         new = E.mul(E.sqr(x), x)
-    elif e == 0.5 and floating:
+    elif e == 0.5 and floating and sqrt_too:
         new = E.sqrt(x)
     elif e == -1 and floating:
         new = E.true_div(1, x)
     elif e == -2 and floating:
         new = E.true_div(1, E.sqr(x))
-    elif e == -0.5 and floating:
+    elif e == -0.5 and floating and sqrt_too:
         new = E.true_div(1, E.sqrt(x))
     else:
         return None
@@ -243,7 +245,10 @@ def binomial_to_uniform(fgraph: FunctionGraph, node: Apply) -> Result:
 
 REWRITES = [
     RewriteSpec("pow_specialize", pow_specialize, stage="specialize", tracks=("pow",),
-                tags=("specialize",), doc="x**2 -> sqr(x), x**0.5 -> sqrt(x), ..."),
+                tags=("specialize",), doc="x**2 -> sqr(x), x**-1 -> 1/x, ..."),
+    RewriteSpec("pow_sqrt", lambda fgraph, node: pow_specialize(fgraph, node, sqrt_too=True), stage="specialize",
+                tracks=("pow",), tags=("specialize", "fast_math", "off_by_default"),
+                doc="x**0.5 -> sqrt(x), x**-0.5 -> 1/sqrt(x) (fast math: wrong for x = -inf, off unless included)"),
     RewriteSpec("sum_to_dot", sum_to_dot, stage="specialize", tracks=("sum",),
                 tags=("specialize",), doc="sums of products -> dot"),
     RewriteSpec("dot_chain", dot_chain, stage="specialize", tracks=("dot",),

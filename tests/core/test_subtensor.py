@@ -319,3 +319,38 @@ def test_float32_indexing_and_gradient():
     got = function([x], g)(np.ones((3, 2), dtype="float32"))
     np.testing.assert_array_equal(got, [[0, 0], [2, 0], [2, 0]])
     verify_grad(lambda a: a[::-1, [1, 1]], [RNG.rand(3, 2).astype("float32")], rng=np.random.RandomState(0))
+
+
+def _numeric_grad(f, v, eps=1e-6):
+    g = np.zeros_like(v)
+    for i in np.ndindex(*v.shape):
+        d = np.zeros_like(v)
+        d[i] = eps
+        g[i] = (f(v + d) - f(v - d)) / (2 * eps)
+    return g
+
+
+@pytest.mark.parametrize("setter", [True, False])
+@pytest.mark.parametrize("index,yshape", [
+    ([0, 0], (2,)), ([2, 0, 2, 2], (4,)), ([1, 1], ()),  # y broadcast to a repeated region
+])
+def test_set_and_inc_gradients_with_repeated_indices_match_finite_differences(setter, index, yshape):
+    """set: the last write to a repeated position wins, so only it gets a gradient;
+    inc: every write adds, so every one does."""
+    x, y = T.dvector("x"), T.tensor("float64", (None,) * len(yshape), name="y")
+    w = np.array([1.0, 2.0, 3.0])
+    build = T.set_subtensor if setter else T.inc_subtensor
+    cost = (build(x[index], y) * w).sum()
+    xv, yv = np.array([0.5, -1.0, 2.0]), np.random.RandomState(0).uniform(-1, 1, yshape)
+    for mode in ("FAST_RUN", "FAST_COMPILE"):
+        f = function([x, y], cost, mode=mode)
+        gx, gy = function([x, y], grad(cost, [x, y]), mode=mode)(xv, yv)
+        np.testing.assert_allclose(gy, _numeric_grad(lambda v: f(xv, v), yv), atol=1e-6)
+        np.testing.assert_allclose(gx, _numeric_grad(lambda v: f(v, yv), xv), atol=1e-6)
+
+
+def test_set_gradient_with_repeated_rows_of_a_matrix():
+    x, y = T.dmatrix("x"), T.dmatrix("y")
+    cost = (T.set_subtensor(x[[1, 0, 1]], y) * np.arange(6.0).reshape(2, 3)).sum()
+    gy = function([x, y], grad(cost, y))(np.zeros((2, 3)), np.ones((3, 3)))
+    np.testing.assert_array_equal(gy, [[0, 0, 0], [0, 1, 2], [3, 4, 5]])

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import framework.tensor as T
-from framework import function
+from framework import Mode, function
 
-from .conftest import compare, rand, sym, top_ops, without
+from .conftest import assert_same, compare, rand, sym, top_ops, without
 
 NO_FUSION = ("fuse_elemwise", "inplace")
 
@@ -55,11 +55,22 @@ def test_double_negation_disappears():
     compare([x], -(-x) * 2.0, lambda: [rand((5,))], "double_negation")
 
 
-def test_x_minus_x_is_zeros():
+def test_x_minus_x_is_zeros_only_in_fast_math():
     x = T.dmatrix("x")
-    f = function([x], (x - x) + x.sum(), mode=without(*NO_FUSION))
+    fast = Mode("fast_run", including=["fast_math"], excluding=NO_FUSION)
+    f = function([x], (x - x) + x.sum(), mode=fast)
     assert "sub" not in ops(f) and "zeros_like" in ops(f)
-    compare([x], (x - x) + x.sum(), lambda: [rand((2, 3))], "subtract_self")
+    v = rand((2, 3))
+    assert_same(f(v), function([x], (x - x) + x.sum(), mode="FAST_COMPILE")(v))
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_x_minus_x_keeps_nan_for_non_finite_x(mode):
+    """inf - inf and nan - nan are nan: the default modes may not assume finite values."""
+    x = T.dvector("x")
+    with np.errstate(invalid="ignore"):
+        got = function([x], x - x, mode=mode)(np.array([np.nan, np.inf, -np.inf, 2.0]))
+    np.testing.assert_array_equal(got, [np.nan, np.nan, np.nan, 0.0])
 
 
 @pytest.mark.parametrize("build,expect", [
@@ -150,6 +161,20 @@ def test_elemwise_reads_value_instead_of_its_fill():
 def test_canonical_forms_keep_values_across_shapes():
     for shape in [(1,), (5,), (3, 1), (2, 3, 4)]:
         x, y = T.tensor("float64", (None,) * len(shape)), T.tensor("float64", (None,) * len(shape))
-        outs = [(x * 1 + 0) - (-y), -(x - y) * (-(-x)), (x - x) + y / 1]
+        outs = [(x * 1 + 0) - (-y), -(x - y) * (-(-x)), (x - x) + y / 1, 0 - x]
         f = compare([x, y], outs, lambda: [rand(shape), rand(shape)], "canonicalize")
         assert f  # compiled
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8"])
+def test_zero_minus_x_compiles_and_keeps_values_for_small_dtypes(dtype):
+    """``0 - b`` for bool b is an int64 negation (bool has no ``neg``); an int64 0
+    minus int8 -128 is 128, not the -128 that negating in int8 gives."""
+    b = T.tensor(dtype, (None,))
+    vals = {"bool": np.array([True, False]), "int8": np.array([-128, 5], "int8"),
+            "uint8": np.array([0, 7], "uint8")}[dtype]
+    for zero in (0, np.int64(0)):
+        y = T.constant(zero) - b if isinstance(zero, np.integer) else zero - b
+        got = function([b], y)(vals)
+        ref = function([b], y, mode="FAST_COMPILE")(vals)
+        assert_same(got, ref)

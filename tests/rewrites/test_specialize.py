@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import framework.tensor as T
-from framework import function
+from framework import Mode, function
 from framework.core.blas import Einsum
 
 from .conftest import assert_same, compare, op_names, rand, sym, top_ops, without
@@ -19,9 +19,22 @@ NO_FUSION = ("fuse_elemwise", "inplace")
 ])
 def test_constant_powers_become_cheaper_ops(exponent, expect):
     x = T.dvector("x")
-    f = function([x], x ** exponent, mode=without(*NO_FUSION))
+    fast_math = abs(exponent) == 0.5  # power(-inf, 0.5) is inf, sqrt(-inf) nan: opt-in only
+    mode = Mode("fast_run", including=["fast_math"] if fast_math else [], excluding=NO_FUSION)
+    f = function([x], x ** exponent, mode=mode)
     assert top_ops(f) == expect
-    compare([x], x ** exponent, lambda: [rand((7,), low=0.1, high=3)], "pow_specialize")
+    if not fast_math:
+        compare([x], x ** exponent, lambda: [rand((7,), low=0.1, high=3)], "pow_specialize")
+    v = rand((7,), low=0.1, high=3)
+    assert_same(f(v), function([x], x ** exponent, mode="FAST_COMPILE")(v))
+
+
+@pytest.mark.parametrize("exponent", [0.5, -0.5])
+def test_square_root_powers_keep_non_finite_results_by_default(exponent):
+    x = T.dvector("x")
+    v = np.array([-np.inf, np.inf, np.nan, -0.0, 4.0])
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(function([x], x ** exponent)(v), np.power(v, exponent))
 
 
 @pytest.mark.parametrize("dtype", ["float32", "int32", "int64"])

@@ -162,3 +162,84 @@ def test_random_states_of_other_backends_are_checkpointed_by_their_get_state(tmp
         Trainer(tmp_path / "x", family="toy", step=step, n_batches=3, epochs=1,
                 state={"W": W, "rng": rng, "odd": plain}, params={}, hparams={},
                 out=io.StringIO(), stream=io.StringIO()).fit()
+
+
+def test_ctrl_c_after_the_last_minibatch_stops_the_run(tmp_path):
+    """A Ctrl-C during the last minibatch of the last epoch still stops the run (after its
+    checkpoint), instead of letting the family go on to sampling and exit 0."""
+    import signal
+
+    trainer, W = _trainer(tmp_path, 2)
+    inner, calls = trainer.step, []
+
+    def step(index):
+        calls.append(index)
+        if len(calls) == 6:  # the last minibatch of the last epoch
+            os.kill(os.getpid(), signal.SIGINT)
+        return inner(index)
+
+    trainer.step = step
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    trainer.close()
+    assert load_checkpoint(tmp_path / "checkpoint.npz")[1]["epoch"] == 2  # the finished epoch was saved
+
+
+def test_resume_after_a_kill_between_flush_and_checkpoint_has_no_duplicated_points(tmp_path, monkeypatch):
+    """Killed after an epoch's events were flushed but before its checkpoint: the resumed run's
+    curves have each step once (per-epoch tags count epochs, per-minibatch tags minibatches)."""
+    import framework.training.loop as loop
+
+    real_save = loop.save_checkpoint
+
+    def save_then_die(path, arrays, meta):
+        if meta["epoch"] == 2:
+            raise SystemExit("killed")  # the epoch's events are on disk, its checkpoint is not
+        real_save(path, arrays, meta)
+
+    first, _ = _trainer(tmp_path, 4)
+    monkeypatch.setattr(loop, "save_checkpoint", save_then_die)
+    with pytest.raises(SystemExit):
+        first.fit()
+    monkeypatch.setattr(loop, "save_checkpoint", real_save)
+    resumed, _ = _trainer(tmp_path, 4, resume=True)
+    assert resumed.fit().start_epoch == 1
+    resumed.close()
+    events = _read(tmp_path)
+    assert [e.step for e in events.Scalars("train/cost")] == [0, 1, 2, 3]
+    assert [e.step for e in events.Scalars("train/cost_step")] == list(range(12))
+    assert [e.step for e in events.Images("filters")] == [0, 1, 2, 3]
+    assert [e.step for e in events.Histograms("params/W")] == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("field,value", [
+    ("epoch", -5), ("epoch", 2.5), ("epoch", True), ("epochs", 1), ("n_batches", 0), ("costs", [1.0]),
+    ("costs", ["x", 2.0]), ("state", {"W": "tensor", "rng": "pickle"}), ("family", ""),
+    ("events", {"file": "../../etc/passwd", "bytes": 0}), ("events", {"file": "e", "bytes": -1}),
+])
+def test_a_checkpoint_with_a_valid_checksum_but_a_field_out_of_range_is_refused(tmp_path, field, value):
+    """The checksum proves the file is intact, not that its values make sense: each field's range
+    is checked before the run trains on it or overwrites it."""
+    from framework.training.checkpoint import save_checkpoint
+
+    trainer, _ = _trainer(tmp_path, 2)
+    trainer.fit()
+    trainer.close()
+    arrays, meta = load_checkpoint(tmp_path / "checkpoint.npz")
+    meta[field] = value
+    save_checkpoint(tmp_path / "checkpoint.npz", arrays, meta)
+    before = (tmp_path / "checkpoint.npz").read_bytes()
+    resumed, _ = _trainer(tmp_path, 4, resume=True)
+    with pytest.raises(CheckpointError, match=rf"checkpoint .*checkpoint.npz.*{field}"):
+        resumed.fit()
+    assert (tmp_path / "checkpoint.npz").read_bytes() == before  # nothing was overwritten
+
+
+@pytest.mark.parametrize("part,value", [("pos", 10_000), ("has_gauss", 7), ("cached_gaussian", np.nan)])
+def test_a_random_state_out_of_range_is_refused(part, value):
+    from framework.training.checkpoint import rng_state_from_arrays, rng_state_to_arrays
+
+    arrays = rng_state_to_arrays(np.random.RandomState(0))
+    arrays[f"rng_{part}"] = np.array(value)
+    with pytest.raises(CheckpointError, match=f"rng_{part}"):
+        rng_state_from_arrays(arrays)
