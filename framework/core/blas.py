@@ -51,6 +51,7 @@ def _grad_or_none(x: Variable, g: Callable[[], Variable]) -> Optional[Variable]:
 class Dot(Op):
     """NumPy's ``dot`` for 1-d and 2-d operands: vector·vector gives a scalar,
     matrix·vector a vector, vector·matrix a vector, matrix·matrix a matrix."""
+    fresh_storage = True  # outputs are new arrays
 
     name = "dot"
 
@@ -109,6 +110,7 @@ _dot = Dot()
 class TensorDot(Op):
     """``tensordot(a, b, (axes_a, axes_b))``: sums over the paired axes; the
     result has ``a``'s other axes, then ``b``'s, each in order."""
+    fresh_storage = True  # outputs are new arrays
 
     __props__ = ("axes_a", "axes_b")
 

@@ -37,12 +37,57 @@ class ScalarOp:
     c_expr: str = ""  # e.g. "({0} + {1})": the scalar program for GPU fusion
     is_comparison: bool = False
     doc: str = ""
+    dtype_rule: Optional[Callable[..., str]] = None  # f(*input dtypes) -> dtype; default: run impl
+    plugin: str = "kernel"  # provenance: who declared the row
 
     def __repr__(self) -> str:
         return self.name
 
 
-SCALAR_OPS: Dict[str, ScalarOp] = {}
+class _Table(Dict[str, ScalarOp]):
+    """The built-in rows, then the rows plugins give (``framework_scalar_ops``),
+    looked up in the plugin registry each time so register / unregister /
+    reset take effect at once."""
+
+    _from_specs: Dict[int, Tuple[Any, ScalarOp]] = {}
+
+    def _plugin_row(self, name: str) -> Optional[ScalarOp]:
+        from .. import plugins
+
+        spec = plugins.scalar_ops().get(name)
+        if spec is None:
+            return None
+        hit = self._from_specs.get(id(spec))
+        if hit is None or hit[0] is not spec:
+            hit = self._from_specs[id(spec)] = (spec, _row_from_spec(spec))
+        return hit[1]
+
+    def __missing__(self, name: str) -> ScalarOp:
+        row = self._plugin_row(name)
+        if row is None:
+            raise KeyError(name)
+        return row
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        row = dict.get(self, name)
+        if row is None:
+            row = self._plugin_row(name)
+        return default if row is None else row
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or (isinstance(name, str) and self._plugin_row(name) is not None)
+
+
+def _row_from_spec(spec: Any) -> ScalarOp:
+    impl, ufunc = spec.impl, None
+    if isinstance(impl, str):
+        impl, ufunc = _ufunc(spec.impl), spec.impl
+    grad = spec.grad
+    return ScalarOp(spec.name, spec.nin, impl, grad, ufunc=ufunc, symbol=spec.symbol,
+                    c_expr=spec.exprs.get("cuda", ""), doc=spec.doc, dtype_rule=spec.dtype, plugin=spec.plugin)
+
+
+SCALAR_OPS: Dict[str, ScalarOp] = _Table()
 
 
 def _ufunc(name: str) -> Callable[..., Any]:
@@ -50,7 +95,10 @@ def _ufunc(name: str) -> Callable[..., Any]:
 
 
 def declare(name: str, nin: int, impl: Any, grad: Optional[GradRule] = None, **kw: Any) -> ScalarOp:
-    """Add a row to the table; ``impl`` is an xp function name or ``f(xp, *args)``."""
+    """Add a built-in row to the table; ``impl`` is an xp function name or
+    ``f(xp, *args)``. Plugins give rows with the ``framework_scalar_ops`` hook."""
+    if dict.__contains__(SCALAR_OPS, name):
+        raise ValueError(f"element-wise row {name!r} is already declared")
     if isinstance(impl, str):
         kw.setdefault("ufunc", impl)
         impl = _ufunc(impl)
@@ -95,6 +143,8 @@ def _int_range(value: Any) -> Any:
 
 class Elemwise(Op):
     """Applies a scalar function element by element, with NumPy broadcasting."""
+    fresh_storage = True  # outputs are new arrays
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("scalar",)
 
@@ -119,7 +169,8 @@ class Elemwise(Op):
                 f"(at {format_trace(user_trace())})"
             )
         try:
-            dtype = infer_dtype(s.impl, ins, s.name)
+            dtype = (infer_dtype(s.impl, ins, s.name) if s.dtype_rule is None
+                     else as_dtype(s.dtype_rule(*[i.type.dtype for i in ins])))
         except TypeError as exc:
             kinds = ", ".join(i.type.dtype for i in ins)
             raise TypeError(f"op '{s.name}' is not defined for dtypes ({kinds}): {exc}") from None
@@ -202,7 +253,12 @@ _ELEMWISE: Dict[str, Elemwise] = {}
 def elemwise_op(name: str) -> Elemwise:
     op = _ELEMWISE.get(name)
     if op is None:
-        op = _ELEMWISE[name] = Elemwise(SCALAR_OPS[name])
+        row = SCALAR_OPS.get(name)
+        if row is None:
+            raise KeyError(f"no element-wise op {name!r}: not a built-in row, and no plugin gives it")
+        op = Elemwise(row)
+        if row.plugin == "kernel":
+            _ELEMWISE[name] = op
     return op
 
 
@@ -249,6 +305,7 @@ class SumToShape(Op):
     source). Used when static shapes cannot tell whether an input was
     broadcast; returns ``g`` itself when the shapes already agree.
     """
+    host_int_inputs = Op.inputs_after_first  # inputs 1.. are sizes
 
     name = "sum_to_shape"
     view_map = {0: [0]}
@@ -518,3 +575,7 @@ def fill(model: Any, value: Any) -> TensorVariable:
 
 
 second = fill
+
+
+BUILTIN_ROWS = frozenset(dict.keys(SCALAR_OPS))
+"""The kernel's own rows: a plugin row of one of these names is an error."""

@@ -333,13 +333,27 @@ def _stabilized(cost: Variable, keep: set) -> Variable:
         return cost
     (clone,) = clone_replace([cost], {b: b for b in blockers})
     fgraph = FunctionGraph(inputs_of([clone], blockers), [clone])
-    report = rewrite(fgraph, FAST_RUN, stages=("canonicalize", "stabilize"), quiet=True)
+    report = rewrite(fgraph, FAST_RUN, stages=_STAGES, quiet=True, specs=_stabilizers())
     if not report.fired:
         return cost
     out = fgraph.outputs[0]
     if out.type.dtype != cost.type.dtype or out.ndim != 0:
         return cost
     return out
+
+
+_STAGES = ("canonicalize", "scan_pushout", "stabilize")
+
+
+def _stabilizers() -> List[Any]:
+    """The kernel's own stabilisation rewrites, plus the registered rewrites of
+    the stages ``grad`` runs (a plugin's rewrite of the same name replaces ours)."""
+    from .. import plugins
+    from .stabilize import REWRITES
+
+    specs = {s.name: s for s in REWRITES}
+    specs.update((s.name, s) for s in plugins.rewrites() if s.stage in _STAGES)
+    return list(specs.values())
 
 
 def _draws_random(op: Any) -> bool:

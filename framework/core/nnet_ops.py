@@ -29,6 +29,7 @@ def _normalize_axis(opname: str, axis: int, ndim: int) -> int:
 
 class _AxisOp(Op):
     """An op computing along one axis of a float tensor, keeping its shape."""
+    fresh_storage = True  # outputs are new arrays
 
     __props__ = ("axis",)
 

@@ -40,6 +40,24 @@ class Op:
     # {output index: [input indices]} when the kernel overwrites an input
     destroy_map: dict = {}
 
+    # --- storage and placement facts (read by the in-place rewrite and backends) ---
+    # the kernel's tensor outputs are new arrays (except where view_map / destroy_map say otherwise)
+    fresh_storage: bool = False
+    # a cheap op that may run on the host when its inputs and outputs are small host values
+    host_bookkeeping: bool = False
+    # the kernel reads only its inputs' shapes (so its result is host metadata)
+    reads_only_metadata: bool = False
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        """Input positions the kernel reads as host integers (sizes, basic
+        indices, draw parameters): a device backend passes host values there
+        as they are, without copying them to the device."""
+        return frozenset()
+
+    def inputs_after_first(self, node: Apply) -> frozenset:
+        """``host_int_inputs`` for ops whose inputs 1.. are sizes or parameters."""
+        return frozenset(range(1, len(node.inputs)))
+
     # --- identity -----------------------------------------------------------
     def _props(self) -> Tuple[Any, ...]:
         return tuple(getattr(self, p) for p in self.__props__)

@@ -42,6 +42,8 @@ _UFUNC_OF = {"sum": "add", "prod": "multiply", "max": "maximum", "min": "minimum
 
 class Reduce(Op):
     """``xp.<kind>(x, axis, keepdims)``."""
+    fresh_storage = True  # outputs are new arrays
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("kind", "axis", "keepdims", "dtype")
 

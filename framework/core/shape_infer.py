@@ -95,6 +95,7 @@ class CheckShapes(Op):
     """
 
     __props__ = ("label", "trace", "constraints")
+    reads_only_metadata = True  # shapes of inputs 1.., and the host size it passes on
 
     def __init__(self, label: str, trace: Trace, constraints: Tuple[Constraint, ...]) -> None:
         self.label, self.trace, self.constraints = label, trace, tuple(constraints)
@@ -236,6 +237,7 @@ class BroadcastDim(Op):
     :class:`CheckShapes` that replaced it), not here."""
 
     name = "broadcast_dim"
+    host_bookkeeping = True
 
     def make_node(self, *dims: Any) -> Apply:
         return Apply(self, [as_dim(d) for d in dims], [TensorType("int64", ())])

@@ -43,6 +43,7 @@ def static_vector(v: Variable) -> Optional[List[Optional[int]]]:
 
 class Shape(Op):
     """The run-time shape of a tensor, as an int64 vector."""
+    reads_only_metadata = True  # the input's shape, never its values
 
     name = "shape"
 
@@ -65,6 +66,7 @@ class Shape(Op):
 
 class Shape_i(Op):
     """One entry of a tensor's run-time shape, as an int64 scalar."""
+    reads_only_metadata = True  # the input's shape, never its values
 
     __props__ = ("i",)
 
@@ -112,8 +114,12 @@ def shape_i(x: Any, i: int) -> TensorVariable:
 
 class MakeVector(Op):
     """A vector from scalars: ``make_vector(a, b, 3)``."""
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("dtype",)
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        return frozenset(range(len(node.inputs)))
 
     def __init__(self, dtype: str) -> None:
         self.dtype = dtype
@@ -162,6 +168,7 @@ def _as_shape_vector(shp: Any) -> TensorVariable:
 
 class Reshape(Op):
     """``x.reshape(shape)``; ``shape`` is an int vector whose length is static."""
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("ndim",)
     view_map = {0: [0]}
@@ -169,6 +176,9 @@ class Reshape(Op):
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim
         self.name = "reshape"
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        return frozenset({1})
 
     def make_node(self, x: Any, shp: Any) -> Apply:
         x, shp = as_tensor_variable(x), as_tensor_variable(shp)
@@ -228,6 +238,7 @@ def flatten(x: Any, ndim: int = 1) -> TensorVariable:
 
 class DimShuffle(Op):
     """Reorder axes, insert broadcastable axes ('x'), drop size-1 axes."""
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("input_ndim", "pattern")
     view_map = {0: [0]}
@@ -356,6 +367,7 @@ class BroadcastLike(Op):
     Inputs: ``g`` and one int64 scalar per axis (usually ``shape_i(x, k)``),
     so the value of ``x`` itself is never needed, only its sizes.
     """
+    host_int_inputs = Op.inputs_after_first  # inputs 1.. are sizes
 
     name = "broadcast_like"
     view_map = {0: [0]}
@@ -419,6 +431,8 @@ def broadcast_like(g: Any, x: Any) -> TensorVariable:
 
 class Alloc(Op):
     """A new array of the given shape filled with ``value`` (broadcast)."""
+    fresh_storage = True  # outputs are new arrays
+    host_int_inputs = Op.inputs_after_first  # inputs 1.. are sizes
 
     name = "alloc"
 
@@ -469,6 +483,8 @@ def zeros(shape: Any, dtype: Any = None) -> TensorVariable:
 
 class Join(Op):
     """Concatenate tensors along an axis."""
+    fresh_storage = True  # outputs are new arrays
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("axis",)
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Variable
-from framework.core.shape_infer import as_dim, infer_shapes, keep_checks
+from framework.core.shape_infer import BroadcastDim, as_dim, infer_shapes, keep_checks
 from framework.core.shape_ops import Shape, Shape_i
 from framework.core.subtensor import Subtensor
 from framework.core.variable import constant
@@ -78,7 +78,10 @@ def shape_i_lift(fgraph: FunctionGraph, node: Apply) -> Result:
     if shapes is None:
         return None
     d = as_dim(shapes[v.index][node.op.i])
-    if d.owner is not None and d.owner.op == node.op and d.owner.inputs[0] is v:
+    if d.owner is not None and (d.owner.op == node.op and d.owner.inputs[0] is v
+                                or isinstance(d.owner.op, BroadcastDim)):
+        # a broadcast of sizes that may differ: reading it from the op's own output
+        # is as cheap, and its run-time broadcast check reports a mismatch at the user's line
         return None
     out = keep_checks(fgraph, d, v, node)
     return None if out is None else [out]
