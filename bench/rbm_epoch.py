@@ -7,7 +7,7 @@ minibatches of 20, learning rate 0.1 (2,500 minibatches per epoch).
 
 * framework: the ``framework train rbm`` code path itself (the command's
   parser and ``run_training``, with ``--n-samples 0 --ais-runs 0`` so that
-  only training is timed), which also logs ``train/cost_step`` to TensorBoard
+  only training is timed), which also logs the per-minibatch running mean to TensorBoard
   for every minibatch and, at the end of the epoch, the histograms, the
   filters PNG and the checkpoint. The time is the Trainer's epoch time
   (compiling and loading the data are reported apart).

@@ -71,9 +71,12 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, epochs: Optional[int],
     ``epochs``/``batch_size`` of ``None`` mean "the family picks a default
     that depends on the data" (documented in its help text).
     """
+    from .training.loop import DefaultEpochs
+
     group = parser.add_argument_group("training run")
-    group.add_argument("--epochs", type=_non_negative_int, default=epochs,
-                       help="passes over the training data" + (f" (default {epochs})" if epochs is not None else ""))
+    group.add_argument("--epochs", type=_non_negative_int, default=DefaultEpochs(epochs) if epochs is not None else None,
+                       help="passes over the training data" + (f" (default {epochs}); --resume without it "
+                                                                "continues to the run's own number" if epochs is not None else ""))
     group.add_argument("--lr", type=_positive_float, default=lr, help=f"learning rate (default {lr})")
     if batch_size is not None:
         group.add_argument("--batch-size", type=_positive_int, default=batch_size,
@@ -87,7 +90,8 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, epochs: Optional[int],
     group.add_argument("--dtype", choices=("float32", "float64"), default=dtype,
                        help=f"floating-point type of the model and data (default {dtype})")
     group.add_argument("--resume", action="store_true",
-                       help="continue the run whose checkpoint is in --logdir (same settings required)")
+                       help="continue the run whose checkpoint is in --logdir (same settings required) up to "
+                            "its number of epochs, or to --epochs if given")
     group.add_argument("--overwrite", action="store_true",
                        help="delete the run already in --logdir (events, PNGs, checkpoint) and start again")
 

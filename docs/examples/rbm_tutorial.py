@@ -11,7 +11,7 @@ the tutorial line for line, except for the data set: it reads the 8x8
 
 The first argument is the dataset (a name or a path), the second the number
 of hidden units, the third the number of epochs (default 15), the fourth the
-output directory (default ``rbm_plots``).
+output directory (default ``runs/rbm_plots``, which ``.gitignore`` covers).
 """
 import os
 import sys
@@ -28,7 +28,7 @@ from framework.utils import tile_raster_images
 
 
 def test_rbm(dataset="digits", learning_rate=0.1, training_epochs=15, batch_size=20, n_chains=20,
-             n_samples=10, output_folder="rbm_plots", n_hidden=100):
+             n_samples=10, output_folder=os.path.join("runs", "rbm_plots"), n_hidden=100):
     data = framework.datasets.load(dataset, dtype=framework.config.floatX)
     train_set_x = framework.shared(data.train[0], borrow=True)
     test_set_x = framework.shared(data.test[0], borrow=True)
@@ -59,6 +59,7 @@ def test_rbm(dataset="digits", learning_rate=0.1, training_epochs=15, batch_size
     #################################
     if not os.path.isdir(output_folder):
         os.makedirs(output_folder)
+    started_in = os.getcwd()
     os.chdir(output_folder)
 
     # it is ok for a framework function to have no output
@@ -137,7 +138,7 @@ def test_rbm(dataset="digits", learning_rate=0.1, training_epochs=15, batch_size
     # construct image
     image = Image.fromarray(image_data)
     image.save("samples.png")
-    os.chdir("../")
+    os.chdir(started_in)  # the tutorial's os.chdir("../"), for an output folder of any depth
     return rbm
 
 
@@ -146,4 +147,4 @@ if __name__ == "__main__":
     test_rbm(dataset=arguments[0] if len(arguments) > 0 else "digits",
              n_hidden=int(arguments[1]) if len(arguments) > 1 else 100,
              training_epochs=int(arguments[2]) if len(arguments) > 2 else 15,
-             output_folder=arguments[3] if len(arguments) > 3 else "rbm_plots")
+             output_folder=arguments[3] if len(arguments) > 3 else os.path.join("runs", "rbm_plots"))

@@ -71,8 +71,33 @@ def list() -> List[PluginInfo]:  # noqa: A001 -- the SPEC's name, shadowing the 
 
 
 def format_plugins() -> str:
-    """The table ``framework plugins`` prints: name, version, status, records."""
-    return format_infos(_loaded().infos())
+    """The table ``framework plugins`` prints: name, version, status, records.
+
+    A backend that cannot run here is shown as unavailable, with the reason
+    its ``available`` object gives (``available.reason()``) when it has one.
+    Lists are wrapped to the terminal's width.
+    """
+    import shutil
+
+    manager = _loaded()
+    unavailable: Dict[str, str] = {}
+    for name, spec in manager.registry("backends").items():
+        try:
+            ok = bool(spec.available())
+        except Exception as exc:  # available() must not raise; if it does, that is the reason
+            ok, why = False, f"{type(exc).__name__}: {exc}"
+        else:
+            why = ""
+        if not ok:
+            reason = getattr(spec.available, "reason", None)
+            if not why and callable(reason):
+                try:
+                    why = str(reason())
+                except Exception as exc:
+                    why = f"{type(exc).__name__}: {exc}"
+            unavailable[name] = why or "not available on this machine"
+    width = min(shutil.get_terminal_size((100, 24)).columns, 120)
+    return format_infos(manager.infos(), unavailable=unavailable, width=width)
 
 
 def ops() -> Dict[str, OpSpec]:

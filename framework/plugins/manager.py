@@ -377,21 +377,43 @@ class PluginManager:
         return matches[0]
 
 
-def format_infos(infos: List[PluginInfo]) -> str:
-    """The plugin table printed by ``framework plugins``."""
+def format_infos(infos: List[PluginInfo], unavailable: Optional[Dict[str, str]] = None, width: int = 100) -> str:
+    """The plugin table printed by ``framework plugins``.
+
+    ``unavailable`` maps a backend's name to why it cannot run here; such a
+    backend is listed as ``cupy (unavailable: ...)`` and its plugin's status
+    says so. Lists of names are wrapped at ``width`` columns.
+    """
+    import textwrap
+
     if not infos:
         return "no plugins found"
-    width = max(len("plugin"), *(len(i.name) for i in infos))
-    vwidth = max(len("version"), *(len(i.version) for i in infos))
-    lines = [f"{'plugin':<{width}}  {'version':<{vwidth}}  status",
-             f"{'-' * width}  {'-' * vwidth}  --------"]
+    unavailable = unavailable or {}
+    statuses = []
     for info in infos:
-        lines.append(f"{info.name:<{width}}  {info.version:<{vwidth}}  {info.status}")
+        status = info.status
+        missing = [b for b in info.registered.get("backends", []) if b in unavailable]
+        if status == "loaded" and missing:
+            status = "loaded; backend unavailable" if len(missing) == 1 else "loaded; backends unavailable"
+        statuses.append(status)
+    name_width = max(len("plugin"), *(len(i.name) for i in infos))
+    vwidth = max(len("version"), *(len(i.version) for i in infos))
+    lines = [f"{'plugin':<{name_width}}  {'version':<{vwidth}}  status",
+             f"{'-' * name_width}  {'-' * vwidth}  --------"]
+    for info, status in zip(infos, statuses):
+        lines.append(f"{info.name:<{name_width}}  {info.version:<{vwidth}}  {status}")
         if info.error:
-            lines.append(f"    error: {info.error}")
+            lines.extend(textwrap.wrap(f"error: {info.error}", width=max(width, 40), initial_indent="    ",
+                                       subsequent_indent="      ", break_on_hyphens=False))
         for kind, names in info.registered.items():
-            if names:
-                lines.append(f"    {kind}: {', '.join(names)}")
+            if not names:
+                continue
+            shown = [f"{n} (unavailable: {unavailable[n]})" if kind == "backends" and n in unavailable else n
+                     for n in names]
+            head = f"    {kind}: "
+            lines.extend(textwrap.wrap(", ".join(shown), width=max(width, 40), initial_indent=head,
+                                       subsequent_indent=" " * len(head), break_on_hyphens=False,
+                                       break_long_words=False))
     return "\n".join(lines)
 
 

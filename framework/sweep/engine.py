@@ -68,7 +68,7 @@ def connect(workers: Optional[int] = None, address: Optional[str] = None,
     if n < 1:
         raise SweepError(f"--workers must be >= 1, got {n}")
     cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                                       dashboard_address=None, silence_logs=logging.CRITICAL)
     try:
         client = distributed.Client(cluster)
         try:

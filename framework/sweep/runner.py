@@ -207,6 +207,7 @@ class _Sweep:
         in_flight: Dict[Any, Any] = {}
         queue = as_completed()
         ran = 0
+        warned_no_reports = False
 
         def submit(trial_id: int, attrs: Mapping[str, Any]) -> None:
             task = self.task(_storage_id(study, trial_id), attrs["name"], attrs["values"], int(attrs["seed"]))
@@ -238,6 +239,11 @@ class _Sweep:
                 ran += 1
                 self._tell(study, trial_id, result)
                 self.out.write(self._line(name, result) + "\n")
+                if (self.pruner is not None and result["state"] == "complete" and not result.get("reports")
+                        and not warned_no_reports):
+                    warned_no_reports = True
+                    self.out.write(f"warning: --prune {self.plan.prune} has nothing to judge: the trials do not log "
+                                   f"{self.plan.metric} every epoch (choose a per-epoch --metric to prune)\n")
                 self.out.flush()
                 if result.get("unknown_metric"):
                     raise SweepError(f"--metric {self.plan.metric}: trial {name} finished but its run "

@@ -69,10 +69,22 @@ def typed(text: str) -> Union[bool, int, float, str]:
     return text
 
 
+_GENERIC_PREFIXES = ("train", "valid", "test")
+
+
 def metric_key(tag: str) -> str:
-    """The metric name of a logged tag: ``hparam/test_error`` -> ``test_error``, ``valid/error`` -> ``valid_error``."""
+    """The metric name of a logged tag.
+
+    ``hparam/test_error`` -> ``test_error``; a family's own tag drops the
+    family (``logistic/valid_error`` -> ``valid_error``,
+    ``rbm/test_log_likelihood`` -> ``test_log_likelihood``); the generic
+    ``train/cost`` -> ``train_cost`` (and ``valid/error`` -> ``valid_error``).
+    """
     if tag.startswith("hparam/"):
         tag = tag[len("hparam/"):]
+    head, _, rest = tag.partition("/")
+    if rest and head not in _GENERIC_PREFIXES:
+        tag = rest
     return tag.replace("/", "_")
 
 

@@ -84,6 +84,7 @@ class _Observer:
         self.final: Dict[str, float] = {}
         self.finished = False
         self.pruned_at: Optional[int] = None
+        self.reports = 0  # epochs whose scalars held the metric
 
     def on_start(self, trainer: Any) -> None:
         if self.start_epoch is None:
@@ -103,6 +104,7 @@ class _Observer:
         if self.task.on_epoch is not None:
             self.task.on_epoch(self.task.name, epoch, dict(named))
         value = named.get(self.task.metric)
+        self.reports += value is not None
         if self.reporter is not None and value is not None and math.isfinite(value):
             if self.reporter.should_stop(epoch, value) and epoch + 1 < trainer.epochs:
                 self.pruned_at = epoch
@@ -168,7 +170,7 @@ def run_trial(task: TrialTask) -> Dict[str, Any]:
             log.write(f"error: {result['error']}\n")
         if not observer.finished and result["state"] == "complete":
             _write_hparams(task, observer)
-    result.update({"metrics": observer.metrics(), "epochs_done": observer.epochs_done,
+    result.update({"metrics": observer.metrics(), "epochs_done": observer.epochs_done, "reports": observer.reports,
                    "resumed_from": observer.start_epoch or 0, "seconds": time.perf_counter() - started})
     if result["state"] == "complete" and task.metric not in result["metrics"]:
         reported = ", ".join(sorted(result["metrics"])) or "nothing"

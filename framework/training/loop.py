@@ -5,14 +5,19 @@ and hands it to a :class:`Trainer` together with the shared variables that
 make up its state. The trainer does everything else the same way for all
 families:
 
-* a progress bar per epoch (plain lines when the output is not a terminal);
-* TensorBoard events in ``logdir`` through :class:`RunLogger`:
-  ``train/cost_step`` per minibatch (step = global minibatch index),
-  ``train/cost`` per epoch (step = epoch index, from 0 as in the tutorial),
-  any extra per-epoch scalars the family computes (``valid/error``, ...),
-  a histogram of every parameter per epoch (``params/<name>``), the
-  ``filters`` image per epoch, the ``samples`` image, the hyper-parameters,
-  and the compiled step's ``debugprint`` as text (tag ``debugprint``);
+* progress on standard error: on a terminal one line, redrawn through the
+  whole run (``epoch 4/15: 37/59 ...``); elsewhere one summary line per epoch;
+* TensorBoard events in ``logdir`` through :class:`RunLogger`, every tag
+  named by what it measures and carrying a description that TensorBoard
+  shows beside its chart: the family's training measure (``cost_tag``, e.g.
+  ``rbm/pseudo_log_likelihood``) per epoch (step = epoch index, from 0 as in
+  the tutorial) and, per minibatch, its running mean over the epoch so far
+  (``<cost_tag>_running_mean``; step = global minibatch index), any extra
+  per-epoch scalars the family computes, a histogram of every parameter per
+  epoch (``params/<name>``), the ``filters`` image per epoch (upscaled, with
+  the epoch written on it), the ``samples`` image, the hyper-parameters, the
+  compiled step's graph (TensorBoard's Graphs tab) and its ``debugprint`` as
+  text (tag ``debugprint``);
 * the same images as PNG files beside the events: ``filters_at_epoch_N.png``
   and ``samples.png`` (written atomically);
 * a checkpoint (``checkpoint.npz``: every state variable -- parameters,
@@ -21,7 +26,11 @@ families:
   end of every epoch, after the epoch's events are on disk.
 
 Resuming (``resume=True``) restores every state variable, so the rest of
-the run is exactly what an uninterrupted run with the same seed computes;
+the run is exactly what an uninterrupted run with the same seed computes. It
+trains up to the number of epochs stored in the checkpoint, unless
+``epochs`` was chosen by the user (a :class:`DefaultEpochs` is a family's
+default, not a choice); when nothing is left to train it says so and
+trains nothing.
 TensorBoard is told to drop the events the interrupted run logged after its
 last checkpoint (``purge_step``). A checkpoint of another model family, or
 with different hyper-parameters, is refused with a clear error.
@@ -53,11 +62,12 @@ from .checkpoint import (
     save_checkpoint,
     save_png,
 )
+from .images import caption, upscale
 from .progress import Progress
 from .tensorboard import RunLogger
 
 __all__ = ["Trainer", "TrainResult", "TrainingError", "CHECKPOINT_NAME", "filters_png_name", "updated_shared",
-           "SAMPLES_PNG_NAME", "read_checkpoint", "observe"]
+           "SAMPLES_PNG_NAME", "read_checkpoint", "DefaultEpochs", "observe"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
 """File name of the checkpoint inside the log directory."""
@@ -68,6 +78,18 @@ SAMPLES_PNG_NAME = "samples.png"
 def filters_png_name(epoch: int) -> str:
     """``filters_at_epoch_N.png``: the tutorial's name, ``N`` counted from 0."""
     return f"filters_at_epoch_{epoch}.png"
+
+
+class DefaultEpochs(int):
+    """An epoch count that is a family's default, not the user's choice.
+
+    ``add_run_arguments`` gives ``--epochs`` such a default, so that
+    ``--resume`` without ``--epochs`` continues to the epochs the run was
+    started with (stored in its checkpoint) instead of the default.
+    """
+
+    def __repr__(self) -> str:
+        return f"DefaultEpochs({int(self)})"
 
 
 _observers: "contextvars.ContextVar[tuple]" = contextvars.ContextVar("framework_training_observers", default=())
@@ -82,7 +104,8 @@ def observe(observer: Any) -> Iterator[Any]:
     optional: ``on_start(trainer)`` once the run is open (``trainer.start_epoch``
     says where a resumed run restarts); ``on_epoch(trainer, epoch, scalars)``
     after each epoch's events and checkpoint are written, with that epoch's
-    scalars (``train/cost`` and the family's extra ones); an exception it
+    scalars (``train/cost``, the same value under the family's ``cost_tag``, and the
+    family's extra ones); an exception it
     raises stops the run there (early stopping); ``on_finish(trainer,
     metrics)`` before the final hyper-parameter record is written, and may add
     entries to ``metrics`` (the dict that record holds).
@@ -114,6 +137,7 @@ class TrainResult:
     epochs: int  # the run's total number of epochs
     seconds: float  # wall time of this call's epochs
     extra: Dict[str, List[float]] = field(default_factory=dict)  # per-epoch extra scalars
+    trained: int = 0  # epochs this call trained (0 when a resumed run was already complete)
 
 
 def read_checkpoint(logdir: str, family: Optional[str] = None) -> tuple:
@@ -163,7 +187,13 @@ class Trainer:
     evaluate:
         ``evaluate(epoch) -> {tag: value}``: extra scalars logged every epoch.
     graph:
-        The compiled step, whose ``debugprint`` is logged as text.
+        The compiled step, logged as a graph (Graphs tab) and as ``debugprint`` text.
+    cost_tag, cost_description:
+        The TensorBoard tag of what ``step`` returns (``rbm/pseudo_log_likelihood``,
+        ``logistic/nll``, ...) and the description shown with its chart; the
+        progress line shows it by its last component.
+    descriptions:
+        ``tag -> description`` of the scalars ``evaluate`` returns.
     resume / overwrite:
         Continue from ``logdir``'s checkpoint / start again, deleting the
         run files (events, PNGs, checkpoint) already in ``logdir``. With
@@ -199,6 +229,9 @@ class Trainer:
         stream: Optional[TextIO] = None,
         out: Optional[TextIO] = None,
         progress: str = "epoch",
+        cost_tag: str = "train/cost",
+        cost_description: str = "",
+        descriptions: Optional[Mapping[str, str]] = None,
     ) -> None:
         if progress not in ("epoch", "run"):
             raise ValueError(f"progress must be 'epoch' or 'run', got {progress!r}")
@@ -206,6 +239,7 @@ class Trainer:
             raise TrainingError(f"there is nothing to train on: {n_batches} minibatches per epoch")
         if epochs < 0:
             raise TrainingError(f"the number of epochs must be >= 0, got {epochs}")
+        self.epochs_chosen = not isinstance(epochs, DefaultEpochs)
         if checkpoint_every < 1:
             raise TrainingError(f"checkpoint_every must be >= 1, got {checkpoint_every}")
         self.logdir = os.fspath(logdir)
@@ -227,6 +261,15 @@ class Trainer:
         self.out = out if out is not None else sys.stdout
         self.checkpoint_path = os.path.join(self.logdir, CHECKPOINT_NAME)
         self.progress = progress
+        self.cost_tag = cost_tag
+        self.cost_name = cost_tag.rsplit("/", 1)[-1]
+        self.descriptions: Dict[str, str] = dict(descriptions or {})
+        self.descriptions.setdefault(cost_tag, cost_description or f"{self.cost_name}: mean over the epoch's minibatches")
+        self.descriptions.setdefault(
+            self.step_tag, f"{self.cost_name}: mean over the minibatches of the current epoch so far "
+            "(x axis: minibatches trained); at an epoch's last minibatch it equals that epoch's point of "
+            f"{cost_tag}")
+        self.trained = 0
 
         self.start_epoch = 0
         self.costs: List[float] = []
@@ -235,6 +278,11 @@ class Trainer:
         self._prepared = False
         if graph is not None:
             self.check_state_covers(graph)
+
+    @property
+    def step_tag(self) -> str:
+        """The per-minibatch tag: the running mean of ``cost_tag`` over the epoch so far."""
+        return f"{self.cost_tag}_running_mean"
 
     # -- state ----------------------------------------------------------------
 
@@ -369,8 +417,12 @@ class Trainer:
             self.start_epoch = int(meta["epoch"])
             self.costs = [float(c) for c in meta.get("costs", [])][: self.start_epoch]
             self.extra = {k: [float(x) for x in v][: self.start_epoch] for k, v in meta.get("extra", {}).items()}
-            self._say(f"resuming {self.family} from {self.checkpoint_path}: {self.start_epoch} of "
-                      f"{self.epochs} epochs done")
+            stored = meta.get("epochs")
+            if not self.epochs_chosen and isinstance(stored, int) and stored >= 0:
+                self.epochs = stored  # the run's own length, not the family's default
+            if "epochs" in self.hparams:
+                self.hparams["epochs"] = self.epochs
+            self._say(f"resuming {self.family} from {self.checkpoint_path}: {self._resume_text()}")
         elif self.resume:
             self._say(f"no checkpoint in {self.logdir}: starting a new run")
         os.makedirs(self.logdir, exist_ok=True)
@@ -379,6 +431,21 @@ class Trainer:
         self._logger = RunLogger(self.logdir, purge_step=self.start_epoch * self.n_batches)
         self._prepared = True
         _notify("on_start", self)
+
+    def _resume_text(self) -> str:
+        done, total = self.start_epoch, self.epochs
+        if done < total:
+            return f"{done} of {total} epochs done, {total - done} to go"
+        if done == total:
+            return f"all {total} epochs already done; nothing to train (pass --epochs N with N > {done} to train longer)"
+        return (f"the checkpoint has {done} epochs, more than the {total} asked for; nothing to train "
+                f"(pass --epochs N with N > {done} to train longer)")
+
+    @property
+    def nothing_to_train(self) -> bool:
+        """A resumed run whose checkpoint already has every epoch asked for."""
+        self.prepare()
+        return self.start_epoch > 0 and self.start_epoch >= self.epochs
 
     @property
     def logger(self) -> RunLogger:
@@ -398,98 +465,163 @@ class Trainer:
     def fit(self) -> TrainResult:
         """Train the remaining epochs; returns the per-epoch costs of the whole run."""
         self.prepare()
-        log = self.logger
         started = time.perf_counter()
-        if self.start_epoch == 0 and self.graph is not None:
-            from ..printing import debugprint
+        self.trained = 0
+        if self.start_epoch < self.epochs:
+            log = self.logger
+            if self.start_epoch == 0 and self.graph is not None:
+                self._log_graph(log)
+            self._train(log)
+        return TrainResult(costs=list(self.costs), start_epoch=self.start_epoch, epochs=self.epochs,
+                           seconds=time.perf_counter() - started, extra=dict(self.extra), trained=self.trained)
 
-            log.text("debugprint", debugprint(self.graph, file="str"), step=0, preformatted=True)
-        if self.start_epoch >= self.epochs:
-            self._say(f"all {self.epochs} epochs are already done")
-        run_bar = None
+    def _log_graph(self, log: RunLogger) -> None:
+        """The compiled step as a graph (Graphs tab) and as ``debugprint`` text."""
+        from ..printing import debugprint
+
+        log.text("debugprint", debugprint(self.graph, file="str"), step=0, preformatted=True)
+        try:
+            log.graph(self.graph)
+        except Exception as exc:  # a picture of the graph must never stop training
+            self._say(f"warning: could not log the graph of the training function for TensorBoard: {exc}")
+
+    def _train(self, log: RunLogger) -> None:
         if self.progress == "run":
-            run_bar = Progress(self.epochs - self.start_epoch, desc=f"{self.family} epochs {self.start_epoch}.."
-                               f"{self.epochs - 1}", stream=self.stream, unit="epoch")
+            bar = Progress(self.epochs - self.start_epoch, desc=f"epochs {self.start_epoch + 1}-{self.epochs}",
+                           stream=self.stream, unit="epoch")
+        else:
+            # one line redrawn through the run on a terminal; one summary line per epoch elsewhere
+            bar = Progress(self.n_batches, stream=self.stream, every=self.n_batches)
         try:
             with _stop_at_batch_boundary() as self._stop:
                 for epoch in range(self.start_epoch, self.epochs):
-                    self._epoch(epoch, log, run_bar)
+                    self._epoch(epoch, log, bar)
+                    self.trained += 1
                 if self._stop.is_set():  # Ctrl-C after the last minibatch: stop before sampling & co.
                     raise KeyboardInterrupt
         except BaseException:
-            if run_bar is not None:
-                run_bar.close(interrupted=True)
+            bar.close(interrupted=True)
             raise
-        if run_bar is not None:
-            run_bar.close()
-        return TrainResult(costs=list(self.costs), start_epoch=self.start_epoch, epochs=self.epochs,
-                           seconds=time.perf_counter() - started, extra=dict(self.extra))
+        bar.close()
 
-    def _run_batches(self, epoch: int, log: RunLogger, costs: np.ndarray, bar: Any) -> None:
+    def _run_batches(self, epoch: int, log: RunLogger, costs: np.ndarray, bar: Optional[Progress]) -> None:
         base = epoch * self.n_batches
         step = self.step
         stop = getattr(self, "_stop", None)
+        tag, name = self.step_tag, self.cost_name
+        per_step = self.n_batches > 1  # with one minibatch an epoch, the per-epoch tag says it all
+        total = 0.0
         for index in range(self.n_batches):
             if stop is not None and stop.is_set():
                 raise KeyboardInterrupt
             cost = float(np.asarray(step(index)))
             costs[index] = cost
-            log.scalar("train/cost_step", cost, base + index)
+            total += cost
+            running = total / (index + 1)  # what the per-epoch point will be, so far
+            if per_step:
+                log.scalar(tag, running, base + index, description=self.descriptions.get(tag))
             if bar is not None:
-                bar.update(cost=cost)
+                bar.update(**{name: running})
 
-    def _epoch(self, epoch: int, log: RunLogger, run_bar: Optional[Progress]) -> None:
+    def _epoch(self, epoch: int, log: RunLogger, bar: Progress) -> None:
         """Train one epoch, log it, and checkpoint when due."""
         costs = np.empty(self.n_batches, dtype=np.float64)
-        if run_bar is None:
-            with Progress(self.n_batches, desc=f"epoch {epoch}", stream=self.stream) as bar:
-                self._run_batches(epoch, log, costs, bar)
-                bar.set_postfix(cost=float(np.mean(costs)))  # the summary line shows the epoch's mean
+        if self.progress == "epoch":
+            bar.restart(self.n_batches, desc=f"epoch {epoch + 1}/{self.epochs}")
+            self._run_batches(epoch, log, costs, bar)
+            bar.set_postfix(**{self.cost_name: float(np.mean(costs))})
+            bar.summarize()
         else:
             self._run_batches(epoch, log, costs, None)
-            run_bar.update(cost=float(np.mean(costs)))
+            bar.update(**{self.cost_name: float(np.mean(costs))})
         mean = float(np.mean(costs))
         self.costs.append(mean)
-        log.scalar("train/cost", mean, epoch)
-        scalars = {"train/cost": mean}
+        log.scalar(self.cost_tag, mean, epoch, description=self.descriptions.get(self.cost_tag))
+        # observers (framework sweep) see the family's measure by its tag and as the generic train/cost
+        scalars = {"train/cost": mean, self.cost_tag: mean}
         if self.evaluate is not None:
             for tag, value in self.evaluate(epoch).items():
-                log.scalar(tag, float(value), epoch)
+                log.scalar(tag, float(value), epoch, description=self.descriptions.get(tag))
                 self.extra.setdefault(tag, []).append(float(value))
                 scalars[tag] = float(value)
         for name, var in self.params.items():
             log.histogram(f"params/{name}", np.asarray(var.get_value()), epoch)
         if self.filters is not None:
-            image = self.filters()
-            log.image("filters", image, epoch)
+            image = upscale(self.filters())
+            log.image("filters", caption(image, f"epoch {epoch + 1}/{self.epochs}"), epoch,
+                      description=self.descriptions.get(
+                          "filters", "the weights after each epoch, one tile per unit, each scaled to [0, 1]; "
+                          f"step = epoch - 1 (also saved as {filters_png_name(epoch)})"))
             save_png(os.path.join(self.logdir, filters_png_name(epoch)), image)
         if not math.isfinite(mean):
-            self._say(f"warning: epoch {epoch} cost is {mean}; the run has diverged (lower --lr?)")
+            self._say(f"warning: epoch {epoch + 1} {self.cost_name} is {mean}; the run has diverged (lower --lr?)")
         last = epoch == self.epochs - 1
         if last or (epoch + 1) % self.checkpoint_every == 0:
             log.flush()  # the epoch's events are on disk before the checkpoint says it is done
             self._save(epoch + 1)
         _notify("on_epoch", self, epoch, scalars)
 
-    def log_samples(self, image: np.ndarray, step: Optional[int] = None) -> str:
-        """Log the ``samples`` image and write ``samples.png``; returns the PNG's path."""
+    def log_samples(self, image: np.ndarray, step: Optional[int] = None, description: str = "") -> str:
+        """Log the ``samples`` image and write ``samples.png`` (both upscaled); returns the PNG's path."""
         path = os.path.join(self.logdir, SAMPLES_PNG_NAME)
-        self.logger.image("samples", image, self.epochs if step is None else step)
+        image = upscale(image)
+        self.logger.image("samples", image, self.epochs if step is None else step, description=description or None)
         save_png(path, image)
         self.logger.flush()
         return path
 
     def finish(self, metrics: Optional[Mapping[str, float]] = None) -> None:
-        """Log the hyper-parameters with the run's final metrics, and close the event files."""
-        final = {"hparam/final_cost": self.costs[-1]} if self.costs else {}
-        final.update({k: float(v) for k, v in (metrics or {}).items()})
-        _notify("on_finish", self, final)
-        self.logger.hparams(self.hparams, final, step=self.epochs)
+        """Log the hyper-parameters with the run's final metrics, and close the event files.
+
+        A resumed run that trained nothing logs nothing new.
+        """
+        if not self.nothing_to_train:
+            final = {"hparam/final_cost": self.costs[-1]} if self.costs else {}
+            final.update({k: float(v) for k, v in (metrics or {}).items()})
+            _notify("on_finish", self, final)
+            self.logger.hparams(self.hparams, final, step=self.epochs)
         self.close()
+
+    def outputs_summary(self) -> str:
+        """What the run directory holds, file by file, and the command that shows it in TensorBoard."""
+        logdir = self.logdir
+        lines = [f"outputs in {logdir}{os.sep}:"]
+        filters = sorted(glob.glob(os.path.join(glob.escape(logdir), "filters_at_epoch_*.png")),
+                         key=lambda p: int(os.path.basename(p)[len("filters_at_epoch_"):-len(".png")] or 0))
+        if filters:
+            first, last = os.path.basename(filters[0]), os.path.basename(filters[-1])
+            span = first if len(filters) == 1 else f"{first} .. {last}"
+            lines.append(f"  {span:<44} the filters after each epoch ({len(filters)} PNGs)")
+        if os.path.exists(os.path.join(logdir, SAMPLES_PNG_NAME)):
+            lines.append(f"  {SAMPLES_PNG_NAME:<44} samples drawn from the model")
+        if os.path.exists(self.checkpoint_path):
+            lines.append(f"  {CHECKPOINT_NAME:<44} the checkpoint (--resume continues from it)")
+        events = sorted(glob.glob(os.path.join(glob.escape(logdir), "events.out.tfevents.*")))
+        for path in events:
+            lines.append(f"  {os.path.basename(path):<44} TensorBoard events")
+        lines.append(f"see them in TensorBoard: {tensorboard_command(logdir)}   (then open http://localhost:6006)")
+        return "\n".join(lines)
 
     def close(self) -> None:
         if self._logger is not None:
             self._logger.close()
+
+
+def tensorboard_command(logdir: str) -> str:
+    """The exact command that opens ``logdir`` in TensorBoard from the current directory.
+
+    The ``tensorboard`` installed beside this Python (the virtual
+    environment's) when there is one, so it works without activating it.
+    """
+    import shlex
+
+    beside = os.path.join(os.path.dirname(sys.executable), "tensorboard")
+    program = "tensorboard"
+    if os.path.exists(beside):
+        relative = os.path.relpath(beside)
+        program = relative if not relative.startswith("..") else beside
+    target = os.path.relpath(logdir) if not os.path.relpath(logdir).startswith("..") else os.path.abspath(logdir)
+    return f"{shlex.quote(program)} --logdir {shlex.quote(target)}"
 
 
 def _rng_arrays(name: str, rng: Any) -> Dict[str, np.ndarray]:

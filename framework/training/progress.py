@@ -2,13 +2,18 @@
 
 On a terminal it redraws one line in place (with ``'\\r'``)::
 
-    epoch 3: 37/60 [61%] 412.5 batch/s 0:00:01 cost=-61.23
+    epoch 4/15: 37/60 [61%] 412.5 batch/s 0:00:01 cost=-61.23
 
 When the stream is not a terminal (a log file, a CI job, a pipe) it never
 writes ``'\\r'``; instead it prints a plain line every ``every`` updates —
 by default about ten per run — and one summary line at the end::
 
-    epoch 3: done 60/60 in 0:00:01 (48.7 batch/s) cost=-60.98
+    epoch 4/15: done 60/60 in 0:00:01 (48.7 batch/s) cost=-60.98
+
+:meth:`Progress.restart` counts again from zero under a new label on the
+same line, which is how a training run shows all its epochs on one
+terminal line (and one summary line per epoch elsewhere, with
+``every=total``).
 """
 from __future__ import annotations
 
@@ -105,6 +110,7 @@ class Progress:
         self._start = clock()
         self._last_draw = -math.inf
         self._last_width = 0
+        self._summarized = False  # plain mode: the current count's summary line is written
 
     # -- context manager ---------------------------------------------------
 
@@ -146,6 +152,35 @@ class Progress:
             if unfinished and self.n // self.every > (self.n - n) // self.every:
                 self._write(self._status_line() + "\n")
 
+    def restart(self, total: Optional[int], desc: Optional[str] = None) -> None:
+        """Count again from zero (new ``total``, label, clock and postfix) on the same line.
+
+        On a terminal the next redraw overwrites the previous count's line;
+        elsewhere nothing is written (call :meth:`summarize` first to leave a
+        summary line for the previous count).
+        """
+        if self.closed:
+            raise RuntimeError("Progress.restart called after close()")
+        if total is not None and total < 0:
+            raise ValueError(f"Progress: total must be >= 0, got {total}")
+        self.total = total
+        if desc is not None:
+            self.desc = desc
+        self.n = 0
+        self.postfix = {}
+        self._start = self.clock()
+        self._last_draw = -math.inf
+        self._summarized = False
+
+    def summarize(self) -> None:
+        """Show the count as finished: a redraw (terminal) or the summary line (plain), once."""
+        if self.tty:
+            self._last_draw = self.clock()
+            self._redraw()
+        elif not self._summarized:
+            self._write(self._summary_line(False) + "\n")
+        self._summarized = True
+
     def set_postfix(self, **postfix: Any) -> None:
         """Change the values shown after the rate without counting a step."""
         self.postfix.update(postfix)
@@ -158,7 +193,7 @@ class Progress:
         if self.tty:
             self._redraw()
             self._write("\n")
-        else:
+        elif interrupted or not self._summarized:
             self._write(self._summary_line(interrupted) + "\n")
 
     # -- formatting -----------------------------------------------------------

@@ -235,6 +235,7 @@ class RunLogger:
         self._current: Any = None
         self._event_file: Optional[str] = None
         self._closed = False
+        self._described: set = set()
 
     @property
     def writer(self) -> Any:
@@ -267,14 +268,61 @@ class RunLogger:
 
     # -- events ----------------------------------------------------------------
 
-    def scalar(self, tag: str, value: float, step: int) -> None:
-        """Log one number (e.g. ``train/cost``) at ``step``."""
-        self.writer.add_scalar(tag, float(value), int(step))
+    def _description(self, tag: str, description: Optional[str]) -> str:
+        """``description`` the first time ``tag`` is logged (TensorBoard reads it from there), else ''."""
+        if not description or tag in self._described:
+            return ""
+        self._described.add(tag)
+        return str(description)
 
-    def image(self, tag: str, image: np.ndarray, step: int) -> None:
-        """Log an image: ``uint8`` ``H x W`` (grayscale) or ``H x W x 3/4``."""
+    def scalar(self, tag: str, value: float, step: int, description: Optional[str] = None) -> None:
+        """Log one number (e.g. ``rbm/pseudo_log_likelihood``) at ``step``.
+
+        ``description`` (Markdown) is shown by TensorBoard beside the chart;
+        it is written with the tag's first point.
+        """
+        text = self._description(tag, description)
+        if not text:
+            self.writer.add_scalar(tag, float(value), int(step))
+            return
+        from tensorboardX.summary import scalar as scalar_summary
+
+        summary = scalar_summary(tag, float(value), summary_description=text)
+        self._write_described(summary, "scalars", int(step))
+
+    def image(self, tag: str, image: np.ndarray, step: int, description: Optional[str] = None) -> None:
+        """Log an image: ``uint8`` ``H x W`` (grayscale) or ``H x W x 3/4``, with an optional description."""
         array, dataformats = _as_image(image, tag)
-        self.writer.add_image(tag, array, int(step), dataformats=dataformats)
+        text = self._description(tag, description)
+        if not text:
+            self.writer.add_image(tag, array, int(step), dataformats=dataformats)
+            return
+        from tensorboardX.summary import image as image_summary
+
+        summary = image_summary(tag, array, dataformats=dataformats)
+        for value in summary.value:
+            value.metadata.summary_description = text
+        self._write_described(summary, "images", int(step))
+
+    def _write_described(self, summary: Any, plugin: str, step: int) -> None:
+        """Write a summary whose metadata carries a description, naming the dashboard it belongs to
+        (TensorBoard's readers expect a plugin name wherever there is metadata)."""
+        for value in summary.value:
+            value.metadata.plugin_data.plugin_name = plugin
+        self.writer._get_file_writer().add_summary(summary, step)
+
+    def custom_scalars(self, layout: Mapping[str, Mapping[str, list]]) -> None:
+        """A Custom Scalars layout: ``{category: {chart: ["Multiline"|"Margin", [tags...]]}}``."""
+        self.writer.add_custom_scalars({k: dict(v) for k, v in layout.items()})
+
+    def graph(self, function: Any) -> None:
+        """Log a compiled function's graph for TensorBoard's Graphs tab (see :mod:`.graphdef`)."""
+        from tensorboardX.proto.event_pb2 import Event
+
+        from .graphdef import graph_def
+
+        data = graph_def(function).SerializeToString()
+        self.writer._get_file_writer().add_event(Event(wall_time=time.time(), graph_def=data))
 
     def histogram(self, tag: str, values: np.ndarray, step: int) -> None:
         """Log the distribution of ``values`` (e.g. a parameter) at ``step``.

@@ -108,7 +108,10 @@ def train_linear(args: argparse.Namespace) -> int:
             state={"W": model.W, "b": model.b}, params={"W": model.W, "b": model.b}, hparams=hparams,
             resume_keys=["data", "lr", "l1", "l2", "batch_size", "dtype"], graph=step,
             resume=args.resume, overwrite=args.overwrite,
-            checkpoint_every=max(1, args.checkpoint_every or 1), progress="run" if n_batches == 1 else "epoch")
+            checkpoint_every=max(1, args.checkpoint_every or 1), progress="run" if n_batches == 1 else "epoch",
+            cost_tag="linear/loss",
+            cost_description="mean squared error of the minibatch plus the L1/L2 penalties (just the mean "
+                             "squared error when --l1 and --l2 are 0), lower is better")
         try:
             result = trainer.fit()
             mse = float(framework.function([], model.errors(y), givens={x: data_x, y: data_y})())
@@ -119,7 +122,7 @@ def train_linear(args: argparse.Namespace) -> int:
         print(f"linear regression on {data_name}: {result.epochs} epochs, final cost {result.costs[-1] if result.costs else float('nan'):.6g}, mse {mse:.6g}")
         print(f"  w = {np.array2string(np.asarray(W), precision=6)}")
         print(f"  b = {np.array2string(np.asarray(b), precision=6)}")
-        print(f"  logs in {args.logdir} (tensorboard --logdir {os.path.dirname(os.path.abspath(args.logdir))})")
+        print(trainer.outputs_summary())
     return 0
 
 
@@ -127,13 +130,16 @@ def train_linear(args: argparse.Namespace) -> int:
 # logistic
 # --------------------------------------------------------------------------
 
+VALID_ERROR_TAG = "logistic/valid_error"
+
+
 def add_logistic_arguments(parser: argparse.ArgumentParser) -> None:
     from framework.cli import add_run_arguments, non_negative_float
 
     parser.description = (
         "Logistic regression by minibatch gradient descent: binary (sigmoid) when the data has\n"
         "two classes, multi-class (softmax) otherwise -- the deeplearning.net logistic_sgd model.\n"
-        "Logs train/cost, valid/error and the weights of each class as the 'filters' image.")
+        "Logs logistic/nll, logistic/valid_error and the weights of each class as the 'filters' image.")
     parser.add_argument("--dataset", default="digits",
                         help="digits (default), mnist, bars_and_stripes is unlabelled so not accepted, "
                              "or a path (.npz with labels, mnist.pkl.gz, an MNIST IDX directory)")
@@ -190,7 +196,7 @@ def train_logistic(args: argparse.Namespace) -> int:
         def evaluate(epoch: int) -> Dict[str, float]:
             out = {}
             if valid_y is not None and len(valid_y):
-                out["valid/error"] = float(error_fn(valid_x, valid_y.astype(label_dtype)))
+                out[VALID_ERROR_TAG] = float(error_fn(valid_x, valid_y.astype(label_dtype)))
             return out
 
         shape = data.shape if len(data.shape) == 2 else None
@@ -208,7 +214,13 @@ def train_logistic(args: argparse.Namespace) -> int:
             state={"W": model.W, "b": model.b}, params={"W": model.W, "b": model.b}, hparams=hparams,
             resume_keys=["dataset", "lr", "l1", "l2", "batch_size", "dtype", "classes"],
             filters=filters if shape is not None else None, evaluate=evaluate, graph=step,
-            resume=args.resume, overwrite=args.overwrite)
+            resume=args.resume, overwrite=args.overwrite, cost_tag="logistic/nll",
+            cost_description="mean negative log-likelihood of the minibatch's labels in nats, plus the L1/L2 "
+                             "penalties; lower is better",
+            descriptions={VALID_ERROR_TAG: "error rate on the validation set: the fraction of its examples "
+                                           "classified wrongly after each epoch, lower is better",
+                          "filters": "the weights of each class (one tile per class), scaled to [0, 1]; "
+                                     "step = epoch - 1"})
         try:
             result = trainer.fit()
             test_x, test_y = data.test
@@ -225,5 +237,5 @@ def train_logistic(args: argparse.Namespace) -> int:
             print(f"  {tag}: {values[-1]:.4f}")
         if "hparam/test_error" in metrics:
             print(f"  test/error: {metrics['hparam/test_error']:.4f}")
-        print(f"  logs in {args.logdir}")
+        print(trainer.outputs_summary())
     return 0

@@ -185,46 +185,108 @@ def run_training(args: argparse.Namespace) -> Dict[str, Any]:
                    "batch_size": bs, "epochs": args.epochs, "seed": args.seed, "dtype": dtype,
                    "device": framework.config.device, "image_shape": list(img)}
         exact_each_epoch = _cheap_exact(n_visible, n_hidden, gaussian)
+        cost_tag, cost_description = _monitor(args.persistent, gaussian)
 
         def evaluate(epoch: int) -> Dict[str, float]:
             if not exact_each_epoch:
                 return {}
-            return {"test/log_likelihood": log_likelihood(rbm, test_x, method="exact").value}
+            return {LL_TAG: log_likelihood(rbm, test_x, method="exact").value}
 
         trainer = Trainer(
             args.logdir, family="rbm", step=train_rbm, n_batches=n_train_batches, epochs=args.epochs,
             state=state, params={"W": rbm.W, "hbias": rbm.hbias, "vbias": rbm.vbias}, hparams=hparams,
             resume_keys=RESUME_KEYS, filters=lambda: filters_image(rbm.W.get_value(), img),
-            evaluate=evaluate, graph=train_rbm, resume=args.resume, overwrite=args.overwrite)
+            evaluate=evaluate, graph=train_rbm, resume=args.resume, overwrite=args.overwrite,
+            cost_tag=cost_tag, cost_description=cost_description,
+            descriptions={LL_TAG: LL_DESCRIPTION,
+                          "filters": f"the weights of the first {min(n_hidden, 100)} hidden units, one "
+                                     f"{img[0]}x{img[1]} tile each, scaled to [0, 1]; step = epoch - 1"})
+        ll = None
         try:
+            trainer.prepare()  # a refused run says why before anything else is printed
             kind = f"{'PCD' if args.persistent else 'CD'}-{args.k}"
             print(f"training a {n_visible}x{n_hidden} {'Gaussian-Bernoulli ' if gaussian else ''}RBM with {kind} "
                   f"on {args.dataset} ({len(train_x)} examples, {n_train_batches} minibatches of {bs}) for "
-                  f"{args.epochs} epochs; compiled in {compile_seconds:.2f} s; logs in {args.logdir}")
+                  f"{trainer.epochs} epochs; compiled in {compile_seconds:.2f} s; logs in {args.logdir}")
             result = trainer.fit()
-            print(f"trained {result.epochs - result.start_epoch} epochs in {result.seconds:.1f} s")
+            if result.trained == 0 and result.start_epoch > 0:
+                print("nothing new was trained: samples, log-likelihood and TensorBoard are left as they were")
+            else:
+                print(f"trained {result.trained} epoch{'s' if result.trained != 1 else ''} in {result.seconds:.1f} s")
+                if args.n_samples > 0:
+                    start = time.perf_counter()
+                    sampler = Sampler(rbm, initial_chains(test_x, args.n_chains, rng), plot_every=args.plot_every)
+                    samples = sampler.run(args.n_samples)
+                    if gaussian:
+                        samples = [s * std + mean for s in samples]
+                    path = trainer.log_samples(samples_image(samples, img, scale=gaussian),
+                                               description=SAMPLES_DESCRIPTION.format(
+                                                   chains=args.n_chains, samples=args.n_samples,
+                                                   steps=args.plot_every))
+                    print(f"sampled {args.n_chains} chains x {args.n_samples} samples, {args.plot_every} Gibbs "
+                          f"steps apart, in {time.perf_counter() - start:.1f} s: {path}")
 
-            if args.n_samples > 0:
-                start = time.perf_counter()
-                sampler = Sampler(rbm, initial_chains(test_x, args.n_chains, rng), plot_every=args.plot_every)
-                samples = sampler.run(args.n_samples)
-                if gaussian:
-                    samples = [s * std + mean for s in samples]
-                path = trainer.log_samples(samples_image(samples, img, scale=gaussian))
-                print(f"sampled {args.n_chains} chains x {args.n_samples} samples, {args.plot_every} Gibbs steps "
-                      f"apart, in {time.perf_counter() - start:.1f} s: {path}")
-
-            metrics: Dict[str, float] = {}
-            ll = _evaluate_final(rbm, test_x, train_x, args, gaussian)
-            if ll is not None:
-                metrics["hparam/test_log_likelihood"] = ll.value
-                print(f"test log-likelihood{' (of the standardised data)' if gaussian else ''}: {ll}")
-            trainer.finish(metrics)
+                metrics: Dict[str, float] = {}
+                ll = _evaluate_final(rbm, test_x, train_x, args, gaussian)
+                if ll is not None:
+                    metrics["hparam/test_log_likelihood"] = ll.value
+                    _log_final_likelihood(trainer, ll, logged_each_epoch=exact_each_epoch)
+                    print(f"test log-likelihood{' (of the standardised data)' if gaussian else ''}: {ll}")
+                trainer.finish(metrics)
+            print(trainer.outputs_summary())
         finally:
             trainer.close()
     return {"costs": result.costs, "train_seconds": result.seconds, "compile_seconds": compile_seconds,
-            "n_batches": n_train_batches, "epochs_trained": result.epochs - result.start_epoch,
+            "n_batches": n_train_batches, "epochs_trained": result.trained,
             "log_likelihood": ll}
+
+
+LL_TAG = "rbm/test_log_likelihood"
+LL_DESCRIPTION = ("average log-likelihood of the test set, in nats per example (higher is better): exact "
+                  "when the smaller layer is small, else estimated by annealed importance sampling (AIS), "
+                  "whose 3-standard-error interval is logged as rbm/test_log_likelihood_low and _high")
+SAMPLES_DESCRIPTION = ("{samples} samples (rows) from each of {chains} persistent chains (columns) started at "
+                       "test examples, {steps} Gibbs steps apart")
+_MONITORS = {
+    # (persistent, gaussian) -> (tag, description): what get_cost_updates returns
+    (True, False): ("rbm/pseudo_log_likelihood",
+                    "the tutorial's PCD monitor: pseudo-log-likelihood of the training minibatches "
+                    "(sum over pixels of log p(x_i | x_rest), one pixel flipped per call), higher is better"),
+    (False, False): ("rbm/reconstruction_xent",
+                     "the tutorial's CD monitor: cross-entropy between the minibatch and its reconstruction "
+                     "after k Gibbs steps, lower is better"),
+    (True, True): ("rbm/reconstruction_mse",
+                   "squared error of the mean-field reconstruction input -> E[h] -> E[v] (of the standardised "
+                   "data), lower is better"),
+    (False, True): ("rbm/reconstruction_mse",
+                    "squared error of the reconstruction after k Gibbs steps (of the standardised data), "
+                    "lower is better"),
+}
+
+
+def _monitor(persistent: bool, gaussian: bool) -> tuple:
+    """The tag and description of the monitoring cost ``get_cost_updates`` returns."""
+    return _MONITORS[(bool(persistent), bool(gaussian))]
+
+
+def _log_final_likelihood(trainer: Any, ll: Any, logged_each_epoch: bool) -> None:
+    """The test log-likelihood at the last epoch; for AIS also its interval (a Margin chart)."""
+    step = max(trainer.epochs - 1, 0)
+    log = trainer.logger
+    if not logged_each_epoch:
+        log.scalar(LL_TAG, ll.value, step, description=LL_DESCRIPTION)
+    if ll.method != "exact":
+        import math
+
+        # An end is infinite when the AIS weights vary too much (more --ais-runs or --ais-betas
+        # narrow it); TensorBoard cannot draw it, so only finite ends are logged.
+        for suffix, value, which in (("_low", ll.low, "lower"), ("_high", ll.high, "upper")):
+            if math.isfinite(value):
+                log.scalar(LL_TAG + suffix, value, step,
+                           description=f"{which} end of the AIS estimate's interval (3 standard errors)")
+        log.custom_scalars({"rbm": {"test log-likelihood (AIS, with its interval)":
+                                    ["Margin", [LL_TAG, LL_TAG + "_low", LL_TAG + "_high"]]}})
+    log.flush()
 
 
 def _cheap_exact(n_visible: int, n_hidden: int, gaussian: bool) -> bool:
@@ -269,6 +331,7 @@ def sample(args: argparse.Namespace) -> int:
     from framework.training.loop import read_checkpoint
     from framework.training.tensorboard import RunLogger
     from framework.training.checkpoint import save_png
+    from framework.training.images import upscale
 
     from .rbm import RBM, GaussianBernoulliRBM
     from .sampling import Sampler, image_shape, initial_chains, samples_image
@@ -309,7 +372,7 @@ def sample(args: argparse.Namespace) -> int:
         samples = sampler.run(args.n_samples)
         if gaussian:
             samples = [s * std + mean for s in samples]
-        image = samples_image(samples, img, scale=gaussian)
+        image = upscale(samples_image(samples, img, scale=gaussian))
         path = os.path.join(args.logdir, "samples.png")
         save_png(path, image)
         with RunLogger(args.logdir) as log:

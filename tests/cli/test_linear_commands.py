@@ -14,8 +14,9 @@ def test_train_linear_runs_the_seed_lab_and_logs_everything(run, tmp_path):
     assert "w = 2.004861" in out and "b = 0.985708" in out
     events = read_events(logdir)
     tags = events.Tags()
-    assert steps(events, "train/cost") == list(range(1000))
-    assert steps(events, "train/cost_step") == list(range(1000))
+    assert steps(events, "linear/loss") == list(range(1000))
+    assert "linear/loss_running_mean" not in tags["scalars"]  # one minibatch an epoch: the epoch's point says it all
+    assert "outputs in " in out and "checkpoint.npz" in out and f"--logdir {logdir}" in out
     assert {"params/W", "params/b"} == set(tags["histograms"])
     assert len(events.Histograms("params/W")) == 1000
     assert "debugprint/text_summary" in tags["tensors"]
@@ -41,15 +42,18 @@ def test_train_logistic_on_digits(run, tmp_path):
     status, out, err = run("train", "logistic", "--epochs", "2", "--logdir", logdir)
     assert status == 0, err
     assert "10-class logistic regression on digits" in out
-    assert "epoch 1: done 59/59" in err  # the progress bar's summary line (not a terminal: plain lines)
+    # not a terminal: one summary line per epoch
+    assert [line.split(":")[0] for line in err.splitlines()] == ["epoch 1/2", "epoch 2/2"]
+    assert "epoch 2/2: done 59/59" in err and "nll=" in err
     events = read_events(logdir)
-    assert steps(events, "train/cost") == [0, 1]
-    assert steps(events, "valid/error") == [0, 1]
-    assert events.Scalars("valid/error")[-1].value < 0.2
-    assert len(steps(events, "train/cost_step")) == 2 * 59
+    assert steps(events, "logistic/nll") == [0, 1]
+    assert steps(events, "logistic/valid_error") == [0, 1]
+    assert events.Scalars("logistic/valid_error")[-1].value < 0.2
+    assert len(steps(events, "logistic/nll_running_mean")) == 2 * 59
+    assert "validation" in events.SummaryMetadata("logistic/valid_error").summary_description
     images = events.Images("filters")
-    assert len(images) == 2 and (images[0].width, images[0].height) == (10 * 9 - 1, 8)
-    assert png_size(logdir / "filters_at_epoch_1.png") == (89, 8)
+    assert len(images) == 2 and images[0].width == (10 * 9 - 1) * 4 and images[0].height > 8 * 4  # captioned
+    assert png_size(logdir / "filters_at_epoch_1.png") == (89 * 4, 8 * 4)
 
 
 def test_logistic_resume_equals_an_uninterrupted_run(run, tmp_path):
@@ -65,7 +69,7 @@ def test_logistic_resume_equals_an_uninterrupted_run(run, tmp_path):
     np.testing.assert_array_equal(a["b"], b["b"])
     assert meta_a["costs"] == meta_b["costs"]
     events = read_events(part)
-    assert steps(events, "train/cost") == [0, 1, 2]
+    assert steps(events, "logistic/nll") == [0, 1, 2]
     assert len(events.Images("filters")) == 3
 
 
@@ -81,7 +85,7 @@ def test_an_existing_run_is_never_overwritten_by_accident(run, tmp_path):
     assert status == 0, err
     _, meta = load_checkpoint(logdir / "checkpoint.npz")
     assert meta["epoch"] == 7
-    assert steps(read_events(logdir), "train/cost") == list(range(7))
+    assert steps(read_events(logdir), "linear/loss") == list(range(7))
 
 
 def test_corrupt_and_mismatched_checkpoints_are_clear_errors(run, tmp_path):

@@ -29,8 +29,8 @@ def test_observer_sees_start_epochs_finish_and_resume(tmp_path, capsys):
     seen = Recorder()
     with observe(seen):
         assert cli.main(["train", "logistic", "--epochs", "2", "--logdir", logdir]) == 0
-    assert seen.calls == [("start", 0), ("epoch", 0, ["train/cost", "valid/error"]),
-                          ("epoch", 1, ["train/cost", "valid/error"]),
+    assert seen.calls == [("start", 0), ("epoch", 0, ["logistic/nll", "logistic/valid_error", "train/cost"]),
+                          ("epoch", 1, ["logistic/nll", "logistic/valid_error", "train/cost"]),
                           ("finish", ["hparam/final_cost", "hparam/test_error"])]
     # outside the context nothing is observed
     assert cli.main(["train", "logistic", "--epochs", "3", "--logdir", logdir, "--resume"]) == 0

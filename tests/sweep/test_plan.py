@@ -39,6 +39,8 @@ def test_seeds_and_switches():
 
 def test_metric_names_and_modes():
     assert metric_key("hparam/test_error") == "test_error" and metric_key("valid/error") == "valid_error"
+    assert metric_key("logistic/valid_error") == "valid_error" and metric_key("train/cost") == "train_cost"
+    assert metric_key("rbm/test_log_likelihood") == "test_log_likelihood"
     p = make_plan("logistic", ["lr=0.1"], specs=models.specs())
     assert (p.metric, p.mode) == ("valid_error", "min")
     assert plan("lr=0.1", metric="final_cost").mode == "min"

@@ -1,6 +1,7 @@
 """framework.training.loop.Trainer: the monitoring loop every model family shares."""
 import io
 import os
+import re
 
 import numpy as np
 import pytest
@@ -53,7 +54,7 @@ def test_fit_logs_checkpoints_and_resumes_exactly(tmp_path):
     full_W = W.get_value()
     events = _read(tmp_path / "full")
     assert [e.step for e in events.Scalars("train/cost")] == [0, 1, 2, 3]
-    assert [e.step for e in events.Scalars("train/cost_step")] == list(range(12))
+    assert [e.step for e in events.Scalars("train/cost_running_mean")] == list(range(12))
     assert len(events.Images("filters")) == 4 and len(events.Histograms("params/W")) == 4
     assert (tmp_path / "full" / "filters_at_epoch_3.png").exists()
     assert len([n for n in os.listdir(tmp_path / "full") if "tfevents" in n]) == 1  # one file, 4 flushes
@@ -90,7 +91,7 @@ def test_checkpoint_every_and_the_run_progress_bar(tmp_path):
     trainer.close()
     assert saved == [2, 4, 5]
     text = stream.getvalue()
-    assert "toy epochs 0..4: done 5/5" in text and "epoch 0: " not in text
+    assert "epochs 1-5: done 5/5" in text and "epoch 1/5: " not in text
 
 
 def test_refuses_to_clobber_and_checks_hyper_parameters(tmp_path):
@@ -164,6 +165,125 @@ def test_random_states_of_other_backends_are_checkpointed_by_their_get_state(tmp
                 out=io.StringIO(), stream=io.StringIO()).fit()
 
 
+def _toy(logdir, epochs, **kwargs):
+    """The toy trainer with its own measure's tag and description, as a family passes them."""
+    kwargs.setdefault("cost_tag", "toy/squared_error")
+    kwargs.setdefault("cost_description", "mean squared error of the minibatch")
+    return _trainer(logdir, epochs, **kwargs)
+
+
+def test_resume_continues_to_the_epochs_stored_in_the_checkpoint(tmp_path):
+    from framework.training.loop import DefaultEpochs
+
+    first, _ = _toy(tmp_path, 4)
+    interrupted = first.step
+
+    calls = []
+
+    def stop_in_epoch_three(index):
+        calls.append(index)
+        if len(calls) == 7:  # the first minibatch of the third epoch
+            raise KeyboardInterrupt
+        return interrupted(index)
+
+    first.step = stop_in_epoch_three
+    with pytest.raises(KeyboardInterrupt):
+        first.fit()
+    first.close()
+    out = io.StringIO()
+    resumed, _ = _toy(tmp_path, DefaultEpochs(15), resume=True, out=out)  # the family's default: not a choice
+    result = resumed.fit()
+    resumed.close()
+    assert "2 of 4 epochs done, 2 to go" in out.getvalue()
+    assert (result.start_epoch, result.epochs, result.trained) == (2, 4, 2)
+    _, meta = load_checkpoint(tmp_path / "checkpoint.npz")
+    assert meta["epoch"] == 4 and meta["epochs"] == 4
+
+
+def test_a_resumed_complete_run_trains_and_logs_nothing(tmp_path):
+    from framework.training.loop import DefaultEpochs
+
+    first, _ = _toy(tmp_path, 3)
+    first.fit()
+    first.finish()
+    files = sorted(os.listdir(tmp_path))
+    for epochs, expected in ((DefaultEpochs(15), "all 3 epochs already done; nothing to train"),
+                             (2, "the checkpoint has 3 epochs, more than the 2 asked for; nothing to train")):
+        out = io.StringIO()
+        again, _ = _toy(tmp_path, epochs, resume=True, out=out)
+        result = again.fit()
+        again.finish({"hparam/score": 1.0})
+        assert expected in out.getvalue()
+        assert not re.search(r"(?<![\w/.])-\d", out.getvalue())  # never a negative count
+        assert result.trained == 0 and again.nothing_to_train
+        assert sorted(os.listdir(tmp_path)) == files  # no new event file, nothing rewritten
+
+
+def test_progress_is_one_line_per_epoch_when_not_a_terminal(tmp_path):
+    stream = io.StringIO()
+    trainer, _ = _toy(tmp_path, 3, stream=stream)
+    trainer.fit()
+    trainer.close()
+    lines = stream.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/3", "epoch 2/3", "epoch 3/3"]
+    assert all(" done 3/3 " in line and "squared_error=" in line for line in lines)
+
+
+def test_progress_is_one_redrawn_line_on_a_terminal(tmp_path):
+    class TTY(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = TTY()
+    trainer, _ = _toy(tmp_path, 3, stream=stream)
+    trainer.fit()
+    trainer.close()
+    text = stream.getvalue()
+    assert text.count("\n") == 1 and text.endswith("\n")  # one line, redrawn with \r
+    assert "epoch 1/3: " in text and "epoch 3/3: 3/3 [100%]" in text.split("\r")[-1]
+
+
+def test_tags_carry_descriptions_and_the_step_tag_is_a_running_mean(tmp_path):
+    trainer, _ = _toy(tmp_path, 2)
+    result = trainer.fit()
+    trainer.finish()
+    events = _read(tmp_path)
+    assert events.SummaryMetadata("toy/squared_error").summary_description == "mean squared error of the minibatch"
+    assert "current epoch so far" in events.SummaryMetadata("toy/squared_error_running_mean").summary_description
+    running = events.Scalars("toy/squared_error_running_mean")
+    per_epoch = events.Scalars("toy/squared_error")
+    # the running mean at an epoch's last minibatch is that epoch's point
+    assert running[2].value == pytest.approx(per_epoch[0].value) and running[5].value == pytest.approx(result.costs[1])
+    assert "train/cost" not in events.Tags()["scalars"]
+
+
+def test_graph_and_captioned_upscaled_filters_are_logged(tmp_path):
+    from PIL import Image
+
+    trainer, _ = _toy(tmp_path, 1)
+    trainer.fit()
+    trainer.close()
+    events = _read(tmp_path)
+    graph = events.Graph()
+    ops = {node.op for node in graph.node}
+    assert {"Input", "SharedVariable", "Output", "Update"} <= ops
+    assert any(node.attr["dtype"].s == b"float64" for node in graph.node)
+    with Image.open(tmp_path / "filters_at_epoch_0.png") as png:
+        assert png.size[0] >= 3 * 100 and png.size[0] % 3 == 0  # 1 x 3 pixels, upscaled by a whole factor
+    logged = events.Images("filters")[0]
+    assert logged.height > png.size[1]  # the caption strip ("epoch 1/1") on top
+
+
+def test_outputs_summary_lists_every_file_and_the_tensorboard_command(tmp_path):
+    trainer, _ = _toy(tmp_path / "run", 2)
+    trainer.fit()
+    trainer.finish()
+    text = trainer.outputs_summary()
+    for name in ("filters_at_epoch_0.png .. filters_at_epoch_1.png", "checkpoint.npz", "events.out.tfevents."):
+        assert name in text
+    assert "--logdir " in text and "tensorboard" in text
+
+
 def test_ctrl_c_after_the_last_minibatch_stops_the_run(tmp_path):
     """A Ctrl-C during the last minibatch of the last epoch still stops the run (after its
     checkpoint), instead of letting the family go on to sampling and exit 0."""
@@ -207,7 +327,7 @@ def test_resume_after_a_kill_between_flush_and_checkpoint_has_no_duplicated_poin
     resumed.close()
     events = _read(tmp_path)
     assert [e.step for e in events.Scalars("train/cost")] == [0, 1, 2, 3]
-    assert [e.step for e in events.Scalars("train/cost_step")] == list(range(12))
+    assert [e.step for e in events.Scalars("train/cost_running_mean")] == list(range(12))
     assert [e.step for e in events.Images("filters")] == [0, 1, 2, 3]
     assert [e.step for e in events.Histograms("params/W")] == [0, 1, 2, 3]
 

@@ -133,3 +133,31 @@ def test_broken_stream_does_not_stop_training():
     for _ in range(5):
         bar.update()
     bar.close()
+
+
+def test_restart_counts_again_on_the_same_line():
+    class TTY(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = TTY()
+    bar = Progress(4, desc="epoch 1/2", stream=stream, every=4, min_interval=0)
+    for _ in range(4):
+        bar.update()
+    bar.summarize()
+    bar.restart(4, desc="epoch 2/2")
+    for _ in range(4):
+        bar.update()
+    bar.close()
+    text = stream.getvalue()
+    assert text.count("\n") == 1 and "epoch 2/2: 4/4" in text.split("\r")[-1]
+
+    plain = io.StringIO()
+    bar = Progress(4, desc="epoch 1/2", stream=plain, every=4)
+    for epoch in (1, 2):
+        bar.restart(4, desc=f"epoch {epoch}/2")
+        for _ in range(4):
+            bar.update()
+        bar.summarize()
+    bar.close()
+    assert [line.split(":")[0] for line in plain.getvalue().splitlines()] == ["epoch 1/2", "epoch 2/2"]
