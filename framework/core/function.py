@@ -145,12 +145,13 @@ class Function:
         self._run = linked.run
         self._slots = [k for k, i in enumerate(inputs) if not i.implicit]  # what a call passes
         self._n = len(self._slots)
-        self._all_explicit = self._n == len(inputs)
+        # calls with exactly this many positional arguments skip _bind (never, with implicit inputs)
+        self._fast_n = self._n if self._n == len(inputs) else -1
         self._names = {i.name: k for k, i in enumerate(inputs) if i.name}
         self._defaults = [i.value if i.has_default else _MISSING for i in inputs]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or len(args) != self._n or not self._all_explicit:
+        if kwargs or len(args) != self._fast_n:
             args = self._bind(args, kwargs)
         try:
             return self._run(*args)

@@ -1,5 +1,10 @@
-"""The data sets the RBM trains on: the loaders of the bundled ``datasets``
-plugin (:mod:`framework_datasets.loaders`), which registers them; the RBM
-only uses them (its ``Dataset`` type included)."""
-from framework_datasets.loaders import *  # noqa: F401,F403
-from framework_datasets.loaders import Dataset, DatasetError, bars_and_stripes, load_digits, load_mnist, load_npz  # noqa: F401
+"""The data sets the RBM trains on are those of the bundled ``datasets`` plugin,
+which registers them: this name is that module (:mod:`framework_datasets.loaders`,
+the very same object once imported, so its settings and helpers are reachable
+from here too)."""
+import sys
+
+from framework_datasets import loaders as _loaders
+
+globals().update({k: v for k, v in vars(_loaders).items() if not k.startswith("__")})
+sys.modules[__name__] = _loaders
