@@ -6,8 +6,8 @@ The logistic cross-entropy with an L2 penalty, written as a user would::
     loss = mean(-t*log(p) - (1-t)*log(1-p)) + lam * sum(w**2)
 
 for logits ``z``, targets ``t`` and weights ``w`` of 10^6 float64 each. The
-NumPy reference is the straightforward code (``p = 1 / (1 + np.exp(-z))``,
-then the same formula). FAST_COMPILE runs the graph as written; FAST_RUN
+NumPy reference is the same formula written as the fastest NumPy we know
+(two buffers allocated once, every ufunc in place, ``sum(w**2)`` as a dot). FAST_COMPILE runs the graph as written; FAST_RUN
 rewrites it (the cross-entropy is computed from the logits, ``sum(w**2)``
 becomes ``dot(w, w)``, the element-wise chain is fused into one kernel that
 reuses its buffers). Goal: FAST_RUN at most 1.0x the NumPy code.
@@ -45,10 +45,29 @@ def data():
     return z, t, w
 
 
+_BUF = {}
+
+
 def numpy_loss(z: np.ndarray, t: np.ndarray, w: np.ndarray) -> float:
-    """The straightforward NumPy code."""
-    p = 1 / (1 + np.exp(-z))
-    return np.mean(-t * np.log(p) - (1 - t) * np.log(1 - p)) + LAM * np.sum(w ** 2)
+    """The same formula written as the fastest NumPy we know: two buffers allocated once,
+    every ufunc in place, ``log(1 - p)`` from the one buffer, ``sum(w**2)`` as a dot."""
+    p = _BUF.get("p")
+    if p is None or p.shape != z.shape:
+        p = _BUF["p"] = np.empty_like(z)
+        _BUF["q"] = np.empty_like(z)
+    q = _BUF["q"]
+    np.negative(z, out=p)
+    np.exp(p, out=p)
+    p += 1
+    np.reciprocal(p, out=p)  # p = sigmoid(z)
+    np.subtract(1, p, out=q)
+    np.log(q, out=q)  # log(1 - p)
+    np.log(p, out=p)  # log(p)
+    # -t*log(p) - (1-t)*log(1-p) = -(log(1-p) + t*(log(p) - log(1-p)))
+    p -= q
+    p *= t
+    p += q
+    return -float(p.mean()) + LAM * float(np.dot(w, w))
 
 
 def compile_loss(mode: str):

@@ -37,23 +37,48 @@ def data():
 
 
 class NumpyStep:
-    """The tutorial's model trained by hand: the same outputs and updates as ``train``."""
+    """The tutorial's model trained by hand: the same outputs and updates as ``train``.
+
+    Written as the fastest NumPy we know: every buffer allocated once, every
+    ufunc in place (``out=``), the weight decay folded into one scaling of
+    ``w``, the gradient as one GEMV. It returns its own buffers (overwritten
+    by the next call), where the compiled function returns fresh arrays.
+    """
 
     def __init__(self, w0: np.ndarray) -> None:
         self.w, self.b = w0.copy(), 0.0
+        n = N
+        self.z, self.p, self.t1, self.t2 = (np.empty(n) for _ in range(4))
+        self.xent, self.dz = np.empty(n), np.empty(n)
+        self.pred = np.empty(n, dtype=bool)
+        self.gw = np.empty_like(w0)
 
     def __call__(self, x: np.ndarray, y: np.ndarray):
+        w, z, p, t1, t2 = self.w, self.z, self.p, self.t1, self.t2
         with np.errstate(all="ignore"):  # saturated probabilities: log(0), as in the tutorial
-            z = x @ self.w + self.b
-            p_1 = 1.0 / (1.0 + np.exp(-z))
-            prediction = p_1 > 0.5
-            xent = -y * np.log(p_1) - (1 - y) * np.log(1 - p_1)
-            dz = (p_1 - y) / len(y)  # d mean(xent) / dz
-            gw = x.T @ dz + 2 * L2 * self.w
-            gb = dz.sum()
-            self.w = self.w - LR * gw
-            self.b = self.b - LR * gb
-        return prediction, xent
+            np.dot(x, w, out=z)
+            z += self.b
+            np.negative(z, out=p)
+            np.exp(p, out=p)
+            p += 1
+            np.reciprocal(p, out=p)  # p_1
+            np.greater(p, 0.5, out=self.pred)
+            # xent = -y*log(p) - (1-y)*log(1-p) = -(log(1-p) + y*(log(p) - log(1-p)))
+            np.log(p, out=t1)
+            np.subtract(1, p, out=t2)
+            np.log(t2, out=t2)
+            t1 -= t2
+            t1 *= y
+            t1 += t2
+            np.negative(t1, out=self.xent)
+            dz = np.subtract(p, y, out=self.dz)
+            dz *= 1.0 / len(y)  # d mean(xent) / dz
+            np.dot(dz, x, out=self.gw)  # x.T @ dz
+            self.gw *= LR
+            w *= 1.0 - 2 * LR * L2  # w - LR * (gw + 2 L2 w)
+            w -= self.gw
+            self.b -= LR * dz.sum()
+        return self.pred, self.xent
 
 
 def compile_train(w0: np.ndarray):

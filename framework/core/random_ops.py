@@ -55,6 +55,8 @@ DISTRIBUTIONS: Dict[str, Distribution] = {
         Distribution("uniform", ("low", "high"), doc="uniform on [low, high)"),
         Distribution("normal", ("avg", "std"), doc="Gaussian with mean avg and standard deviation std"),
         Distribution("binomial", ("n", "p"), doc="number of successes in n trials of probability p"),
+        Distribution("bernoulli", ("p",), doc="1 with probability p, else 0 (binomial with n=1, drawn as "
+                     "uniform < p; p outside [0, 1] or NaN is an error, as for binomial)"),
         Distribution("random_integers", ("low", "high"), doc="integers uniform on [low, high], both included"),
         Distribution("permutation", ("n",), core_ndim=1, doc="a random permutation of range(n) per draw"),
         Distribution("multinomial", ("n", "pvals"), core_ndim=1,

@@ -31,8 +31,6 @@ from .variable import as_tensor_variable, constant
 
 Constraint = Tuple[str, Tuple[int, Optional[int]], Tuple[int, Optional[int]]]
 
-_SHAPE_OPS = ("shape", "shape_i")
-
 
 def input_shapes(node: Apply, cached: bool = False) -> List[Tuple[Any, ...]]:
     """Each input's shape: ints where static, else ``shape_i(x, k)`` variables.

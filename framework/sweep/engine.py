@@ -21,17 +21,29 @@ from typing import Any, Iterator, Optional
 
 from .space import SweepError
 
-__all__ = ["connect", "DEFAULT_CONNECT_TIMEOUT"]
+__all__ = ["connect", "require", "DEFAULT_CONNECT_TIMEOUT"]
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 """Seconds to wait for the scheduler at ``--address`` before giving up."""
 
 
+def require() -> None:
+    """Fail clearly, before anything runs, when the ``sweep`` extra is not installed."""
+    missing = []
+    for module in ("distributed", "optuna"):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        raise SweepError(f"`framework sweep` needs {' and '.join(missing)} (not installed): "
+                         "pip install 'framework[sweep]'")
+
+
 def _dask() -> Any:
-    try:
-        import distributed
-    except ImportError:
-        raise SweepError("`framework sweep` needs Dask and Optuna: pip install 'framework[sweep]'") from None
+    require()
+    import distributed
+
     return distributed
 
 
@@ -64,11 +76,14 @@ def connect(workers: Optional[int] = None, address: Optional[str] = None,
         finally:
             client.close()
         return
+    # The scheduler's HTTP server (health checks, the dashboard if bokeh is
+    # installed) gets a free port on the loopback interface: the default,
+    # 8787 on every interface, collides with any other cluster on the machine.
     n = 1 if workers is None else int(workers)
     if n < 1:
         raise SweepError(f"--workers must be >= 1, got {n}")
     cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.CRITICAL)
+                                       dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
     try:
         client = distributed.Client(cluster)
         try:

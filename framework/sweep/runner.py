@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TextIO, Union
 
 from ..training.checkpoint import atomic_write_bytes
-from .engine import DEFAULT_CONNECT_TIMEOUT, connect
+from .engine import DEFAULT_CONNECT_TIMEOUT, connect, require
 from .space import Param, Plan, SweepError, make_plan, typed
 from .trial import TrialTask, open_study_storage, run_trial
 
@@ -422,6 +422,7 @@ def run(model: str, params: Union[Mapping[str, Sequence[Any]], Sequence[str]] = 
     plan = make_plan(model, items, specs=models.specs(), seeds=seeds, search=search, trials=trials, metric=metric,
                      mode=mode, prune=prune, train_args=[str(a) for a in train_args])
     logdir = os.fspath(logdir)
+    require()
     _prepare_logdir(logdir, plan, resume, overwrite)
     started = time.perf_counter()
     sweep = _Sweep(plan, logdir, on_epoch, out)

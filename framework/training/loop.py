@@ -194,6 +194,10 @@ class Trainer:
         progress line shows it by its last component.
     descriptions:
         ``tag -> description`` of the scalars ``evaluate`` returns.
+    hparams_shown:
+        The hyper-parameters that matter, for TensorBoard's HPARAMS tab (which
+        shows only the first few of a long list); default: all of ``hparams``.
+        The checkpoint always stores all of them.
     resume / overwrite:
         Continue from ``logdir``'s checkpoint / start again, deleting the
         run files (events, PNGs, checkpoint) already in ``logdir``. With
@@ -232,6 +236,7 @@ class Trainer:
         cost_tag: str = "train/cost",
         cost_description: str = "",
         descriptions: Optional[Mapping[str, str]] = None,
+        hparams_shown: Optional[Sequence[str]] = None,
     ) -> None:
         if progress not in ("epoch", "run"):
             raise ValueError(f"progress must be 'epoch' or 'run', got {progress!r}")
@@ -270,6 +275,7 @@ class Trainer:
             "(x axis: minibatches trained); at an epoch's last minibatch it equals that epoch's point of "
             f"{cost_tag}")
         self.trained = 0
+        self.hparams_shown = list(hparams_shown) if hparams_shown is not None else None
 
         self.start_epoch = 0
         self.costs: List[float] = []
@@ -579,7 +585,9 @@ class Trainer:
             final = {"hparam/final_cost": self.costs[-1]} if self.costs else {}
             final.update({k: float(v) for k, v in (metrics or {}).items()})
             _notify("on_finish", self, final)
-            self.logger.hparams(self.hparams, final, step=self.epochs)
+            shown = self.hparams if self.hparams_shown is None else {
+                k: self.hparams[k] for k in self.hparams_shown if k in self.hparams}
+            self.logger.hparams(shown, final, step=self.epochs)
         self.close()
 
     def outputs_summary(self) -> str:

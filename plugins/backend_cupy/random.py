@@ -271,6 +271,8 @@ def draw(rng: DeviceRNG, dist: str, size: Optional[Tuple[int, ...]], params: Seq
          dtype: str) -> Tuple[DeviceRNG, Any]:
     """``(new_state, sample)``: see :meth:`framework.core.backend.Backend.draw`."""
     k0, k1 = rng.key
+    if dist == "bernoulli":  # binomial with n = 1 (what FAST_RUN makes of binomial(1, p))
+        dist, params = "binomial", (1, *params)
     if dist in ("uniform", "normal", "random_integers", "binomial"):
         if dist == "random_integers":
             pdt = ("int64", "int64")

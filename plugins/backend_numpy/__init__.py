@@ -12,6 +12,8 @@ from numpy.random.bit_generator import ISeedSequence
 from framework.core.backend import Backend
 from framework.plugins import BackendSpec, hookimpl
 
+from .random_draws import FAST_DRAWS, bernoulli_from, bit_generator
+
 __version__ = "0.1.0"
 
 
@@ -48,7 +50,23 @@ class NumpyBackend(Backend):
 
     def draw(self, rng: Any, dist: str, size: Optional[Tuple[int, ...]], params: Tuple[Any, ...],
              dtype: str) -> Tuple[Any, np.ndarray]:
-        """Advance ``rng`` (a RandomState or Generator) in place and return it with the sample."""
+        """Advance ``rng`` (a RandomState or Generator) in place and return it with the sample.
+
+        Uniform and Bernoulli draws go through a ``numpy.random.Generator``
+        built on the state's own bit generator (see :mod:`.random_draws`): the
+        state still lives in one place, so ``get_state``/``set_state``/``seed``
+        replay the draws exactly.
+        """
+        fast = FAST_DRAWS.get(dist)
+        if fast is not None:
+            bits = bit_generator(rng)
+            if bits is not None:
+                return rng, fast(np.random.Generator(bits), size, params, np.dtype(dtype))
+        if dist == "bernoulli":  # a state without a reachable bit generator: draw doubles, then cast
+            def uniforms(shape: Tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+                return np.asarray(rng.random_sample(shape)).astype(dtype, copy=False)
+
+            return rng, bernoulli_from(uniforms, size, params[0], np.dtype(dtype))
         table = _GENERATOR_DRAWS if isinstance(rng, np.random.Generator) else _DRAWS
         sample = table[dist](rng, size, *params)
         return rng, np.asarray(sample).astype(dtype, copy=False)

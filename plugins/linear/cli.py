@@ -109,7 +109,7 @@ def train_linear(args: argparse.Namespace) -> int:
             resume_keys=["data", "lr", "l1", "l2", "batch_size", "dtype"], graph=step,
             resume=args.resume, overwrite=args.overwrite,
             checkpoint_every=max(1, args.checkpoint_every or 1), progress="run" if n_batches == 1 else "epoch",
-            cost_tag="linear/loss",
+            cost_tag="linear/loss", hparams_shown=("lr", "batch_size", "l1", "l2", "epochs", "seed"),
             cost_description="mean squared error of the minibatch plus the L1/L2 penalties (just the mean "
                              "squared error when --l1 and --l2 are 0), lower is better")
         try:
@@ -215,6 +215,7 @@ def train_logistic(args: argparse.Namespace) -> int:
             resume_keys=["dataset", "lr", "l1", "l2", "batch_size", "dtype", "classes"],
             filters=filters if shape is not None else None, evaluate=evaluate, graph=step,
             resume=args.resume, overwrite=args.overwrite, cost_tag="logistic/nll",
+            hparams_shown=("lr", "batch_size", "l1", "l2", "epochs", "seed"),
             cost_description="mean negative log-likelihood of the minibatch's labels in nats, plus the L1/L2 "
                              "penalties; lower is better",
             descriptions={VALID_ERROR_TAG: "error rate on the validation set: the fraction of its examples "

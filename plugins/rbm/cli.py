@@ -198,6 +198,7 @@ def run_training(args: argparse.Namespace) -> Dict[str, Any]:
             resume_keys=RESUME_KEYS, filters=lambda: filters_image(rbm.W.get_value(), img),
             evaluate=evaluate, graph=train_rbm, resume=args.resume, overwrite=args.overwrite,
             cost_tag=cost_tag, cost_description=cost_description,
+            hparams_shown=("lr", "k", "n_hidden", "persistent", "batch_size", "seed"),
             descriptions={LL_TAG: LL_DESCRIPTION,
                           "filters": f"the weights of the first {min(n_hidden, 100)} hidden units, one "
                                      f"{img[0]}x{img[1]} tile each, scaled to [0, 1]; step = epoch - 1"})

@@ -11,6 +11,14 @@ One module per concept, each with a list ``REWRITES`` of
 * :mod:`.stabilize` — ``log(sigmoid(x))``, ``log1p``, ``expm1``, ``log_softmax``,
   cross-entropies from the logits;
 * :mod:`.specialize` — constant powers, sums of products as ``dot``, dot chains;
+* :mod:`.rank_update` — a product with a matrix that differs from an already
+  multiplied one in one column, as a rank-1 update;
+* :mod:`.sum_squares` — the sum of squares of a broadcast product from the
+  factors' own sums of squares (a Jacobian penalty without the Jacobian);
+* :mod:`.dot_stack` — a sum of two matrix products as one product of stacked
+  operands (a weight gradient's two minibatch products in one GEMM);
+* :mod:`.layout` — a scan body's product with a transposed loop constant
+  reads a C-contiguous copy made once before the loop;
 * :mod:`.fusion` — element-wise chains as one ``Fused`` node;
 * :mod:`.inplace` — ops overwrite inputs nothing reads afterwards;
 * ``.scan`` (written with the scan op) — its list ``SCAN_REWRITES``, when present.
@@ -24,7 +32,7 @@ from typing import Iterator
 
 from framework.plugins import RewriteSpec, hookimpl
 
-from . import canonical, constant_folding, fusion, inplace, merge, shape, specialize, stabilize
+from . import canonical, constant_folding, dot_stack, fusion, inplace, layout, merge, rank_update, shape, specialize, stabilize, sum_squares
 
 __version__ = "0.1.0"
 
@@ -35,7 +43,7 @@ except ModuleNotFoundError as exc:  # only the module itself may be missing
         raise
     SCAN_REWRITES = []
 
-MODULES = (merge, constant_folding, canonical, shape, stabilize, specialize, fusion, inplace)
+MODULES = (merge, constant_folding, canonical, shape, stabilize, specialize, rank_update, sum_squares, layout, dot_stack, fusion, inplace)
 
 
 @hookimpl

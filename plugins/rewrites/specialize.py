@@ -220,13 +220,21 @@ def dot_chain(fgraph: FunctionGraph, node: Apply) -> Result:
 
 # --- Bernoulli draws -------------------------------------------------------------------------
 
+def _is_shape_of(size: Variable, p: Variable) -> bool:
+    from framework.core.shape_ops import Shape
+
+    owner = size.owner
+    return owner is not None and isinstance(owner.op, Shape) and owner.inputs[0] is p and size.dtype == "int64"
+
+
 def binomial_to_uniform(fgraph: FunctionGraph, node: Apply) -> Result:
-    """``binomial(n=1, p)`` → ``cast(uniform(size) < p)``: the same Bernoulli
-    distribution, drawn about 10x faster with NumPy (a uniform draw and a
-    comparison instead of the binomial sampler). The generator state advances
-    through the uniform draw instead; the numbers drawn differ, their law does not."""
+    """``binomial(n=1, p)`` → ``bernoulli(p)``: the same law, drawn as
+    ``uniform < p`` in ``p``'s precision (a uniform draw and a comparison in
+    one node instead of the binomial sampler, about 10x faster with NumPy).
+    ``p`` is still checked (< 0, > 1 or NaN raises, as for ``binomial``). The
+    generator state advances through the uniform draw instead; the numbers
+    drawn differ, their law does not (see docs/random.md)."""
     from framework.core.random_ops import RandomVariable, make_random
-    from framework.core.shape_ops import shape
 
     op = node.op
     if not isinstance(op, RandomVariable) or op.dist != "binomial":
@@ -235,12 +243,13 @@ def binomial_to_uniform(fgraph: FunctionGraph, node: Apply) -> Result:
     if not is_const(n, 1) or not cannot_enlarge(n, p):
         return None
     sample = node.outputs[1]
-    if size.type.shape[0]:
+    if size.type.shape[0] and not _is_shape_of(size, p):
         draw_size = size
     else:
-        draw_size = shape(p) if p.type.ndim else None
-    new_state, u = make_random("uniform", rng, draw_size, [0.0, 1.0], "float64", ndim=sample.type.ndim)
-    return [new_state, E.cast(E.lt(u, p), sample.type.dtype)]
+        # size=p.shape (the tutorial's form) is p's own shape: no shape node to run per draw
+        draw_size = None
+    new_state, s = make_random("bernoulli", rng, draw_size, [p], sample.type.dtype, ndim=sample.type.ndim)
+    return [new_state, s]
 
 
 REWRITES = [
@@ -254,5 +263,5 @@ REWRITES = [
     RewriteSpec("dot_chain", dot_chain, stage="specialize", tracks=("dot",),
                 tags=("specialize",), doc="chains of dot in the cheapest order (opt_einsum)"),
     RewriteSpec("binomial_to_uniform", binomial_to_uniform, stage="specialize", tracks=("random_binomial",),
-                tags=("specialize",), doc="binomial(1, p) -> cast(uniform < p): same law, faster draw"),
+                tags=("specialize",), doc="binomial(1, p) -> bernoulli(p), drawn as uniform < p: same law, faster draw"),
 ]

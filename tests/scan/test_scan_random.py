@@ -29,7 +29,9 @@ def bernoulli(rng, p, uniform):
 
 
 def draws_uniform(f):
-    """Whether ``f``'s Bernoulli draws (outside and inside its scans) became uniform draws."""
+    """Whether ``f``'s Bernoulli draws (outside and inside its scans) became ``uniform < p``
+    draws (the ``bernoulli`` distribution: float64 uniforms for float64 ``p``, the very
+    numbers of ``RandomState.uniform``)."""
     dists = set()
     for node in f.maker.fgraph.toposort():
         if isinstance(node.op, RandomVariable):
@@ -38,7 +40,7 @@ def draws_uniform(f):
             dists |= {n.op.dist for n in node.op.compile_inner(f.maker.backend).fgraph.toposort()
                       if isinstance(n.op, RandomVariable)}
     assert len(dists) == 1, dists
-    return dists == {"uniform"}
+    return dists == {"bernoulli"}
 
 
 def scan_node(f):

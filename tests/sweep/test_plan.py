@@ -67,3 +67,20 @@ def test_settings_that_cannot_run(kwargs, message):
 def test_unknown_family():
     with pytest.raises(SweepError, match="unknown model family 'nope'.*rbm"):
         make_plan("nope", ["lr=1"], specs=models.specs())
+
+
+def test_a_missing_extra_is_one_clear_error(monkeypatch):
+    import builtins
+
+    from framework.sweep.engine import require
+
+    real_import = builtins.__import__
+
+    def without_optuna(name, *args, **kwargs):
+        if name == "optuna":
+            raise ImportError("No module named 'optuna'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_optuna)
+    with pytest.raises(SweepError, match=r"needs optuna \(not installed\): pip install 'framework\[sweep\]'"):
+        require()

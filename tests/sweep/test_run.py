@@ -147,3 +147,65 @@ def test_tpe_search_with_pruning_on_another_family(tmp_path):
     assert complete and all(t.epochs_done == 4 for t in complete)
     assert all(t.epochs_done < 4 for t in result.trials if t.state == "pruned")
     assert all(len(hparams_records(t.run_dir)) == 1 for t in result.trials)
+
+
+@pytest.mark.slow
+def test_median_pruning_stops_bad_trials_after_their_reported_epochs(tmp_path):
+    # One worker: the trials run one after another in the grid sampler's (seeded) order.
+    result = framework.sweep.run("logistic", {"lr": [1e-6, 3e-6, 0.1, 0.3, 0.03, 1e-5]}, prune="median", workers=1,
+                                 logdir=str(tmp_path / "s"), train_args=["--epochs", "4"])
+    pruned = [t for t in result.trials if t.state == "pruned"]
+    assert pruned and all(1 < t.epochs_done < 4 and t.value is None for t in pruned)
+    assert result.best is not None and result.best.params["lr"] in (0.1, 0.3)
+    assert all(len(hparams_records(t.run_dir)) == 1 for t in result.trials)
+
+
+@pytest.mark.slow
+def test_an_existing_cluster_by_address(tmp_path):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address="127.0.0.1:0") as cluster:
+        result = framework.sweep.run("linear", {"lr": [0.01, 0.05]}, address=cluster.scheduler_address,
+                                     logdir=str(tmp_path / "s"), train_args=["--epochs", "20"])
+    assert [t.state for t in result.trials] == ["complete", "complete"] and result.metric == "mse"
+    assert result.trials[0].value <= result.trials[1].value
+
+
+@pytest.mark.slow
+def test_resume_after_the_sweep_was_interrupted_runs_only_unfinished_trials(tmp_path):
+    import time
+
+    logdir = tmp_path / "s"
+    argv = ["sweep", "rbm", "--param", "lr=0.02,0.05,0.1", "--param", "hidden=4,8", "--workers", "1",
+            "--logdir", str(logdir), "--", "--epochs", "3", "--n-samples", "0"]
+    env = {k: v for k, v in os.environ.items() if k != "FRAMEWORK_TRACEBACK"}
+    first = subprocess.Popen([sys.executable, "-m", "framework.cli", *argv], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and first.poll() is None:  # wait for the second trial's first checkpoint
+        if len(list(logdir.glob("*/checkpoint.npz"))) >= 2:
+            break
+        time.sleep(0.05)
+    first.send_signal(signal.SIGINT)
+    out, err = first.communicate(timeout=120)
+    done_before = out.count(": complete")
+    if first.returncode == 130:
+        assert "--resume" in err
+    with open(logdir / "summary.csv", newline="") as f:
+        assert sum(r["state"] == "complete" for r in csv.DictReader(f)) == done_before
+    result = framework.sweep.run("rbm", {"lr": ["0.02", "0.05", "0.1"], "hidden": ["4", "8"]}, workers=1,
+                                 logdir=str(logdir), resume=True, train_args=["--epochs", "3", "--n-samples", "0"])
+    assert result.ran == 6 - done_before
+    assert len(result.trials) == 6 and all(t.state == "complete" and t.epochs_done == 3 for t in result.trials)
+
+
+@pytest.mark.slow
+def test_seeds_run_each_sampled_configuration_once_per_seed(tmp_path):
+    result = framework.sweep.run("logistic", {"lr": [0.01, 0.1, 1.0]}, search="random", trials=2, seeds=2, workers=2,
+                                 logdir=str(tmp_path / "s"), train_args=["--epochs", "1", "--seed", "5"])
+    assert len(result.trials) == 4 and all(t.state == "complete" for t in result.trials)
+    by_config = {}
+    for t in result.trials:
+        by_config.setdefault(t.params["lr"], []).append(t.seed)
+        assert t.name == f"lr={t.params['lr']},seed={t.seed}"
+    assert len(by_config) == 2 and all(sorted(seeds) == [5, 6] for seeds in by_config.values())

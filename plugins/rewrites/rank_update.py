@@ -1,0 +1,128 @@
+"""A product with a matrix that differs from an already multiplied one in one column.
+
+The tutorial's pseudo-likelihood monitor computes ``xi @ W`` and then
+``xi_flip @ W`` where ``xi_flip = set_subtensor(xi[:, j], 1 - xi[:, j])``:
+two full GEMMs, although the second differs from the first only by the
+contribution of column ``j``::
+
+    S @ W == X @ W + outer(S[:, j] - X[:, j], W[j, :])
+
+when ``S`` equals ``X`` except in column ``j``. The rewrite
+:func:`dot_column_update` finds ``dot(set_subtensor(X[:, j], y), W)`` where
+``dot(X, W)`` is already in the graph, and replaces it with one
+:class:`DotColumnUpdate` node: an O(rows x columns) update instead of an
+O(rows x inner x columns) product.
+
+Non-finite values: the identity holds for finite ``X[:, j]``, ``S[:, j]``
+and ``W[j, :]`` (elsewhere an inf or NaN propagates the same way through
+both forms). When one of those is not finite (an ``inf`` in the replaced
+column would turn the correction into ``inf - inf``), the kernel computes
+``S @ W`` itself, so the rewrite never changes a result. The two forms round
+differently (the sum is taken in another order), as any reassociation does.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, List, Optional, Sequence
+
+from framework.core.blas import Dot
+from framework.core.fgraph import FunctionGraph
+from framework.core.graph import Apply, Variable
+from framework.core.op import Op
+from framework.core.subtensor import SCALAR, IncSubtensor
+from framework.core.types import TensorType
+from framework.core.variable import as_tensor_variable
+from framework.plugins import RewriteSpec
+
+Result = Optional[List[Variable]]
+
+# x[:, j]: a full slice on axis 0, one symbolic integer on axis 1
+_COLUMN = (("slice", None, None, None), SCALAR)
+
+
+class DotColumnUpdate(Op):
+    """``dot(S, W)`` computed from ``XW = dot(X, W)`` when ``S`` differs from ``X`` in column ``j`` only.
+
+    Inputs ``(XW, X, S, W, j)``; the output is ``XW + outer(S[:, j] - X[:, j], W[j])``,
+    or ``S @ W`` when that column or row holds a non-finite value. Only the
+    rewrite builds it, and only where ``S`` is ``set_subtensor(X[:, j], ...)``.
+    """
+
+    fresh_storage = True  # its output is a new array (the in-place stage may let a reader overwrite it)
+
+    name = "dot_column_update"
+
+    def make_node(self, xw: Any, x: Any, s: Any, w: Any, j: Any) -> Apply:
+        xw, x, s, w, j = (as_tensor_variable(v) for v in (xw, x, s, w, j))
+        if not (xw.ndim == x.ndim == s.ndim == w.ndim == 2 and j.ndim == 0):
+            raise TypeError(f"{self.name} takes (XW, X, S, W) matrices and a scalar column index, got "
+                            f"{xw.type}, {x.type}, {s.type}, {w.type}, {j.type}")
+        return Apply(self, [xw, x, s, w, j], [TensorType(xw.dtype, xw.type.shape)])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> List[Any]:
+        return [input_shapes[0]]
+
+    def impl(self, xp: Any, xw: Any, x: Any, s: Any, w: Any, j: Any) -> Any:
+        j = int(j)
+        d = xp.subtract(s[:, j], x[:, j])
+        row = w[j]
+        if not (bool(xp.isfinite(d).all()) and bool(xp.isfinite(row).all())):
+            return xp.asarray(xp.dot(s, w), dtype=xw.dtype)
+        out = xp.multiply(d[:, None], row[None, :], dtype=xw.dtype)
+        out += xw
+        return out
+
+    def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
+        impl, xp = self.impl, backend.xp
+        return lambda xw, x, s, w, j: impl(xp, xw, x, s, w, j)
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        """The gradient of the ``dot(S, W)`` it stands for (``XW`` and ``X`` only shortcut it)."""
+        from framework.core.shape_ops import transpose
+
+        _, _, s, w, _ = node.inputs
+        gz = output_grads[0]
+        if gz is None:
+            return [None] * 5
+        return [None, None, Dot()(gz, transpose(w)), Dot()(transpose(s), gz), None]
+
+    def pp(self, node: Apply, args: Sequence[str]) -> tuple:
+        return f"dot({args[2]}, {args[3]}) [from {args[0]}, column {args[4]}]", 100
+
+
+def _existing_dot(fgraph: FunctionGraph, x: Variable, w: Variable) -> Optional[Variable]:
+    """The output of a ``dot(x, w)`` node already in the graph, if any."""
+    for client, _ in fgraph.clients.get(x, []):
+        if isinstance(client, Apply) and isinstance(client.op, Dot) and client.inputs[0] is x \
+                and client.inputs[1] is w:
+            return client.outputs[0]
+    return None
+
+
+def dot_column_update(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``dot(set_subtensor(X[:, j], y), W)`` → ``DotColumnUpdate(dot(X, W), X, S, W, j)``
+    when ``dot(X, W)`` is computed anyway."""
+    if not isinstance(node.op, Dot):
+        return None
+    s, w = node.inputs
+    owner = s.owner
+    if owner is None or not isinstance(owner.op, IncSubtensor) or not owner.op.set_instead_of_inc:
+        return None
+    if owner.op.template != _COLUMN or s.ndim != 2 or w.ndim != 2:
+        return None
+    x, _, j = owner.inputs
+    xw = _existing_dot(fgraph, x, w)
+    out = node.outputs[0]
+    if xw is None or xw.dtype != out.dtype:
+        return None
+    new = DotColumnUpdate()(xw, x, s, w, j)
+    if new.type != out.type:
+        return None
+    return [new]
+
+
+REWRITES = [
+    RewriteSpec("dot_column_update", dot_column_update, stage="specialize", tracks=("dot",),
+                tags=("specialize",),
+                doc="dot(set_subtensor(X[:, j], y), W) -> dot(X, W) + outer(y - X[:, j], W[j]) when dot(X, W) "
+                    "is computed anyway (exact fallback for non-finite values)"),
+]
