@@ -43,6 +43,11 @@ class ScalarOp:
     def __repr__(self) -> str:
         return self.name
 
+    def __reduce__(self) -> Any:
+        from .pickling import scalar_op
+
+        return (scalar_op, (self.name,))  # rows are found by name: their functions are not picklable
+
 
 class _Table(Dict[str, ScalarOp]):
     """The built-in rows, then the rows plugins give (``framework_scalar_ops``),
