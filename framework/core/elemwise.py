@@ -56,9 +56,11 @@ class _Table(Dict[str, ScalarOp]):
 
     _from_specs: Dict[int, Tuple[Any, ScalarOp]] = {}
 
-    def _plugin_row(self, name: str) -> Optional[ScalarOp]:
+    def _plugin_row(self, name: str, load: bool = True) -> Optional[ScalarOp]:
         from .. import plugins
 
+        if not load and not plugins.is_loaded():
+            return None  # a membership test never loads plugins (modules test names at import)
         spec = plugins.scalar_ops().get(name)
         if spec is None:
             return None
@@ -80,7 +82,7 @@ class _Table(Dict[str, ScalarOp]):
         return default if row is None else row
 
     def __contains__(self, name: object) -> bool:
-        return dict.__contains__(self, name) or (isinstance(name, str) and self._plugin_row(name) is not None)
+        return dict.__contains__(self, name) or (isinstance(name, str) and self._plugin_row(name, False) is not None)
 
 
 def _row_from_spec(spec: Any) -> ScalarOp:
@@ -582,5 +584,6 @@ def fill(model: Any, value: Any) -> TensorVariable:
 second = fill
 
 
-BUILTIN_ROWS = frozenset(dict.keys(SCALAR_OPS))
-"""The kernel's own rows: a plugin row of one of these names is an error."""
+def is_builtin_row(name: str) -> bool:
+    """Whether the kernel declared row ``name`` (a plugin row of that name is an error)."""
+    return dict.__contains__(SCALAR_OPS, name)

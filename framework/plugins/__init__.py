@@ -29,7 +29,7 @@ __all__ = [
     "hookimpl", "hookspec",
     "OpSpec", "ScalarOpSpec", "RewriteSpec", "BackendSpec", "KernelSpec", "ModelSpec", "DatasetSpec", "STAGES",
     "PluginError", "PluginWarning", "PluginInfo",
-    "register", "unregister", "list", "format_plugins", "reset",
+    "register", "unregister", "list", "format_plugins", "reset", "is_loaded", "generation",
     "ops", "scalar_ops", "rewrites", "backends", "kernels", "models", "datasets", "backend_for_device",
 ]
 
@@ -141,6 +141,11 @@ def backend_for_device(device: str) -> BackendSpec:
     Raises :class:`PluginError` listing the known devices and their plugins.
     """
     return _loaded().backend_for_device(device)
+
+
+def is_loaded() -> bool:
+    """Whether the plugins have been loaded (asking any registry loads them)."""
+    return _manager._loaded
 
 
 def generation() -> Tuple[int, int]:

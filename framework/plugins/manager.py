@@ -145,9 +145,9 @@ def _problem(kind: str, record: Any, stages: set) -> Optional[str]:
 
 
 def _scalar_op_problem(record: Any, what: str) -> Optional[str]:
-    from ..core.elemwise import BUILTIN_ROWS
+    from ..core.elemwise import is_builtin_row
 
-    if record.name in BUILTIN_ROWS:
+    if is_builtin_row(record.name):
         return (f"{what} clashes with the built-in element-wise row {record.name!r} "
                 "(plugin 'kernel'); choose another name")
     if not isinstance(record.nin, int) or record.nin < 1:
