@@ -126,8 +126,12 @@ def host_inputs(node: Apply, placement: Placement) -> Dict[int, bool]:
 def int_positions(node: Apply) -> Optional[frozenset]:
     """Input positions where an op takes host values as they are: the op's own
     ``host_int_inputs`` (shapes, sizes and basic indices it reads as Python
-    ints, the parameters of random draws). Host values there are never copied
-    to the device. None when there are none."""
-    fact = getattr(node.op, "host_int_inputs", None)
-    out = fact(node) if fact is not None else frozenset()
+    ints, the parameters of random draws): a method ``host_int_inputs(node)``
+    (the Op contract) or a tuple of positions (as the conv plugin's gradient
+    ops give). Host values there are never copied to the device. None when
+    there are none."""
+    declared = getattr(node.op, "host_int_inputs", None)
+    if declared is None:
+        return None
+    out = frozenset(declared(node) if callable(declared) else declared)
     return out or None
