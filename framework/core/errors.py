@@ -7,7 +7,7 @@ from __future__ import annotations
 import linecache
 import os
 import sys
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -146,3 +146,26 @@ def axis_int(a: Any, opname: str, given: Any = None) -> int:
         raise TypeError(f"{opname}: axis must be an integer, a sequence of integers or None, got {shown} "
                         f"(at {format_trace(user_trace())})")
     return int(a.__index__())
+
+
+def expression(var: Any) -> str:
+    """(``framework.printing.pp``) A one-line rendering of ``var``'s expression, e.g. ``((x ** 2) * 2)``."""
+    from .graph import Constant  # graph imports this module
+
+    memo: Dict[Any, str] = {}
+
+    def render(v: Any) -> str:
+        if v in memo:
+            return memo[v]
+        if v.owner is None:
+            s = repr(v) if isinstance(v, Constant) else (v.name or f"<{v.type}>")
+        else:
+            node = v.owner
+            args = [render(i) for i in node.inputs]
+            s, _ = node.op.pp(node, args)
+            if len(node.outputs) > 1:
+                s = f"{s}[{v.index}]"
+        memo[v] = s
+        return s
+
+    return render(var)
