@@ -16,10 +16,11 @@ means something:
   ``numpy.less(u, p, out=u)``: the 0/1 sample lands, as float32, in the
   uniforms' own buffer (no separate cast pass). The Generator is
   ``numpy.random.default_rng`` (PCG64), the fastest NumPy has;
-* ``W`` is also kept transposed and C-contiguous (``WT``): OpenBLAS's sgemm
-  with a transposed operand is markedly slower at these shapes than with a
-  contiguous one, and the downward pass ``h @ W.T`` runs k times a step; the
-  copy is refreshed once per step, after the update;
+* for k >= 3 Gibbs steps ``W`` is also kept transposed and C-contiguous
+  (``WT``, refreshed once per step): OpenBLAS's sgemm with a transposed
+  operand is markedly slower at these shapes than with a contiguous one, and
+  the downward pass ``h @ W.T`` runs k times a step (for CD-1 the copy would
+  cost more than it saves);
 * the gradient's two outer products are one GEMM: ``[x; nv].T @ [c*ph;
   -c*nh]`` (c = lr / batch) writes the whole update of ``W``;
 * the hidden means of the data and of the chain's end are reused for the
@@ -67,6 +68,7 @@ class NumpyRBM:
         self.dtype = dt = np.dtype(dtype)
         self.W = init.uniform(-bound, bound, size=(n_visible, n_hidden)).astype(dt)
         self.WT = np.ascontiguousarray(self.W.T)
+        self.wt_stale = False
         self.hbias = np.zeros(n_hidden, dtype=dt)
         self.vbias = np.zeros(n_visible, dtype=dt)
         # PCG64 (default_rng) is NumPy's fastest generator; "mt19937" gives the reference the
@@ -108,6 +110,9 @@ class NumpyRBM:
         """One CD-k / PCD-k update on minibatch ``x``; returns the monitoring cost."""
         B, V, H = self.shape
         W, WT = self.W, self.WT
+        if k >= 3 and self.wt_stale:
+            np.copyto(WT, W.T)
+            self.wt_stale = False
         x_top, nv = self.vis2[:B], self.vis2[B:]
         ph, nh = self.hid2[:B], self.hid2[B:]
         pre_nv, nv_mean = self.pre_nv, self.nv_mean
@@ -120,8 +125,10 @@ class NumpyRBM:
         if not self.persistent:
             h = self._bernoulli_(ph, h)
         h_next = self.h_next
+        # a contiguous W.T pays for its copy only over several Gibbs steps
+        down = WT if k >= 3 else W.T
         for _ in range(k):
-            np.matmul(h, WT, out=pre_nv)
+            np.matmul(h, down, out=pre_nv)
             pre_nv += self.vbias
             sigmoid_(pre_nv, nv_mean)
             self._bernoulli_(nv_mean, nv)
@@ -164,7 +171,7 @@ class NumpyRBM:
         nh *= -c
         np.matmul(self.vis2.T, self.hid2, out=self.gW)
         W += self.gW
-        np.copyto(WT, W.T)
+        self.wt_stale = True
         return cost
 
 

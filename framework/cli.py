@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     plugins_cmd = commands.add_parser("plugins", help="list plugins, their versions and what they registered")
     plugins_cmd.set_defaults(_handler=_plugins_command)
+    from .compat.theano.command import add_command as _add_theano_command  # framework theano script.py
+
+    _add_theano_command(commands)
 
     from .sweep.cli import add_command as add_sweep_command
 

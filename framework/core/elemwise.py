@@ -41,6 +41,11 @@ class ScalarOp:
     def __repr__(self) -> str:
         return self.name
 
+    def __reduce__(self) -> Any:
+        from .pickling import scalar_op
+
+        return (scalar_op, (self.name,))  # rows are found by name: their functions are not picklable
+
 
 SCALAR_OPS: Dict[str, ScalarOp] = {}
 

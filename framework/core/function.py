@@ -179,6 +179,11 @@ class Function:
     def __repr__(self) -> str:
         return f"<Function {self.name or ''} inputs={[i.variable for i in self.inputs]} outputs={self.outputs}>"
 
+    def __reduce__(self) -> Any:
+        from .pickling import rebuild_function
+
+        return (rebuild_function, (self.maker.spec,))  # compiled again when loaded, for the backend there
+
 
 class _Missing:
     def __repr__(self) -> str:

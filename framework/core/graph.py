@@ -10,9 +10,29 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
+from ..config import config as _config
 from .errors import Trace, user_trace
 
 _ids = itertools.count()
+
+
+class Tag(dict):
+    """A node's or variable's notes: a dict whose keys read as attributes too
+    (``x.tag.test_value``, Theano's spelling, is ``x.tag['test_value']``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"tag has no {key!r}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self[key] = value
+
+    def __delattr__(self, key: str) -> None:
+        self.pop(key, None)
 
 
 class Variable:
@@ -25,7 +45,7 @@ class Variable:
         self.owner = owner
         self.index = index
         self.name = name
-        self.tag: Dict[str, Any] = {}
+        self.tag: Dict[str, Any] = Tag()
         self._id = next(_ids)
 
     @property
@@ -40,7 +60,7 @@ class Variable:
         """A new root variable of the same type and name (no owner)."""
         v = type(self).__new__(type(self))
         Variable.__init__(v, self.type, None, None, self.name)
-        v.tag = dict(self.tag)
+        v.tag = Tag(self.tag)
         return v
 
     def __repr__(self) -> str:
@@ -58,6 +78,16 @@ class Variable:
 
     def __eq__(self, other: Any) -> bool:
         return self is other
+
+    def __getstate__(self) -> Dict[str, Any]:
+        from .pickling import variable_state
+
+        return variable_state(self)
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        from .pickling import set_variable_state
+
+        set_variable_state(self, state, fresh_id=next(_ids))  # identity numbers are per process
 
 
 class Constant(Variable):
@@ -100,17 +130,32 @@ class Apply:
         self.op = op
         self.inputs = list(inputs)
         self.trace = trace if trace is not None else user_trace()
-        self.tag: Dict[str, Any] = {}
+        self.tag: Dict[str, Any] = Tag()
         self.outputs = []
         for i, t in enumerate(output_types):
             v = t.make_variable()
             v.owner = self
             v.index = i
             self.outputs.append(v)
+        test_values = _config.compute_test_value
+        if test_values != "off":  # Theano's debugging aid: run the node now (framework/core/test_value.py)
+            from .test_value import compute_test_values
+
+            compute_test_values(self, test_values)
 
     @property
     def out(self) -> Variable:
         return self.outputs[0]
+
+    def __getstate__(self) -> Dict[str, Any]:
+        from .pickling import variable_state
+
+        return variable_state(self)
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        from .pickling import set_variable_state
+
+        set_variable_state(self, state)
 
     def clone_with_new_inputs(self, inputs: Sequence[Variable], strict: bool = True) -> "Apply":
         """Apply the same op to new inputs, keeping the user's line.
@@ -199,7 +244,7 @@ def clone_replace(
         new_inputs = [memo.get(i, i) for i in node.inputs]
         new = node.clone_with_new_inputs(new_inputs, strict=strict)
         for old, nv in zip(node.outputs, new.outputs):
-            nv.tag = dict(old.tag)
+            nv.tag = Tag(old.tag)
             memo[old] = nv
     return [memo.get(o, o) for o in outputs]
 

@@ -29,6 +29,7 @@ from .backend import Backend
 from .errors import NodeRuntimeError, ShapeError, describe_value, format_trace, node_error_message, node_label
 from .fgraph import FunctionGraph
 from .graph import Apply, Constant, Variable
+from .ifelse import entry_inputs, lazy_plan
 from .shared import SharedVariable
 from .types import TensorType
 
@@ -178,29 +179,46 @@ def link(
 
     # last use of each temporary, to free memory as early as possible
     order = fgraph.toposort()
+    # lazy ops (ifelse): the nodes only one branch needs run inside a real if/else
+    plan = lazy_plan(order, fgraph.clients)
+    position = {node: j for j, node in enumerate(order)}
     last_use: Dict[Variable, int] = {}
-    for j, node in enumerate(order):
-        for i in node.inputs:
+    for j, entry in enumerate(plan):
+        for i in entry_inputs(entry):
             last_use[i] = j
     keep = set(fgraph.outputs)
 
     counter = itertools.count()
-    for j, node in enumerate(order):
-        kname = f"k{j}"
-        ns[kname] = backend.kernel(node)
-        outs = []
-        for o in node.outputs:
-            names[o] = f"v{next(counter)}"
-            outs.append(names[o])
-        args = ", ".join(names[i] for i in node.inputs)
-        if len(outs) == 1:
-            emit(f"{outs[0]} = {kname}({args})", node)
+    for p, (kind, node, depth) in enumerate(plan):
+        pad = "    " * depth
+        if kind == "if":  # a lazy node: name its outputs, test its condition
+            for o in node.outputs:
+                names[o] = f"v{next(counter)}"
+            emit(f"{pad}if {names[node.inputs[0]]}:", node)
+            continue
+        if kind == "else":
+            emit(f"{pad}else:")
+            continue
+        if kind in ("then_end", "else_end"):
+            chosen = entry_inputs((kind, node, depth))
+            emit(f"{pad}{', '.join(names[o] for o in node.outputs)} = {', '.join(names[i] for i in chosen)}", node)
         else:
-            emit(f"{', '.join(outs)} = {kname}({args})", node)
-        dead = sorted({names[i] for i in node.inputs if last_use.get(i) == j and i not in keep
+            j = position[node]
+            kname = f"k{j}"
+            ns[kname] = backend.kernel(node)
+            outs = []
+            for o in node.outputs:
+                names[o] = f"v{next(counter)}"
+                outs.append(names[o])
+            args = ", ".join(names[i] for i in node.inputs)
+            if len(outs) == 1:
+                emit(f"{pad}{outs[0]} = {kname}({args})", node)
+            else:
+                emit(f"{pad}{', '.join(outs)} = {kname}({args})", node)
+        dead = sorted({names[i] for i in entry_inputs((kind, node, depth)) if last_use.get(i) == p and i not in keep
                        and not isinstance(i, Constant) and names[i][0] in "vis"})
         if dead:
-            emit(f"del {', '.join(dead)}")
+            emit(f"{pad}del {', '.join(dead)}")
 
     roots = set(fgraph.inputs) | {v for v in names if isinstance(v, Constant)}
     ns["COPY"] = backend.copy
@@ -265,7 +283,8 @@ def link_debug(
     """Node-by-node execution that checks every output (DEBUG mode)."""
     xp = backend.xp
     order = fgraph.toposort()
-    kernels = [backend.kernel(n) for n in order]
+    plan = lazy_plan(order, fgraph.clients)
+    kernels = {n: backend.kernel(n) for n in order if not getattr(n.op, "lazy", False)}
     all_shared = [v for v in fgraph.inputs if isinstance(v, SharedVariable)]
     roots = set(fgraph.inputs)
 
@@ -287,11 +306,33 @@ def link_debug(
 
     def run(*args: Any) -> Any:
         env: Dict[Variable, Any] = {}
+        taken_at: Dict[Apply, bool] = {}
         for k, (v, a) in enumerate(zip(explicit, args)):
             env[v] = filters[k](a)
         for s in all_shared:
             env[s] = s.container.value
-        for node, kern in zip(order, kernels):
+        skip_below = None  # inside a branch not taken: the indent of its header
+        for kind, node, depth in plan:
+            if skip_below is not None:
+                if depth > skip_below:
+                    continue
+                skip_below = None
+            if kind == "if":
+                taken = bool(env[node.inputs[0]] if node.inputs[0] in env else node.inputs[0].data)
+                if not taken:
+                    skip_below = depth  # skip the then-block
+                continue
+            if kind == "else":
+                if taken_at.get(node):
+                    skip_below = depth
+                continue
+            if kind in ("then_end", "else_end"):
+                if kind == "then_end":
+                    taken_at[node] = True
+                for o, i in zip(node.outputs, entry_inputs((kind, node, depth))):
+                    env[o] = env[i] if i in env else backend.from_host(np.asarray(i.data))
+                continue
+            kern = kernels[node]
             ins = [env[i] if i in env else (i.data if getattr(i, "weak", False) else backend.from_host(np.asarray(i.data)))
                    for i in node.inputs]
             try:

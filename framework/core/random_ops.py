@@ -133,6 +133,7 @@ class RandomVariable(Op):
         # the sample carries the .rng / .update accessors
         old = node.outputs[1]
         sample = RandomTensorVariable(old.type, node, 1)
+        sample.tag.update(old.tag)  # e.g. its test value (config.compute_test_value)
         node.outputs[1] = sample
         return node
 

@@ -186,20 +186,41 @@ def _reduce(kind: str, x: Any, axis: Axis, keepdims: bool, dtype: Optional[str] 
     return Reduce(kind, ax, bool(keepdims), dtype).make_node(x).outputs[0]
 
 
-def sum(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Optional[str] = None) -> TensorVariable:
-    """Sum over ``axis`` (all axes when None); NumPy's dtype rules (int8 sums to int64)."""
+def _cast_result(v: TensorVariable, dtype: Optional[str]) -> TensorVariable:
     from .types import as_dtype
 
-    return _reduce("sum", x, axis, keepdims, None if dtype is None else as_dtype(dtype))
+    return v if dtype is None or as_dtype(dtype) == v.dtype else E.cast(v, as_dtype(dtype))
 
 
-def prod(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
-    """Product over ``axis``. Its gradient is exact where ``x`` has zeros (see ``Reduce._prod_partials``)."""
-    return _reduce("prod", x, axis, keepdims)
+def sum(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Optional[str] = None,
+        acc_dtype: Optional[str] = None) -> TensorVariable:
+    """Sum over ``axis`` (all axes when None); NumPy's dtype rules (int8 sums to int64).
+
+    ``acc_dtype`` (Theano's keyword): accumulate in that dtype, then return
+    ``dtype`` (default: the accumulator's). ``dtype`` alone does both.
+    """
+    from .types import as_dtype
+
+    acc = acc_dtype if acc_dtype is not None else dtype
+    out = _reduce("sum", x, axis, keepdims, None if acc is None else as_dtype(acc))
+    return _cast_result(out, dtype)
 
 
-def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
-    return _reduce("mean", x, axis, keepdims)
+def prod(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Optional[str] = None,
+         acc_dtype: Optional[str] = None, no_zeros_in_input: bool = False) -> TensorVariable:
+    """Product over ``axis``. Its gradient is exact where ``x`` has zeros (see ``Reduce._prod_partials``),
+    so Theano's ``no_zeros_in_input`` changes nothing; ``acc_dtype``/``dtype`` as in :func:`sum`."""
+    x = as_tensor_variable(x)
+    acc = acc_dtype if acc_dtype is not None else dtype
+    return _cast_result(_reduce("prod", _cast_result(x, acc), axis, keepdims), dtype)
+
+
+def mean(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Optional[str] = None,
+         acc_dtype: Optional[str] = None) -> TensorVariable:
+    """Mean over ``axis``; integers give float64. Theano's ``acc_dtype`` casts the input before
+    summing, ``dtype`` the result."""
+    x = as_tensor_variable(x)
+    return _cast_result(_reduce("mean", _cast_result(x, acc_dtype), axis, keepdims), dtype)
 
 
 def max(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:

@@ -66,6 +66,12 @@ class InnerGraph:
     def __repr__(self) -> str:
         return f"<InnerGraph {len(self.inputs)} inputs -> {len(self.outputs)} outputs>"
 
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"inputs": self.inputs, "outputs": self.outputs}  # compiled bodies are linked again when loaded
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.inputs, self.outputs, self.compiled = state["inputs"], state["outputs"], {}
+
 
 class Scan(Op):
     """A loop over an inner graph. See the module docstring for the layout.

@@ -26,6 +26,16 @@ class Container:
         self.value = value
         self.backend = backend
 
+    def __getstate__(self) -> Any:
+        from .pickling import container_state
+
+        return container_state(self)  # a host copy and the device name, never the backend object
+
+    def __setstate__(self, state: Any) -> None:
+        from .pickling import restore_container
+
+        restore_container(self, state)
+
 
 class SharedVariable(Variable):
     """A variable with a value that persists between function calls."""

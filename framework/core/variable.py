@@ -152,20 +152,20 @@ class TensorVariable(Variable):
         return out
 
     # --- reductions ---------------------------------------------------------
-    def sum(self, axis=None, keepdims=False, dtype=None):
+    def sum(self, axis=None, keepdims=False, dtype=None, acc_dtype=None):
         from . import reduce
 
-        return reduce.sum(self, axis=axis, keepdims=keepdims, dtype=dtype)
+        return reduce.sum(self, axis=axis, keepdims=keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
-    def prod(self, axis=None, keepdims=False):
+    def prod(self, axis=None, keepdims=False, dtype=None, acc_dtype=None, no_zeros_in_input=False):
         from . import reduce
 
-        return reduce.prod(self, axis=axis, keepdims=keepdims)
+        return reduce.prod(self, axis=axis, keepdims=keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis=None, keepdims=False, dtype=None, acc_dtype=None):
         from . import reduce
 
-        return reduce.mean(self, axis=axis, keepdims=keepdims)
+        return reduce.mean(self, axis=axis, keepdims=keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
     def max(self, axis=None, keepdims=False):
         from . import reduce

@@ -118,8 +118,25 @@ def _new_id() -> int:
     return next(_ids)
 
 
-def _placeholder(t: TensorType, name: str) -> TensorVariable:
-    return TensorType(t.dtype, t.shape)(name)
+def _placeholder(t: TensorType, name: str, test_value: Any = None) -> TensorVariable:
+    v = TensorType(t.dtype, t.shape)(name)
+    if test_value is not None:  # config.compute_test_value: the body is built with example values too
+        v.tag["test_value"] = test_value
+    return v
+
+
+def _test_value(v: Variable, first: bool = False) -> Any:
+    """``v``'s test value (its first row when ``first``), or None (always None when test values are off)."""
+    from ..config import config
+
+    if config.compute_test_value == "off":
+        return None
+    from ..core.test_value import value_of
+
+    value = value_of(v)
+    if value is None or not first:
+        return value
+    return value[0] if getattr(value, "shape", ()) and value.shape[0] > 0 else None
 
 
 def _label(v: Variable, default: str) -> str:
@@ -187,7 +204,8 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
             sl = x if begin == 0 and end == 0 else x[begin:(-end if end else None)]
             seq_outer.append(sl)
             suffix = "" if tap == 0 else f"{tap:+d}"
-            seq_inner.append(_placeholder(TensorType(x.dtype, x.type.shape[1:]), f"{base}[t{suffix}]"))
+            seq_inner.append(_placeholder(TensorType(x.dtype, x.type.shape[1:]), f"{base}[t{suffix}]",
+                                          _test_value(sl, True)))
 
     # 2. outputs_info
     infos: List[Optional[Dict[str, Any]]] = []
@@ -229,7 +247,8 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
             else:
                 state_t = init.type
             base = _label(init, f"out{k}")
-            tap_inner.append([_placeholder(state_t, f"{base}[t{t:+d}]") for t in info["taps"]])
+            tap_inner.append([_placeholder(state_t, f"{base}[t{t:+d}]", _test_value(init, info["buffered"]))
+                              for t in info["taps"]])
         args = seq_inner + [v for taps in tap_inner for v in taps] + non_seqs
         raw = fn(*args)
         return (tap_inner,) + _parse_return(raw, where)
@@ -320,17 +339,21 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
     mapping: Dict[Variable, Variable] = {}
     state_inner = []
     for s in tensor_states:
-        ph = _placeholder(s.type, f"{_label(s, 'shared')}[t-1]")
+        ph = _placeholder(s.type, f"{_label(s, 'shared')}[t-1]", _test_value(s))
         mapping[s] = ph
         state_inner.append(ph)
     rng_inner = []
     for s in rng_states:
         ph = s.type.make_variable(f"{_label(s, 'rng')}[t]")
+        if _test_value(s) is not None:
+            ph.tag["test_value"] = _test_value(s)
         mapping[s] = ph
         rng_inner.append(ph)
     ns_inner = []
     for v in ns_outer:
         ph = v.type.make_variable(_label(v, "const"))
+        if _test_value(v) is not None:
+            ph.tag["test_value"] = _test_value(v)
         mapping[v] = ph
         ns_inner.append(ph)
     rec_idx = [k for k, info in enumerate(infos) if info is not None]

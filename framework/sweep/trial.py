@@ -11,6 +11,7 @@ record, so the HParams tab compares the trials on it.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import time
@@ -24,6 +25,10 @@ __all__ = ["TrialTask", "run_trial", "TrialPruned", "open_study_storage", "TRIAL
 
 TRIAL_LOG = "train.log"
 """What the family's ``train`` printed, in the trial's run directory (appended on each attempt)."""
+
+TRIAL_RESULT = "trial.json"
+"""The finished trial's result, in its run directory: a re-run of a finished trial (its worker died
+before the result reached the sweep, or the sweep stopped then) returns it instead of training again."""
 
 
 class TrialPruned(Exception):
@@ -147,6 +152,9 @@ def run_trial(task: TrialTask) -> Dict[str, Any]:
     from .space import family_parser
 
     os.makedirs(task.run_dir, exist_ok=True)
+    done = _finished_result(task)
+    if done is not None:
+        return done
     started = time.perf_counter()
     observer = _Observer(task)
     result: Dict[str, Any] = {"name": task.name, "pid": os.getpid()}
@@ -177,7 +185,25 @@ def run_trial(task: TrialTask) -> Dict[str, Any]:
         result["state"] = "failed"
         result["error"] = f"the trial reported no metric {task.metric!r} (it reported {reported})"
         result["unknown_metric"] = True
+    if result["state"] in ("complete", "pruned"):
+        from ..training.checkpoint import atomic_write_bytes
+
+        record = {**result, "argv": task.argv}
+        atomic_write_bytes(os.path.join(task.run_dir, TRIAL_RESULT), json.dumps(record).encode("utf-8"))
     return result
+
+
+def _finished_result(task: TrialTask) -> Optional[Dict[str, Any]]:
+    """The result a finished attempt of this very trial left in its run directory, if any."""
+    try:
+        with open(os.path.join(task.run_dir, TRIAL_RESULT), encoding="utf-8") as f:
+            record = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.pop("argv", None) != task.argv:
+        return None
+    record.update(pid=os.getpid(), seconds=0.0)
+    return record
 
 
 def _write_hparams(task: TrialTask, observer: _Observer) -> None:

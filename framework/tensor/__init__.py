@@ -32,6 +32,10 @@ cast, fill, second, identity = _ew.cast, _ew.fill, _ew.second, _ew.identity
 ones_like, zeros_like = _ew.ones_like, _ew.zeros_like
 sigmoid, softplus, relu = _ew.sigmoid, _ew.softplus, _ew.relu
 sigmoid_binary_crossentropy = _ew.sigmoid_binary_crossentropy
+from ..core.xlogx import xlogx, xlogy0  # noqa: E402 -- x*log(x) and x*log(y), 0 where x is 0
+from ..core.extra_ops import bincount, cumprod, cumsum, repeat, to_one_hot  # noqa: E402
+from ..core import linalg  # noqa: E402 -- T.linalg.matrix_inverse, det, cholesky, solve, trace
+from ..core.ifelse import ifelse  # noqa: E402 -- lazy: only the branch taken runs
 # reductions
 sum, prod, mean, max, min = _red.sum, _red.prod, _red.mean, _red.max, _red.min
 argmax, argmin, var, std, all, any = _red.argmax, _red.argmin, _red.var, _red.std, _red.all, _red.any

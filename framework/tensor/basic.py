@@ -13,7 +13,9 @@ def tensor(dtype: Any = None, shape: Optional[Sequence[Optional[int]]] = None, n
     entries may be ints (known sizes) or None."""
     if shape is None:
         shape = (None,) * (ndim or 0)
-    return TensorType(as_dtype(dtype), shape).make_variable(name)
+    v = TensorType(as_dtype(dtype), shape).make_variable(name)
+    v.tag["user_variable"] = True  # compute_test_value='raise' asks test values of these only (not of internals)
+    return v
 
 
 def _maker(ndim: int, dtype: Optional[str], label: str) -> Callable[..., TensorVariable]:

@@ -156,6 +156,8 @@ CASES = {
     "zeros_like": Case("zeros_like", np.zeros_like, ["any"], UNARY_DT + [("bool",)]),
     "ones_like": Case("ones_like", np.ones_like, ["any"], UNARY_DT + [("bool",)]),
     "second": Case("second", _np_second, ["any", "any"], BINARY_DT),
+    "xlogx": Case("xlogx", lambda x: x * np.log(x), ["pos"], [("float64",), ("float32",)]),
+    "xlogy0": Case("xlogy0", lambda x, y: x * np.log(y), ["pos", "pos"], FLOAT_ONLY_BINARY),
 }
 
 UNARY_SHAPES = [((),), ((5,),), ((2, 3),), ((2, 1, 3),)]

@@ -69,8 +69,20 @@ def _sigmoid_xent(z, t):
     return np.logaddexp(z.dtype.type(0), z) - t * z
 
 
+def _xlogx(x):
+    (x,) = _in(_float_of(x), x)
+    return np.where(x == 0, x.dtype.type(0), x * np.log(np.where(x == 0, x.dtype.type(1), x)))
+
+
+def _xlogy0(x, y):
+    x, y = _in(_float_of(x, y), x, y)
+    return np.where(x == 0, x.dtype.type(0), x * np.log(np.where(x == 0, y.dtype.type(1), y)))
+
+
 # rows that are not one NumPy ufunc: their NumPy meaning
 REFERENCE: Dict[str, Callable[..., Any]] = {
+    "xlogx": _xlogx,
+    "xlogy0": _xlogy0,
     "sigmoid": _sigmoid,
     "softplus": _softplus,
     "sigmoid_xent": _sigmoid_xent,

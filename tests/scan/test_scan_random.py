@@ -291,8 +291,9 @@ def test_rbm_cd_k_training_step(data):
     expect = np.mean(np.sum(data * np.log(p) + (1 - data) * np.log(1 - p), axis=1))
     assert monitor == pytest.approx(expect, rel=1e-10)
     node = scan_node(train)
-    # only the last step of the outputs read afterwards is stored; the rest is dropped
-    assert node.op.keep == (1, 1, 1) and node.op.n_nonrec == 2
+    # only the last step of the outputs read afterwards is stored; the rest is dropped (the
+    # hidden pre-activation's last step is read too: F(chain_end) reuses it, scan_reuse_last_step)
+    assert node.op.keep == (1, 1, 1, 1) and node.op.n_nonrec == 3
 
 
 def test_rbm_pcd_k_chain_and_consider_constant(data):

@@ -209,3 +209,24 @@ def test_seeds_run_each_sampled_configuration_once_per_seed(tmp_path):
         by_config.setdefault(t.params["lr"], []).append(t.seed)
         assert t.name == f"lr={t.params['lr']},seed={t.seed}"
     assert len(by_config) == 2 and all(sorted(seeds) == [5, 6] for seeds in by_config.values())
+
+
+def test_a_finished_trial_run_again_returns_its_result_without_training(tmp_path, grid_sweep):
+    from framework.sweep.trial import TRIAL_LOG, TRIAL_RESULT, TrialTask, run_trial
+
+    logdir, result = grid_sweep
+    assert all(os.path.exists(os.path.join(t.run_dir, TRIAL_RESULT)) for t in result.trials)
+    run_dir = str(tmp_path / "lr=0.1")
+    task = TrialTask(family="linear", argv=["--epochs", "5", "--logdir", run_dir, "--resume"], run_dir=run_dir,
+                     name="lr=0.1", metric="mse", journal=None, study_name="sweep", trial_id=0)
+    first = run_trial(task)
+    assert first["state"] == "complete" and first["epochs_done"] == 5 and "mse" in first["metrics"]
+    with open(os.path.join(run_dir, TRIAL_LOG)) as f:
+        log = f.read()
+    again = run_trial(task)
+    assert again["state"] == "complete" and again["metrics"] == first["metrics"] and again["seconds"] == 0.0
+    with open(os.path.join(run_dir, TRIAL_LOG)) as f:
+        assert f.read() == log  # nothing ran
+    assert len(hparams_records(run_dir)) == 1
+    other = TrialTask(**{**task.__dict__, "argv": ["--epochs", "6", "--logdir", run_dir, "--resume"]})
+    assert run_trial(other)["epochs_done"] == 6  # another command line: the trial runs (here: resumes)

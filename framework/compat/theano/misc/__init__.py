@@ -1,0 +1,1 @@
+"""``theano.misc``: ``pkl_utils`` (pickles whose arrays are .npy members of a zip)."""

@@ -1,0 +1,49 @@
+"""``theano.scan_module``: ``scan`` and its shorthands ``map``, ``reduce``, ``foldl``, ``foldr``."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ...core.graph import clone_replace
+from ...scan_module import scan, until
+
+__all__ = ["scan", "until", "map", "reduce", "foldl", "foldr", "clone"]
+
+
+def map(fn: Any, sequences: Any, non_sequences: Any = None, truncate_gradient: int = -1, go_backwards: bool = False,
+        mode: Any = None, name: Optional[str] = None) -> Any:  # noqa: A001 -- Theano's name
+    """``scan`` with only sequences: ``fn`` applied to each element."""
+    return scan(fn, sequences=sequences, outputs_info=None, non_sequences=non_sequences,
+                truncate_gradient=truncate_gradient, go_backwards=go_backwards, mode=mode, name=name)
+
+
+def _last(result: Any) -> Any:
+    outs, updates = result
+    if isinstance(outs, (list, tuple)):
+        return [o[-1] for o in outs], updates
+    return outs[-1], updates
+
+
+def reduce(fn: Any, sequences: Any, outputs_info: Any, non_sequences: Any = None, go_backwards: bool = False,
+           mode: Any = None, name: Optional[str] = None) -> Any:  # noqa: A001 -- Theano's name
+    """``scan`` keeping only the last value of each output."""
+    return _last(scan(fn, sequences=sequences, outputs_info=outputs_info, non_sequences=non_sequences,
+                      go_backwards=go_backwards, mode=mode, name=name))
+
+
+def foldl(fn: Any, sequences: Any, outputs_info: Any, non_sequences: Any = None, mode: Any = None,
+          name: Optional[str] = None) -> Any:
+    """``reduce`` from the first element."""
+    return reduce(fn, sequences, outputs_info, non_sequences, go_backwards=False, mode=mode, name=name)
+
+
+def foldr(fn: Any, sequences: Any, outputs_info: Any, non_sequences: Any = None, mode: Any = None,
+          name: Optional[str] = None) -> Any:
+    """``reduce`` from the last element."""
+    return reduce(fn, sequences, outputs_info, non_sequences, go_backwards=True, mode=mode, name=name)
+
+
+def clone(output: Any, replace: Any = None, strict: bool = True, share_inputs: bool = True) -> Any:
+    """``theano.clone``: a copy of ``output``'s graph with ``replace`` ({old: new}) substituted."""
+    single = not isinstance(output, (list, tuple))
+    outs = clone_replace([output] if single else list(output), dict(replace or {}))
+    return outs[0] if single else outs

@@ -1,0 +1,43 @@
+"""``theano.tensor`` (``T``): framework's tensor namespace with Theano 1.0's signatures.
+
+Differences from :mod:`framework.tensor` are Theano's documented behaviour:
+reductions take ``dtype``/``acc_dtype``, ``nnet.softmax`` of a vector is a
+1xn row, ``row``/``col`` constructors are broadcastable... (docs/theano.md).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ....core import reduce as _red
+from ....core import elemwise as _ew
+from ....core.shared import TensorSharedVariable
+from ....core.types import TensorType, as_dtype
+from ....core.variable import TensorConstant, TensorVariable, as_tensor_variable, constant
+from ....tensor import *  # noqa: F401,F403 -- Theano's T namespace starts from framework's
+from ....tensor import __all__ as _native_all
+from ....tensor.basic import tensor as _tensor
+from . import nnet, shared_randomstreams  # noqa: F401 -- imported with theano.tensor, as in Theano
+from .basic_extras import (as_tensor, argmax, argmin, col, cols, dcol, dcols, drow,  # noqa: F401
+                           drows, fcol, fcols, frow, frows, icol, icols, irow, irows, largest, lcol, lrow, max,
+                           max_and_argmax, mean, min, prod, row, rows, smallest, std, sum, var, zcol, zrow, ccol, crow)
+from .extra_ops import bincount, cumprod, cumsum, repeat, squeeze, to_one_hot  # noqa: F401
+from . import xlogx  # noqa: F401 -- the module, as in Theano
+
+TensorSharedVariable = TensorSharedVariable
+_tensor_type = TensorType
+
+__all__ = sorted(set(_native_all) | {
+    "as_tensor", "row", "col", "rows", "cols", "frow", "fcol", "drow", "dcol", "irow", "icol", "lrow", "lcol",
+    "frows", "fcols", "drows", "dcols", "irows", "icols", "crow", "ccol", "zrow", "zcol",
+    "max_and_argmax", "largest", "smallest", "cumsum", "cumprod", "repeat", "bincount", "to_one_hot", "squeeze",
+    "xlogx", "nnet", "shared_randomstreams", "TensorSharedVariable"})
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in ("extra_ops", "nlinalg", "slinalg", "xlogx", "signal", "basic", "var", "sharedvar", "type",
+                "shared_randomstreams"):
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'theano.tensor' has no attribute {name!r} in framework's Theano compatibility "
+                         "layer (docs/theano.md lists what it provides)")

@@ -1,0 +1,3 @@
+"""``theano.tensor.basic``: the same names as ``theano.tensor``."""
+from . import *  # noqa: F401,F403
+from . import __all__  # noqa: F401

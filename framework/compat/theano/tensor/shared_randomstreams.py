@@ -1,0 +1,4 @@
+"""``theano.tensor.shared_randomstreams``: :class:`RandomStreams`."""
+from ....random import RandomStreams
+
+__all__ = ["RandomStreams"]

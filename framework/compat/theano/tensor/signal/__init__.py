@@ -1,0 +1,1 @@
+"""``theano.tensor.signal``: ``pool`` (pooling, from the convolution plugin)."""

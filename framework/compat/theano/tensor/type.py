@@ -1,0 +1,4 @@
+"""``theano.tensor.type``: :class:`TensorType`."""
+from ....core.types import TensorType
+
+__all__ = ["TensorType"]
