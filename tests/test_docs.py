@@ -68,3 +68,13 @@ def test_every_example_script_runs(script, tmp_path):
     assert "runs/" in (ROOT / ".gitignore").read_text().split()
     if script.name == "rbm_tutorial.py":
         assert (tmp_path / "runs" / "rbm_plots" / "samples.png").exists()
+
+
+@pytest.mark.parametrize("page", sorted(DOCS.glob("*.md")) + [ROOT / "README.md"], ids=lambda p: p.name)
+def test_every_relative_link_of_the_page_resolves(page):
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)  # links inside code are not links
+    for target in re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", text):
+        if "://" in target or target.startswith("mailto:"):
+            continue
+        assert (page.parent / target).exists(), f"{page.name} links to {target}, which does not exist"
