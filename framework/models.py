@@ -5,7 +5,7 @@ bundled ``linear`` and ``rbm`` plugins do it exactly as a third party
 would). This module is only a facade over that registry::
 
     import framework.models
-    framework.models.list()                 # ['gaussian_rbm', 'linear', 'logistic', 'rbm']
+    framework.models.list()                 # ['gaussian_rbm', 'lenet', 'linear', 'logistic', 'rbm']
     RBM = framework.models.get("rbm")       # the factory (the model class)
     framework.models.RBM                    # the same class, by its name
     framework.models.spec("rbm").train      # what ``framework train rbm`` runs

@@ -139,7 +139,12 @@ def int_positions(node: Apply) -> Optional[frozenset]:
     """Input positions where an op takes host values as they are: shapes,
     sizes and basic indices it reads as Python ints, and the parameters of
     random draws (the backend's ``draw`` takes host or device values). Host
-    values there are never copied to the device. None when there are none."""
+    values there are never copied to the device. None when there are none.
+    An op declares its own with a ``host_int_inputs`` attribute (a tuple of
+    input positions), as the conv plugin's gradient ops do for their sizes."""
+    declared = getattr(node.op, "host_int_inputs", None)
+    if declared is not None:  # an op (a plugin's too) naming the inputs it reads as Python ints
+        return frozenset(declared)
     cls = type(node.op).__name__
     n = len(node.inputs)
     if cls == "RandomVariable":

@@ -118,7 +118,7 @@ def test_checkpoint_with_wrong_shapes_is_refused(run, tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["train", "perceptron"], "unknown model family 'perceptron' for `framework train`: known families are "
-                              "linear, logistic, rbm"),
+                              "lenet, linear, logistic, rbm"),
     (["sample", "linear", "--logdir", "x"], "model family 'linear' has no `framework sample` command"),
     (["train"], "name a model family"),
     (["train", "linear", "--epochs", "-3"], "expected an integer >= 0"),

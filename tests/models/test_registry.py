@@ -22,7 +22,7 @@ def test_bundled_families_are_registered_by_the_plugins():
 
 def test_unknown_model_names_list_the_known_ones():
     with pytest.raises(models.UnknownModelError, match=r"unknown model family 'rmb': known model families are "
-                                                         r"gaussian_rbm, linear, logistic, rbm"):
+                                                         r"gaussian_rbm, lenet, linear, logistic, rbm"):
         models.get("rmb")
     with pytest.raises(AttributeError, match=r"unknown model class 'RMB'.*classes: .*RBM"):
         models.RMB  # noqa: B018
