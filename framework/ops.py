@@ -1,4 +1,5 @@
-"""Ops contributed by plugins: ``framework.ops.<name>(...)`` builds their outputs."""
+"""Ops contributed by plugins (``framework_ops`` and ``framework_scalar_ops``):
+``framework.ops.<name>(...)`` builds their outputs."""
 from __future__ import annotations
 
 from typing import Any, List
@@ -10,13 +11,25 @@ def __getattr__(name: str) -> Any:
     from . import plugins
 
     spec = plugins.ops().get(name)
-    if spec is None:
-        known = ", ".join(sorted(plugins.ops())) or "none"
-        raise AttributeError(f"framework.ops has no op {name!r} (ops registered by plugins: {known})")
-    return spec.build
+    if spec is not None:
+        return spec.build
+    if name in plugins.scalar_ops():
+        return _elementwise(name)
+    known = ", ".join(sorted(set(plugins.ops()) | set(plugins.scalar_ops()))) or "none"
+    raise AttributeError(f"framework.ops has no op {name!r} (ops registered by plugins: {known})")
+
+
+def _elementwise(name: str) -> Any:
+    from .core.elemwise import apply
+
+    def build(*inputs: Any) -> Any:
+        return apply(name, *inputs)
+
+    build.__name__ = name
+    return build
 
 
 def __dir__() -> List[str]:
     from . import plugins
 
-    return sorted(plugins.ops())
+    return sorted(set(plugins.ops()) | set(plugins.scalar_ops()))

@@ -5,29 +5,9 @@ import io
 import sys
 from typing import Any, Dict, List, Optional, Sequence, TextIO, Union
 
+from .core.errors import expression as pp
 from .core.graph import Constant, Variable
 from .core.shared import SharedVariable
-
-
-def pp(var: Variable) -> str:
-    """A one-line rendering of ``var``'s expression, e.g. ``((x ** 2) * 2)``."""
-    memo: Dict[Variable, str] = {}
-
-    def render(v: Variable) -> str:
-        if v in memo:
-            return memo[v]
-        if v.owner is None:
-            s = repr(v) if isinstance(v, Constant) else (v.name or f"<{v.type}>")
-        else:
-            node = v.owner
-            args = [render(i) for i in node.inputs]
-            s, _ = node.op.pp(node, args)
-            if len(node.outputs) > 1:
-                s = f"{s}[{v.index}]"
-        memo[v] = s
-        return s
-
-    return render(var)
 
 
 def _ids() -> Any:

@@ -32,6 +32,7 @@ class Backend(abc.ABC):
     def __init__(self, device: str) -> None:
         self.device = device
         self._overrides: Optional[Dict[str, Any]] = None
+        self._overrides_generation: Any = None
 
     # --- storage -----------------------------------------------------------
     @abc.abstractmethod
@@ -53,10 +54,14 @@ class Backend(abc.ABC):
     def kernel(self, node: Any) -> Callable[..., Any]:
         """The callable run for ``node``: a plugin's kernel for this op and
         backend if one is registered, else the op's reference implementation."""
-        if self._overrides is None:
-            from .. import plugins
+        from .. import plugins
 
+        generation = plugins.generation()
+        if self._overrides is None or self._overrides_generation != generation:
+            # rebuilt after any register / unregister / reset: a kernel registered
+            # after a compile is used by the next compile
             self._overrides = {op: spec for (op, be), spec in plugins.kernels().items() if be == self.name}
+            self._overrides_generation = generation
         spec = self._overrides.get(node.op.name)
         if spec is not None:
             fn = spec.build(node, self)

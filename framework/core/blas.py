@@ -23,6 +23,7 @@ import numpy as np
 from .errors import GradientError, ShapeError, format_trace, user_trace
 from .graph import Apply, Constant, Variable
 from .op import Op
+from .shape_infer import static_check
 from .types import Shape, TensorType, is_int
 from .variable import TensorVariable, as_tensor_variable
 
@@ -50,6 +51,7 @@ def _grad_or_none(x: Variable, g: Callable[[], Variable]) -> Optional[Variable]:
 class Dot(Op):
     """NumPy's ``dot`` for 1-d and 2-d operands: vector·vector gives a scalar,
     matrix·vector a vector, vector·matrix a vector, matrix·matrix a matrix."""
+    fresh_storage = True  # outputs are new arrays
 
     name = "dot"
 
@@ -57,13 +59,23 @@ class Dot(Op):
         a, b = as_tensor_variable(a), as_tensor_variable(b)
         if a.ndim not in (1, 2) or b.ndim not in (1, 2):
             raise TypeError(f"op 'dot' takes 1-d or 2-d operands, got {a.type} and {b.type}")
-        k_a, k_b = a.type.shape[-1], b.type.shape[0]
-        if k_a is not None and k_b is not None and k_a != k_b:
-            raise _shape_error(
-                "dot", f"shapes are not aligned: size {k_a} (axis {a.ndim - 1} of the first) != "
-                       f"{k_b} (axis 0 of the second)", a, b)
-        shape = a.type.shape[:-1] + b.type.shape[1:]
+        problem = static_check(self, [a, b], self._aligned(a))
+        if problem is not None:
+            raise _shape_error("dot", f"shapes are not aligned: {problem}", a, b)
+        shape = self.infer_shape(None, [a.type.shape, b.type.shape])[0]
         return Apply(self, [a, b], [TensorType(_result_dtype([a, b]), shape)])
+
+    # dot's shape facts, the only place they are stated
+    def infer_shape(self, node: Optional[Apply], input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        a, b = input_shapes
+        return [tuple(a[:-1]) + tuple(b[1:])]
+
+    @staticmethod
+    def _aligned(a: Variable) -> List[Tuple[str, Tuple[int, int], Tuple[int, int]]]:
+        return [("equal", (0, a.ndim - 1), (1, 0))]
+
+    def shape_constraints(self, node: Apply) -> List[Tuple[str, Tuple[int, int], Tuple[int, int]]]:
+        return self._aligned(node.inputs[0])
 
     def impl(self, xp: Any, a: Any, b: Any) -> Any:
         return xp.dot(a, b)
@@ -98,6 +110,7 @@ _dot = Dot()
 class TensorDot(Op):
     """``tensordot(a, b, (axes_a, axes_b))``: sums over the paired axes; the
     result has ``a``'s other axes, then ``b``'s, each in order."""
+    fresh_storage = True  # outputs are new arrays
 
     __props__ = ("axes_a", "axes_b")
 
@@ -111,15 +124,19 @@ class TensorDot(Op):
             if any(not 0 <= ax < x.ndim for ax in axes):
                 raise ValueError(f"op 'tensordot': axes {axes} out of range for {x.type} "
                                  f"(at {format_trace(user_trace())})")
-        for ax_a, ax_b in zip(self.axes_a, self.axes_b):
-            da, db = a.type.shape[ax_a], b.type.shape[ax_b]
-            if da is not None and db is not None and da != db:
-                raise _shape_error(
-                    "tensordot", f"contracted sizes differ: axis {ax_a} of the first has size {da}, "
-                                 f"axis {ax_b} of the second has size {db}", a, b)
-        shape = tuple(d for i, d in enumerate(a.type.shape) if i not in self.axes_a) + tuple(
-            d for i, d in enumerate(b.type.shape) if i not in self.axes_b)
+        problem = static_check(self, [a, b], self.shape_constraints(None))
+        if problem is not None:
+            raise _shape_error("tensordot", f"contracted sizes differ: {problem}", a, b)
+        shape = self.infer_shape(None, [a.type.shape, b.type.shape])[0]
         return Apply(self, [a, b], [TensorType(_result_dtype([a, b]), shape)])
+
+    def infer_shape(self, node: Optional[Apply], input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        a, b = input_shapes
+        return [tuple(d for i, d in enumerate(a) if i not in self.axes_a)
+                + tuple(d for i, d in enumerate(b) if i not in self.axes_b)]
+
+    def shape_constraints(self, node: Optional[Apply]) -> List[Tuple[str, Tuple[int, int], Tuple[int, int]]]:
+        return [("equal", (0, i), (1, j)) for i, j in zip(self.axes_a, self.axes_b)]
 
     def impl(self, xp: Any, a: Any, b: Any) -> Any:
         return xp.tensordot(a, b, axes=(list(self.axes_a), list(self.axes_b)))

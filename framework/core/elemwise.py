@@ -37,6 +37,8 @@ class ScalarOp:
     c_expr: str = ""  # e.g. "({0} + {1})": the scalar program for GPU fusion
     is_comparison: bool = False
     doc: str = ""
+    dtype_rule: Optional[Callable[..., str]] = None  # f(*input dtypes) -> dtype; default: run impl
+    plugin: str = "kernel"  # provenance: who declared the row
 
     def __repr__(self) -> str:
         return self.name
@@ -47,7 +49,52 @@ class ScalarOp:
         return (scalar_op, (self.name,))  # rows are found by name: their functions are not picklable
 
 
-SCALAR_OPS: Dict[str, ScalarOp] = {}
+class _Table(Dict[str, ScalarOp]):
+    """The built-in rows, then the rows plugins give (``framework_scalar_ops``),
+    looked up in the plugin registry each time so register / unregister /
+    reset take effect at once."""
+
+    _from_specs: Dict[int, Tuple[Any, ScalarOp]] = {}
+
+    def _plugin_row(self, name: str, load: bool = True) -> Optional[ScalarOp]:
+        from .. import plugins
+
+        if not load and not plugins.is_loaded():
+            return None  # a membership test never loads plugins (modules test names at import)
+        spec = plugins.scalar_ops().get(name)
+        if spec is None:
+            return None
+        hit = self._from_specs.get(id(spec))
+        if hit is None or hit[0] is not spec:
+            hit = self._from_specs[id(spec)] = (spec, _row_from_spec(spec))
+        return hit[1]
+
+    def __missing__(self, name: str) -> ScalarOp:
+        row = self._plugin_row(name)
+        if row is None:
+            raise KeyError(name)
+        return row
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        row = dict.get(self, name)
+        if row is None:
+            row = self._plugin_row(name)
+        return default if row is None else row
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or (isinstance(name, str) and self._plugin_row(name, False) is not None)
+
+
+def _row_from_spec(spec: Any) -> ScalarOp:
+    impl, ufunc = spec.impl, None
+    if isinstance(impl, str):
+        impl, ufunc = _ufunc(spec.impl), spec.impl
+    grad = spec.grad
+    return ScalarOp(spec.name, spec.nin, impl, grad, ufunc=ufunc, symbol=spec.symbol,
+                    c_expr=spec.exprs.get("cuda", ""), doc=spec.doc, dtype_rule=spec.dtype, plugin=spec.plugin)
+
+
+SCALAR_OPS: Dict[str, ScalarOp] = _Table()
 
 
 def _ufunc(name: str) -> Callable[..., Any]:
@@ -55,7 +102,10 @@ def _ufunc(name: str) -> Callable[..., Any]:
 
 
 def declare(name: str, nin: int, impl: Any, grad: Optional[GradRule] = None, **kw: Any) -> ScalarOp:
-    """Add a row to the table; ``impl`` is an xp function name or ``f(xp, *args)``."""
+    """Add a built-in row to the table; ``impl`` is an xp function name or
+    ``f(xp, *args)``. Plugins give rows with the ``framework_scalar_ops`` hook."""
+    if dict.__contains__(SCALAR_OPS, name):
+        raise ValueError(f"element-wise row {name!r} is already declared")
     if isinstance(impl, str):
         kw.setdefault("ufunc", impl)
         impl = _ufunc(impl)
@@ -100,6 +150,8 @@ def _int_range(value: Any) -> Any:
 
 class Elemwise(Op):
     """Applies a scalar function element by element, with NumPy broadcasting."""
+    fresh_storage = True  # outputs are new arrays
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("scalar",)
 
@@ -124,7 +176,8 @@ class Elemwise(Op):
                 f"(at {format_trace(user_trace())})"
             )
         try:
-            dtype = infer_dtype(s.impl, ins, s.name)
+            dtype = (infer_dtype(s.impl, ins, s.name) if s.dtype_rule is None
+                     else as_dtype(s.dtype_rule(*[i.type.dtype for i in ins])))
         except TypeError as exc:
             kinds = ", ".join(i.type.dtype for i in ins)
             raise TypeError(f"op '{s.name}' is not defined for dtypes ({kinds}): {exc}") from None
@@ -135,6 +188,41 @@ class Elemwise(Op):
                 f"(at {format_trace(user_trace())})"
             ) from None
         return Apply(self, ins, [TensorType(dtype, shape)])
+
+    def _deciders(self, node: Apply, axis: int) -> List[Tuple[int, int, Any]]:
+        """(input, its axis, signature token) of the inputs that may decide the
+        output's size on ``axis``, one per distinct token, root variables first."""
+        from .shape_sig import shape_signature
+
+        nd, seen, out = node.outputs[0].ndim, set(), []
+        order = sorted(range(len(node.inputs)), key=lambda i: node.inputs[i].owner is not None)
+        for i in order:
+            x = node.inputs[i]
+            ax = axis - (nd - x.type.ndim)
+            if ax < 0 or x.type.shape[ax] == 1:
+                continue  # no axis there, or size 1: it never decides
+            key = shape_signature(x)[ax]
+            if key not in seen:
+                seen.add(key)
+                out.append((i, ax, key))
+        return out
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        from .shape_infer import broadcast_dim
+
+        shape = []
+        for axis, static in enumerate(node.outputs[0].type.shape):
+            ds = [input_shapes[i][ax] for i, ax, _ in self._deciders(node, axis)]
+            shape.append(static if static is not None else 1 if not ds else ds[0] if len(ds) == 1
+                         else broadcast_dim(*ds))
+        return [tuple(shape)] * len(node.outputs)
+
+    def shape_constraints(self, node: Apply) -> List[Tuple[str, Tuple[int, int], Tuple[int, int]]]:
+        out = []
+        for axis in range(node.outputs[0].ndim):
+            ds = self._deciders(node, axis)
+            out += [("broadcast", ds[j][:2], d[:2]) for k, d in enumerate(ds) for j in range(k)]
+        return out
 
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
         s = self.scalar
@@ -172,7 +260,12 @@ _ELEMWISE: Dict[str, Elemwise] = {}
 def elemwise_op(name: str) -> Elemwise:
     op = _ELEMWISE.get(name)
     if op is None:
-        op = _ELEMWISE[name] = Elemwise(SCALAR_OPS[name])
+        row = SCALAR_OPS.get(name)
+        if row is None:
+            raise KeyError(f"no element-wise op {name!r}: not a built-in row, and no plugin gives it")
+        op = Elemwise(row)
+        if row.plugin == "kernel":
+            _ELEMWISE[name] = op
     return op
 
 
@@ -219,6 +312,7 @@ class SumToShape(Op):
     source). Used when static shapes cannot tell whether an input was
     broadcast; returns ``g`` itself when the shapes already agree.
     """
+    host_int_inputs = Op.inputs_after_first  # inputs 1.. are sizes
 
     name = "sum_to_shape"
     view_map = {0: [0]}
@@ -229,6 +323,13 @@ class SumToShape(Op):
         g = as_tensor_variable(g)
         dims = [as_tensor_variable(d) for d in dims]
         return Apply(self, [g] + dims, [TensorType(g.type.dtype, [static_int(d) for d in dims])])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [tuple(node.inputs[1:])]
+
+    def shape_constraints(self, node: Apply) -> List[Tuple[str, Tuple[int, Optional[int]], Tuple[int, int]]]:
+        lead = node.inputs[0].ndim - (len(node.inputs) - 1)  # g's extra leading axes are summed away
+        return [("to", (1 + k, None), (0, lead + k)) for k in range(len(node.inputs) - 1) if lead + k >= 0]
 
     def impl(self, xp: Any, g: Any, *dims: Any) -> Any:
         xshape = tuple(map(int, dims))
@@ -481,3 +582,8 @@ def fill(model: Any, value: Any) -> TensorVariable:
 
 
 second = fill
+
+
+def is_builtin_row(name: str) -> bool:
+    """Whether the kernel declared row ``name`` (a plugin row of that name is an error)."""
+    return dict.__contains__(SCALAR_OPS, name)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import linecache
 import os
 import sys
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -121,3 +121,26 @@ def describe_exception(exc: BaseException) -> str:
     """``'TypeName: message'`` for any exception; never raises."""
     text = safe_str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def expression(var: Any) -> str:
+    """(``framework.printing.pp``) A one-line rendering of ``var``'s expression, e.g. ``((x ** 2) * 2)``."""
+    from .graph import Constant  # graph imports this module
+
+    memo: Dict[Any, str] = {}
+
+    def render(v: Any) -> str:
+        if v in memo:
+            return memo[v]
+        if v.owner is None:
+            s = repr(v) if isinstance(v, Constant) else (v.name or f"<{v.type}>")
+        else:
+            node = v.owner
+            args = [render(i) for i in node.inputs]
+            s, _ = node.op.pp(node, args)
+            if len(node.outputs) > 1:
+                s = f"{s}[{v.index}]"
+        memo[v] = s
+        return s
+
+    return render(var)

@@ -30,13 +30,26 @@ class UnusedInputError(FrameworkError, ValueError):
 
 
 class In:
-    """An input with options: a default ``value`` and a keyword ``name``."""
+    """An input with options, as Theano's ``In``.
+
+    ``value``: a default; ``name``: the keyword it may be given by.
+    ``strict=True``: the value must already be an array of exactly the
+    input's dtype and number of dimensions (no conversion; anything else is an
+    error). ``implicit=True``: the input always takes its ``value`` (which it
+    then needs) and is not part of the call signature. ``mutable`` and
+    ``borrow`` *permit* the function to overwrite the input's storage or return
+    outputs aliasing it; compiled functions never do either, which every
+    Theano program accepts (they are permissions, not requests).
+    """
 
     def __init__(self, variable: Variable, value: Any = None, name: Optional[str] = None,
                  mutable: bool = False, borrow: bool = False, strict: bool = False,
                  allow_downcast: Optional[bool] = None, implicit: bool = False) -> None:
         if not isinstance(variable, Variable):
             raise TypeError(f"In() takes a symbolic variable, got {type(variable).__name__}")
+        if implicit and value is None:
+            raise ValueError(f"In({variable}, implicit=True) needs a value: an implicit input always "
+                             "takes its value and cannot be passed in a call")
         self.variable = variable
         self.value = value
         self.has_default = value is not None
@@ -80,6 +93,8 @@ def _make_filter(inp: In, position: int, backend: Backend, allow_downcast: Optio
     is_dev, from_host = backend.is_array, backend.from_host
 
     def filt(value: Any) -> Any:
+        if inp.strict:
+            _check_strict(value, t, label)
         if not host and is_dev(value):
             if str(value.dtype) != t.dtype or value.ndim != t.ndim:
                 raise InputError(f"{label}: expected {t}, got a device array of dtype {value.dtype} "
@@ -92,6 +107,16 @@ def _make_filter(inp: In, position: int, backend: Backend, allow_downcast: Optio
         return arr if host else from_host(arr, copy=False)
 
     return filt
+
+
+def _check_strict(value: Any, t: Any, label: str) -> None:
+    """``In(strict=True)``: no conversion of any kind."""
+    dtype, ndim = getattr(value, "dtype", None), getattr(value, "ndim", None)
+    if not hasattr(value, "shape") or str(dtype) != t.dtype or ndim != t.ndim:
+        got = (f"dtype {dtype}, {ndim} dimension(s)" if hasattr(value, "shape")
+               else f"{type(value).__name__} {value!r:.40}")
+        raise InputError(f"{label} is strict (In(strict=True)): expected an array of dtype {t.dtype} with "
+                         f"{t.ndim} dimension(s), got {got}")
 
 
 class FunctionMaker:
@@ -118,12 +143,15 @@ class Function:
         self._single = single
         self._linked = linked
         self._run = linked.run
-        self._n = len(inputs)
+        self._slots = [k for k, i in enumerate(inputs) if not i.implicit]  # what a call passes
+        self._n = len(self._slots)
+        # calls with exactly this many positional arguments skip _bind (never, with implicit inputs)
+        self._fast_n = self._n if self._n == len(inputs) else -1
         self._names = {i.name: k for k, i in enumerate(inputs) if i.name}
         self._defaults = [i.value if i.has_default else _MISSING for i in inputs]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or len(args) != self._n:
+        if kwargs or len(args) != self._fast_n:
             args = self._bind(args, kwargs)
         try:
             return self._run(*args)
@@ -137,12 +165,16 @@ class Function:
         where = f"function {self.name!r}" if self.name else "the compiled function"
         if len(args) > self._n:
             raise InputError(f"{where} takes {self._n} input(s), got {len(args)} positional argument(s)")
-        values = list(args) + [_MISSING] * (self._n - len(args))
+        values = [_MISSING] * len(self.inputs)
+        for k, v in zip(self._slots, args):
+            values[k] = v
         for key, value in kwargs.items():
             k = self._names.get(key)
             if k is None:
                 known = ", ".join(repr(n) for n in self._names) or "none"
                 raise InputError(f"{where} has no input named {key!r} (named inputs: {known})")
+            if self.inputs[k].implicit:
+                raise InputError(f"{where}: input {key!r} is implicit (In(implicit=True)); it always takes its value")
             if values[k] is not _MISSING:
                 raise InputError(f"{where}: input {key!r} given both by position and by name")
             values[k] = value
@@ -157,7 +189,12 @@ class Function:
     def copy(self, share_memory: bool = False, swap: Optional[Dict[SharedVariable, SharedVariable]] = None,
              delete_updates: bool = False, name: Optional[str] = None) -> "Function":
         """A new function computing the same thing; ``swap`` replaces shared
-        variables by others of the same type; ``delete_updates`` drops every update."""
+        variables by others of the same type; ``delete_updates`` drops every update.
+
+        ``share_memory`` (Theano: whether the copy shares intermediate storage
+        with the original) changes nothing observable here: compiled functions
+        keep no storage between calls, and, as in Theano, both the copy and the
+        original use the same shared variables unless ``swap`` says otherwise."""
         spec = dict(self.maker.spec)
         swap = dict(swap or {})
         for old, new in swap.items():
@@ -172,7 +209,6 @@ class Function:
         else:
             spec["updates"] = [(swap.get(s, s), v) for s, v in spec["updates"]]
         spec["givens"] = list(spec["givens"]) + list(swap.items())
-        spec["swap"] = swap
         spec["name"] = name or self.name
         return function(**spec)
 
@@ -216,7 +252,7 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, updates: Any = Non
              no_default_updates: Union[bool, Sequence[Variable]] = False, on_unused_input: str = "raise",
              allow_input_downcast: Optional[bool] = None, name: Optional[str] = None,
              mode: Union[None, str, Mode] = None, device: Optional[str] = None,
-             outputs_on_device: bool = False, swap: Optional[dict] = None) -> Function:
+             outputs_on_device: bool = False) -> Function:
     """Compile ``outputs`` (and ``updates``) as a function of ``inputs``.
 
     See SPEC §2: outputs are computed before any update is stored; every

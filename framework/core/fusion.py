@@ -163,6 +163,8 @@ class Fused(Op):
     ``destroy``: input indices whose storage the kernel may overwrite (set by
     the in-place rewrite, only for inputs nothing else reads afterwards).
     """
+    fresh_storage = True  # outputs are new arrays
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("program", "destroy")
 

@@ -8,7 +8,7 @@ compiled and can be differentiated again.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -37,6 +37,12 @@ class GradCut(Op):
 
     def impl(self, xp: Any, x: Any) -> Any:
         return x
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [input_shapes[0]]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
 
     def grad(self, node: Apply, output_grads):
         if self.mode == "disconnected":
@@ -96,7 +102,7 @@ def grad(
             raise TypeError(f"grad: cost must be a symbolic variable, got {type(cost).__name__}")
         if cost.ndim != 0:
             where = f" (built at {format_trace(cost.owner.trace)})" if cost.owner else ""
-            from ..printing import pp
+            from .errors import expression as pp
 
             raise TypeError(
                 f"grad: the cost must be a scalar, but {pp(cost)} has type {cost.type}{where}; "
@@ -194,64 +200,6 @@ def _float_for(v: Variable) -> str:
     return config.floatX
 
 
-def jacobian(expression: Variable, wrt: Union[Variable, Sequence[Variable]],
-             consider_constant=None, disconnected_inputs: str = "raise"):
-    """d expression / d wrt: one row of gradients per element of ``expression``.
-
-    The rows are computed with ``scan`` over the flattened expression (as
-    Theano does), so the expression's length need not be known when building.
-    """
-    from .shape_ops import shape, reshape, join, shape_padleft, flatten, arange
-    from . import shape_ops
-
-    single = isinstance(wrt, Variable)
-    wrt_list = [wrt] if single else list(wrt)
-    expression = as_tensor_variable(expression)
-    if expression.ndim == 0:
-        out = grad(expression, wrt_list, consider_constant=consider_constant,
-                   disconnected_inputs=disconnected_inputs)
-        return out[0] if single else out
-    flat = flatten(expression)
-    n = flat.type.shape[0]
-    results = []
-    if n is not None:
-        rows = [grad(flat[i], wrt_list, consider_constant=consider_constant,
-                     disconnected_inputs=disconnected_inputs) for i in range(n)]
-        for k, w in enumerate(wrt_list):
-            stacked = join(0, *[shape_padleft(r[k]) for r in rows])
-            results.append(reshape(stacked, shape_ops.make_vector(*([shape(expression)[i] for i in range(expression.ndim)]
-                                                                    + [shape(w)[i] for i in range(w.ndim)]), dtype="int64"),
-                                   ndim=expression.ndim + w.ndim))
-    else:
-        from ..scan_module import scan
-
-        def row(i, flat_, *ws):
-            return grad(flat_[i], list(ws), consider_constant=consider_constant,
-                        disconnected_inputs=disconnected_inputs)
-
-        seqs, _ = scan(row, sequences=arange(flat.shape[0]), non_sequences=[flat] + wrt_list)
-        seqs = seqs if isinstance(seqs, list) else [seqs]
-        for w, s in zip(wrt_list, seqs):
-            results.append(reshape(s, shape_ops.make_vector(*([shape(expression)[i] for i in range(expression.ndim)]
-                                                              + [shape(w)[i] for i in range(w.ndim)]), dtype="int64"),
-                                   ndim=expression.ndim + w.ndim))
-    return results[0] if single else results
-
-
-def hessian(cost: Variable, wrt: Union[Variable, Sequence[Variable]],
-            consider_constant=None, disconnected_inputs: str = "raise"):
-    """Matrix of second derivatives of a scalar cost (for each vector ``wrt``)."""
-    single = isinstance(wrt, Variable)
-    wrt_list = [wrt] if single else list(wrt)
-    out = []
-    for w in wrt_list:
-        if w.ndim != 1:
-            raise TypeError(f"hessian: wrt must be vectors, got {w} of type {w.type}")
-        g = grad(cost, w, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
-        out.append(jacobian(g, w, consider_constant=consider_constant, disconnected_inputs="ignore"))
-    return out[0] if single else out
-
-
 def verify_grad(fun, pt: Sequence[Any], n_tests: int = 2, rng=None, eps: Optional[float] = None,
                 abs_tol: Optional[float] = None, rel_tol: Optional[float] = None, mode=None,
                 cast_to_output_type: bool = False, no_debug_ref: bool = True) -> None:
@@ -327,13 +275,27 @@ def _stabilized(cost: Variable, keep: set) -> Variable:
         return cost
     (clone,) = clone_replace([cost], {b: b for b in blockers})
     fgraph = FunctionGraph(inputs_of([clone], blockers), [clone])
-    report = rewrite(fgraph, FAST_RUN, stages=("canonicalize", "stabilize"), quiet=True)
+    report = rewrite(fgraph, FAST_RUN, stages=_STAGES, quiet=True, specs=_stabilizers())
     if not report.fired:
         return cost
     out = fgraph.outputs[0]
     if out.type.dtype != cost.type.dtype or out.ndim != 0:
         return cost
     return out
+
+
+_STAGES = ("canonicalize", "scan_pushout", "stabilize")
+
+
+def _stabilizers() -> List[Any]:
+    """The kernel's own stabilisation rewrites, plus the registered rewrites of
+    the stages ``grad`` runs (a plugin's rewrite of the same name replaces ours)."""
+    from .. import plugins
+    from .stabilize import REWRITES
+
+    specs = {s.name: s for s in REWRITES}
+    specs.update((s.name, s) for s in plugins.rewrites() if s.stage in _STAGES)
+    return list(specs.values())
 
 
 def _draws_random(op: Any) -> bool:

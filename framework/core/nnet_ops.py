@@ -29,6 +29,7 @@ def _normalize_axis(opname: str, axis: int, ndim: int) -> int:
 
 class _AxisOp(Op):
     """An op computing along one axis of a float tensor, keeping its shape."""
+    fresh_storage = True  # outputs are new arrays
 
     __props__ = ("axis",)
 
@@ -48,6 +49,12 @@ class _AxisOp(Op):
 
     def pp(self, node: Apply, args: Sequence[str]) -> Tuple[str, int]:
         return f"{self.name}({args[0]}, axis={self.axis})", 0
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [input_shapes[0]]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
 
 class Softmax(_AxisOp):
     """``exp(x) / sum(exp(x), axis)``, computed as ``exp(x - max)`` so it never overflows."""

@@ -6,7 +6,12 @@ An op says, in one place:
   (dtype and static shape), raising a clear error where shapes cannot work;
 * ``grad(node, output_grads)``: symbolic gradients of its inputs;
 * ``impl(xp, *values)``: a reference implementation over an array namespace
-  ``xp`` (NumPy's or CuPy's API), so every backend can run it unchanged.
+  ``xp`` (NumPy's or CuPy's API), so every backend can run it unchanged;
+* ``infer_shape(node, input_shapes)``: symbolic output shapes (PyTensor's
+  signature), from which shape signatures and shape rewrites are derived;
+* ``shape_constraints(node)``: the sizes its kernel checks at run time, which
+  a rewrite keeps when it stops running the kernel (see ``shape_infer``);
+* storage facts: ``view_map`` / ``destroy_map``.
 
 Backends may register faster kernels for an op by its ``name`` (see
 :class:`framework.plugins.KernelSpec`); the op itself never changes.
@@ -34,6 +39,24 @@ class Op:
     view_map: dict = {}
     # {output index: [input indices]} when the kernel overwrites an input
     destroy_map: dict = {}
+
+    # --- storage and placement facts (read by the in-place rewrite and backends) ---
+    # the kernel's tensor outputs are new arrays (except where view_map / destroy_map say otherwise)
+    fresh_storage: bool = False
+    # a cheap op that may run on the host when its inputs and outputs are small host values
+    host_bookkeeping: bool = False
+    # the kernel reads only its inputs' shapes (so its result is host metadata)
+    reads_only_metadata: bool = False
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        """Input positions the kernel reads as host integers (sizes, basic
+        indices, draw parameters): a device backend passes host values there
+        as they are, without copying them to the device."""
+        return frozenset()
+
+    def inputs_after_first(self, node: Apply) -> frozenset:
+        """``host_int_inputs`` for ops whose inputs 1.. are sizes or parameters."""
+        return frozenset(range(1, len(node.inputs)))
 
     # --- identity -----------------------------------------------------------
     def _props(self) -> Tuple[Any, ...]:
@@ -70,6 +93,22 @@ class Op:
         raise GradientError(
             f"op '{self}' has no gradient (node built at {format_trace(node.trace)})"
         )
+
+    # --- shapes -------------------------------------------------------------
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> Optional[List[Tuple[Any, ...]]]:
+        """The output shapes, one tuple per output, from ``input_shapes`` (one
+        tuple per input whose entries are ints where static, else int64 scalar
+        variables). Entries may be ints or int64 scalar variables. None (the
+        default) means "no rule": sizes are then read from the computed output."""
+        return None
+
+    def shape_constraints(self, node: Apply) -> Optional[List[Tuple[str, Tuple[int, Optional[int]], Tuple[int, Optional[int]]]]]:
+        """Sizes the kernel checks at run time that ``make_node`` could not
+        (``[]``: none). None (the default) means "unknown": no rewrite may then
+        read this node's output shape without running it. Records are
+        ``(kind, (input, axis), (input, axis))``, kind ``"equal"``,
+        ``"broadcast"`` or ``"to"``; axis None means an integer scalar input's value."""
+        return None
 
     # --- running ------------------------------------------------------------
     def impl(self, xp: Any, *values: Any) -> Any:

@@ -94,6 +94,8 @@ class RandomVariable(Op):
     ``inplace`` (set only by :func:`random_inplace`) lets the kernel advance
     the input state instead of a copy of it.
     """
+    fresh_storage = True  # outputs are new arrays
+    host_int_inputs = Op.inputs_after_first  # draw parameters: host or device values
 
     __props__ = ("dist", "dtype", "ndim", "inplace")
     nout = 2

@@ -42,6 +42,8 @@ _UFUNC_OF = {"sum": "add", "prod": "multiply", "max": "maximum", "min": "minimum
 
 class Reduce(Op):
     """``xp.<kind>(x, axis, keepdims)``."""
+    fresh_storage = True  # outputs are new arrays
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("kind", "axis", "keepdims", "dtype")
 
@@ -59,17 +61,19 @@ class Reduce(Op):
         axes = range(x.ndim) if self.axis is None else self.axis
         if self.kind in ("argmax", "argmin") and self.axis is not None and len(self.axis) > 1:
             raise ValueError(f"{self.kind} takes one axis or None, not {self.axis}")
-        shape = []
-        for i, d in enumerate(x.type.shape):
-            if i in axes:
-                if self.keepdims:
-                    shape.append(1)
-            else:
-                shape.append(d)
+        shape = self.infer_shape(None, [x.type.shape])[0]
         dt = E.infer_dtype(lambda xp, a: self.impl(xp, a), [x], ("reduce", self.kind, self.dtype, self.axis))
         if x.ndim == 0 and self.kind in ("argmax", "argmin"):
             dt = "int64"
         return Apply(self, [x], [TensorType(dt, shape)])
+
+    def infer_shape(self, node: Optional[Apply], input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        shp = input_shapes[0]
+        axes = range(len(shp)) if self.axis is None else self.axis
+        return [tuple(1 if i in axes else d for i, d in enumerate(shp) if i not in axes or self.keepdims)]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
 
     def impl(self, xp: Any, x: Any) -> Any:
         axis = self.axis

@@ -157,16 +157,18 @@ def run_local(fgraph: FunctionGraph, specs: Sequence[Any], report: RewriteReport
 
 
 def rewrite(fgraph: FunctionGraph, mode: Mode, stages: Optional[Sequence[str]] = None,
-            quiet: bool = False) -> RewriteReport:
-    """Run the mode's stages (or only ``stages``) on ``fgraph`` in place and report what fired."""
+            quiet: bool = False, specs: Optional[Sequence[Any]] = None) -> RewriteReport:
+    """Run the mode's stages (or only ``stages``) on ``fgraph`` in place and report
+    what fired; ``specs``: these rewrites instead of the registered ones."""
     from .. import plugins
     from ..config import config
 
     report = RewriteReport()
     if mode.optimizer is None and not mode.including:
         return report
-    specs = [s for s in plugins.rewrites() if selected(s, mode)]
-    for stage in stage_order(plugins.rewrites()):
+    every = list(plugins.rewrites() if specs is None else specs)
+    specs = [s for s in every if selected(s, mode)]
+    for stage in stage_order(every):
         in_stage = [s for s in specs if s.stage == stage]
         if not in_stage or (stages is not None and stage not in stages):
             continue

@@ -93,6 +93,11 @@ class Scan(Op):
     """
 
     name = "scan"
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        """n_steps (read as a Python int) and every scalar: the body's own
+        placement takes integer scalars as host values, so they pass as they are."""
+        return frozenset(k for k, i in enumerate(node.inputs) if k == 0 or getattr(i.type, "ndim", 0) == 0)
     __props__ = ("inner", "n_seqs", "taps", "n_nonrec", "n_rng", "n_nonseqs", "until", "keep",
                  "truncate_gradient", "rng_inplace", "label", "mode")
 

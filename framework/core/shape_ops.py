@@ -43,6 +43,7 @@ def static_vector(v: Variable) -> Optional[List[Optional[int]]]:
 
 class Shape(Op):
     """The run-time shape of a tensor, as an int64 vector."""
+    reads_only_metadata = True  # the input's shape, never its values
 
     name = "shape"
 
@@ -53,12 +54,19 @@ class Shape(Op):
     def impl(self, xp: Any, x: Any) -> Any:
         return xp.asarray(xp.shape(x), dtype="int64")
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [(len(input_shapes[0]),)]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
+
     def grad(self, node, output_grads):
         return [None]
 
 
 class Shape_i(Op):
     """One entry of a tensor's run-time shape, as an int64 scalar."""
+    reads_only_metadata = True  # the input's shape, never its values
 
     __props__ = ("i",)
 
@@ -72,6 +80,12 @@ class Shape_i(Op):
 
     def impl(self, xp: Any, x: Any) -> Any:
         return xp.asarray(xp.shape(x)[self.i], dtype="int64")
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [()]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
 
     def make_kernel(self, node: Apply, backend: Any) -> Any:
         i, int64 = self.i, backend.xp.int64  # a host scalar, as every shape is
@@ -100,8 +114,12 @@ def shape_i(x: Any, i: int) -> TensorVariable:
 
 class MakeVector(Op):
     """A vector from scalars: ``make_vector(a, b, 3)``."""
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("dtype",)
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        return frozenset(range(len(node.inputs)))
 
     def __init__(self, dtype: str) -> None:
         self.dtype = dtype
@@ -150,6 +168,7 @@ def _as_shape_vector(shp: Any) -> TensorVariable:
 
 class Reshape(Op):
     """``x.reshape(shape)``; ``shape`` is an int vector whose length is static."""
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("ndim",)
     view_map = {0: [0]}
@@ -157,6 +176,9 @@ class Reshape(Op):
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim
         self.name = "reshape"
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        return frozenset({1})
 
     def make_node(self, x: Any, shp: Any) -> Apply:
         x, shp = as_tensor_variable(x), as_tensor_variable(shp)
@@ -216,6 +238,7 @@ def flatten(x: Any, ndim: int = 1) -> TensorVariable:
 
 class DimShuffle(Op):
     """Reorder axes, insert broadcastable axes ('x'), drop size-1 axes."""
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("input_ndim", "pattern")
     view_map = {0: [0]}
@@ -242,8 +265,13 @@ class DimShuffle(Op):
                     f"dimshuffle{self.pattern} drops axis {i} of {x.type}, which is not known to have "
                     f"size 1 (at {format_trace(user_trace())})"
                 )
-        shp = [1 if p == "x" else x.type.shape[p] for p in self.pattern]
-        return Apply(self, [x], [TensorType(x.dtype, shp)])
+        return Apply(self, [x], [TensorType(x.dtype, self.infer_shape(None, [x.type.shape])[0])])
+
+    def infer_shape(self, node: Optional[Apply], input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [tuple(1 if p == "x" else input_shapes[0][p] for p in self.pattern)]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
 
     def make_kernel(self, node: Apply, backend: Any) -> Any:
         if self.is_transpose and self.input_ndim > 0:
@@ -339,6 +367,7 @@ class BroadcastLike(Op):
     Inputs: ``g`` and one int64 scalar per axis (usually ``shape_i(x, k)``),
     so the value of ``x`` itself is never needed, only its sizes.
     """
+    host_int_inputs = Op.inputs_after_first  # inputs 1.. are sizes
 
     name = "broadcast_like"
     view_map = {0: [0]}
@@ -349,6 +378,12 @@ class BroadcastLike(Op):
         if g.ndim > len(dims):
             raise ValueError(f"broadcast_like: {g.type} has more dimensions than the target's {len(dims)}")
         return Apply(self, [g] + dims, [TensorType(g.dtype, [static_int(d) for d in dims])])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [tuple(node.inputs[1:])]
+
+    def shape_constraints(self, node: Apply) -> List[Tuple[str, Tuple[int, int], Tuple[int, None]]]:
+        return _fills(node)
 
     def impl(self, xp: Any, g: Any, *dims: Any) -> Any:
         shape = tuple(map(int, dims))
@@ -362,6 +397,12 @@ class BroadcastLike(Op):
 
     def grad(self, node, output_grads):
         return [E.reduce_to(output_grads[0], node.inputs[0])] + [None] * (len(node.inputs) - 1)
+
+
+def _fills(node: Apply) -> List[Tuple[str, Tuple[int, int], Tuple[int, None]]]:
+    """Input 0 broadcasts to the sizes given by the scalar inputs 1..."""
+    lead = len(node.inputs) - 1 - node.inputs[0].ndim
+    return [("to", (0, k), (1 + lead + k, None)) for k in range(node.inputs[0].ndim)]
 
 
 def _prod(shape: Tuple[int, ...]) -> int:
@@ -390,6 +431,8 @@ def broadcast_like(g: Any, x: Any) -> TensorVariable:
 
 class Alloc(Op):
     """A new array of the given shape filled with ``value`` (broadcast)."""
+    fresh_storage = True  # outputs are new arrays
+    host_int_inputs = Op.inputs_after_first  # inputs 1.. are sizes
 
     name = "alloc"
 
@@ -402,6 +445,12 @@ class Alloc(Op):
         if value.ndim > len(dims):
             raise ValueError(f"alloc: value has {value.ndim} dimensions, more than the shape's {len(dims)}")
         return Apply(self, [value] + dims, [TensorType(value.dtype, [static_int(d) for d in dims])])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [tuple(node.inputs[1:])]
+
+    def shape_constraints(self, node: Apply) -> List[Tuple[str, Tuple[int, int], Tuple[int, None]]]:
+        return _fills(node)
 
     def impl(self, xp: Any, value: Any, *dims: Any) -> Any:
         out = xp.empty(tuple(int(d) for d in dims), dtype=xp.asarray(value).dtype)
@@ -434,6 +483,8 @@ def zeros(shape: Any, dtype: Any = None) -> TensorVariable:
 
 class Join(Op):
     """Concatenate tensors along an axis."""
+    fresh_storage = True  # outputs are new arrays
+    host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("axis",)
 

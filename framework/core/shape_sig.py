@@ -7,13 +7,15 @@ variables with equal signatures have equal run-time shapes, so a gradient
 never needs to sum one back to the other's shape -- this is what lets ``grad``
 leave out most ``sum_to_shape`` nodes although sizes are unknown (``?``).
 
-Rules are per op class; an op without a rule gets fresh tokens (always sound).
+Signatures are derived from each op's own ``infer_shape`` (see
+:mod:`framework.core.shape_infer`); an op without one gets fresh tokens
+(always sound).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Sequence, Tuple
 
-from .graph import Apply, Variable
+from .graph import Variable
 from .types import TensorType
 
 Signature = Tuple[Any, ...]
@@ -33,15 +35,41 @@ def shape_signature(v: Variable) -> Signature:
     node = v.owner
     sig = None
     if node is not None:
-        rule = _RULES.get(type(node.op))
-        if rule is not None:
-            sig = rule(node, v)
+        from .shape_infer import infer_shapes
+
+        shapes = infer_shapes(node, cached=True)
+        if shapes is not None:
+            sig = tuple(dim_key(d) for d in shapes[v.index])
     if sig is None or len(sig) != v.ndim:
         sig = _fresh(v)
     else:  # a size known statically always wins
         sig = tuple(d if d is not None else s for d, s in zip(v.type.shape, sig))
     v.tag["_shape_sig"] = sig
     return sig
+
+
+def dim_key(d: Any) -> Any:
+    """The token of a size given as an int or an int scalar variable: equal
+    tokens mean equal sizes (the int itself, a shape signature entry, the
+    broadcast of tokens, or the variable itself when nothing better is known)."""
+    if not isinstance(d, Variable):
+        return int(d)
+    from .shape_ops import static_int
+
+    known = static_int(d)
+    if known is not None:
+        return known
+    node = d.owner
+    if node is None:
+        return d
+    name = node.op.name
+    if name == "shape_i":
+        return shape_signature(node.inputs[0])[node.op.i]
+    if name == "broadcast_dim":
+        return broadcast_signature([(dim_key(i),) for i in node.inputs], 1)[0]
+    if name in ("check_shapes", "cast_int64") or (name.startswith("cast_int") and len(node.inputs) == 1):
+        return dim_key(node.inputs[0])
+    return d
 
 
 def broadcast_signature(sigs: Sequence[Signature], ndim: int) -> Signature:
@@ -71,81 +99,3 @@ def broadcast_signature(sigs: Sequence[Signature], ndim: int) -> Signature:
                     flat.add(e)
             out.append(("bcast", frozenset(flat)))
     return tuple(out)
-
-
-def _broadcast(node: Apply, v: Variable) -> Optional[Signature]:
-    """Element-wise broadcasting (see :func:`broadcast_signature`)."""
-    return broadcast_signature([shape_signature(i) for i in node.inputs if isinstance(i.type, TensorType)], v.ndim)
-
-
-def _like_input(k: int) -> Callable[[Apply, Variable], Optional[Signature]]:
-    def rule(node: Apply, v: Variable) -> Optional[Signature]:
-        return shape_signature(node.inputs[k])
-
-    return rule
-
-
-def _from_dims(node: Apply, v: Variable) -> Optional[Signature]:
-    """Ops whose output shape is given by scalar inputs 1.. (``shape_i(x, k)`` or ints)."""
-    from .shape_ops import Shape_i, static_int
-
-    out = []
-    for d in node.inputs[1:]:
-        known = static_int(d)
-        if known is not None:
-            out.append(known)
-        elif d.owner is not None and isinstance(d.owner.op, Shape_i):
-            out.append(shape_signature(d.owner.inputs[0])[d.owner.op.i])
-        else:
-            out.append((v, len(out)))
-    return tuple(out)
-
-
-def _dimshuffle(node: Apply, v: Variable) -> Optional[Signature]:
-    sig = shape_signature(node.inputs[0])
-    return tuple(1 if p == "x" else sig[p] for p in node.op.pattern)
-
-
-def _reduce(node: Apply, v: Variable) -> Optional[Signature]:
-    sig = shape_signature(node.inputs[0])
-    axes = range(len(sig)) if node.op.axis is None else node.op.axis
-    if node.op.keepdims:
-        return tuple(1 if i in axes else s for i, s in enumerate(sig))
-    return tuple(s for i, s in enumerate(sig) if i not in axes)
-
-
-def _dot(node: Apply, v: Variable) -> Optional[Signature]:
-    a, b = (shape_signature(i) for i in node.inputs)
-    if len(a) == 2 and len(b) == 2:
-        return (a[0], b[1])
-    if len(a) == 2 and len(b) == 1:
-        return (a[0],)
-    if len(a) == 1 and len(b) == 2:
-        return (b[1],)
-    if len(a) == 1 and len(b) == 1:
-        return ()
-    return None
-
-
-_RULES: Dict[type, Callable[[Apply, Variable], Optional[Signature]]] = {}
-
-
-def register_rule(op_class: type, rule: Callable[[Apply, Variable], Optional[Signature]]) -> None:
-    """Teach signatures about another op class (plugins may call this)."""
-    _RULES[op_class] = rule
-
-
-def _install() -> None:
-    from . import blas, elemwise, grad, reduce, shape_ops
-
-    register_rule(elemwise.Elemwise, _broadcast)
-    register_rule(elemwise.SumToShape, _from_dims)
-    register_rule(shape_ops.BroadcastLike, _from_dims)
-    register_rule(shape_ops.Alloc, _from_dims)
-    register_rule(shape_ops.DimShuffle, _dimshuffle)
-    register_rule(reduce.Reduce, _reduce)
-    register_rule(grad.GradCut, _like_input(0))
-    register_rule(blas.Dot, _dot)
-
-
-_install()

@@ -280,6 +280,10 @@ class Subtensor(Op):
         self.template = template
         self.name = "subtensor"
         self.view_map = {} if _has_advanced(template) else {0: [0]}
+        self.host_bookkeeping = ARRAY not in template  # cheap on small host values (GPU placement)
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        return scalar_index_inputs(self.template, 1)
 
     def __str__(self) -> str:
         n = sum(e in (SCALAR, ARRAY) for e in self.template) + sum(
@@ -317,6 +321,18 @@ class Subtensor(Op):
         return f"{args[0]}[{render(self.template, args[1:])}]", 0
 
 
+def scalar_index_inputs(template: Template, first: int) -> frozenset:
+    """Input positions (from ``first``) of the scalar indices and slice bounds in ``template``."""
+    pos, out = first, set()
+    for e in template:
+        for p in (e[1:] if _is_slice_entry(e) else (e,)):
+            if p == SCALAR:
+                out.add(pos)
+            if p in (SCALAR, ARRAY):
+                pos += 1
+    return frozenset(out)
+
+
 class IncSubtensor(Op):
     """A copy of ``x`` with ``x[index]`` set to ``y`` or incremented by ``y``.
 
@@ -325,6 +341,7 @@ class IncSubtensor(Op):
     ``add.at``), so ``inc_subtensor(x[[0, 0]], 1)`` adds 2 to ``x[0]``.
     With ``inplace`` (set by rewrites), ``x``'s storage is overwritten.
     """
+    fresh_storage = True  # outputs are new arrays
 
     __props__ = ("template", "set_instead_of_inc", "inplace")
 
@@ -364,6 +381,12 @@ class IncSubtensor(Op):
                 f"(x has shape {_fmt_shape(x.type.shape)}) (at {format_trace(user_trace())})"
             )
         return Apply(self, [x, y] + ins, [x.type])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [input_shapes[0]]
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        return scalar_index_inputs(self.template, 2)
 
     def impl(self, xp: Any, x: Any, y: Any, *index_values: Any) -> Any:
         out = x if self.inplace else xp.array(x, copy=True)

@@ -22,14 +22,15 @@ from .records import (
     ModelSpec,
     OpSpec,
     RewriteSpec,
+    ScalarOpSpec,
 )
 
 __all__ = [
     "hookimpl", "hookspec",
-    "OpSpec", "RewriteSpec", "BackendSpec", "KernelSpec", "ModelSpec", "DatasetSpec", "STAGES",
+    "OpSpec", "ScalarOpSpec", "RewriteSpec", "BackendSpec", "KernelSpec", "ModelSpec", "DatasetSpec", "STAGES",
     "PluginError", "PluginWarning", "PluginInfo",
-    "register", "unregister", "list", "format_plugins", "reset",
-    "ops", "rewrites", "backends", "kernels", "models", "datasets", "backend_for_device",
+    "register", "unregister", "list", "format_plugins", "reset", "is_loaded", "generation",
+    "ops", "scalar_ops", "rewrites", "backends", "kernels", "models", "datasets", "backend_for_device",
 ]
 
 _manager = PluginManager()  # the one piece of global state; loads on first use
@@ -104,6 +105,11 @@ def ops() -> Dict[str, OpSpec]:
     return _loaded().registry("ops")
 
 
+def scalar_ops() -> Dict[str, ScalarOpSpec]:
+    """Registered element-wise rows, name -> :class:`ScalarOpSpec` (a copy)."""
+    return _loaded().registry("scalar_ops")
+
+
 def rewrites() -> List[RewriteSpec]:
     """Registered rewrites in registration order (a copy)."""
     return builtins.list(_loaded().registry("rewrites").values())
@@ -135,6 +141,19 @@ def backend_for_device(device: str) -> BackendSpec:
     Raises :class:`PluginError` listing the known devices and their plugins.
     """
     return _loaded().backend_for_device(device)
+
+
+def is_loaded() -> bool:
+    """Whether the plugins have been loaded (asking any registry loads them)."""
+    return _manager._loaded
+
+
+def generation() -> Tuple[int, int]:
+    """Changes whenever a plugin is registered or unregistered, or after
+    :func:`reset`: caches built from the registries (a backend's kernel
+    table) compare it to know when to rebuild."""
+    manager = _loaded()
+    return (id(manager), manager.generation)
 
 
 def reset() -> None:

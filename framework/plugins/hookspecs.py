@@ -31,7 +31,7 @@ from typing import Iterable
 
 import pluggy
 
-from .records import BackendSpec, DatasetSpec, KernelSpec, ModelSpec, OpSpec, RewriteSpec
+from .records import BackendSpec, DatasetSpec, KernelSpec, ModelSpec, OpSpec, RewriteSpec, ScalarOpSpec
 
 PROJECT = "framework"
 """The pluggy project name; hook functions are named ``framework_<registry>``."""
@@ -52,6 +52,15 @@ def framework_ops() -> Iterable[OpSpec]:
     reference implementation, so it takes part in ``grad``, printing and
     rewrites like a built-in op. Op names are global: two plugins giving the
     same name is an error naming both.
+    """
+
+
+@hookspec
+def framework_scalar_ops() -> Iterable[ScalarOpSpec]:
+    """Element-wise ops as rows of the element-wise table (:class:`ScalarOpSpec`):
+    each fuses with its neighbours, prints, differentiates and is reachable as
+    ``framework.ops.<name>``. A name taken by a built-in row or another plugin
+    is an error naming both.
     """
 
 

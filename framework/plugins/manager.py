@@ -98,13 +98,14 @@ def _key_text(kind: str, key: Any) -> str:
 # Fields that must be callable (required / may be None), per registry.
 _CALLABLES = {
     "ops": ("build",),
+    "scalar_ops": (),
     "rewrites": ("rewrite",),
     "backends": ("available", "create"),
     "kernels": ("build",),
     "models": ("factory",),
     "datasets": ("load",),
 }
-_OPTIONAL_CALLABLES = {"models": ("add_arguments", "train", "sample", "add_sample_arguments")}
+_OPTIONAL_CALLABLES = {"scalar_ops": ("grad", "dtype"), "models": ("add_arguments", "train", "sample", "add_sample_arguments")}
 
 
 def _is_name(value: Any) -> bool:
@@ -138,6 +139,21 @@ def _problem(kind: str, record: Any, stages: set) -> Optional[str]:
             return f"{what}: devices must be a non-empty tuple of str, got {devices!r}"
     if kind == "rewrites":
         return _rewrite_problem(record, what, stages)
+    if kind == "scalar_ops":
+        return _scalar_op_problem(record, what)
+    return None
+
+
+def _scalar_op_problem(record: Any, what: str) -> Optional[str]:
+    from ..core.elemwise import is_builtin_row
+
+    if is_builtin_row(record.name):
+        return (f"{what} clashes with the built-in element-wise row {record.name!r} "
+                "(plugin 'kernel'); choose another name")
+    if not isinstance(record.nin, int) or record.nin < 1:
+        return f"{what}: nin must be a positive int, got {record.nin!r}"
+    if not (callable(record.impl) or _is_name(record.impl)):
+        return f"{what}: impl must be an array-namespace function name or f(xp, *arrays), got {record.impl!r}"
     return None
 
 
@@ -180,6 +196,7 @@ class PluginManager:
         self._bundled: set = set()  # names of the plugins shipped with the framework
         self._loaded = False
         self._lock = threading.RLock()
+        self.generation = 0  # bumped by every change of the registries; caches compare it
 
     # -- loading -----------------------------------------------------------
 
@@ -258,6 +275,7 @@ class PluginManager:
                 self._paths[name] = _plugin_path(obj)
             for kind, records in staged.items():
                 self._records[kind].update(records)
+            self.generation += 1
             self._plugins[name] = PluginInfo(name, version, "loaded")
 
     def _collect(self, obj: Any, name: str) -> Dict[str, Dict[Hashable, Any]]:
@@ -305,6 +323,7 @@ class PluginManager:
             for registry in self._records.values():
                 for key in [k for k, r in registry.items() if r.plugin == name]:
                     del registry[key]
+            self.generation += 1
 
     # -- queries -----------------------------------------------------------
 

@@ -8,7 +8,7 @@ the plugin responsible.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Tuple
+from typing import Dict, Any, Callable, Optional, Tuple
 
 STAGES: Tuple[str, ...] = ("canonicalize", "stabilize", "specialize", "fusion", "inplace")
 """The standard rewrite stages, in the order they run."""
@@ -126,8 +126,34 @@ class DatasetSpec:
     plugin: str = field(default="", compare=False)
 
 
+@dataclass(frozen=True)
+class ScalarOpSpec:
+    """An element-wise op given as a row of the element-wise table, so it
+    fuses with its neighbours, prints, differentiates and is reachable as
+    ``framework.ops.<name>`` like a built-in row.
+
+    ``impl``: the reference function, an array-namespace function name
+    (``"cbrt"``) or ``f(xp, *arrays)``. ``grad(inputs, output, gz)``: the
+    input gradients (symbolic), or None (no gradient). ``dtype``: optional
+    rule ``f(*input dtypes) -> dtype`` (default: the dtype ``impl`` gives).
+    ``exprs``: optional per-backend scalar expressions, e.g.
+    ``{"cuda": "({0} * {0} * {0})"}`` (``{k}``: argument k).
+    """
+
+    name: str
+    nin: int
+    impl: Any
+    grad: Optional[Callable[..., Any]] = None
+    dtype: Optional[Callable[..., str]] = None
+    exprs: Dict[str, str] = field(default_factory=dict, hash=False)
+    symbol: Optional[str] = None
+    doc: str = ""
+    plugin: str = field(default="", compare=False)
+
+
 RECORD_KINDS = {
     "ops": OpSpec,
+    "scalar_ops": ScalarOpSpec,
     "rewrites": RewriteSpec,
     "backends": BackendSpec,
     "kernels": KernelSpec,

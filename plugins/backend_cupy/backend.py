@@ -216,10 +216,12 @@ class CupyBackend(Backend):
         return self._adapt(node, fn, scalar_ok)
 
     def _registered(self, node: Apply) -> Any:
-        if self._overrides is None:
-            from framework import plugins
+        from framework import plugins
 
+        generation = plugins.generation()
+        if self._overrides is None or self._overrides_generation != generation:
             self._overrides = {op: spec for (op, be), spec in plugins.kernels().items() if be == self.name}
+            self._overrides_generation = generation
         return self._overrides.get(node.op.name)
 
     def _adapt(self, node: Apply, fn: Callable[..., Any], scalar_ok: bool) -> Callable[..., Any]:

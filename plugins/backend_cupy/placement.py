@@ -27,15 +27,6 @@ from framework.core.types import TensorType, is_int
 HOST_CONSTANT_SIZE = 64
 """Integer constants up to this many elements are kept on the host."""
 
-# ops that may run on the host when every input is a host value (by Op.name, or class name)
-HOSTABLE_OPS = frozenset({
-    "make_vector", "subtensor", "dimshuffle", "join", "reshape", "fused",
-    "sum", "prod", "max", "min", "all", "any", "argmax", "argmin", "mean",
-})
-HOSTABLE_CLASSES = frozenset({"Elemwise", "MakeVector", "Subtensor", "DimShuffle", "Join", "Reshape", "Fused",
-                              "Reduce"})
-SHAPE_OPS = frozenset({"Shape", "Shape_i"})
-
 
 def is_small_type(t: Any) -> bool:
     """Whether a value of type ``t`` may live on the host: a scalar, or an
@@ -60,15 +51,12 @@ def is_host_root(v: Variable) -> bool:
 
 
 def _op_hostable(node: Apply) -> bool:
-    op = node.op
-    cls = type(op).__name__
-    if cls not in HOSTABLE_CLASSES:
-        return False
-    if cls == "Subtensor":
-        from framework.core.subtensor import ARRAY
+    """The op's own fact (``Op.host_bookkeeping``): cheap enough to run on the host."""
+    return bool(getattr(node.op, "host_bookkeeping", False))
 
-        return ARRAY not in op.template
-    return True
+
+def _reads_metadata(node: Apply) -> bool:
+    return bool(getattr(node.op, "reads_only_metadata", False))
 
 
 class Placement:
@@ -92,7 +80,7 @@ class Placement:
 
     def node_on_host(self, node: Apply) -> bool:
         """Whether ``node`` runs on the host (then all its outputs are host values)."""
-        if type(node.op).__name__ in SHAPE_OPS:
+        if _reads_metadata(node):
             return True
         if not all(is_small_type(o.type) for o in node.outputs):
             return False
@@ -115,7 +103,7 @@ class Placement:
                 continue
             seen.add(id(node))
             order.append(node)
-            if type(node.op).__name__ in SHAPE_OPS:
+            if _reads_metadata(node):
                 continue
             if not (_op_hostable(node) and all(is_small_type(o.type) for o in node.outputs)
                     and all(is_small_type(i.type) for i in node.inputs)):
@@ -136,44 +124,14 @@ def host_inputs(node: Apply, placement: Placement) -> Dict[int, bool]:
 
 
 def int_positions(node: Apply) -> Optional[frozenset]:
-    """Input positions where an op takes host values as they are: shapes,
-    sizes and basic indices it reads as Python ints, and the parameters of
-    random draws (the backend's ``draw`` takes host or device values). Host
-    values there are never copied to the device. None when there are none.
-    An op declares its own with a ``host_int_inputs`` attribute (a tuple of
-    input positions), as the conv plugin's gradient ops do for their sizes."""
+    """Input positions where an op takes host values as they are: the op's own
+    ``host_int_inputs`` (shapes, sizes and basic indices it reads as Python
+    ints, the parameters of random draws): a method ``host_int_inputs(node)``
+    (the Op contract) or a tuple of positions (as the conv plugin's gradient
+    ops give). Host values there are never copied to the device. None when
+    there are none."""
     declared = getattr(node.op, "host_int_inputs", None)
-    if declared is not None:  # an op (a plugin's too) naming the inputs it reads as Python ints
-        return frozenset(declared)
-    cls = type(node.op).__name__
-    n = len(node.inputs)
-    if cls == "RandomVariable":
-        return frozenset(range(1, n))
-    if cls == "Scan":
-        # n_steps (read as a Python int) and every scalar: the body's own placement
-        # takes integer scalars as host values, so they are passed on as they are
-        return frozenset(k for k, i in enumerate(node.inputs) if k == 0 or getattr(i.type, "ndim", 0) == 0)
-    if cls == "Reshape":
-        return frozenset({1})
-    if cls in ("Alloc", "SumToShape", "BroadcastLike"):  # inputs 1.. are the target sizes
-        return frozenset(range(1, n))
-    if cls == "ARange":
-        return frozenset(range(n))
-    if cls in ("Subtensor", "IncSubtensor"):
-        from framework.core.subtensor import ARRAY, SCALAR, _is_slice_entry
-
-        first = 1 if cls == "Subtensor" else 2
-        pos, out = first, set()
-        for e in node.op.template:
-            if _is_slice_entry(e):
-                for p in e[1:]:
-                    if p == SCALAR:
-                        out.add(pos)
-                        pos += 1
-            elif e == SCALAR:
-                out.add(pos)
-                pos += 1
-            elif e == ARRAY:
-                pos += 1
-        return frozenset(out)
-    return None
+    if declared is None:
+        return None
+    out = frozenset(declared(node) if callable(declared) else declared)
+    return out or None

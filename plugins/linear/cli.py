@@ -23,7 +23,7 @@ SEED_LAB_Y = 2.0 * SEED_LAB_X + 1.0
 # --------------------------------------------------------------------------
 
 def add_linear_arguments(parser: argparse.ArgumentParser) -> None:
-    from framework.cli import add_run_arguments, non_negative_float, non_negative_int
+    from framework.training.arguments import add_run_arguments, non_negative_float, non_negative_int
 
     parser.description = (
         "Least-squares linear regression, trained by full-batch (or minibatch) gradient descent.\n"
@@ -42,7 +42,7 @@ def add_linear_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read_regression_npz(path: str) -> Tuple[np.ndarray, np.ndarray]:
-    from framework.cli import CommandError
+    from framework.training.arguments import CommandError
 
     if not os.path.isfile(path):
         raise CommandError(f"--data: file not found: {path}")
@@ -66,7 +66,7 @@ def _read_regression_npz(path: str) -> Tuple[np.ndarray, np.ndarray]:
 def train_linear(args: argparse.Namespace) -> int:
     import framework
     import framework.tensor as T
-    from framework.cli import run_settings
+    from framework.training.arguments import run_settings
     from framework.training.loop import Trainer
 
     from .models import LinearRegression
@@ -134,7 +134,7 @@ VALID_ERROR_TAG = "logistic/valid_error"
 
 
 def add_logistic_arguments(parser: argparse.ArgumentParser) -> None:
-    from framework.cli import add_run_arguments, non_negative_float
+    from framework.training.arguments import add_run_arguments, non_negative_float
 
     parser.description = (
         "Logistic regression by minibatch gradient descent: binary (sigmoid) when the data has\n"
@@ -149,7 +149,7 @@ def add_logistic_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _labelled(dataset: Any, name: str) -> None:
-    from framework.cli import CommandError
+    from framework.training.arguments import CommandError
 
     if dataset.train[1] is None:
         raise CommandError(f"--dataset {name}: logistic regression needs labels, and this dataset has none")
@@ -158,7 +158,7 @@ def _labelled(dataset: Any, name: str) -> None:
 def train_logistic(args: argparse.Namespace) -> int:
     import framework
     import framework.tensor as T
-    from framework.cli import CommandError, run_settings
+    from framework.training.arguments import CommandError, run_settings
     from framework.training.loop import Trainer
     from framework.utils import tile_raster_images
 

@@ -1,11 +1,11 @@
-"""Restricted Boltzmann machines and their datasets.
+"""Restricted Boltzmann machines.
 
 A bundled plugin registered exactly as a third party's would be (entry point
 ``framework.plugins``). Through ``framework_models()`` it gives the families
 ``rbm`` (:class:`RBM`, with ``framework train rbm`` / ``framework sample
 rbm``) and ``gaussian_rbm`` (:class:`GaussianBernoulliRBM`; trained with
-``framework train rbm --visible gaussian``); through ``framework_datasets()``
-the datasets ``digits``, ``mnist``, ``bars_and_stripes`` and ``npz``.
+``framework train rbm --visible gaussian``). Its data sets come from the
+bundled ``datasets`` plugin.
 
 Importing this package is cheap: the command-line code loads only when a
 command runs.
@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from framework.plugins import DatasetSpec, ModelSpec, hookimpl
+from framework.plugins import ModelSpec, hookimpl
 
 from .datasets import Dataset, DatasetError, bars_and_stripes, load_digits, load_mnist, load_npz
 from .rbm import RBM, GaussianBernoulliRBM
 
 __version__ = "0.1.0"
-__all__ = ["RBM", "GaussianBernoulliRBM", "Dataset", "DatasetError", "framework_models", "framework_datasets"]
+__all__ = ["RBM", "GaussianBernoulliRBM", "Dataset", "DatasetError", "framework_models"]
 
 
 def _add_train_arguments(parser):
@@ -57,15 +57,3 @@ def framework_models() -> Iterator[ModelSpec]:
             "deeplearning.net tutorial; --visible gaussian trains a Gaussian-Bernoulli RBM.")
     yield ModelSpec(name="gaussian_rbm", factory=GaussianBernoulliRBM,
                     doc="RBM with Gaussian (real-valued, unit-variance) visible units and binary hidden units.")
-
-
-@hookimpl
-def framework_datasets() -> Iterator[DatasetSpec]:
-    yield DatasetSpec(name="digits", load=load_digits,
-                      doc="8x8 handwritten digits (1797 real images bundled with scikit-learn), split 1197/300/300")
-    yield DatasetSpec(name="mnist", load=load_mnist,
-                      doc="MNIST from mnist.pkl.gz (read without running code) or the four IDX files")
-    yield DatasetSpec(name="bars_and_stripes", load=bars_and_stripes,
-                      doc="the bars-and-stripes toy distribution, generated (any size)")
-    yield DatasetSpec(name="npz", load=load_npz,
-                      doc="any .npz file: train_x/valid_x/test_x (+ _y) or x (+ y), read without pickle")

@@ -35,7 +35,7 @@ def default_hidden(dataset: str) -> int:
 
 
 def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
-    from framework.cli import positive_int
+    from framework.training.arguments import positive_int
 
     group = parser.add_argument_group("sampling (the tutorial's samples.png)")
     group.add_argument("--n-chains", type=positive_int, default=20, help="persistent chains sampled in parallel (default 20)")
@@ -46,7 +46,7 @@ def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    from framework.cli import add_run_arguments, non_negative_int, positive_int
+    from framework.training.arguments import add_run_arguments, non_negative_int, positive_int
 
     parser.description = (
         "Train a restricted Boltzmann machine with CD-k or PCD-k, as the deeplearning.net tutorial\n"
@@ -121,7 +121,7 @@ def run_training(args: argparse.Namespace) -> Dict[str, Any]:
     """
     import framework
     import framework.tensor as T
-    from framework.cli import CommandError, run_settings
+    from framework.training.arguments import CommandError, run_settings
     from framework.random import RandomStreams
     from framework.training.loop import Trainer
 
@@ -327,7 +327,7 @@ def _random_states(function: Any, named: Dict[str, Any]) -> Dict[str, Any]:
 
 def sample(args: argparse.Namespace) -> int:
     import framework
-    from framework.cli import CommandError, run_settings
+    from framework.training.arguments import CommandError, run_settings
     from framework.random import RandomStreams
     from framework.training.loop import read_checkpoint
     from framework.training.tensorboard import RunLogger

@@ -16,6 +16,7 @@ from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Variable
 from framework.core.types import TensorType
 from framework.core.shape_ops import Alloc, BroadcastLike, DimShuffle, Reshape, dimshuffle, reshape, static_vector
+from framework.core.shape_infer import keep_checks
 from framework.core.shape_sig import broadcast_signature, shape_signature
 from framework.plugins import RewriteSpec
 
@@ -289,7 +290,8 @@ def filled_constant_shape(fgraph: FunctionGraph, node: Apply) -> Result:
     if None in out.type.shape or int(np.prod(out.type.shape)) > 64:
         return None
     fill = np.ones if node.op.name == "ones_like" else np.zeros
-    return [_const(fill(out.type.shape, dtype=out.type.dtype))]
+    value = keep_checks(fgraph, _const(fill(out.type.shape, dtype=out.type.dtype)), node.inputs[0], node)
+    return None if value is None else [value]
 
 
 def _const(value: np.ndarray) -> Variable:

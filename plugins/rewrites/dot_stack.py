@@ -67,7 +67,7 @@ class StackedDotSum(Op):
     errors are the original's).
     """
 
-    fresh_outputs = True  # its output is a new array (the in-place stage may let a reader overwrite it)
+    fresh_storage = True  # its output is a new array (the in-place stage may let a reader overwrite it)
 
     __props__ = ("subtract",)
 

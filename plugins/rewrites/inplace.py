@@ -15,25 +15,15 @@ from __future__ import annotations
 
 from typing import Optional
 
-from framework.core.blas import Dot, TensorDot
 from framework.core.elemwise import Elemwise
 from framework.core.fgraph import FunctionGraph
 from framework.core.fusion import Fused, ScalarProgram, Step, writes_into_buffer
 from framework.core.graph import Apply, Constant, Variable
-from framework.core.nnet_ops import LogSoftmax, Softmax
-from framework.core.random_ops import RandomVariable
-from framework.core.reduce import Reduce
-from framework.core.shape_ops import Alloc, Join
 from framework.core.subtensor import IncSubtensor
 from framework.core.types import TensorType
 from framework.plugins import RewriteSpec
 
 from .patterns import single_client
-
-FRESH_STORAGE = (Elemwise, Fused, Dot, TensorDot, Reduce, Alloc, Join, Softmax, LogSoftmax, IncSubtensor,
-                 RandomVariable)
-"""Ops whose tensor outputs are new arrays (unless their destroy/view maps say otherwise)."""
-
 
 def private_storage(fgraph: FunctionGraph, v: Variable) -> bool:
     """Whether ``v``'s storage was made during the call and is no one else's."""
@@ -42,8 +32,7 @@ def private_storage(fgraph: FunctionGraph, v: Variable) -> bool:
         if v in roots or isinstance(v, Constant) or v.owner is None:
             return False
         op = v.owner.op
-        fresh = isinstance(op, FRESH_STORAGE) or getattr(op, "fresh_outputs", False)  # an op may say so itself
-        if not fresh or op.view_map.get(v.index):
+        if not op.fresh_storage or op.view_map.get(v.index):
             return False
         destroyed = op.destroy_map.get(v.index)
         if not destroyed:

@@ -47,7 +47,7 @@ class DotColumnUpdate(Op):
     rewrite builds it, and only where ``S`` is ``set_subtensor(X[:, j], ...)``.
     """
 
-    fresh_outputs = True  # its output is a new array (the in-place stage may let a reader overwrite it)
+    fresh_storage = True  # its output is a new array (the in-place stage may let a reader overwrite it)
 
     name = "dot_column_update"
 

@@ -8,26 +8,15 @@ from typing import List, Optional
 
 import numpy as np
 
-from framework.core import elemwise as E
-from framework.core.blas import Dot
-from framework.core.elemwise import Elemwise
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Variable
-from framework.core.reduce import Reduce
-from framework.core.shape_ops import Alloc, BroadcastLike, DimShuffle, Shape, Shape_i
-from framework.core.shape_sig import shape_signature
-from framework.core.elemwise import SumToShape
-from framework.core.grad import GradCut
-from framework.core.nnet_ops import LogSoftmax, Softmax
-from framework.core.subtensor import IncSubtensor, Subtensor
+from framework.core.shape_infer import BroadcastDim, as_dim, infer_shapes, keep_checks
+from framework.core.shape_ops import Shape, Shape_i
+from framework.core.subtensor import Subtensor
 from framework.core.variable import constant
 from framework.plugins import RewriteSpec
 
 Result = Optional[List[Variable]]
-
-SAME_SHAPE = (Softmax, LogSoftmax, IncSubtensor, GradCut)
-"""Ops whose output always has the shape of their first input."""
-
 
 def _int64(v: int) -> Variable:
     return constant(np.int64(v))
@@ -38,7 +27,7 @@ def shape_i_static(fgraph: FunctionGraph, node: Apply) -> Result:
     if not isinstance(node.op, Shape_i):
         return None
     d = node.inputs[0].type.shape[node.op.i]
-    return None if d is None else [_int64(d)]
+    return None if d is None else _checked(fgraph, _int64(d), node)
 
 
 def shape_static(fgraph: FunctionGraph, node: Apply) -> Result:
@@ -48,7 +37,14 @@ def shape_static(fgraph: FunctionGraph, node: Apply) -> Result:
     shp = node.inputs[0].type.shape
     if None in shp:
         return None
-    return [constant(np.asarray(shp, dtype="int64"))]
+    return _checked(fgraph, constant(np.asarray(shp, dtype="int64")), node)
+
+
+def _checked(fgraph: FunctionGraph, value: Variable, node: Apply) -> Result:
+    """``value`` replacing ``node`` (which reads its input's shape), keeping the
+    checks of the node that computes that input."""
+    out = keep_checks(fgraph, value, node.inputs[0], node)
+    return None if out is None else [out]
 
 
 def shape_subtensor(fgraph: FunctionGraph, node: Apply) -> Result:
@@ -69,69 +65,26 @@ def shape_subtensor(fgraph: FunctionGraph, node: Apply) -> Result:
 
 
 def shape_i_lift(fgraph: FunctionGraph, node: Apply) -> Result:
-    """``shape_i(op(...), i)`` → the size read from ``op``'s inputs, for
-    element-wise ops (from the one input that fixes that axis), dimshuffles,
-    allocs, dots, reductions and broadcasts."""
+    """``shape_i(op(...), i)`` → the size read from ``op``'s inputs through the
+    op's own ``infer_shape``; the sizes ``op``'s kernel would have checked are
+    kept as a ``check_shapes`` node unless they are proven equal."""
     if not isinstance(node.op, Shape_i):
         return None
-    i = node.op.i
     v = node.inputs[0]
     src = v.owner
     if src is None:
         return None
-    op = src.op
-    if isinstance(op, Elemwise):
-        return _from_broadcast(src.inputs, v, i)
-    if isinstance(op, SAME_SHAPE):  # the output has input 0's shape
-        return [Shape_i(i)(src.inputs[0])]
-    if isinstance(op, DimShuffle):
-        p = op.pattern[i]
-        return [_int64(1)] if p == "x" else [Shape_i(p)(src.inputs[0])]
-    if isinstance(op, Alloc):
-        d = src.inputs[1 + i]
-        return [d if d.type.dtype == "int64" else E.cast(d, "int64")]
-    if isinstance(op, (BroadcastLike, SumToShape)):
-        d = src.inputs[1 + i]
-        return [d if d.type.dtype == "int64" else E.cast(d, "int64")]
-    if isinstance(op, Dot):  # a.shape[:-1] + b.shape[1:]
-        a, b = src.inputs
-        if i < a.type.ndim - 1:
-            return [Shape_i(i)(a)]
-        return [Shape_i(i - (a.type.ndim - 1) + 1)(b)]
-    if isinstance(op, Reduce):
-        x = src.inputs[0]
-        axes = range(x.type.ndim) if op.axis is None else op.axis
-        kept = [a for a in range(x.type.ndim) if a not in axes or op.keepdims]
-        a = kept[i]
-        if a in axes:  # a reduced axis kept with size 1
-            return [_int64(1)]
-        return [Shape_i(a)(x)]
-    return None
-
-
-def _from_broadcast(inputs: List[Variable], out: Variable, i: int) -> Result:
-    """The size on axis ``i`` of a broadcast of ``inputs``, read from the one
-    input whose size there cannot be enlarged by the others."""
-    nd = out.type.ndim
-    cands = []
-    for x in inputs:
-        off = nd - x.type.ndim
-        if i < off or x.type.shape[i - off] == 1:
-            continue  # this input has no axis there, or size 1: it never decides
-        cands.append((x, i - off))
-    if len(cands) == 1:
-        x, ax = cands[0]
-        return [Shape_i(ax)(x)]
-    if not cands:
-        return [_int64(1)]
-    # several could decide: fine when their sizes there are provably the same
-    sigs = {shape_signature(x)[ax] for x, ax in cands}
-    if len(sigs) == 1:
-        x, ax = min(cands, key=lambda c: c[0].owner is not None)  # prefer a root variable
-        return [Shape_i(ax)(x)]
-    # sizes that may differ: leave it to the op itself, whose run-time broadcast
-    # check then reports a mismatch at the user's own line
-    return None
+    shapes = infer_shapes(src)
+    if shapes is None:
+        return None
+    d = as_dim(shapes[v.index][node.op.i])
+    if d.owner is not None and (d.owner.op == node.op and d.owner.inputs[0] is v
+                                or isinstance(d.owner.op, BroadcastDim)):
+        # a broadcast of sizes that may differ: reading it from the op's own output
+        # is as cheap, and its run-time broadcast check reports a mismatch at the user's line
+        return None
+    out = keep_checks(fgraph, d, v, node)
+    return None if out is None else [out]
 
 
 REWRITES = [

@@ -4,7 +4,7 @@ import pytest
 
 from framework.training.checkpoint import load_checkpoint, save_checkpoint
 
-from .conftest import png_size, read_events, run_script, steps
+from .conftest import REPO_ROOT, png_size, read_events, run_script, steps
 
 
 def test_train_linear_runs_the_seed_lab_and_logs_everything(run, tmp_path):
@@ -159,3 +159,27 @@ def test_console_script_error_has_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
     proc = run_script("train", "logistic", "--dataset", str(tmp_path / "nothing.pkl.gz"), "--traceback")
     assert proc.returncode == 1 and "Traceback" in proc.stderr and "DatasetError: MNIST file not found" in proc.stderr
+
+
+def test_train_logistic_with_the_rbm_plugin_disabled(tmp_path):
+    """The data sets come from their own plugin, not from a model family's."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, FRAMEWORK_DISABLE_PLUGINS="rbm")
+    out = subprocess.run([sys.executable, "-m", "framework.cli", "train", "logistic", "--epochs", "1",
+                          "--logdir", str(tmp_path / "logistic")], capture_output=True, text=True, env=env,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "10-class logistic regression on digits" in out.stdout
+
+
+def test_model_plugins_take_their_argument_helpers_from_training():
+    from framework import cli
+    from framework.training import arguments
+
+    assert cli.add_run_arguments is arguments.add_run_arguments
+    for plugin in ("linear", "rbm"):
+        path = REPO_ROOT / "plugins" / plugin / "cli.py"
+        assert "framework.cli" not in path.read_text()

@@ -210,3 +210,55 @@ def test_gradients_match_finite_differences(case, seed):
         scale = max(1.0, float(np.max(np.abs(num), initial=0)))
         np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-5 * scale,
                                    err_msg=f"gradient of input {v} (values {values})")
+
+
+# --- shapes and errors agree between modes ---------------------------------------------
+
+@st.composite
+def shape_programs(draw):
+    """(inputs, values, output) for programs whose operand sizes may not fit:
+    element-wise ops, dots and sums over float vectors and matrices of sizes 1-3."""
+    inputs, values = [], []
+    rng = np.random.RandomState(draw(st.integers(0, 2 ** 31 - 1)))
+    for k in range(draw(st.integers(2, 3))):
+        shape = tuple(draw(st.lists(st.sampled_from([1, 2, 3]), min_size=1, max_size=2)))
+        inputs.append(TensorType("float64", (None,) * len(shape))(f"x{k}"))
+        values.append(rng.uniform(-1, 1, size=shape))
+    pool = list(inputs)
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["binary", "dot", "unary", "sum"]))
+        a, b = draw(st.sampled_from(pool)), draw(st.sampled_from(pool))
+        if kind == "dot" and a.ndim in (1, 2) and b.ndim in (1, 2):
+            pool.append(T.dot(a, b))
+        elif kind == "binary" and a.ndim == b.ndim:
+            pool.append(BINARY[draw(st.sampled_from(sorted(BINARY)))][0](a, b))
+        elif kind == "sum" and a.ndim > 0:
+            pool.append(a.sum(axis=0))
+        else:
+            pool.append(T.tanh(a))
+    return inputs, values, pool[-1]
+
+
+def _outcome(inputs, values, outputs, mode):
+    """The shapes computed, or 'error' when the compiled function raises."""
+    try:
+        got = function(inputs, outputs, on_unused_input="ignore", mode=mode)(*values)
+    except Exception:
+        return "error"
+    return [np.shape(g) for g in got] + [tuple(np.asarray(g).ravel()) for g in got if np.ndim(g) == 1 and
+                                         np.asarray(g).dtype == np.int64]
+
+
+@settings(max_examples=120, **SETTINGS)
+@given(shape_programs())
+def test_rewrites_keep_shapes_and_errors(case):
+    """A graph that raises in FAST_COMPILE raises in FAST_RUN (and the other way
+    round), and both give the same shapes: for the value, for its shape alone
+    (which rewrites read from the inputs) and for its gradients."""
+    inputs, values, out = case
+    cost = out.sum() if out.ndim else out
+    grads = grad(cost, inputs, disconnected_inputs="ignore")
+    for outputs in ([out], [out.shape], grads, [out.shape] + grads):
+        fast = _outcome(inputs, values, outputs, "FAST_RUN")
+        slow = _outcome(inputs, values, outputs, "FAST_COMPILE")
+        assert fast == slow, (outputs, [v.shape for v in values])

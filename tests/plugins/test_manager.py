@@ -351,7 +351,7 @@ def test_list_reports_what_each_plugin_registered(entry_points):
     assert (toy.version, toy.status, toy.error) == ("0.9", "loaded", None)
     assert toy.registered == {
         "ops": ["double"], "rewrites": ["drop_double", "late"], "backends": ["toyback"],
-        "kernels": ["double@toyback"], "models": ["toymodel"], "datasets": ["ones"]}
+        "kernels": ["double@toyback"], "models": ["toymodel"], "datasets": ["ones"], "scalar_ops": []}
     assert info("broken").registered["ops"] == []
 
 

@@ -7,7 +7,8 @@ from ...core import grad as _g
 from ...core.errors import DisconnectedInputError, GradientError
 from ...core.elemwise import zeros_like
 from ...core.graph import clone_replace
-from ...core.grad import disconnected_grad, hessian, jacobian, verify_grad, zero_grad
+from ...core.grad import disconnected_grad, verify_grad, zero_grad
+from ...gradient import hessian, jacobian  # built on grad above the kernel (a scan over rows)
 from ...core.variable import as_tensor_variable
 
 __all__ = ["grad", "Lop", "Rop", "jacobian", "hessian", "verify_grad", "disconnected_grad", "zero_grad",

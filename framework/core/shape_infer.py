@@ -1,0 +1,266 @@
+"""Shapes read from an op's own declaration, and the checks a rewrite must keep.
+
+An op declares two shape facts next to ``make_node`` (see :class:`~framework.core.op.Op`):
+
+* ``infer_shape(node, input_shapes)``: the symbolic output shapes (int64
+  scalar variables or ints) from the input shapes;
+* ``shape_constraints(node)``: the sizes its kernel checks at run time that
+  ``make_node`` could not prove, as ``(kind, a, b)`` records where ``a`` and
+  ``b`` are ``(input index, axis)`` (``axis`` None: the value of an integer
+  scalar input) and ``kind`` is ``"equal"``, ``"broadcast"`` (equal or either
+  is 1) or ``"to"`` (``a`` broadcasts to ``b``: equal or ``a`` is 1).
+
+Reading a node's output shape from its inputs (the ``shape_i`` lift, a
+constant for a static shape) makes the node itself dead, and with it the
+check its kernel did. :func:`keep_checks` keeps that check as a
+:class:`CheckShapes` node wherever the sizes are not proven equal, so a
+rewrite never turns a program that fails into one that returns a
+wrong-shaped result.
+"""
+from __future__ import annotations
+
+from typing import Any, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .errors import NodeRuntimeError, ShapeError, Trace, format_trace
+from .graph import Apply, Variable
+from .op import Op
+from .types import TensorType
+from .variable import as_tensor_variable, constant
+
+Constraint = Tuple[str, Tuple[int, Optional[int]], Tuple[int, Optional[int]]]
+
+
+def input_shapes(node: Apply, cached: bool = False) -> List[Tuple[Any, ...]]:
+    """Each input's shape: ints where static, else ``shape_i(x, k)`` variables.
+
+    ``cached`` reuses one ``shape_i`` variable per (input, axis): only for
+    reading shapes (signatures), never for variables put into a graph.
+    """
+    from .shape_ops import Shape_i
+
+    out = []
+    for x in node.inputs:
+        if not isinstance(x.type, TensorType):
+            out.append(())
+            continue
+        memo = x.tag.setdefault("_shape_i", {}) if cached else {}
+        dims = []
+        for k, d in enumerate(x.type.shape):
+            if d is None:
+                d = memo.get(k)
+                if d is None:
+                    d = memo[k] = Shape_i(k)(x)
+            dims.append(d)
+        out.append(tuple(dims))
+    return out
+
+
+def infer_shapes(node: Apply, cached: bool = False) -> Optional[List[Tuple[Any, ...]]]:
+    """The op's ``infer_shape`` for ``node``, or None when it declares none."""
+    return node.op.infer_shape(node, input_shapes(node, cached))
+
+
+def as_dim(d: Any) -> Variable:
+    """An inferred size as an int64 scalar variable."""
+    from .elemwise import cast
+
+    if isinstance(d, (int, np.integer)):
+        return constant(np.int64(d))
+    return d if d.type.dtype == "int64" else cast(d, "int64")
+
+
+# --- run-time size checks ------------------------------------------------------------
+
+class ShapeCheckError(NodeRuntimeError, ShapeError):
+    """Sizes that a removed node would have rejected when run."""
+
+
+_RELATION = {"equal": "must equal", "broadcast": "must broadcast with", "to": "must broadcast to"}
+
+
+def _fits(kind: str, a: int, b: int) -> bool:
+    return a == b or (kind != "equal" and a == 1) or (kind == "broadcast" and b == 1)
+
+
+class CheckShapes(Op):
+    """``value`` unchanged, after checking sizes of a node a rewrite removed.
+
+    Inputs: ``value`` then the removed node's inputs (only their shapes, or an
+    integer scalar's value, are read). The error names the removed op, every
+    input shape and the user's line that built it.
+    """
+
+    __props__ = ("label", "trace", "constraints")
+    reads_only_metadata = True  # shapes of inputs 1.., and the host size it passes on
+
+    def __init__(self, label: str, trace: Trace, constraints: Tuple[Constraint, ...]) -> None:
+        self.label, self.trace, self.constraints = label, trace, tuple(constraints)
+        self.name = "check_shapes"
+
+    def __str__(self) -> str:
+        return f"check_shapes{{{self.label}}}"
+
+    def make_node(self, value: Any, *inputs: Any) -> Apply:
+        value = as_tensor_variable(value)
+        return Apply(self, [value] + [as_tensor_variable(i) for i in inputs], [value.type])
+
+    def shape_constraints(self, node: Apply) -> List[Constraint]:
+        return []
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [input_shapes[0]]
+
+    def make_kernel(self, node: Apply, backend: Any) -> Any:
+        constraints, fail = self.constraints, self._fail
+
+        def size(values: Sequence[Any], side: Tuple[int, Optional[int]]) -> int:
+            i, axis = side
+            return int(values[i]) if axis is None else values[i].shape[axis]
+
+        def check(value: Any, *values: Any) -> Any:
+            for kind, a, b in constraints:
+                if not _fits(kind, size(values, a), size(values, b)):
+                    fail(kind, a, b, values)
+            return value
+
+        return check
+
+    def impl(self, xp: Any, value: Any, *values: Any) -> Any:
+        return self.make_kernel(None, None)(value, *values)  # type: ignore[arg-type]
+
+    def _fail(self, kind: str, a: Tuple[int, Optional[int]], b: Tuple[int, Optional[int]], values: Sequence[Any]) -> None:
+        def show(side: Tuple[int, Optional[int]]) -> str:
+            i, axis = side
+            v = values[i]
+            if axis is None:
+                return f"size {int(v)} (input {i})"
+            return f"size {v.shape[axis]} (axis {axis} of input {i})"
+
+        try:
+            shapes = " and ".join(
+                str(tuple(getattr(v, "shape", ()))) if i not in {s[0] for s in (a, b) if s[1] is None}
+                else str(int(v)) for i, v in enumerate(values))
+            msg = (f"op '{self.label}': input shapes {shapes} do not fit: {show(a)} {_RELATION[kind]} "
+                   f"{show(b)} (node built at {format_trace(self.trace)})")
+        except Exception:  # building the message must never fail
+            msg = f"op '{self.label}': input shapes do not fit (node built at {self.trace})"
+        raise ShapeError(msg)
+
+    def explain_failure(self, node: Apply, exc: BaseException, values: Sequence[Any]) -> Optional[BaseException]:
+        """Our own message already names the op, the shapes and the user's line."""
+        return ShapeCheckError(str(exc)) if isinstance(exc, ShapeError) else None
+
+    def grad(self, node: Apply, output_grads: Sequence[Any]) -> List[Any]:
+        return [output_grads[0]] + [None] * (len(node.inputs) - 1)
+
+    def pp(self, node: Apply, args: Sequence[str]) -> Tuple[str, int]:
+        return f"check_shapes{{{self.label}}}({', '.join(args)})", 100
+
+
+def _side_key(node: Apply, side: Tuple[int, Optional[int]]) -> Any:
+    from .shape_sig import dim_key, shape_signature
+
+    i, axis = side
+    x = node.inputs[i]
+    return dim_key(x) if axis is None else shape_signature(x)[axis]
+
+
+def unproven(node: Apply) -> Optional[List[Constraint]]:
+    """The node's run-time checks that signatures cannot prove (None: unknown)."""
+    cons = node.op.shape_constraints(node)
+    if cons is None:
+        return None
+    return [c for c in cons if not _fits(c[0], _side_key(node, c[1]), _side_key(node, c[2]))]
+
+
+def _dropped(fgraph: Any, rewritten: Apply, value: Variable) -> List[Apply]:
+    """The nodes that stop running when ``rewritten``'s output is replaced by
+    ``value``: ancestors whose every client is dropped too."""
+    keep, todo = set(), [value]
+    while todo:  # value's new nodes, down to the graph's variables they read
+        v = todo.pop()
+        if v not in keep:
+            keep.add(v)
+            if v.owner is not None and v not in fgraph.clients:
+                todo += v.owner.inputs
+    dropped, out = {rewritten}, []
+    frontier = [i.owner for i in rewritten.inputs if i.owner is not None]
+    while frontier:
+        node = frontier.pop()
+        if node in dropped or any(o in keep for o in node.outputs):
+            continue
+        clients = [c for o in node.outputs for c, _ in fgraph.clients.get(o, ())]
+        if any(c == "output" or c not in dropped for c in clients):
+            continue  # still computed (it comes back here if its last client is dropped)
+        dropped.add(node)
+        out.append(node)
+        frontier += [i.owner for i in node.inputs if i.owner is not None]
+    return out
+
+
+def keep_checks(fgraph: Any, value: Variable, dropped: Variable, rewritten: Apply) -> Optional[Variable]:
+    """``value`` (which replaces ``rewritten``, a read of ``dropped``'s shape)
+    guarded by the run-time checks of every node that stops running because of
+    the replacement; None when such a node's checks are unknown, so the rewrite
+    must not apply."""
+    checks = []
+    for node in _dropped(fgraph, rewritten, value):
+        todo = unproven(node)
+        if todo is None:
+            return None
+        if todo:
+            checks.append((node, todo))
+    for node, todo in checks:
+        value = CheckShapes(str(node.op.name), node.trace, tuple(todo))(value, *node.inputs)
+    return value
+
+
+def static_check(op: Op, node_inputs: Sequence[Variable], constraints: Sequence[Constraint]) -> Optional[str]:
+    """The first constraint that static sizes already break, described, else None."""
+    for kind, a, b in constraints:
+        sa, sb = (node_inputs[s[0]].type.shape[s[1]] if s[1] is not None else None for s in (a, b))
+        if sa is not None and sb is not None and not _fits(kind, sa, sb):
+            return (f"size {sa} (axis {a[1]} of input {a[0]}) {_RELATION[kind]} "
+                    f"size {sb} (axis {b[1]} of input {b[0]})")
+    return None
+
+
+# --- the broadcast of several sizes ---------------------------------------------------
+
+class BroadcastDim(Op):
+    """The size of a broadcast axis from its operands' sizes (the one that is
+    not 1). Compatibility is checked by the node it came from (or a
+    :class:`CheckShapes` that replaced it), not here."""
+
+    name = "broadcast_dim"
+    host_bookkeeping = True
+
+    def make_node(self, *dims: Any) -> Apply:
+        return Apply(self, [as_dim(d) for d in dims], [TensorType("int64", ())])
+
+    def shape_constraints(self, node: Apply) -> List[Constraint]:
+        return []
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [()]
+
+    def make_kernel(self, node: Apply, backend: Any) -> Any:
+        def broadcast_dim(*dims: Any) -> Any:
+            out = dims[0]
+            for d in dims[1:]:
+                if out == 1:
+                    out = d
+            return np.int64(out)
+
+        return broadcast_dim
+
+    def impl(self, xp: Any, *dims: Any) -> Any:
+        return self.make_kernel(None, None)(*dims)  # type: ignore[arg-type]
+
+    def grad(self, node: Apply, output_grads: Sequence[Any]) -> List[Any]:
+        return [None] * len(node.inputs)
+
+
+broadcast_dim = BroadcastDim()
