@@ -41,7 +41,8 @@ SCRIPT_ARGUMENTS = {
 
 
 def _pages():
-    return sorted(p for p in DOCS.glob("*.md") if FENCE.search(p.read_text(encoding="utf-8")))
+    pages = sorted(DOCS.glob("*.md")) + [ROOT / "README.md"]
+    return [p for p in pages if FENCE.search(p.read_text(encoding="utf-8"))]
 
 
 def _run(command, cwd, timeout=600):
@@ -56,7 +57,17 @@ def test_every_python_block_of_the_page_runs(page, tmp_path):
 
 def test_the_pages_that_must_run_have_python_blocks():
     names = {p.name for p in _pages()}
-    assert {"index.md", "models.md", "scan.md", "monitoring.md", "plugins.md"} <= names
+    assert {"README.md", "index.md", "models.md", "scan.md", "monitoring.md", "plugins.md"} <= names
+
+
+def test_the_readme_example_prints_what_the_readme_says(tmp_path):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## In a script"):]
+    code = FENCE.search(section).group(1)
+    shown = re.search(r"^prints\n\n```text\n(.*?)^```", section, flags=re.S | re.M).group(1)
+    proc = _run([sys.executable, "-c", code], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == shown
 
 
 @pytest.mark.parametrize("script", sorted(EXAMPLES.glob("*.py")), ids=lambda p: p.name)
@@ -68,3 +79,13 @@ def test_every_example_script_runs(script, tmp_path):
     assert "runs/" in (ROOT / ".gitignore").read_text().split()
     if script.name == "rbm_tutorial.py":
         assert (tmp_path / "runs" / "rbm_plots" / "samples.png").exists()
+
+
+@pytest.mark.parametrize("page", sorted(DOCS.glob("*.md")) + [ROOT / "README.md"], ids=lambda p: p.name)
+def test_every_relative_link_of_the_page_resolves(page):
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)  # links inside code are not links
+    for target in re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", text):
+        if "://" in target or target.startswith("mailto:"):
+            continue
+        assert (page.parent / target).exists(), f"{page.name} links to {target}, which does not exist"

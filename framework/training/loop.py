@@ -599,7 +599,8 @@ class Trainer:
         if filters:
             first, last = os.path.basename(filters[0]), os.path.basename(filters[-1])
             span = first if len(filters) == 1 else f"{first} .. {last}"
-            lines.append(f"  {span:<44} the filters after each epoch ({len(filters)} PNGs)")
+            count = f"{len(filters)} PNG{'s' if len(filters) != 1 else ''}"
+            lines.append(f"  {span:<44} the filters after each epoch ({count})")
         if os.path.exists(os.path.join(logdir, SAMPLES_PNG_NAME)):
             lines.append(f"  {SAMPLES_PNG_NAME:<44} samples drawn from the model")
         if os.path.exists(self.checkpoint_path):

@@ -229,7 +229,11 @@ class Progress:
         return f"{line} {postfix}" if postfix else line
 
     def _redraw(self) -> None:
-        line = self._status_line()
+        # A line longer than the terminal would wrap, and '\r' would then redraw only its
+        # last part: cut it to the terminal's width (less one column for the cursor).
+        import shutil
+
+        line = self._status_line()[: max(shutil.get_terminal_size((120, 24)).columns - 1, 20)]
         # Pad with spaces to wipe what is left of a longer previous line.
         padding = " " * max(self._last_width - len(line), 0)
         self._last_width = len(line)

@@ -13,6 +13,8 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
+VALID_ERROR_TAG = "lenet/valid_error"
+
 
 def _int_list(text: str) -> Tuple[int, ...]:
     try:
@@ -31,7 +33,7 @@ def add_lenet_arguments(parser: argparse.ArgumentParser) -> None:
         "LeNet (the deeplearning.net convolutional network): two convolution + max-pooling layers\n"
         "with tanh, a tanh hidden layer and a softmax, trained by minibatch SGD on the negative\n"
         "log-likelihood. The bundled 8x8 digits are enlarged to 28x28 (each pixel 3x3, 2-pixel border).\n"
-        "Logs train/cost, valid/error and the first layer's filters as the 'filters' image.")
+        "Logs lenet/nll, lenet/valid_error and the first layer's filters as the 'filters' image.")
     parser.add_argument("--dataset", default="digits",
                         help="digits (default), mnist, or a path (mnist.pkl.gz, an MNIST IDX directory, "
                              "a labelled .npz)")
@@ -113,7 +115,7 @@ def train_lenet(args: argparse.Namespace) -> int:
             return wrong / len(xs)
 
         def evaluate(epoch: int) -> Dict[str, float]:
-            return {"valid/error": error_rate(valid_x, valid_y)} if valid_y is not None and len(valid_y) else {}
+            return {VALID_ERROR_TAG: error_rate(valid_x, valid_y)} if valid_y is not None and len(valid_y) else {}
 
         def filters() -> np.ndarray:
             W = np.asarray(model.conv_W[0].get_value())
@@ -129,7 +131,14 @@ def train_lenet(args: argparse.Namespace) -> int:
             args.logdir, family="lenet", step=step, n_batches=len(train_x) // bs, epochs=args.epochs,
             state=model.state, params=model.state, hparams=hparams,
             resume_keys=["dataset", "lr", "batch_size", "dtype", "nkerns", "filter_size", "n_hidden", "image"],
-            filters=filters, evaluate=evaluate, graph=step, resume=args.resume, overwrite=args.overwrite)
+            filters=filters, evaluate=evaluate, graph=step, resume=args.resume, overwrite=args.overwrite,
+            cost_tag="lenet/nll",
+            cost_description="mean negative log-likelihood of the minibatch's labels in nats; lower is better",
+            descriptions={VALID_ERROR_TAG: "error rate on the validation set: the fraction of its examples "
+                                           "classified wrongly after each epoch, lower is better",
+                          "filters": "the first convolution layer's filters (one tile each), scaled to [0, 1]; "
+                                     "step = epoch - 1"},
+            hparams_shown=("lr", "batch_size", "nkerns", "n_hidden", "filter_size", "seed"))
         try:
             result = trainer.fit()
             metrics = {}
@@ -146,5 +155,5 @@ def train_lenet(args: argparse.Namespace) -> int:
             print(f"  {tag}: {values[-1]:.4f}")
         if "hparam/test_error" in metrics:
             print(f"  test/error: {metrics['hparam/test_error']:.4f}")
-        print(f"  logs in {args.logdir}")
+        print(trainer.outputs_summary())
     return 0

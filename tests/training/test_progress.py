@@ -161,3 +161,18 @@ def test_restart_counts_again_on_the_same_line():
         bar.summarize()
     bar.close()
     assert [line.split(":")[0] for line in plain.getvalue().splitlines()] == ["epoch 1/2", "epoch 2/2"]
+
+
+def test_a_terminal_line_never_wraps(monkeypatch):
+    import os
+
+    class TTY(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr("shutil.get_terminal_size", lambda fallback=(120, 24): os.terminal_size((40, 24)))
+    stream = TTY()
+    with Progress(10, desc="epoch 12/15", stream=stream, min_interval=0) as bar:
+        for _ in range(10):
+            bar.update(pseudo_log_likelihood=-18.123456)
+    assert all(len(frame.rstrip("\n")) <= 39 for frame in stream.getvalue().split("\r"))
