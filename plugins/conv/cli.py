@@ -27,7 +27,7 @@ def _int_list(text: str) -> Tuple[int, ...]:
 
 
 def add_lenet_arguments(parser: argparse.ArgumentParser) -> None:
-    from framework.cli import add_run_arguments, non_negative_int, positive_int
+    from framework.training.arguments import add_run_arguments, non_negative_int, positive_int
 
     parser.description = (
         "LeNet (the deeplearning.net convolutional network): two convolution + max-pooling layers\n"
@@ -66,7 +66,7 @@ def enlarge(x: np.ndarray, shape: Tuple[int, ...], scale: int, target: int = 28)
 def train_lenet(args: argparse.Namespace) -> int:
     import framework
     import framework.tensor as T
-    from framework.cli import CommandError, run_settings
+    from framework.training.arguments import CommandError, run_settings
     from framework.training.loop import Trainer
     from framework.utils import tile_raster_images
 

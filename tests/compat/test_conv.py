@@ -74,3 +74,21 @@ def test_a_small_convnet_trains():
     for _ in range(50):
         last = train(xs, ys)
     assert last < first
+
+
+def test_old_conv2d_takes_theano_positional_order_and_speed_hints():
+    """``nnet.conv.conv2d(input, filters, image_shape, filter_shape, border_mode, subsample)``,
+    with ConvOp's speed hints accepted and its result-changing options refused by name."""
+    import theano
+    import theano.tensor as T
+    from theano.tensor.nnet import conv
+
+    x, w = T.dtensor4("x"), T.dtensor4("w")
+    out = conv.conv2d(x, w, (2, 3, 6, 5), (4, 3, 3, 2), "full", (1, 1), unroll_batch=2, unroll_kern=4)
+    f = theano.function([x, w], out)
+    rng = numpy.random.RandomState(1)
+    xv, wv = rng.rand(2, 3, 6, 5), rng.rand(4, 3, 3, 2)
+    padded = numpy.pad(xv, ((0, 0), (0, 0), (2, 2), (1, 1)))
+    assert numpy.allclose(f(xv, wv), _correlate_valid(padded, wv[:, :, ::-1, ::-1]))
+    with pytest.raises(Exception, match="imshp_logical"):
+        conv.conv2d(x, w, imshp_logical=(3, 12, 10))

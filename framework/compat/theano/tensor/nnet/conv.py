@@ -1,6 +1,35 @@
-"""``theano.tensor.nnet.conv``: the old spelling of ``conv2d`` (from the convolution plugin)."""
+"""``theano.tensor.nnet.conv``: the old spelling of ``conv2d`` (from the convolution plugin).
+
+Theano 1.0's ``nnet.conv.conv2d(input, filters, image_shape=None, filter_shape=None,
+border_mode='valid', subsample=(1, 1), **kargs)`` passed ``kargs`` on to its ``ConvOp``:
+code-generation hints (``unroll_*``, ``openmp``, ...) that change nothing in the result and are
+accepted and dropped here, and "logical" shapes that do change it and are refused clearly.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .....core.errors import FrameworkError
 from ..._plugin_ops import plugin_function
 
-conv2d = plugin_function("conv2d", "theano.tensor.nnet.conv.conv2d")
-
 __all__ = ["conv2d"]
+
+_conv2d = plugin_function("conv2d", "theano.tensor.nnet.conv.conv2d")
+
+#: ConvOp keywords that only chose among Theano's C implementations.
+_SPEED_HINTS = frozenset({"unroll_batch", "unroll_kern", "unroll_patch", "openmp", "verbose", "version",
+                          "direction_hint"})
+
+
+def conv2d(input: Any, filters: Any, image_shape: Any = None, filter_shape: Any = None,
+           border_mode: Any = "valid", subsample: Any = (1, 1), **kargs: Any) -> Any:
+    """Theano 1.0's old ``conv2d``: a true (flipped-filter) convolution, 'valid' or 'full'."""
+    unknown = sorted(k for k, v in kargs.items() if k not in _SPEED_HINTS and v is not None)
+    if unknown:
+        raise FrameworkError(
+            f"theano.tensor.nnet.conv.conv2d: the ConvOp option(s) {', '.join(unknown)} are not supported "
+            "by framework's compatibility layer (only the speed hints unroll_batch, unroll_kern, "
+            "unroll_patch, openmp, verbose and version are accepted, and ignored); use "
+            "theano.tensor.nnet.conv2d for strides, padding and dilation")
+    return _conv2d(input, filters, input_shape=image_shape, filter_shape=filter_shape,
+                   border_mode=border_mode, subsample=subsample)
