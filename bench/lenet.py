@@ -1,4 +1,4 @@
-"""LeNet's training step and conv2d's forward pass: framework vs PyTorch (CPU) vs NumPy im2col.
+"""LeNet's training step and conv2d's forward pass: framework vs PyTorch (CPU) vs PyTensor vs NumPy im2col.
 
 The tutorial's LeNet: 20 then 50 filters of 5x5, 2x2 max pooling, tanh, a
 500-unit tanh layer and a 10-way softmax; float32, a minibatch of 500
@@ -13,10 +13,11 @@ update). Three implementations do exactly that work:
 * ``torch``: ``torch.nn.functional`` on the CPU (skipped cleanly when
   PyTorch is not installed; it is only an optional benchmark dependency);
 * ``pytensor``: PyTensor's ``pytensor.tensor.conv.conv2d`` (its abstract
-  convolution, C-compiled corr/GEMM kernel), the same LeNet with shared
+  convolution: the C im2col + GEMM ``CorrMM`` when PyTensor links a BLAS,
+  its Python ``perform`` otherwise), the same LeNet with shared
   variables and SGD updates (skipped cleanly when PyTensor, or a PyTensor
-  that still has ``pytensor.tensor.conv`` -- removed after 2.30 or so -- is not
-  installed). Max pooling: ``pytensor.tensor.signal.pool.pool_2d`` where it
+  that still has ``pytensor.tensor.conv`` -- 2.30.3 has it, 2.38.3 and 3.x
+  do not -- is not installed). Max pooling: ``pytensor.tensor.signal.pool.pool_2d`` where it
   exists, otherwise (every recent PyTensor) a reshape and a max over the two
   2x2 window axes, exact for non-overlapping 2x2 pools.
 
