@@ -200,6 +200,8 @@ def _describe_plain(exc: BaseException, text: str, describe_exception: Callable[
     from .core.errors import FrameworkError
     from .plugins import PluginError
 
+    if isinstance(exc, MemoryError) and not isinstance(exc, FrameworkError):  # a node's says where, on one line
+        return f"out of memory: {text or 'MemoryError'}"
     user_errors = (FrameworkError, PluginError, ValueError, TypeError, KeyError, OSError)
     if isinstance(exc, user_errors):
         return text or type(exc).__name__

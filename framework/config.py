@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 from typing import Any, Callable, Dict, Iterator, Tuple
 
 _DEVICE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(:\d+)?$")
@@ -119,17 +120,41 @@ for _name, _default in _THEANO_NO_OPS.items():
     _OPTIONS[_name] = (_default, _conv, "Theano 1.0 option, accepted; no effect here (docs/theano.md)")
 
 
+class ConfigError(ValueError):
+    """An invalid setting (the message says which and where it came from)."""
+
+
+def _report_config_errors_in_one_line() -> None:
+    """An invalid ``FRAMEWORK_FLAGS`` fails ``import framework`` (a typo fails where it
+    was made); when nothing catches that error, the program ends with one line
+    naming the variable -- as the ``framework`` command does for every user error --
+    instead of a traceback through the import machinery."""
+    previous = sys.excepthook
+
+    def hook(kind: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, ConfigError):
+            sys.stderr.write(f"error: {value}\n")
+        else:
+            previous(kind, value, tb)
+
+    sys.excepthook = hook
+
+
 class Config:
     """The process-wide settings. Assign attributes to change them."""
 
     def __init__(self) -> None:
         object.__setattr__(self, "_values", {k: d for k, (d, _, _) in _OPTIONS.items()})
         flags = os.environ.get("FRAMEWORK_FLAGS", "")
-        for item in filter(None, (s.strip() for s in flags.split(","))):
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise ValueError(f"FRAMEWORK_FLAGS: expected name=value, got {item!r}")
-            self._set(key.strip(), value.strip(), source="FRAMEWORK_FLAGS")
+        try:
+            for item in filter(None, (s.strip() for s in flags.split(","))):
+                key, sep, value = item.partition("=")
+                if not sep:
+                    raise ValueError(f"expected name=value, got {item!r}")
+                self._set(key.strip(), value.strip(), source="FRAMEWORK_FLAGS")
+        except (ValueError, AttributeError) as exc:
+            _report_config_errors_in_one_line()
+            raise ConfigError(f"environment variable FRAMEWORK_FLAGS={flags!r} is invalid: {exc}") from None
 
     def _set(self, key: str, value: Any, source: str = "config") -> None:
         if key not in _OPTIONS:

@@ -7,6 +7,7 @@ this interface: it never imports an array library to run ops itself.
 from __future__ import annotations
 
 import abc
+import functools
 
 from typing import Any, Callable, Dict, Optional, Tuple
 
@@ -66,7 +67,7 @@ class Backend(abc.ABC):
         if spec is not None:
             fn = spec.build(node, self)
             if fn is not None:
-                return fn
+                return checked_on_first_call(fn, node, spec, self.name)
         return node.op.make_kernel(node, self)
 
     # --- random numbers ----------------------------------------------------
@@ -153,3 +154,53 @@ def get_backend(device: Optional[str] = None) -> Backend:
 def clear_backends() -> None:
     """Forget created backends (tests, or after registering a new kernel)."""
     _backends.clear()
+
+
+def checked_on_first_call(fn: Callable[..., Any], node: Any, spec: Any, backend_name: str) -> Callable[..., Any]:
+    """``fn`` (a plugin's kernel for ``node``) with its outputs' dtype and number of
+    dimensions checked against the node's output types the first time it runs.
+
+    A plugin kernel is not trusted blindly: a wrong dtype or rank would otherwise
+    reach the user (or the next op) silently. After the first call the check is
+    one flag test. The error names the plugin, the kernel, the op and the user's line.
+    """
+    checked = False
+
+    def kernel(*args: Any) -> Any:
+        nonlocal checked
+        out = fn(*args)
+        if not checked:
+            _check_kernel_outputs(out, node, spec, backend_name)
+            checked = True
+        return out
+
+    try:  # the wrapper looks like the plugin's kernel (module, name) to anyone inspecting it
+        functools.update_wrapper(kernel, fn)
+    except (AttributeError, TypeError):
+        kernel.__wrapped__ = fn  # type: ignore[attr-defined]
+    return kernel
+
+
+def _check_kernel_outputs(out: Any, node: Any, spec: Any, backend_name: str) -> None:
+    from ..plugins import PluginError
+    from .errors import format_trace, safe_str
+
+    outs = list(out) if len(node.outputs) > 1 and isinstance(out, (tuple, list)) else [out]
+    problems = []
+    if len(outs) != len(node.outputs):
+        problems.append(f"{len(outs)} output(s) for {len(node.outputs)}")
+    for k, (value, var) in enumerate(zip(outs, node.outputs)):
+        want_dtype, want_ndim = getattr(var.type, "dtype", None), getattr(var.type, "ndim", None)
+        if want_dtype is None:
+            continue  # not a tensor (a random state, ...): nothing to compare
+        dtype, ndim = getattr(value, "dtype", None), getattr(value, "ndim", None)
+        if dtype is None or ndim is None:
+            problems.append(f"output {k} is a {type(value).__name__}, not an array")
+        elif str(dtype) != want_dtype or ndim != want_ndim:
+            problems.append(f"output {k} has dtype {dtype} and {ndim} dimension(s), the op's output type is "
+                            f"{want_dtype} with {want_ndim}")
+    if problems:
+        raise PluginError(
+            f"plugin {safe_str(spec.plugin)!r}: kernel {safe_str(spec.name)!r} for op '{safe_str(node.op)}' on "
+            f"backend {backend_name!r} returned a wrong result: {'; '.join(problems)} "
+            f"(node built at {format_trace(getattr(node, 'trace', None))})")

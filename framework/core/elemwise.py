@@ -142,9 +142,13 @@ def infer_dtype(impl: Callable[..., Any], inputs: Sequence[Variable], key: Any) 
 
 def _int_range(value: Any) -> Any:
     """Part of the dtype cache key for a weak Python int: ints outside 0..127 may not fit
-    a small integer dtype (NumPy 2 raises OverflowError), so each such value gets its own entry."""
+    a small integer dtype (NumPy 2 raises OverflowError). Whether one fits depends only on
+    the smallest dtype holding it, so that is the key (a few entries in all, not one per
+    distinct constant: the cache cannot grow over a long session)."""
     if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= 127:
-        return value
+        if -2 ** 63 <= value < 2 ** 64:
+            return np.min_scalar_type(value).name
+        return value  # too large for any dtype: NumPy's error, each its own (rare) entry
     return None
 
 

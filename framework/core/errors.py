@@ -9,6 +9,8 @@ import os
 import sys
 from typing import Any, Dict, Optional, Sequence, Tuple
 
+import numpy as np
+
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 Trace = Optional[Tuple[str, int]]
@@ -74,11 +76,14 @@ def format_trace(trace: Trace) -> str:
 
 
 def describe_value(v: Any) -> str:
-    shape = getattr(v, "shape", None)
-    dtype = getattr(v, "dtype", None)
-    if shape is not None and dtype is not None:
-        return f"{type(v).__name__}(shape={tuple(shape)}, dtype={dtype})"
-    return f"{type(v).__name__} {v!r}"[:80]
+    try:
+        shape = getattr(v, "shape", None)
+        dtype = getattr(v, "dtype", None)
+        if shape is not None and dtype is not None:
+            return f"{type(v).__name__}(shape={tuple(shape)}, dtype={dtype})"
+        return f"{type(v).__name__} {safe_str(repr(v) if not isinstance(v, str) else repr(v), 80)}"[:80]
+    except Exception:  # noqa: BLE001 -- a value that cannot describe itself
+        return f"a {type(v).__name__}"
 
 
 def node_label(node: Any) -> str:
@@ -88,16 +93,24 @@ def node_label(node: Any) -> str:
     return label + (f" (output {names[0]!r})" if names else "")
 
 
-def node_error_message(node: Any, problem: str, values: Optional[Sequence[Any]] = None) -> str:
-    """A message naming the node, its inputs (types or runtime values) and the user's line."""
-    if values is not None:
-        ins = ", ".join(describe_value(v) for v in values)
-    else:
-        ins = ", ".join(str(i.type) for i in node.inputs)
+def node_error_message(node: Any, problem: str, values: Optional[Sequence[Any]] = None,
+                       one_line: bool = False) -> str:
+    """A message naming the node, its inputs (types or runtime values) and the user's line
+    (on one line with ``one_line``). Building it never fails."""
+    try:
+        if values is not None:
+            ins = ", ".join(describe_value(v) for v in values)
+        else:
+            ins = ", ".join(safe_str(i.type) for i in node.inputs)
+        label, where = node_label(node), format_trace(node.trace)
+    except Exception:  # noqa: BLE001 -- fall back to what cannot fail
+        label, ins, where = f"op '{safe_str(getattr(node, 'op', '?'))}'", "?", "an unknown location"
+    if one_line:
+        return f"{label} failed: {problem} (inputs: {ins}; built at {where})"
     return (
-        f"{node_label(node)} failed: {problem}\n"
+        f"{label} failed: {problem}\n"
         f"  inputs: {ins}\n"
-        f"  built at {format_trace(node.trace)}"
+        f"  built at {where}"
     )
 
 
@@ -121,6 +134,18 @@ def describe_exception(exc: BaseException) -> str:
     """``'TypeName: message'`` for any exception; never raises."""
     text = safe_str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def axis_int(a: Any, opname: str, given: Any = None) -> int:
+    """``a`` as an axis number: a Python or NumPy integer (not a bool, float or
+    string). Otherwise a TypeError naming the op, what the user passed and the
+    user's line (``axis=1.5`` or ``axis="rows"`` is a mistake to report, not to
+    round or parse)."""
+    if isinstance(a, (bool, np.bool_)) or isinstance(a, (str, bytes)) or not hasattr(a, "__index__"):
+        shown = safe_str(repr(given if given is not None else a), 60)
+        raise TypeError(f"{opname}: axis must be an integer, a sequence of integers or None, got {shown} "
+                        f"(at {format_trace(user_trace())})")
+    return int(a.__index__())
 
 
 def expression(var: Any) -> str:

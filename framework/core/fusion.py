@@ -534,7 +534,7 @@ def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
     ret = results[0] if len(results) == 1 else "(" + ", ".join(results) + ",)"
     params = ", ".join(f"i{k}" for k in range(n_in))
     src = f"def fused({params}):\n" + "\n".join(lines) + f"\n    return {ret}\n"
-    filename = f"<framework-fused-{next(_kernel_ids)}>"
+    filename = "<framework-fused>"  # shared: see the linker's "<framework-schedule>"
     exec(compile(src, filename, "exec"), ns)
     fn = ns["fused"]
     fn.__source__ = src

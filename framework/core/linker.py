@@ -26,7 +26,8 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .backend import Backend
-from .errors import NodeRuntimeError, ShapeError, describe_value, format_trace, node_error_message, node_label
+from .errors import (NodeRuntimeError, ShapeError, describe_exception, describe_value, format_trace,
+                     node_error_message, node_label, safe_str)
 from .fgraph import FunctionGraph
 from .graph import Apply, Constant, Variable
 from .ifelse import entry_inputs, lazy_plan
@@ -49,7 +50,7 @@ class Linked:
         """An exception naming the node (and the user's line) where ``exc`` happened."""
         tb, hit = exc.__traceback__, None
         while tb is not None:
-            if tb.tb_frame.f_code.co_filename == self.filename:
+            if tb.tb_frame.f_code is self.run.__code__:
                 hit = tb
             tb = tb.tb_next
         if hit is None:
@@ -69,7 +70,11 @@ class Linked:
 
 
 def wrap_node_error(node: Apply, exc: BaseException, values: Sequence[Any]) -> BaseException:
-    msg = node_error_message(node, f"{type(exc).__name__}: {exc}", values)
+    if isinstance(exc, MemoryError):
+        # one line: what could not be allocated (NumPy says the shape and dtype), where
+        msg = node_error_message(node, f"out of memory: {safe_str(exc) or 'MemoryError'}", values, one_line=True)
+    else:
+        msg = node_error_message(node, describe_exception(exc), values)
     cls = _wrapper_class(type(exc))
     try:
         return cls(msg)
@@ -88,7 +93,11 @@ def _wrapper_class(base: type) -> type:
     cls = _wrappers.get(base)
     if cls is None:
         try:
-            cls = type(base.__name__, (NodeRuntimeError, base), {"__module__": base.__module__})
+            # str() is always the message: the base's own __str__ may read attributes
+            # the wrapper lacks (NumPy's _ArrayMemoryError reads .shape and .dtype)
+            cls = type(base.__name__, (NodeRuntimeError, base),
+                       {"__module__": base.__module__, "__str__": BaseException.__str__,
+                        "__repr__": BaseException.__repr__})
         except TypeError:
             cls = NodeRuntimeError
         _wrappers[base] = cls
@@ -255,7 +264,9 @@ def link(
     else:
         emit(f"return [{', '.join(f'o{k}' for k in range(n_outputs))}]")
 
-    filename = f"<framework-schedule-{next(_counter)}>"
+    # one file name for every schedule: failures are matched by code object, and a
+    # name per compilation would be a string kept alive per function ever compiled
+    filename = "<framework-schedule>"
     src = f"def run({', '.join(params)}):\n" + "\n".join(code) + "\n"
     exec(compile(src, filename, "exec"), ns)
     run = ns["run"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, List, Optional, Sequence, Tuple
 
 from .elemwise import infer_dtype, relu, sigmoid, softplus
-from .errors import format_trace, user_trace
+from .errors import axis_int, format_trace, user_trace
 from .graph import Apply, Variable
 from .op import Op
 from .types import TensorType, is_int
@@ -22,6 +22,7 @@ from . import elemwise as E
 def _normalize_axis(opname: str, axis: int, ndim: int) -> int:
     if ndim == 0:
         raise TypeError(f"{opname} needs at least one dimension, got a scalar (at {format_trace(user_trace())})")
+    axis = axis_int(axis, opname)
     if not -ndim <= axis < ndim:
         raise ValueError(f"{opname}: axis {axis} is out of range for a {ndim}-d input "
                          f"(at {format_trace(user_trace())})")

@@ -2,7 +2,7 @@
 constants, and building replacements that keep the replaced variable's type."""
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from .graph import Apply, Constant, Variable
 from .shape_ops import DimShuffle, dimshuffle
 from .types import TensorType
 
-__all__ = ["ew", "const_value", "is_const", "as_type", "same_dtype", "cannot_enlarge", "negated", "neg",
+__all__ = ["ew", "const_value", "is_const", "all_equal", "as_type", "same_dtype", "cannot_enlarge", "negated", "neg",
            "single_client", "terms", "factors", "product", "signed_sum"]
 
 
@@ -45,7 +45,16 @@ def is_const(v: Variable, value: float, broadcasts: bool = True) -> bool:
         return False
     if not broadcasts and any(d != 1 for d in v.type.shape):
         return False
+    return all_equal(data, value)
+
+
+def all_equal(data: np.ndarray, value: Any) -> bool:
+    """Whether every element of ``data`` equals ``value``; a one-element array is
+    compared as a scalar (``numpy.all`` keeps a little memory per call, which adds
+    up over thousands of compilations)."""
     with np.errstate(all="ignore"):
+        if data.size == 1:
+            return bool(data.reshape(()) == value)
         return bool(np.all(data == value))
 
 

@@ -6,9 +6,11 @@ One op class, :class:`Reduce`, parametrised by the reduction and its axes.
 from __future__ import annotations
 
 import builtins
+
+import numpy as np
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
-from .errors import format_trace, user_trace
+from .errors import axis_int, format_trace, user_trace
 from .graph import Apply, Variable
 from .op import Op
 from .types import TensorType, is_int
@@ -22,10 +24,13 @@ def normalize_axis(axis: Axis, ndim: int, opname: str) -> Optional[Tuple[int, ..
     """Axes as a sorted tuple of non-negative ints (None: all axes)."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, int) or hasattr(axis, "__index__") else tuple(axis)
+    if isinstance(axis, (list, tuple)) or (isinstance(axis, np.ndarray) and axis.ndim == 1):
+        axes = tuple(axis)
+    else:
+        axes = (axis,)
     out = []
     for a in axes:
-        a = int(a)
+        a = axis_int(a, opname, axis)
         if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(
                 f"{opname}: axis {a} is out of range for a {ndim}-d input (at {format_trace(user_trace())})"

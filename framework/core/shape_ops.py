@@ -7,7 +7,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .errors import ShapeError, format_trace, user_trace
+from .errors import ShapeError, axis_int, format_trace, user_trace
 from .graph import Apply, Constant, Variable
 from .op import Op
 from .types import TensorType, as_dtype, is_int
@@ -319,7 +319,7 @@ def dimshuffle(x: Any, pattern: Sequence[Any]) -> TensorVariable:
 
 def _axis(axis: Any, n: int, opname: str) -> int:
     """``axis`` as a non-negative int below ``n``; out of range is an error (no wrap-around)."""
-    a = int(axis)
+    a = axis_int(axis, opname)
     if not -n <= a < n:
         raise ValueError(f"{opname}: axis {a} is out of range for {n} axes (at {format_trace(user_trace())})")
     return a % n

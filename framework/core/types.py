@@ -9,6 +9,7 @@ running ops goes through a backend.
 from __future__ import annotations
 
 import numbers
+import sys
 from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
@@ -28,7 +29,9 @@ def as_dtype(dtype: Any) -> str:
 
         return config.floatX
     try:
-        return np.dtype(dtype).name
+        # one shared string per dtype name (NumPy builds a new one on every call; long
+        # sessions keep many types alive in caches)
+        return sys.intern(np.dtype(dtype).name)
     except TypeError:
         raise TypeError(f"{dtype!r} is not a dtype") from None
 
@@ -81,6 +84,13 @@ class Type:
         return self == other
 
 
+def _static_size(d: Any, shape: Any) -> int:
+    """One entry of a static shape: a size >= 0 (None, kept by the caller, means unknown)."""
+    if isinstance(d, (bool, np.bool_)) or not hasattr(d, "__index__") or int(d) < 0:
+        raise ValueError(f"a static shape holds sizes >= 0 or None (unknown), got {d!r} in {tuple(shape)!r}")
+    return int(d)
+
+
 class TensorType(Type):
     """dtype + static shape (ints or None)."""
 
@@ -88,7 +98,7 @@ class TensorType(Type):
 
     def __init__(self, dtype: Any, shape: Sequence[Optional[int]] = ()) -> None:
         self.dtype = as_dtype(dtype)
-        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.shape = tuple(None if d is None else _static_size(d, shape) for d in shape)
         self._np_dtype = np.dtype(self.dtype)
 
     @property

@@ -111,11 +111,14 @@ def atomic_write_bytes(path: PathLike, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and exc.errno is not None and not exc.filename:
+            # a failed write (disk full, file too large) carries no file name: name the file
+            raise type(exc)(exc.errno, f"{exc.strerror} while writing", path) from None
         raise
     _fsync_directory(directory)
 

@@ -22,13 +22,14 @@ module is cheap.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import socket
 import struct
 import threading
 import time
 import weakref
-from typing import Any, BinaryIO, Dict, Mapping, Optional, Union
+from typing import Any, BinaryIO, Dict, Iterator, Mapping, Optional, Union
 
 import numpy as np
 
@@ -108,10 +109,11 @@ class _EventFile:
         with self._lock:
             if self._file is None:
                 return  # closed: tensorboardX drops late events too
-            self._file.write(record)  # one write per record
-            if time.monotonic() >= self._next_flush:
-                self._file.flush()
-                self._next_flush = time.monotonic() + self._flush_secs
+            with _naming(self.path):
+                self._file.write(record)  # one write per record
+                if time.monotonic() >= self._next_flush:
+                    self._file.flush()
+                    self._next_flush = time.monotonic() + self._flush_secs
 
     # -- what tensorboardX's FileWriter calls on its event writer --------------
 
@@ -126,8 +128,9 @@ class _EventFile:
         with self._lock:
             if self._file is None:
                 return
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            with _naming(self.path):
+                self._file.flush()
+                os.fsync(self._file.fileno())
             if not self._directory_synced:
                 _fsync_directory(self._logdir)
                 self._directory_synced = True
@@ -142,6 +145,18 @@ class _EventFile:
 
     def reopen(self) -> None:
         """tensorboardX's hook to start a new file after ``close``; a RunLogger never reopens."""
+
+
+@contextlib.contextmanager
+def _naming(path: str) -> Iterator[None]:
+    """Give a failed write (disk full, file too large) the file's name, which
+    ``write``/``flush`` errors lack, so the user learns which file it was."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None or exc.filename:
+            raise
+        raise type(exc)(exc.errno, f"{exc.strerror} while writing", path) from None
 
 
 def _close_at_exit(ref: "weakref.ReferenceType[_EventFile]") -> None:

@@ -96,13 +96,19 @@ def _multinomial(draw: Callable[..., np.ndarray], size: Optional[Tuple[int, ...]
                  pvals: Any) -> np.ndarray:
     """One multinomial draw per batch position; ``pvals`` along the last axis.
 
-    Probabilities that sum to slightly more than 1 (float32 rounding) are
-    rescaled, since NumPy refuses them.
+    Probabilities that sum to slightly more than 1 (float32 rounding: at most
+    ``k * 1.2e-7`` for ``k`` categories) are rescaled, since NumPy refuses them;
+    a larger excess is the caller's mistake and an error, never silently renormalised.
     """
     p = np.asarray(pvals, dtype=np.float64)
     total = p.sum(axis=-1, keepdims=True)
     if np.any(total > 1.0):
-        p = p / total
+        slack = 1e-6 + p.shape[-1] * 1.2e-7
+        worst = float(np.nanmax(total))
+        if worst > 1.0 + slack:
+            raise ValueError(f"multinomial: the probabilities sum to {worst:.6g}, more than 1 "
+                             "(they must be a distribution along the last axis)")
+        p = p / np.maximum(total, 1.0)
     n = np.asarray(n)
     batch = tuple(size) if size is not None else np.broadcast_shapes(n.shape, p.shape[:-1])
     if p.ndim == 1 and n.ndim == 0:

@@ -206,6 +206,12 @@ class _ArrayClass:
     def __repr__(self) -> str:
         return "numpy.ndarray"
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        shape = args[0] if args else kwargs.get("shape")
+        raise pickle.UnpicklingError(
+            f"the pickle calls numpy.ndarray directly, asking for an array of shape {shape!r:.40} without its "
+            "data (arrays must be rebuilt from the file's own bytes)")
+
 
 _ARRAY_CLASS = _ArrayClass()
 

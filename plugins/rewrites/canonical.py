@@ -20,7 +20,7 @@ from framework.core.shape_infer import keep_checks
 from framework.core.shape_sig import broadcast_signature, shape_signature
 from framework.plugins import RewriteSpec
 
-from .patterns import as_type, cannot_enlarge, ew, is_const, same_dtype, single_client
+from .patterns import as_type, cannot_enlarge, const_value, ew, is_const, same_dtype, single_client
 
 Result = Optional[List[Variable]]
 
@@ -30,24 +30,58 @@ def _keep(new: Variable, old: Variable) -> Result:
     return None if out is None else [out]
 
 
+def _signed_zero_safe(c: Variable, out: Variable, x: Optional[Variable] = None) -> bool:
+    """Whether the zero constant ``c`` may be dropped from ``x + c`` (or ``c - x``
+    rewritten to ``-x``) without changing a result: always for integer results,
+    and for ``x + c`` when ``x`` is an integer or bool (never ``-0.0``); otherwise
+    only when ``c`` is ``-0.0``, since ``-0.0 + 0.0`` is ``+0.0`` (``1 / (x + 0)``
+    is ``+inf`` at ``x = -0.0``, and would become ``-inf``)."""
+    if np.dtype(out.type.dtype).kind not in "fc":
+        return True
+    if x is not None and np.dtype(x.type.dtype).kind in "biu":
+        return True
+    data = const_value(c)
+    return data is not None and bool(np.all(np.signbit(np.real(data))))
+
+
 def useless_arithmetic(fgraph: FunctionGraph, node: Apply) -> Result:
     """``x + 0``, ``0 + x``, ``x - 0``, ``x * 1``, ``1 * x``, ``x / 1`` → ``x``;
-    ``0 - x`` → ``-x``. The constant must not broadcast ``x`` to a larger shape."""
+    ``0 - x`` → ``-x``. The constant must not broadcast ``x`` to a larger shape.
+    For floats, ``x + 0`` and ``0 - x`` are only rewritten when the zero is
+    ``-0.0`` (exact for every ``x``, signed zeros included)."""
     name = node.op.scalar.name
     a, b = node.inputs
     out = node.outputs[0]
     if name in ("add", "mul"):
         unit = 0 if name == "add" else 1
         for x, c in ((a, b), (b, a)):
-            if is_const(c, unit) and cannot_enlarge(c, x):
+            if is_const(c, unit) and cannot_enlarge(c, x) and (name == "mul" or _signed_zero_safe(c, out, x)):
                 return _keep(x, out)
     elif name in ("sub", "true_div"):
         unit = 0 if name == "sub" else 1
         if is_const(b, unit) and cannot_enlarge(b, a):
             return _keep(a, out)
-        if name == "sub" and is_const(a, 0) and cannot_enlarge(a, b):
+        if name == "sub" and is_const(a, 0) and cannot_enlarge(a, b) and _signed_zero_safe(a, out):
             # negate in the result's dtype: bool has no negation, and -int8(-128) wraps
             return _keep(E.neg(E.cast(b, out.type.dtype)), out)
+    return None
+
+
+def add_float_zero(fgraph: FunctionGraph, node: Apply) -> Result:
+    """Float ``x + 0.0`` → ``x`` and ``0.0 - x`` → ``-x``: wrong only in the sign
+    of a zero result (``-0.0 + 0.0`` is ``+0.0``), so a *fast-math* rewrite, off
+    unless the user opts in with ``Mode(including=["fast_math"])``."""
+    name = node.op.scalar.name
+    a, b = node.inputs
+    out = node.outputs[0]
+    if np.dtype(out.type.dtype).kind not in "fc":
+        return None
+    if name == "add":
+        for x, c in ((a, b), (b, a)):
+            if is_const(c, 0) and cannot_enlarge(c, x):
+                return _keep(x, out)
+    elif name == "sub" and is_const(a, 0) and cannot_enlarge(a, b):
+        return _keep(E.neg(E.cast(b, out.type.dtype)), out)
     return None
 
 
@@ -311,7 +345,10 @@ REWRITES = [
     RewriteSpec("broadcast_after_elemwise", broadcast_after_elemwise, stage="canonicalize",
                 tags=("canonicalize",), doc="f(broadcast_like(g, x), c) -> broadcast_like(f(g, c), x) for size-1 c"),
     RewriteSpec("useless_arithmetic", useless_arithmetic, stage="canonicalize", tracks=_ARITH,
-                tags=("canonicalize",), doc="x+0, x*1, x-0, x/1 -> x; 0-x -> -x"),
+                tags=("canonicalize",), doc="x*1, x-0, x/1 -> x; integer (or -0.0) x+0 -> x, 0-x -> -x"),
+    RewriteSpec("add_float_zero", add_float_zero, stage="canonicalize", tracks=("add", "sub"),
+                tags=("canonicalize", "fast_math", "off_by_default"),
+                doc="float x+0.0 -> x, 0.0-x -> -x (fast math: changes the sign of zero results)"),
     RewriteSpec("double_negation", double_negation, stage="canonicalize", tracks=("neg",),
                 tags=("canonicalize",), doc="--x -> x"),
     RewriteSpec("double_negation_late", double_negation, stage="specialize", tracks=("neg",),

@@ -20,7 +20,7 @@ from framework.core.shape_ops import DimShuffle, reshape
 from framework.core.types import is_float
 from framework.plugins import RewriteSpec
 
-from .patterns import as_type, cannot_enlarge, const_value, ew, is_const, single_client
+from .patterns import all_equal, as_type, cannot_enlarge, const_value, ew, is_const, single_client
 
 Result = Optional[List[Variable]]
 
@@ -46,7 +46,7 @@ def pow_specialize(fgraph: FunctionGraph, node: Apply, sqrt_too: bool = False) -
     if data is None or data.size == 0 or not cannot_enlarge(p, x):
         return None
     e = float(data.flat[0])
-    if not np.all(data == e):
+    if not all_equal(data, e):
         return None
     if x.type.dtype != out.type.dtype:
         if not is_float(out.type.dtype):

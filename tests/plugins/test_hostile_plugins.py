@@ -158,3 +158,48 @@ def test_the_command_line_names_the_plugin_whose_code_failed(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "error: plugin 'crashplug' failed: RuntimeError: the plugin's own bug (rerun with --traceback for details)"]
     assert "Traceback" not in result.stderr
+
+
+def _bad_kernel_plugin(result):
+    from framework.plugins import KernelSpec
+
+    class BadKernels:
+        @hookimpl
+        def framework_kernels(self):
+            yield KernelSpec(name="sloppy_exp", op="exp", backend="numpy", build=lambda node, be: result)
+
+    return BadKernels()
+
+
+@pytest.mark.parametrize("kernel,what", [
+    (lambda x: __import__("numpy").exp(x).astype("float32"), "dtype float32"),
+    (lambda x: __import__("numpy").exp(x).reshape(1, -1), "2 dimension(s)"),
+    (lambda x: [1.0], "a list, not an array"),
+])
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_a_plugin_kernel_returning_the_wrong_type_is_caught_naming_the_plugin(kernel, what, mode):
+    import numpy as np
+
+    import framework.tensor as T
+    from framework import function
+    from framework.core import backend as B
+    from framework.plugins import PluginError
+
+    from framework import Mode
+
+    cpu = B.get_backend("cpu")
+    plugins.register(_bad_kernel_plugin(kernel), name="sloppy")
+    cpu._overrides = None  # the backend reads the kernel registry again
+    try:
+        x = T.dvector("x")
+        f = function([x], T.exp(x), mode=Mode("fast_run", excluding=["fuse_elemwise"]) if mode == "FAST_RUN" else mode,
+                     device="cpu")
+        with pytest.raises(PluginError) as err:
+            f(np.zeros(3))
+        message = str(err.value)
+        assert "plugin 'sloppy'" in message and "sloppy_exp" in message and "'exp'" in message and what in message
+        assert "built at" in message  # the user's line that built the node (this file, unless an earlier
+        # test registered an object of this file as a plugin, which makes it library code)
+    finally:
+        plugins.unregister("sloppy")
+        cpu._overrides = None

@@ -20,10 +20,13 @@ def ops(f):
     lambda x: x * 1, lambda x: 1 * x, lambda x: x + 0, lambda x: 0.0 + x, lambda x: x - 0, lambda x: x / 1,
 ])
 def test_identity_elements_disappear(build):
+    """Exact identities go by default; float ``x + 0`` only in fast math (signed zeros)."""
     x = T.dmatrix("x")
-    f = function([x], build(x) * 2.0, mode=without(*NO_FUSION))
+    signed_zero = build(x).owner.op.scalar.name == "add"
+    mode = Mode("fast_run", including=["fast_math"], excluding=NO_FUSION) if signed_zero else without(*NO_FUSION)
+    f = function([x], build(x) * 2.0, mode=mode)
     assert ops(f) == ["mul"]
-    compare([x], build(x) * 2.0, lambda: [rand((3, 4))], "useless_arithmetic")
+    compare([x], build(x) * 2.0, lambda: [rand((3, 4))], "add_float_zero" if signed_zero else "useless_arithmetic")
 
 
 def test_identity_element_that_broadcasts_is_kept():
@@ -43,9 +46,14 @@ def test_int_plus_float_zero_keeps_the_float_dtype():
 
 
 def test_zero_minus_x_is_negation():
+    """Exact for integers; for floats ``0.0 - 0.0`` is ``+0.0`` but ``-0.0`` negated, so fast math."""
     x = T.dvector("x")
-    f = function([x], (0 - x) * 3.0, mode=without(*NO_FUSION))
+    fast = Mode("fast_run", including=["fast_math"], excluding=NO_FUSION)
+    f = function([x], (0 - x) * 3.0, mode=fast)
     assert ops(f) == ["neg", "mul"]
+    i = T.lvector("i")
+    g = function([i], (0 - i) * 3, mode=without(*NO_FUSION))
+    assert ops(g) == ["neg", "mul"]
 
 
 def test_double_negation_disappears():
@@ -178,3 +186,32 @@ def test_zero_minus_x_compiles_and_keeps_values_for_small_dtypes(dtype):
         got = function([b], y)(vals)
         ref = function([b], y, mode="FAST_COMPILE")(vals)
         assert_same(got, ref)
+
+
+def test_adding_a_zero_keeps_signed_zeros():
+    """``x + 0`` and ``0 - x`` are not ``x`` and ``-x`` at ``x = ±0.0`` (NumPy gives ``+0.0``);
+    FAST_RUN must agree with FAST_COMPILE bit for bit, ``1 / result`` shows the sign."""
+    import numpy as np
+    import framework
+    import framework.tensor as T
+
+    x = T.dvector("x")
+    outs = [1 / (x + 0), 1 / (0 - x), 1 / (x - 0), 1 / (x + -0.0)]
+    xv = np.array([-0.0, 0.0, 2.0])
+    with np.errstate(divide="ignore"):
+        fast = framework.function([x], outs, mode="FAST_RUN")(xv)
+        ref = framework.function([x], outs, mode="FAST_COMPILE")(xv)
+        want = [1 / (xv + 0), 1 / (0 - xv), 1 / (xv - 0), 1 / (xv + -0.0)]
+    for a, b, w in zip(fast, ref, want):
+        np.testing.assert_array_equal(a, w)
+        np.testing.assert_array_equal(b, w)
+
+
+def test_adding_an_integer_zero_is_still_removed():
+    import framework
+    import framework.tensor as T
+
+    x = T.lvector("x")
+    f = framework.function([x], x + 0, mode="FAST_RUN")
+    assert not any(getattr(n.op, "scalar", None) is not None and n.op.scalar.name == "add"
+                   for n in f.maker.fgraph.toposort())
