@@ -1,4 +1,4 @@
-"""LeNet's training step and conv2d's forward pass: framework vs PyTorch (CPU) vs NumPy im2col.
+"""LeNet's training step and conv2d's forward pass: framework vs PyTorch (CPU) vs PyTensor vs NumPy im2col.
 
 The tutorial's LeNet: 20 then 50 filters of 5x5, 2x2 max pooling, tanh, a
 500-unit tanh layer and a 10-way softmax; float32, a minibatch of 500
@@ -11,7 +11,15 @@ update). Three implementations do exactly that work:
   strided copy / add per filter tap in a batch-innermost layout, one GEMM
   per layer and per gradient, pooling as in-place maxima of strided views);
 * ``torch``: ``torch.nn.functional`` on the CPU (skipped cleanly when
-  PyTorch is not installed; it is only an optional benchmark dependency).
+  PyTorch is not installed; it is only an optional benchmark dependency);
+* ``pytensor``: PyTensor's ``pytensor.tensor.conv.conv2d`` (its abstract
+  convolution: the C im2col + GEMM ``CorrMM`` when PyTensor links a BLAS,
+  its Python ``perform`` otherwise), the same LeNet with shared
+  variables and SGD updates (skipped cleanly when PyTensor, or a PyTensor
+  that still has ``pytensor.tensor.conv`` -- 2.30.3 has it, 2.38.3 and 3.x
+  do not -- is not installed). Max pooling: ``pytensor.tensor.signal.pool.pool_2d`` where it
+  exists, otherwise (every recent PyTensor) a reshape and a max over the two
+  2x2 window axes, exact for non-overlapping 2x2 pools.
 
 Also timed: conv2d's forward pass alone on each layer's shapes.
 Each comparison is timed *interleaved* in one process (batch by batch, in
@@ -232,10 +240,62 @@ def torch_conv(x_shape, w_shape):
     return conv
 
 
+# --- PyTensor ---------------------------------------------------------------------
+
+def pytensor_available() -> bool:
+    try:
+        import pytensor.tensor.conv  # noqa: F401  -- the NN conv2d; PyTensor 3 has only signal.convolve2d
+    except ImportError:
+        return False
+    return True
+
+
+def _pytensor_pool(x):
+    """2x2 max pooling: pool_2d where PyTensor still has it, else a reshape-max (windows don't overlap)."""
+    try:
+        from pytensor.tensor.signal.pool import pool_2d
+    except ImportError:
+        n, c, h, w = x.shape
+        return x.reshape((n, c, h // 2, 2, w // 2, 2)).max(axis=(3, 5))
+    return pool_2d(x, (2, 2), ignore_border=True)
+
+
+def pytensor_step(x0, y0):
+    import pytensor
+    import pytensor.tensor as pt
+    from pytensor.tensor.conv import conv2d
+
+    params = [pytensor.shared(v) for v in initial_params()]
+    W0, b0, W1, b1, W2, b2, W3, b3 = params
+    x, y = pt.tensor4("x", dtype="float32"), pt.lvector("y")
+    h = pt.tanh(_pytensor_pool(conv2d(x, W0, input_shape=(BATCH, 1, 28, 28), filter_shape=(20, 1, 5, 5)))
+                + b0.dimshuffle("x", 0, "x", "x"))
+    h = pt.tanh(_pytensor_pool(conv2d(h, W1, input_shape=(BATCH, 20, 12, 12), filter_shape=(50, 20, 5, 5)))
+                + b1.dimshuffle("x", 0, "x", "x"))
+    h = pt.tanh(pt.dot(h.flatten(2), W2) + b2)
+    logp = pt.special.log_softmax(pt.dot(h, W3) + b3, axis=-1)
+    cost = -pt.mean(logp[pt.arange(y.shape[0]), y])
+    updates = [(p, p - LR * g) for p, g in zip(params, pytensor.grad(cost, params))]
+    f = pytensor.function([x, y], cost, updates=updates)
+    return lambda: f(x0, y0)
+
+
+def pytensor_conv(x_shape, w_shape):
+    import pytensor
+    import pytensor.tensor as pt
+    from pytensor.tensor.conv import conv2d
+
+    r = np.random.RandomState(2)
+    xv, wv = r.rand(*x_shape).astype("float32"), r.rand(*w_shape).astype("float32")
+    x, w = pt.tensor4("x", dtype="float32"), pt.tensor4("w", dtype="float32")
+    f = pytensor.function([x, w], conv2d(x, w, input_shape=x_shape, filter_shape=w_shape))
+    return lambda: f(xv, wv)
+
+
 # --- driver ---------------------------------------------------------------------------
 
 BUILDERS = {"framework": (framework_step, framework_conv), "numpy": (numpy_step, numpy_conv),
-            "torch": (torch_step, torch_conv)}
+            "torch": (torch_step, torch_conv), "pytensor": (pytensor_step, pytensor_conv)}
 
 
 def workloads(names) -> Dict[str, Dict[str, Callable[[], object]]]:
@@ -283,15 +343,23 @@ def main(argv) -> int:
                   for wl, fn in workloads([name]).items()}
         print(json.dumps(result))
         return 0
-    names = ["framework", "numpy"] + (["torch"] if torch_available() else [])
+    names = (["framework", "numpy"] + (["torch"] if torch_available() else [])
+             + (["pytensor"] if pytensor_available() else []))
     if "torch" not in names:
         print("PyTorch is not installed: the torch comparison is skipped (pip install torch, CPU wheel)")
+    if "pytensor" not in names:
+        print("PyTensor with pytensor.tensor.conv is not installed: the pytensor comparison is skipped "
+              "(pip install 'pytensor<=2.30.3'; PyTensor 3 has no NN conv2d)")
     t0 = time.time()
     together = {wl: best_times(fns, repeats, {n: calls_for(wl) for n in fns}) for wl, fns in workloads(names).items()}
     solo = {name: alone(name, repeats) for name in names}
     load = os.getloadavg()
+    versions = f"NumPy {np.__version__}"
+    if "pytensor" in names:
+        import pytensor
+        versions += f"; PyTensor {pytensor.__version__}"
     print(f"CPU: {cpu_model()}; {os.cpu_count()} cores; BLAS/torch threads {os.environ.get('BENCH_THREADS')}; "
-          f"NumPy {np.__version__}; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+          f"{versions}; load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     print(f"best of {repeats} batches; 'together' = interleaved in one process, 'alone' = own process "
           f"({time.time() - t0:.0f} s)")
     for wl in together:
