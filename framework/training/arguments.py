@@ -9,7 +9,7 @@ import argparse
 import contextlib
 from typing import Any, Callable, Iterator, Optional
 
-__all__ = ["CommandError", "add_run_arguments", "run_settings", "positive_int", "non_negative_int",
+__all__ = ["CommandError", "final_cost_text", "add_run_arguments", "run_settings", "positive_int", "non_negative_int",
            "positive_float", "non_negative_float"]
 
 
@@ -100,3 +100,10 @@ def run_settings(args: argparse.Namespace) -> Iterator[None]:
         yield
     finally:
         settings.__exit__(None, None, None)
+
+
+def final_cost_text(costs: Any) -> str:
+    """The end-of-run phrase for a family's last training cost: ``final cost 0.123``,
+    or ``nothing trained`` when the run trained no epoch (``--epochs 0``, or a
+    resumed run that was already complete) -- never ``nan``."""
+    return f"final cost {costs[-1]:.6g}" if len(costs) else "nothing trained"

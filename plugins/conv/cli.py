@@ -66,7 +66,7 @@ def enlarge(x: np.ndarray, shape: Tuple[int, ...], scale: int, target: int = 28)
 def train_lenet(args: argparse.Namespace) -> int:
     import framework
     import framework.tensor as T
-    from framework.training.arguments import CommandError, run_settings
+    from framework.training.arguments import CommandError, final_cost_text, run_settings
     from framework.training.loop import Trainer
     from framework.utils import tile_raster_images
 
@@ -148,9 +148,8 @@ def train_lenet(args: argparse.Namespace) -> int:
             trainer.finish(metrics)
         finally:
             trainer.close()
-        final = result.costs[-1] if result.costs else float("nan")
         print(f"LeNet on {args.dataset} ({'x'.join(map(str, image))} images): {result.epochs} epochs, "
-              f"final cost {final:.6g}")
+              f"{final_cost_text(result.costs)}")
         for tag, values in result.extra.items():
             print(f"  {tag}: {values[-1]:.4f}")
         if "hparam/test_error" in metrics:

@@ -66,7 +66,7 @@ def _read_regression_npz(path: str) -> Tuple[np.ndarray, np.ndarray]:
 def train_linear(args: argparse.Namespace) -> int:
     import framework
     import framework.tensor as T
-    from framework.training.arguments import run_settings
+    from framework.training.arguments import final_cost_text, run_settings
     from framework.training.loop import Trainer
 
     from .models import LinearRegression
@@ -119,7 +119,7 @@ def train_linear(args: argparse.Namespace) -> int:
         finally:
             trainer.close()
         W, b = model.W.get_value(), model.b.get_value()
-        print(f"linear regression on {data_name}: {result.epochs} epochs, final cost {result.costs[-1] if result.costs else float('nan'):.6g}, mse {mse:.6g}")
+        print(f"linear regression on {data_name}: {result.epochs} epochs, {final_cost_text(result.costs)}, mse {mse:.6g}")
         print(f"  w = {np.array2string(np.asarray(W), precision=6)}")
         print(f"  b = {np.array2string(np.asarray(b), precision=6)}")
         print(trainer.outputs_summary())
@@ -158,7 +158,7 @@ def _labelled(dataset: Any, name: str) -> None:
 def train_logistic(args: argparse.Namespace) -> int:
     import framework
     import framework.tensor as T
-    from framework.training.arguments import CommandError, run_settings
+    from framework.training.arguments import CommandError, final_cost_text, run_settings
     from framework.training.loop import Trainer
     from framework.utils import tile_raster_images
 
@@ -232,8 +232,7 @@ def train_logistic(args: argparse.Namespace) -> int:
         finally:
             trainer.close()
         kind = "binary" if binary else f"{n_classes}-class"
-        final = result.costs[-1] if result.costs else float("nan")
-        print(f"{kind} logistic regression on {args.dataset}: {result.epochs} epochs, final cost {final:.6g}")
+        print(f"{kind} logistic regression on {args.dataset}: {result.epochs} epochs, {final_cost_text(result.costs)}")
         for tag, values in result.extra.items():
             print(f"  {tag}: {values[-1]:.4f}")
         if "hparam/test_error" in metrics:

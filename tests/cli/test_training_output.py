@@ -66,3 +66,18 @@ def test_plugins_shows_an_unavailable_backend_with_its_reason(run, monkeypatch):
     assert all(len(line) <= 60 for line in out.splitlines() if not line.startswith("plugin"))
     rewrites = [line for line in out.splitlines() if line.strip().startswith("rewrites:")]
     assert rewrites and len(rewrites[0]) <= 60  # the long list is wrapped
+
+
+@pytest.mark.parametrize("family", ["logistic", "linear"])
+def test_zero_epochs_says_nothing_was_trained_not_nan(run, tmp_path, family):
+    status, out, err = run("train", family, "--epochs", "0", "--logdir", str(tmp_path / family))
+    assert status == 0, err
+    assert "0 epochs, nothing trained" in out
+    assert "nan" not in out.split("outputs in")[0]
+
+
+def test_final_cost_text():
+    from framework.training.arguments import final_cost_text
+
+    assert final_cost_text([3.0, 0.125]) == "final cost 0.125"
+    assert final_cost_text([]) == "nothing trained"
