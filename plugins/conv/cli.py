@@ -67,6 +67,7 @@ def train_lenet(args: argparse.Namespace) -> int:
     import framework
     import framework.tensor as T
     from framework.training.arguments import CommandError, final_cost_text, run_settings
+    from framework.training.minibatch import minibatch_step
     from framework.training.loop import Trainer
     from framework.utils import tile_raster_images
 
@@ -100,13 +101,9 @@ def train_lenet(args: argparse.Namespace) -> int:
         grads = T.grad(cost, model.params)
         lr = T.cast(args.lr, dtype)
         updates = [(p, p - lr * g) for p, g in zip(model.params, grads)]
-        shared_x = framework.shared(train_x, name="train_x")
-        shared_y = framework.shared(train_y.astype("int64"), name="train_y")
-        index = T.lscalar("index")
         bs = args.batch_size
-        step = framework.function([index], cost, updates=updates, name="train_lenet",
-                                  givens={x: shared_x[index * bs:(index + 1) * bs],
-                                          y: shared_y[index * bs:(index + 1) * bs]})
+        step = minibatch_step(x, y, train_x, train_y.astype("int64"), cost, updates, args.batch_size,
+                              name="train_lenet")
         error_fn = framework.function([x, y], model.errors(y), name="errors")
 
         def error_rate(xs: np.ndarray, ys: np.ndarray) -> float:

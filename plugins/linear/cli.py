@@ -159,6 +159,7 @@ def train_logistic(args: argparse.Namespace) -> int:
     import framework
     import framework.tensor as T
     from framework.training.arguments import CommandError, final_cost_text, run_settings
+    from framework.training.minibatch import minibatch_step
     from framework.training.loop import Trainer
     from framework.utils import tile_raster_images
 
@@ -184,13 +185,9 @@ def train_logistic(args: argparse.Namespace) -> int:
         lr = T.cast(args.lr, dtype)
         updates = [(p, p - lr * g) for p, g in zip(model.params, grads)]
         label_dtype = dtype if binary else "int64"
-        shared_x = framework.shared(train_x, name="train_x")
-        shared_y = framework.shared(train_y.astype(label_dtype), name="train_y")
-        index = T.lscalar("index")
         bs = args.batch_size
-        step = framework.function([index], cost, updates=updates, name="train_logistic",
-                                  givens={x: shared_x[index * bs:(index + 1) * bs],
-                                          y: shared_y[index * bs:(index + 1) * bs]})
+        step = minibatch_step(x, y, train_x, train_y.astype(label_dtype), cost, updates, args.batch_size,
+                              name="train_logistic")
         error_fn = framework.function([x, y], model.errors(y), name="errors")
 
         def evaluate(epoch: int) -> Dict[str, float]:
