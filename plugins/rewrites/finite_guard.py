@@ -16,6 +16,8 @@ in any order of summation, is at most ``sum_k |A_ik| |B_kj| <= ||A|| ||B||``
 one BLAS dot over the operand (``vdot``: no temporary), and an ``inf`` or ``nan``
 anywhere in it makes the norm non-finite, so one comparison also covers
 non-finite inputs.
+
+Reading a norm back is free on the host and a synchronisation on a device: see :func:`on_host`.
 """
 from __future__ import annotations
 
@@ -23,6 +25,13 @@ import math
 from typing import Any, Optional
 
 import numpy as np
+
+
+def on_host(xp: Any) -> bool:
+    """Whether ``xp`` computes on the host (NumPy), where reading a norm back costs nothing. On a
+    device, that read would wait for the device at every call (and CUDA graphs cannot record it):
+    the ops whose fast path saves less than a synchronisation costs compute as written there."""
+    return xp is np or getattr(xp, "__name__", None) == "numpy"
 
 
 def norm(xp: Any, a: Any) -> float:

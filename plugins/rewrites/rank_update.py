@@ -25,7 +25,9 @@ order of summation -- every value of ``S`` and ``W`` finite, no product or
 partial sum near overflow -- and (2) the update itself came out finite;
 otherwise it computes ``S @ W``, so the result, ``inf`` and ``nan`` included,
 is always the user's. The guard costs one pass over ``S`` and ``W`` (two BLAS
-dots) and one over the output, against the GEMM it saves.
+dots) and one over the output, against the GEMM it saves. On a device (CuPy)
+the check would synchronise at every call, so there the kernel computes
+``S @ W``.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ from framework.core.types import TensorType
 from framework.core.variable import as_tensor_variable
 from framework.plugins import RewriteSpec
 
-from .finite_guard import limit, norm
+from .finite_guard import limit, norm, on_host
 
 Result = Optional[List[Variable]]
 
@@ -72,6 +74,8 @@ class DotColumnUpdate(Op):
 
     def impl(self, xp: Any, xw: Any, x: Any, s: Any, w: Any, j: Any) -> Any:
         bound = limit(xw.dtype, w.shape[0] + 2)
+        if bound is not None and not on_host(xp):  # a check would synchronise: one GEMM is cheaper
+            return xp.asarray(xp.dot(s, w), dtype=xw.dtype)
         if bound is not None and not norm(xp, s) * norm(xp, w) <= bound:
             return xp.asarray(xp.dot(s, w), dtype=xw.dtype)  # S @ W may overflow: compute it as written
         j = int(j)

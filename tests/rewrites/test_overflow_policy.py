@@ -189,6 +189,8 @@ def test_guards_keep_the_fast_path_on_ordinary_values():
     calls = []
 
     class Spy:
+        __name__ = "numpy"
+
         def __getattr__(self, name):
             calls.append(name)
             return getattr(np, name)
