@@ -21,11 +21,12 @@ differs, as between any two BLAS calls). But the user wrote two products and
 a sum: ``A @ B`` may overflow to ``inf`` where the stacked sum, cancelling
 against ``C @ D`` term by term, stays finite, and ``inf - inf`` is ``nan``
 where the stacked sum gives ``inf``. So for floats the kernel stacks only when
-``||A|| ||B||`` and ``||C|| ||D||`` (Frobenius norms, see
-:mod:`.finite_guard`) prove that neither product nor their sum can overflow in
-any order -- which also proves every operand finite; otherwise it computes the
-two products and their sum as written. The norms read the four operands once
-(no more than the stacking copies them). On a device (CuPy) reading the norms
+``||A|| ||B|| + ||C|| ||D||`` (Frobenius norms, see :mod:`.finite_guard`)
+proves that neither product nor their sum can overflow in any order -- which
+also proves every operand finite; otherwise it computes the two products and
+their sum as written. The bound is checked as ``||[A C]|| ||[B; D]||``
+(Cauchy-Schwarz: no smaller), two BLAS dots over the stacked operands just
+built (no more than reading what the stacking copied). On a device (CuPy) reading the norms
 back would synchronise at every call, so there the kernel always computes the
 two products as written.
 """
@@ -94,25 +95,21 @@ class StackedDotSum(Op):
         sa, sb, _, _ = input_shapes
         return [(sa[0], sb[1])]
 
-    def _bounded(self, xp: Any, a: Any, b: Any, c: Any, d: Any) -> bool:
-        """Whether no partial sum of ``A @ B``, ``C @ D``, their sum or the stacked product can
-        overflow (and so every operand is finite): always for integers (wrapping is associative)."""
-        bound = limit(a.dtype, a.shape[1] + c.shape[1] + 1)
-        if bound is None:
-            return True
-        if not on_host(xp):  # the check would read the device back at every call: compute as written
-            return False
-        return norm(xp, a) * norm(xp, b) + norm(xp, c) * norm(xp, d) <= bound
-
     def impl(self, xp: Any, a: Any, b: Any, c: Any, d: Any) -> Any:
-        if a.shape[0] == c.shape[0] and b.shape[1] == d.shape[1] and a.shape[1] == b.shape[0] \
-                and c.shape[1] == d.shape[0] and self._bounded(xp, a, b, c, d):
+        bound = limit(a.dtype, a.shape[1] + c.shape[1] + 1)
+        stackable = a.shape[0] == c.shape[0] and b.shape[1] == d.shape[1] and a.shape[1] == b.shape[0] \
+            and c.shape[1] == d.shape[0]
+        # on a device the check below would read the norms back at every call: compute as written there
+        if stackable and (bound is None or on_host(xp)):
             if a.flags.f_contiguous and c.flags.f_contiguous and not a.flags.c_contiguous:
                 left = xp.concatenate([a.T, c.T], axis=0).T  # transposes: stack the rows of the originals
             else:
                 left = xp.concatenate([a, c], axis=1)
             right = xp.concatenate([b, xp.negative(d) if self.subtract else d], axis=0)
-            return xp.dot(left, right)
+            # ||A|| ||B|| + ||C|| ||D|| <= ||[A C]|| ||[B; D]||: no partial sum of the products as
+            # written, their sum or the stacked product can overflow (and every operand is finite)
+            if bound is None or norm(xp, left) * norm(xp, right) <= bound:
+                return xp.dot(left, right)
         first, second = xp.dot(a, b), xp.dot(c, d)
         return first - second if self.subtract else first + second
 
