@@ -28,10 +28,10 @@ A reference is ``("in", k)`` (node input ``k``), ``("step", j)`` (the result
 of step ``j``) or ``("const", value, dtype)``: a scalar written into the
 program, ``dtype`` None for a *weak* Python scalar (it takes the other
 operand's dtype, as in NumPy 2) or a dtype name for a typed scalar.
-``Step.op`` names a row of :data:`~framework.core.elemwise.SCALAR_OPS`
-(``row.c_expr`` formats the C expression from argument names,
-``row.ufunc`` names the xp function); ``Step.dtype`` is the step's result
-dtype (NumPy's rules, as for the unfused node).
+``Step.op`` names a row of :data:`~framework.core.elemwise.SCALAR_OPS`;
+``Step.dtype`` is the step's result dtype (NumPy's rules, as for the unfused
+node). Backends lower the program through their own tables keyed by row name
+(the CuPy backend's C expressions, the NumPy backend's ufunc calls).
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
-from .elemwise import SCALAR_OPS, _c_type, apply as apply_elemwise
+from .elemwise import SCALAR_OPS, apply as apply_elemwise
 from .graph import Apply, Variable
 from .op import Op
 from .types import TensorType, broadcast_shapes, is_int
@@ -85,33 +85,6 @@ class ScalarProgram:
         body = [f"t{j} = {s.op}({', '.join(_ref_name(r) for r in s.args)})" for j, s in enumerate(self.steps)]
         return "; ".join(body) + " -> " + ", ".join(_ref_name(r) for r in self.outputs)
 
-    def c_statements(self, in_names: Sequence[str], out_names: Sequence[str]) -> List[str]:
-        """C statements computing the outputs from the inputs, one per step,
-        with the table's ``c_expr`` and typed temporaries (``double t0 = ...;``).
-        Weak constants are written in the dtype the step computes in.
-        """
-        names = list(in_names)
-        lines: List[str] = []
-
-        def arg(r: Ref, step: Step) -> str:
-            if r[0] in ("in", "step"):
-                name, dt = (names[r[1]], self.inputs[r[1]]) if r[0] == "in" else (f"t{r[1]}", self.steps[r[1]].dtype)
-                if step.dtype in _FLOATS and dt != step.dtype and not SCALAR_OPS[step.op].is_comparison:
-                    # a float-valued step computes in its float type: no integer division, no
-                    # unsigned wrap-around of -x (as the Python kernels, see elemwise.in_float)
-                    return f"(({_c_type(step.dtype)})({name}))"
-                return name
-            value, dtype = r[1], r[2] or compute_dtype(self, step)
-            return f"(({_c_type(dtype)})({_c_literal(value)}))"
-
-        for j, s in enumerate(self.steps):
-            expr = SCALAR_OPS[s.op].c_expr.format(*[arg(r, s) for r in s.args])
-            lines.append(f"{_c_type(s.dtype)} t{j} = {expr};")
-        for name, r in zip(out_names, self.outputs):
-            plain = names[r[1]] if r[0] == "in" else f"t{r[1]}" if r[0] == "step" else _c_literal(r[1])
-            lines.append(f"{name} = {plain};")
-        return lines
-
 
 def _check_ref(ref: Ref, n_inputs: int, n_steps_before: int) -> None:
     ok = (isinstance(ref, tuple) and len(ref) >= 2 and (
@@ -124,14 +97,6 @@ def _check_ref(ref: Ref, n_inputs: int, n_steps_before: int) -> None:
 
 def _ref_name(r: Ref) -> str:
     return {"in": "i", "step": "t"}[r[0]] + str(r[1]) if r[0] != "const" else repr(r[1])
-
-
-def _c_literal(value: Any) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, float) and not np.isfinite(value):
-        return "(0.0/0.0)" if np.isnan(value) else ("(1.0/0.0)" if value > 0 else "(-1.0/0.0)")
-    return repr(value)
 
 
 def compute_dtype(program: ScalarProgram, step: Step) -> str:

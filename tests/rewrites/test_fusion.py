@@ -182,17 +182,6 @@ def test_fused_op_builds_prints_and_expands():
         ScalarProgram(("float64",), (Step("no_such_op", (("in", 0),), "float64"),), (("step", 0),))
 
 
-def test_c_statements_describe_the_program_for_device_compilers():
-    prog = ScalarProgram(("float32", "float32"), (
-        Step("mul", (("in", 0), ("const", 2.0, None)), "float32"),
-        Step("sigmoid", (("step", 0),), "float32"),
-        Step("add", (("step", 1), ("in", 1)), "float32"),
-    ), (("step", 2),))
-    lines = prog.c_statements(["a", "b"], ["out0"])
-    assert lines == ["float t0 = (a * ((float)(2.0)));", "float t1 = (1 / (1 + exp(-t0)));",
-                     "float t2 = (t1 + b);", "out0 = t2;"]
-
-
 def test_backend_compile_fused_is_used_when_present():
     from framework.core.backend import get_backend
 
