@@ -40,6 +40,7 @@ class ScalarOp:
     is_comparison: bool = False
     doc: str = ""
     dtype_rule: Optional[Callable[..., str]] = None  # f(*input dtypes) -> dtype; default: run impl
+    buffered: bool = False  # impl is a chain of ufuncs: a backend may compute it into an existing buffer
     plugin: str = "kernel"  # provenance: who declared the row
 
     def __repr__(self) -> str:
@@ -242,11 +243,7 @@ class Elemwise(Op):
             fn = getattr(backend.xp, self.scalar.ufunc, None)
             if fn is not None:
                 return fn
-        from .fusion import single_step_kernel
-
-        # rows made of several ufuncs (sigmoid, softplus, sigmoid_xent): one buffer, not one per ufunc
-        fn = single_step_kernel(node, backend.xp)
-        return fn if fn is not None else functools.partial(self.scalar.impl, backend.xp)
+        return functools.partial(self.scalar.impl, backend.xp)
 
     def impl(self, xp: Any, *values: Any) -> Any:
         return self.scalar.impl(xp, *values)
@@ -473,13 +470,13 @@ declare("tan", 1, "tan", lambda i, z, g: [g * (1 + z * z)])
 declare("arctan", 1, "arctan", lambda i, z, g: [g / (1 + sqr(i[0]))])
 declare("sinh", 1, "sinh", lambda i, z, g: [g * cosh(i[0])])
 declare("cosh", 1, "cosh", lambda i, z, g: [g * sinh(i[0])])
-declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)],
+declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)], buffered=True,
         doc="1 / (1 + exp(-x)), computed without overflow")
-declare("softplus", 1, _softplus, lambda i, z, g: [g * sigmoid(i[0])], doc="log(1 + exp(x)), stable")
-declare("sigmoid_xent", 2, _sigmoid_xent, lambda i, z, g: [g * (sigmoid(i[0]) - i[1]), -g * i[0]],
+declare("softplus", 1, _softplus, lambda i, z, g: [g * sigmoid(i[0])], buffered=True, doc="log(1 + exp(x)), stable")
+declare("sigmoid_xent", 2, _sigmoid_xent, lambda i, z, g: [g * (sigmoid(i[0]) - i[1]), -g * i[0]], buffered=True,
         doc="softplus(z) - t*z: the cross-entropy -(t*log(sigmoid(z)) + (1-t)*log(1-sigmoid(z))) from the "
             "logits z, finite for every z; its gradient in z is sigmoid(z) - t")
-declare("relu", 1, lambda xp, x: xp.maximum(x, 0), lambda i, z, g: [switch(gt(i[0], 0), g, 0)])
+declare("relu", 1, lambda xp, x: xp.maximum(x, 0), lambda i, z, g: [switch(gt(i[0], 0), g, 0)], buffered=True)
 declare("lt", 2, "less", lambda i, z, g: _zeros(*i), symbol="<", is_comparison=True)
 declare("le", 2, "less_equal", lambda i, z, g: _zeros(*i), symbol="<=", is_comparison=True)
 declare("gt", 2, "greater", lambda i, z, g: _zeros(*i), symbol=">", is_comparison=True)
