@@ -105,6 +105,10 @@ def _make_filter(inp: In, position: int, backend: Backend, allow_downcast: Optio
         return arr if host else from_host(arr, copy=False)
 
     if not inp.strict:
+        # plain: the filter only converts (t.filter); the linker may inline the
+        # conversion of the values it knows to convert exactly (a Python float for
+        # a 0-d float64 input)
+        filt.plain = host  # type: ignore[attr-defined]
         return filt
 
     def strict(value: Any) -> Any:  # chosen when compiling: other inputs pay nothing for it

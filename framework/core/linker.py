@@ -140,7 +140,7 @@ def link(
     by the caller: ``shared`` here lists only updated variables, in the order
     their update values follow the outputs).
     """
-    ns: Dict[str, Any] = {"ndarray": np.ndarray}
+    ns: Dict[str, Any] = {"ndarray": np.ndarray, "ARRAY": np.array}
     names: Dict[Variable, str] = {}
     code: List[str] = []
     lines: Dict[int, Any] = {}
@@ -166,7 +166,12 @@ def link(
             for ax, d in enumerate(t.shape):
                 if d is not None:
                     cond += f" or {name}.shape[{ax}] != {d}"
-            emit(f"if {cond}: {name} = F{k}({name})", ("input", k))
+            if t.ndim == 0 and t.dtype == "float64" and getattr(filters[k], "plain", False):
+                # a Python float converts exactly to a 0-d float64 array: what the filter
+                # would return, without the filter's three calls (call overhead, issue 16)
+                emit(f"if {cond}: {name} = ARRAY({name}) if {name}.__class__ is float else F{k}({name})", ("input", k))
+            else:
+                emit(f"if {cond}: {name} = F{k}({name})", ("input", k))
         else:
             emit(f"{name} = F{k}({name})", ("input", k))
     # shared variables read at the start

@@ -50,7 +50,7 @@ def check_probability(p: np.ndarray) -> None:
     """Raise as ``RandomState.binomial`` does when some ``p`` is < 0, > 1 or NaN."""
     if p.size == 0:
         return
-    lo, hi = np.min(p), np.max(p)  # NaN propagates through both
+    lo, hi = p.min(), p.max()  # NaN propagates through both (the methods skip np.min's wrapper)
     if not (lo >= 0 and hi <= 1):
         raise ValueError("p < 0, p > 1 or p contains NaNs")
 
