@@ -17,7 +17,7 @@ from .backend import Backend, get_backend
 from .errors import FrameworkError, InputError, format_trace
 from .fgraph import FunctionGraph
 from .graph import Constant, Variable, ancestors, clone_replace
-from .linker import Linked, link, link_debug
+from .linker import AFTER_FAILURE, Linked, after_failure, link, link_debug
 from .mode import Mode, get_mode
 from .rewrite import RewriteReport, rewrite
 from .shared import SharedVariable
@@ -164,7 +164,11 @@ class Function:
             args = self._bind(args, kwargs)
         try:
             return self._run(*args)
-        except Exception as exc:
+        except BaseException as exc:
+            if AFTER_FAILURE:
+                after_failure()
+            if not isinstance(exc, Exception):
+                raise
             better = self._linked.explain(exc)
             if better is None:
                 raise

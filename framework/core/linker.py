@@ -36,6 +36,16 @@ from .types import TensorType
 
 _counter = itertools.count()
 
+# Called, in order, when a call of a compiled function fails (``Function`` runs them before
+# raising): a backend that started work on another thread puts the state it changed back as
+# the failed call would have left it (the NumPy backend's draws made ahead, issue 16).
+AFTER_FAILURE: List[Callable[[], None]] = []
+
+
+def after_failure() -> None:
+    for hook in AFTER_FAILURE:
+        hook()
+
 
 class Linked:
     """A linked schedule: ``run`` and how to explain a failure inside it."""
@@ -192,7 +202,7 @@ def link(
             ns[cname] = v.data if getattr(v, "weak", False) else backend.from_host(np.asarray(v.data))
 
     # last use of each temporary, to free memory as early as possible
-    order = fgraph.toposort()
+    order = schedule_early(fgraph)
     # lazy ops (ifelse): the nodes only one branch needs run inside a real if/else
     plan = lazy_plan(order, fgraph.clients)
     position = {node: j for j, node in enumerate(order)}
@@ -277,6 +287,56 @@ def link(
     run = ns["run"]
     run.__source__ = src
     return Linked(run, filename, lines, names)
+
+
+def schedule_early(fgraph: FunctionGraph) -> List[Apply]:
+    """``fgraph``'s order, with the nodes whose op says ``schedule_early`` (and the
+    ``shape``/``shape_i`` nodes they read) moved up to run as soon as their inputs exist.
+
+    Such a node starts work that runs beside the main thread (a draw on the
+    helper thread): started early, it overlaps what comes between. Moving a
+    node earlier in a topological order keeps every input before its reader,
+    and an op only ever overwrites an input that has no other reader (the
+    in-place rules), so no value changes. Not done with lazy (``ifelse``)
+    nodes, whose plan depends on the order."""
+    from .shape_ops import Shape, Shape_i
+
+    order = fgraph.toposort()
+    early = {n for n in order if getattr(n.op, "schedule_early", False)}
+    if not early or any(getattr(n.op, "lazy", False) for n in order):
+        return order
+    movable = set(early)
+    for n in early:
+        for i in n.inputs:
+            if i.owner is not None and isinstance(i.owner.op, (Shape, Shape_i)):
+                movable.add(i.owner)
+    done: set = set()
+    out: List[Apply] = []
+    waiting = [n for n in order if n in movable]
+
+    def ready(n: Apply) -> bool:
+        return all(i.owner is None or i.owner in done for i in n.inputs)
+
+    def flush() -> None:
+        moved = True
+        while moved:
+            moved = False
+            for n in list(waiting):
+                if ready(n):
+                    waiting.remove(n)
+                    out.append(n)
+                    done.add(n)
+                    moved = True
+
+    flush()
+    for node in order:
+        if node in movable:
+            continue
+        out.append(node)
+        done.add(node)
+        flush()
+    out.extend(waiting)  # (none left: every input is computed by the end)
+    return out
 
 
 def _used(fgraph: FunctionGraph) -> set:
