@@ -611,111 +611,19 @@ def _step_error_factory(linked: Any, label: str) -> Callable[[BaseException, int
 
 
 def mark_inplace_draws(fgraph: Any) -> None:
-    """Apply :func:`random_inplace` and :func:`scan_rng_inplace` to every node
-    of ``fgraph`` where they hold (used on scan bodies, whose rng states the
-    loop owns)."""
+    """Let every draw of a scan body advance its generator state in place
+    (:func:`framework.core.random_ops.random_inplace`) where no one else sees
+    the old state: the loop owns its rng states (it copies them once before
+    the loop). Nested scans get the same from the rewrites plugin's
+    ``scan_rng_inplace``, run by the body's own rewrite."""
     from .random_ops import RandomVariable, random_inplace
 
     for node in list(fgraph.toposort()):
         if isinstance(node.op, RandomVariable):
             new = random_inplace(fgraph, node)
-        elif isinstance(node.op, Scan):
-            new = scan_rng_inplace(fgraph, node)
-        else:
-            continue
-        if new:
-            for old, nv in zip(node.outputs, new):
-                fgraph.replace(old, nv, reason="inplace_draws")
+            if new:
+                for old, nv in zip(node.outputs, new):
+                    fgraph.replace(old, nv, reason="inplace_draws")
 
 
-# --- rewrites (registered by the bundled rewrites plugin: plugins/rewrites/scan.py) ----------------
-
-def scan_rng_inplace(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
-    """Let a scan advance a shared rng state in place instead of copying it first.
-
-    Safe when the state is a graph input read only by this scan and the
-    scan's final state is used only as the update of that same input (see
-    :func:`framework.core.random_ops.random_inplace`).
-    """
-    from .random_ops import _only_updates_itself
-
-    op = node.op
-    if not isinstance(op, Scan) or not op.n_rng:
-        return None
-    _, _, _, rngs, _ = op.outer_parts(node.inputs)
-    first_out = op.n_rec + op.n_nonrec
-    flags = list(op.rng_inplace)
-    for k, r in enumerate(rngs):
-        if not flags[k] and _only_updates_itself(fgraph, node, first_out + k, r):
-            flags[k] = True
-    if tuple(flags) == op.rng_inplace:
-        return None
-    return op.clone(rng_inplace=flags).make_node(*node.inputs).outputs
-
-
-def _last_steps(client: Any, index: int) -> Optional[int]:
-    """How many final steps a client reads from its input ``index``, or None (all)."""
-    from .subtensor import Subtensor, _is_slice_entry
-
-    if isinstance(client, str) or index != 0 or not isinstance(client.op, Subtensor):
-        return None
-    tpl = client.op.template
-    if not tpl:
-        return None
-    first = tpl[0]
-    if isinstance(first, int) and first < 0:
-        return -first
-    if _is_slice_entry(first):
-        _, start, stop, step = first
-        if isinstance(start, int) and start < 0 and stop is None and step in (None, 1):
-            return -start
-    return None
-
-
-def scan_save_mem(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
-    """Store only the steps of a scan's outputs that are used.
-
-    An output whose every client reads its last k steps (``y[-1]``,
-    ``y[-k]``, ``y[-k:]``, with any further indices) is kept in a ring of
-    ``max(lag, k)`` rows that ends up holding those k steps in order, so the
-    clients' indices mean the same thing; a non-recurrent output nobody uses
-    is dropped from the body altogether. Everything else is kept whole.
-    """
-    op = node.op
-    if not isinstance(op, Scan):
-        return None
-    clients = fgraph.clients
-    n_out = op.n_rec + op.n_nonrec
-    keep = list(op.keep)
-    unused = []
-    for k in range(n_out):
-        uses = clients.get(node.outputs[k], [])
-        if not uses:
-            if k >= op.n_rec:
-                unused.append(k)
-            else:
-                keep[k] = 1
-            continue
-        need = 0
-        for client, idx in uses:
-            last = _last_steps(client, idx)
-            if last is None:
-                need = None
-                break
-            need = max(need, last)
-        if need is not None and (keep[k] is None or need < keep[k]):
-            keep[k] = need
-    if not unused and tuple(keep) == op.keep:
-        return None
-    if unused:
-        drop = set(unused)
-        outs = [o for k, o in enumerate(op.inner.outputs) if k not in drop]
-        new_op = op.clone(inner=InnerGraph(op.inner.inputs, outs), n_nonrec=op.n_nonrec - len(drop),
-                          keep=[kp for k, kp in enumerate(keep) if k not in drop])
-    else:
-        new_op = op.clone(keep=keep)
-    new_outs = iter(new_op.make_node(*node.inputs).outputs)
-    return [node.outputs[k] if k in unused else next(new_outs) for k in range(len(node.outputs))]
-
-
-__all__ = ["Scan", "InnerGraph", "scan_save_mem", "scan_rng_inplace", "mark_inplace_draws"]
+__all__ = ["Scan", "InnerGraph", "mark_inplace_draws"]

@@ -7,8 +7,8 @@ out of the loop, so the outer stabilisations apply to it
 ``stabilize``); keep only the steps of a scan output that are used; and let
 scans and random draws advance rng states in place
 (:data:`.random.RANDOM_REWRITES`, listed here too because scan bodies carry
-those states). The last two live with the ops (:mod:`framework.core.scan`,
-:mod:`framework.core.random_ops`).
+those states). The storage rewrites are in :mod:`.scan_memory`; the draws'
+own in-place rewrite lives with the op (:mod:`framework.core.random_ops`).
 """
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ from typing import Any, Dict, List, Optional, Tuple
 from framework.core.elemwise import Elemwise
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Constant, Variable, ancestors, clone_replace, inputs_of
-from framework.core.scan import InnerGraph, Scan, _last_steps, scan_rng_inplace, scan_save_mem
+from framework.core.scan import InnerGraph, Scan
 from framework.core.shape_ops import dimshuffle
 from framework.core.subtensor import ARRAY, Subtensor
 from framework.plugins import RewriteSpec
 
 from .random import RANDOM_REWRITES
+from .scan_memory import _last_steps, scan_rng_inplace, scan_save_mem
 
 
 # --- moving a scan output's last element-wise step out of the loop -------------------------------
