@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, List, Optional
 
 from framework.core.graph import Apply, Variable
-from framework.core.scan import InnerGraph, Scan
+from framework.core.scan import InnerGraph, Scan, in_place_state
 
 
 def scan_rng_inplace(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
@@ -22,13 +22,13 @@ def scan_rng_inplace(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
     from framework.core.random_ops import _only_updates_itself
 
     op = node.op
-    if not isinstance(op, Scan) or not op.n_rng:
+    if not isinstance(op, Scan) or not op.n_state:
         return None
-    _, _, _, rngs, _ = op.outer_parts(node.inputs)
+    _, _, _, carries, _ = op.outer_parts(node.inputs)
     first_out = op.n_rec + op.n_nonrec
     flags = list(op.rng_inplace)
-    for k, r in enumerate(rngs):
-        if not flags[k] and _only_updates_itself(fgraph, node, first_out + k, r):
+    for k, r in enumerate(carries):
+        if not flags[k] and in_place_state(r) and _only_updates_itself(fgraph, node, first_out + k, r):
             flags[k] = True
     if tuple(flags) == op.rng_inplace:
         return None
