@@ -52,9 +52,16 @@ class Backend(abc.ABC):
         return False
 
     # --- ops ---------------------------------------------------------------
+    lowerings: Dict[str, Callable[[Any, "Backend"], Optional[Callable[..., Any]]]] = {}
+    """The backend's own lowering table: op name -> ``rule(node, backend)``
+    returning the kernel, or None for the op's own ``make_kernel``. Filled by
+    the backend's plugin (the op is never touched); a plugin's ``KernelSpec``
+    for the same op and backend comes first."""
+
     def kernel(self, node: Any) -> Callable[..., Any]:
         """The callable run for ``node``: a plugin's kernel for this op and
-        backend if one is registered, else the op's reference implementation."""
+        backend if one is registered, else the backend's own lowering of the
+        op (:attr:`lowerings`), else the op's reference implementation."""
         from .. import plugins
 
         generation = plugins.generation()
@@ -68,6 +75,11 @@ class Backend(abc.ABC):
             fn = spec.build(node, self)
             if fn is not None:
                 return checked_on_first_call(fn, node, spec, self.name)
+        rule = self.lowerings.get(node.op.name)
+        if rule is not None:
+            fn = rule(node, self)
+            if fn is not None:
+                return fn
         return node.op.make_kernel(node, self)
 
     # --- random numbers ----------------------------------------------------
@@ -108,9 +120,6 @@ class Backend(abc.ABC):
         """
         raise BackendError(f"backend {self.name!r} ({self.device}) cannot draw {dist!r} samples: "
                            "its plugin must define draw() to run random streams")
-
-    # --- fusion (optional) -------------------------------------------------
-    compile_fused: Optional[Callable[..., Any]] = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.device!r}>"

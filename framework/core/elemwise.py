@@ -2,7 +2,9 @@
 
 Each row of :data:`SCALAR_OPS` declares a scalar function once: its name and
 arity, its reference implementation over an array namespace ``xp``, its
-gradient rule, how it prints, and a C expression (used by GPU fusion).
+gradient rule and how it prints. How a backend computes a row (a CUDA
+expression, a NumPy ufunc call) lives in that backend's table, keyed by the
+row's name; a plugin's row may bring per-backend expressions (``exprs``).
 :class:`Elemwise` applies a row with NumPy broadcasting; dtypes follow NumPy
 exactly because the output dtype is taken from the reference implementation
 run on one-element stand-ins when the node is built.
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -34,10 +36,11 @@ class ScalarOp:
     grad: Optional[GradRule] = None  # grad(inputs, output, gz) -> input grads
     ufunc: Optional[str] = None  # name of the xp function that is exactly this op
     symbol: Optional[str] = None  # infix symbol for printing
-    c_expr: str = ""  # e.g. "({0} + {1})": the scalar program for GPU fusion
+    exprs: Mapping[str, str] = field(default_factory=dict)  # a plugin row's per-backend expressions
     is_comparison: bool = False
     doc: str = ""
     dtype_rule: Optional[Callable[..., str]] = None  # f(*input dtypes) -> dtype; default: run impl
+    buffered: bool = False  # impl is a chain of ufuncs: a backend may compute it into an existing buffer
     plugin: str = "kernel"  # provenance: who declared the row
 
     def __repr__(self) -> str:
@@ -91,7 +94,7 @@ def _row_from_spec(spec: Any) -> ScalarOp:
         impl, ufunc = _ufunc(spec.impl), spec.impl
     grad = spec.grad
     return ScalarOp(spec.name, spec.nin, impl, grad, ufunc=ufunc, symbol=spec.symbol,
-                    c_expr=spec.exprs.get("cuda", ""), doc=spec.doc, dtype_rule=spec.dtype, plugin=spec.plugin)
+                    exprs=dict(spec.exprs), doc=spec.doc, dtype_rule=spec.dtype, plugin=spec.plugin)
 
 
 SCALAR_OPS: Dict[str, ScalarOp] = _Table()
@@ -240,11 +243,7 @@ class Elemwise(Op):
             fn = getattr(backend.xp, self.scalar.ufunc, None)
             if fn is not None:
                 return fn
-        from .fusion import single_step_kernel
-
-        # rows made of several ufuncs (sigmoid, softplus, sigmoid_xent): one buffer, not one per ufunc
-        fn = single_step_kernel(node, backend.xp)
-        return fn if fn is not None else functools.partial(self.scalar.impl, backend.xp)
+        return functools.partial(self.scalar.impl, backend.xp)
 
     def impl(self, xp: Any, *values: Any) -> Any:
         return self.scalar.impl(xp, *values)
@@ -293,17 +292,8 @@ def cast(x: Any, dtype: Any) -> TensorVariable:
             1,
             lambda xp, a, _dt=dtype: xp.asarray(a).astype(_dt),
             grad=lambda ins, out, g: [cast(g, ins[0].dtype) if not is_int(ins[0].dtype) else None],
-            c_expr=f"(({_c_type(dtype)})({{0}}))",
         )
     return apply(name, x)
-
-
-def _c_type(dtype: str) -> str:
-    return {
-        "bool": "bool", "int8": "signed char", "int16": "short", "int32": "int", "int64": "long long",
-        "uint8": "unsigned char", "uint16": "unsigned short", "uint32": "unsigned int",
-        "uint64": "unsigned long long", "float16": "float16", "float32": "float", "float64": "double",
-    }.get(dtype, dtype)
 
 
 # --- undoing broadcasting in gradients -------------------------------------------
@@ -446,74 +436,69 @@ def _sigmoid_xent(xp: Any, z: Any, t: Any) -> Any:
     return xp.maximum(z, 0) - tz + xp.log1p(xp.exp(-xp.abs(z)))
 
 
-declare("add", 2, "add", lambda i, z, g: [g, g], symbol="+", c_expr="({0} + {1})")
-declare("sub", 2, "subtract", lambda i, z, g: [g, -g], symbol="-", c_expr="({0} - {1})")
-declare("mul", 2, "multiply", lambda i, z, g: [g * i[1], g * i[0]], symbol="*", c_expr="({0} * {1})")
-declare("true_div", 2, "true_divide", lambda i, z, g: [g / i[1], -g * z / i[1]], symbol="/", c_expr="({0} / {1})")
-declare("int_div", 2, "floor_divide", lambda i, z, g: _zeros(*i), symbol="//", c_expr="floor({0} / {1})")
-declare("mod", 2, "remainder", lambda i, z, g: [g, -g * floor(i[0] / i[1])], symbol="%",
-        c_expr="({0} - floor({0} / {1}) * {1})")
+declare("add", 2, "add", lambda i, z, g: [g, g], symbol="+")
+declare("sub", 2, "subtract", lambda i, z, g: [g, -g], symbol="-")
+declare("mul", 2, "multiply", lambda i, z, g: [g * i[1], g * i[0]], symbol="*")
+declare("true_div", 2, "true_divide", lambda i, z, g: [g / i[1], -g * z / i[1]], symbol="/")
+declare("int_div", 2, "floor_divide", lambda i, z, g: _zeros(*i), symbol="//")
+declare("mod", 2, "remainder", lambda i, z, g: [g, -g * floor(i[0] / i[1])], symbol="%")
 declare("pow", 2, "power",
-        lambda i, z, g: [g * i[1] * i[0] ** (i[1] - 1), g * z * log(i[0])], symbol="**", c_expr="pow({0}, {1})")
+        lambda i, z, g: [g * i[1] * i[0] ** (i[1] - 1), g * z * log(i[0])], symbol="**")
 declare("maximum", 2, "maximum",
-        lambda i, z, g: [switch(ge(i[0], i[1]), g, 0), switch(lt(i[0], i[1]), g, 0)], c_expr="max({0}, {1})")
+        lambda i, z, g: [switch(ge(i[0], i[1]), g, 0), switch(lt(i[0], i[1]), g, 0)])
 declare("minimum", 2, "minimum",
-        lambda i, z, g: [switch(le(i[0], i[1]), g, 0), switch(gt(i[0], i[1]), g, 0)], c_expr="min({0}, {1})")
-declare("neg", 1, "negative", lambda i, z, g: [-g], symbol="-", c_expr="(-{0})")
-declare("abs", 1, "abs", lambda i, z, g: [g * sgn(i[0])], c_expr="abs({0})")
-declare("sgn", 1, "sign", lambda i, z, g: _zeros(*i), c_expr="(({0} > 0) - ({0} < 0))")
-declare("floor", 1, "floor", lambda i, z, g: _zeros(*i), c_expr="floor({0})")
-declare("ceil", 1, "ceil", lambda i, z, g: _zeros(*i), c_expr="ceil({0})")
-declare("round", 1, "round", lambda i, z, g: _zeros(*i), c_expr="rint({0})", doc="rounds half to even, as NumPy")
-declare("exp", 1, "exp", lambda i, z, g: [g * z], c_expr="exp({0})")
-declare("exp2", 1, "exp2", lambda i, z, g: [g * z * np.log(2.0)], c_expr="exp2({0})")
-declare("expm1", 1, "expm1", lambda i, z, g: [g * (z + 1)], c_expr="expm1({0})")
-declare("log", 1, "log", lambda i, z, g: [g / i[0]], c_expr="log({0})")
-declare("log2", 1, "log2", lambda i, z, g: [g / (i[0] * np.log(2.0))], c_expr="log2({0})")
-declare("log10", 1, "log10", lambda i, z, g: [g / (i[0] * np.log(10.0))], c_expr="log10({0})")
-declare("log1p", 1, "log1p", lambda i, z, g: [g / (1 + i[0])], c_expr="log1p({0})")
-declare("sqrt", 1, "sqrt", lambda i, z, g: [g * 0.5 / z], c_expr="sqrt({0})")
-declare("sqr", 1, "square", lambda i, z, g: [g * 2 * i[0]], c_expr="({0} * {0})")
-declare("tanh", 1, "tanh", lambda i, z, g: [g * (1 - z * z)], c_expr="tanh({0})")
-declare("sin", 1, "sin", lambda i, z, g: [g * cos(i[0])], c_expr="sin({0})")
-declare("cos", 1, "cos", lambda i, z, g: [-g * sin(i[0])], c_expr="cos({0})")
-declare("tan", 1, "tan", lambda i, z, g: [g * (1 + z * z)], c_expr="tan({0})")
-declare("arctan", 1, "arctan", lambda i, z, g: [g / (1 + sqr(i[0]))], c_expr="atan({0})")
-declare("sinh", 1, "sinh", lambda i, z, g: [g * cosh(i[0])], c_expr="sinh({0})")
-declare("cosh", 1, "cosh", lambda i, z, g: [g * sinh(i[0])], c_expr="cosh({0})")
-declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)], c_expr="(1 / (1 + exp(-{0})))",
+        lambda i, z, g: [switch(le(i[0], i[1]), g, 0), switch(gt(i[0], i[1]), g, 0)])
+declare("neg", 1, "negative", lambda i, z, g: [-g], symbol="-")
+declare("abs", 1, "abs", lambda i, z, g: [g * sgn(i[0])])
+declare("sgn", 1, "sign", lambda i, z, g: _zeros(*i))
+declare("floor", 1, "floor", lambda i, z, g: _zeros(*i))
+declare("ceil", 1, "ceil", lambda i, z, g: _zeros(*i))
+declare("round", 1, "round", lambda i, z, g: _zeros(*i), doc="rounds half to even, as NumPy")
+declare("exp", 1, "exp", lambda i, z, g: [g * z])
+declare("exp2", 1, "exp2", lambda i, z, g: [g * z * np.log(2.0)])
+declare("expm1", 1, "expm1", lambda i, z, g: [g * (z + 1)])
+declare("log", 1, "log", lambda i, z, g: [g / i[0]])
+declare("log2", 1, "log2", lambda i, z, g: [g / (i[0] * np.log(2.0))])
+declare("log10", 1, "log10", lambda i, z, g: [g / (i[0] * np.log(10.0))])
+declare("log1p", 1, "log1p", lambda i, z, g: [g / (1 + i[0])])
+declare("sqrt", 1, "sqrt", lambda i, z, g: [g * 0.5 / z])
+declare("sqr", 1, "square", lambda i, z, g: [g * 2 * i[0]])
+declare("tanh", 1, "tanh", lambda i, z, g: [g * (1 - z * z)])
+declare("sin", 1, "sin", lambda i, z, g: [g * cos(i[0])])
+declare("cos", 1, "cos", lambda i, z, g: [-g * sin(i[0])])
+declare("tan", 1, "tan", lambda i, z, g: [g * (1 + z * z)])
+declare("arctan", 1, "arctan", lambda i, z, g: [g / (1 + sqr(i[0]))])
+declare("sinh", 1, "sinh", lambda i, z, g: [g * cosh(i[0])])
+declare("cosh", 1, "cosh", lambda i, z, g: [g * sinh(i[0])])
+declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)], buffered=True,
         doc="1 / (1 + exp(-x)), computed without overflow")
-declare("softplus", 1, _softplus, lambda i, z, g: [g * sigmoid(i[0])],
-        c_expr="(({0}) > 0 ? ({0}) + log1p(exp(-({0}))) : log1p(exp({0})))", doc="log(1 + exp(x)), stable")
-declare("sigmoid_xent", 2, _sigmoid_xent, lambda i, z, g: [g * (sigmoid(i[0]) - i[1]), -g * i[0]],
-        c_expr="(max({0}, 0) - {1} * {0} + log1p(exp(-abs({0}))))",
+declare("softplus", 1, _softplus, lambda i, z, g: [g * sigmoid(i[0])], buffered=True, doc="log(1 + exp(x)), stable")
+declare("sigmoid_xent", 2, _sigmoid_xent, lambda i, z, g: [g * (sigmoid(i[0]) - i[1]), -g * i[0]], buffered=True,
         doc="softplus(z) - t*z: the cross-entropy -(t*log(sigmoid(z)) + (1-t)*log(1-sigmoid(z))) from the "
             "logits z, finite for every z; its gradient in z is sigmoid(z) - t")
-declare("relu", 1, lambda xp, x: xp.maximum(x, 0), lambda i, z, g: [switch(gt(i[0], 0), g, 0)],
-        c_expr="max({0}, 0)")
-declare("lt", 2, "less", lambda i, z, g: _zeros(*i), symbol="<", c_expr="({0} < {1})", is_comparison=True)
-declare("le", 2, "less_equal", lambda i, z, g: _zeros(*i), symbol="<=", c_expr="({0} <= {1})", is_comparison=True)
-declare("gt", 2, "greater", lambda i, z, g: _zeros(*i), symbol=">", c_expr="({0} > {1})", is_comparison=True)
-declare("ge", 2, "greater_equal", lambda i, z, g: _zeros(*i), symbol=">=", c_expr="({0} >= {1})", is_comparison=True)
-declare("eq", 2, "equal", lambda i, z, g: _zeros(*i), symbol="==", c_expr="({0} == {1})", is_comparison=True)
-declare("neq", 2, "not_equal", lambda i, z, g: _zeros(*i), symbol="!=", c_expr="({0} != {1})", is_comparison=True)
-declare("and", 2, "bitwise_and", lambda i, z, g: _zeros(*i), symbol="&", c_expr="({0} & {1})")
-declare("or", 2, "bitwise_or", lambda i, z, g: _zeros(*i), symbol="|", c_expr="({0} | {1})")
-declare("xor", 2, "bitwise_xor", lambda i, z, g: _zeros(*i), symbol="^", c_expr="({0} ^ {1})")
-declare("invert", 1, "invert", lambda i, z, g: _zeros(*i), symbol="~", c_expr="(~{0})")
-declare("isnan", 1, "isnan", lambda i, z, g: _zeros(*i), c_expr="isnan({0})", is_comparison=True)
-declare("isinf", 1, "isinf", lambda i, z, g: _zeros(*i), c_expr="isinf({0})", is_comparison=True)
+declare("relu", 1, lambda xp, x: xp.maximum(x, 0), lambda i, z, g: [switch(gt(i[0], 0), g, 0)], buffered=True)
+declare("lt", 2, "less", lambda i, z, g: _zeros(*i), symbol="<", is_comparison=True)
+declare("le", 2, "less_equal", lambda i, z, g: _zeros(*i), symbol="<=", is_comparison=True)
+declare("gt", 2, "greater", lambda i, z, g: _zeros(*i), symbol=">", is_comparison=True)
+declare("ge", 2, "greater_equal", lambda i, z, g: _zeros(*i), symbol=">=", is_comparison=True)
+declare("eq", 2, "equal", lambda i, z, g: _zeros(*i), symbol="==", is_comparison=True)
+declare("neq", 2, "not_equal", lambda i, z, g: _zeros(*i), symbol="!=", is_comparison=True)
+declare("and", 2, "bitwise_and", lambda i, z, g: _zeros(*i), symbol="&")
+declare("or", 2, "bitwise_or", lambda i, z, g: _zeros(*i), symbol="|")
+declare("xor", 2, "bitwise_xor", lambda i, z, g: _zeros(*i), symbol="^")
+declare("invert", 1, "invert", lambda i, z, g: _zeros(*i), symbol="~")
+declare("isnan", 1, "isnan", lambda i, z, g: _zeros(*i), is_comparison=True)
+declare("isinf", 1, "isinf", lambda i, z, g: _zeros(*i), is_comparison=True)
 declare("switch", 3, "where",
-        lambda i, z, g: [None, switch(i[0], g, 0), switch(i[0], 0, g)], c_expr="({0} ? {1} : {2})")
+        lambda i, z, g: [None, switch(i[0], g, 0), switch(i[0], 0, g)])
 declare("clip", 3, "clip",
         lambda i, z, g: [switch(and_(ge(i[0], i[1]), le(i[0], i[2])), g, 0),
-                         switch(lt(i[0], i[1]), g, 0), switch(gt(i[0], i[2]), g, 0)],
-        c_expr="min(max({0}, {1}), {2})")
-declare("identity", 1, lambda xp, x: xp.array(x, copy=True), lambda i, z, g: [g], c_expr="({0})")
-declare("zeros_like", 1, "zeros_like", lambda i, z, g: [None], c_expr="0")
-declare("ones_like", 1, "ones_like", lambda i, z, g: [None], c_expr="1")
+                         switch(lt(i[0], i[1]), g, 0), switch(gt(i[0], i[2]), g, 0)])
+declare("identity", 1, lambda xp, x: xp.array(x, copy=True), lambda i, z, g: [g])
+declare("zeros_like", 1, "zeros_like", lambda i, z, g: [None])
+declare("ones_like", 1, "ones_like", lambda i, z, g: [None])
 declare("second", 2, lambda xp, a, b: xp.broadcast_to(xp.asarray(b, dtype=xp.asarray(b).dtype), xp.broadcast_shapes(xp.shape(a), xp.shape(b))).copy(),
-        lambda i, z, g: [None, g], c_expr="({1})", doc="fill: b broadcast to the shape of a and b")
+        lambda i, z, g: [None, g], doc="fill: b broadcast to the shape of a and b")
 
 
 # --- user-facing functions ------------------------------------------------------------

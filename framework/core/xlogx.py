@@ -24,10 +24,8 @@ def _xlogy0(xp: Any, x: Any, y: Any) -> Any:
 
 
 if "xlogx" not in SCALAR_OPS:
-    declare("xlogx", 1, _xlogx, lambda i, z, g: [g * (1 + log(i[0]))],
-            c_expr="(({0}) == 0 ? 0 : ({0}) * log(({0}) == 0 ? 1 : ({0})))", doc="x * log(x), 0 where x is 0")
-    declare("xlogy0", 2, _xlogy0, lambda i, z, g: [g * log(i[1]), g * i[0] / i[1]],
-            c_expr="(({0}) == 0 ? 0 : ({0}) * log(({0}) == 0 ? 1 : ({1})))", doc="x * log(y), 0 where x is 0")
+    declare("xlogx", 1, _xlogx, lambda i, z, g: [g * (1 + log(i[0]))], doc="x * log(x), 0 where x is 0")
+    declare("xlogy0", 2, _xlogy0, lambda i, z, g: [g * log(i[1]), g * i[0] / i[1]], doc="x * log(y), 0 where x is 0")
 
 xlogx = _unary("xlogx")
 

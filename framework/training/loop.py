@@ -39,38 +39,24 @@ from __future__ import annotations
 
 import glob
 import math
-import contextlib
-import contextvars
 import os
-import signal
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TextIO
 
 import numpy as np
 
 from ..core.errors import FrameworkError
-from .checkpoint import (
-    CheckpointError,
-    check_compatible,
-    check_training_meta,
-    load_checkpoint,
-    rng_state_from_arrays,
-    rng_state_to_arrays,
-    save_checkpoint,
-    save_png,
-)
+from .checkpoint import CheckpointError, check_compatible, save_checkpoint, save_png
 from .images import caption, upscale
+from .observers import notify, observe, stop_at_batch_boundary
 from .progress import Progress
-from .tensorboard import RunLogger
+from .run_state import CHECKPOINT_NAME, read_checkpoint, restore_state, state_arrays, state_kinds, updated_shared
+from .tensorboard import RunLogger, tensorboard_command
 
 __all__ = ["Trainer", "TrainResult", "TrainingError", "CHECKPOINT_NAME", "filters_png_name", "updated_shared",
            "SAMPLES_PNG_NAME", "read_checkpoint", "DefaultEpochs", "observe"]
-
-CHECKPOINT_NAME = "checkpoint.npz"
-"""File name of the checkpoint inside the log directory."""
 
 SAMPLES_PNG_NAME = "samples.png"
 
@@ -92,38 +78,6 @@ class DefaultEpochs(int):
         return f"DefaultEpochs({int(self)})"
 
 
-_observers: "contextvars.ContextVar[tuple]" = contextvars.ContextVar("framework_training_observers", default=())
-
-
-@contextlib.contextmanager
-def observe(observer: Any) -> Iterator[Any]:
-    """Let ``observer`` watch every :class:`Trainer` run in this context (this thread).
-
-    It is how a caller that does not build the trainer -- a hyper-parameter
-    sweep running a family's ``train(args)`` -- sees the run. Each method is
-    optional: ``on_start(trainer)`` once the run is open (``trainer.start_epoch``
-    says where a resumed run restarts); ``on_epoch(trainer, epoch, scalars)``
-    after each epoch's events and checkpoint are written, with that epoch's
-    scalars (``train/cost``, the same value under the family's ``cost_tag``, and the
-    family's extra ones); an exception it
-    raises stops the run there (early stopping); ``on_finish(trainer,
-    metrics)`` before the final hyper-parameter record is written, and may add
-    entries to ``metrics`` (the dict that record holds).
-    """
-    token = _observers.set(_observers.get() + (observer,))
-    try:
-        yield observer
-    finally:
-        _observers.reset(token)
-
-
-def _notify(event: str, *args: Any) -> None:
-    for observer in _observers.get():
-        method = getattr(observer, event, None)
-        if method is not None:
-            method(*args)
-
-
 class TrainingError(FrameworkError, RuntimeError):
     """A training run cannot start or continue (the message says what to do)."""
 
@@ -138,23 +92,6 @@ class TrainResult:
     seconds: float  # wall time of this call's epochs
     extra: Dict[str, List[float]] = field(default_factory=dict)  # per-epoch extra scalars
     trained: int = 0  # epochs this call trained (0 when a resumed run was already complete)
-
-
-def read_checkpoint(logdir: str, family: Optional[str] = None) -> tuple:
-    """``(arrays, meta)`` of the checkpoint in ``logdir``, checked to belong to ``family``."""
-    path = os.path.join(os.fspath(logdir), CHECKPOINT_NAME)
-    arrays, meta = load_checkpoint(path)
-    if family is not None and meta.get("family") != family:
-        raise CheckpointError(
-            f"checkpoint {path} was written by model family {meta.get('family')!r}, not {family!r}")
-    check_training_meta(meta, path)
-    return arrays, meta
-
-
-def _is_rng_variable(var: Any) -> bool:
-    from ..core.shared import RNGSharedVariable
-
-    return isinstance(var, RNGSharedVariable)
 
 
 class Trainer:
@@ -309,43 +246,6 @@ class Trainer:
                 f"the training function updates {names}, which the {self.family!r} family does not list "
                 "in its checkpoint state; a resumed run could not reproduce the uninterrupted one")
 
-    def _state_arrays(self) -> Dict[str, np.ndarray]:
-        """Every state variable as arrays; random states as in :func:`_rng_arrays`."""
-        arrays: Dict[str, np.ndarray] = {}
-        for name, var in self.state.items():
-            if _is_rng_variable(var):
-                arrays.update(_rng_arrays(name, var.get_value()))
-            else:
-                arrays[name] = np.asarray(var.get_value())
-        return arrays
-
-    def _restore(self, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> None:
-        """Check every saved value against this run, then set them all (all or nothing)."""
-        path = self.checkpoint_path
-        kinds = meta.get("state", {})
-        wanted = {name: ("rng" if _is_rng_variable(var) else "tensor") for name, var in self.state.items()}
-        if set(kinds) != set(wanted):
-            raise CheckpointError(
-                f"checkpoint {path} holds state {sorted(kinds)}, this run needs {sorted(wanted)}")
-        values: Dict[str, Any] = {}
-        for name, var in self.state.items():
-            if kinds[name] != wanted[name]:
-                raise CheckpointError(f"checkpoint {path}: {name!r} is a {kinds[name]}, this run needs a {wanted[name]}")
-            if wanted[name] == "rng":
-                values[name] = _rng_from_arrays(name, arrays, path)
-                continue
-            if name not in arrays:
-                raise CheckpointError(f"checkpoint {path} has no array {name!r}")
-            saved = arrays[name]
-            current = np.asarray(var.get_value(borrow=False))
-            if saved.shape != current.shape or saved.dtype != current.dtype:
-                raise CheckpointError(
-                    f"checkpoint {path}: {name!r} has shape {saved.shape} and dtype {saved.dtype}, "
-                    f"this run's model has shape {current.shape} and dtype {current.dtype}")
-            values[name] = saved
-        for name, value in values.items():
-            self.state[name].set_value(value)
-
     def _save(self, epochs_done: int) -> None:
         meta = {
             "family": self.family,
@@ -355,13 +255,13 @@ class Trainer:
             "costs": self.costs,
             "extra": self.extra,
             "hparams": self.hparams,
-            "state": {name: ("rng" if _is_rng_variable(v) else "tensor") for name, v in self.state.items()},
+            "state": state_kinds(self.state),
         }
         event_file = self._logger.event_file if self._logger is not None else None
         if event_file is not None and os.path.exists(event_file):
             # where the (just flushed) events stood: a resumed run cuts off what came later
             meta["events"] = {"file": os.path.basename(event_file), "bytes": os.path.getsize(event_file)}
-        save_checkpoint(self.checkpoint_path, self._state_arrays(), meta)
+        save_checkpoint(self.checkpoint_path, state_arrays(self.state), meta)
 
     def _drop_events_after_checkpoint(self, meta: Mapping[str, Any]) -> None:
         """Cut the event files back to where they stood when the checkpoint was written.
@@ -418,7 +318,7 @@ class Trainer:
                 raise CheckpointError(
                     f"checkpoint {self.checkpoint_path} was trained with {meta.get('n_batches')} minibatches "
                     f"per epoch, this run has {self.n_batches} (different data or batch size)")
-            self._restore(arrays, meta)
+            restore_state(self.state, arrays, meta, self.checkpoint_path)
             self._drop_events_after_checkpoint(meta)
             self.start_epoch = int(meta["epoch"])
             self.costs = [float(c) for c in meta.get("costs", [])][: self.start_epoch]
@@ -436,7 +336,7 @@ class Trainer:
         # its last checkpoint (for a fresh run: everything already there).
         self._logger = RunLogger(self.logdir, purge_step=self.start_epoch * self.n_batches)
         self._prepared = True
-        _notify("on_start", self)
+        notify("on_start", self)
 
     def _resume_text(self) -> str:
         done, total = self.start_epoch, self.epochs
@@ -499,7 +399,7 @@ class Trainer:
             # one line redrawn through the run on a terminal; one summary line per epoch elsewhere
             bar = Progress(self.n_batches, stream=self.stream, every=self.n_batches)
         try:
-            with _stop_at_batch_boundary() as self._stop:
+            with stop_at_batch_boundary() as self._stop:
                 for epoch in range(self.start_epoch, self.epochs):
                     self._epoch(epoch, log, bar)
                     self.trained += 1
@@ -565,7 +465,7 @@ class Trainer:
         if last or (epoch + 1) % self.checkpoint_every == 0:
             log.flush()  # the epoch's events are on disk before the checkpoint says it is done
             self._save(epoch + 1)
-        _notify("on_epoch", self, epoch, scalars)
+        notify("on_epoch", self, epoch, scalars)
 
     def log_samples(self, image: np.ndarray, step: Optional[int] = None, description: str = "") -> str:
         """Log the ``samples`` image and write ``samples.png`` (both upscaled); returns the PNG's path."""
@@ -584,7 +484,7 @@ class Trainer:
         if not self.nothing_to_train:
             final = {"hparam/final_cost": self.costs[-1]} if self.costs else {}
             final.update({k: float(v) for k, v in (metrics or {}).items()})
-            _notify("on_finish", self, final)
+            notify("on_finish", self, final)
             shown = self.hparams if self.hparams_shown is None else {
                 k: self.hparams[k] for k in self.hparams_shown if k in self.hparams}
             self.logger.hparams(shown, final, step=self.epochs)
@@ -616,92 +516,3 @@ class Trainer:
             self._logger.close()
 
 
-def tensorboard_command(logdir: str) -> str:
-    """The exact command that opens ``logdir`` in TensorBoard from the current directory.
-
-    The ``tensorboard`` installed beside this Python (the virtual
-    environment's) when there is one, so it works without activating it.
-    """
-    import shlex
-
-    beside = os.path.join(os.path.dirname(sys.executable), "tensorboard")
-    program = "tensorboard"
-    if os.path.exists(beside):
-        relative = os.path.relpath(beside)
-        program = relative if not relative.startswith("..") else beside
-    target = os.path.relpath(logdir) if not os.path.relpath(logdir).startswith("..") else os.path.abspath(logdir)
-    return f"{shlex.quote(program)} --logdir {shlex.quote(target)}"
-
-
-def _rng_arrays(name: str, rng: Any) -> Dict[str, np.ndarray]:
-    """A generator state as arrays.
-
-    A ``numpy.random.RandomState`` (the CPU backend's) is stored whole with
-    :func:`rng_state_to_arrays` under ``<name>_keys`` & co.; another backend's
-    state whose ``get_state()`` is ``(tag, int, int, ...)`` (the GPU's
-    ``('philox4x32-10', key0, key1, counter)``) as ``<name>_tag`` (the tag's
-    UTF-8 bytes) and ``<name>_words`` (the integers, uint64).
-    """
-    if isinstance(rng, np.random.RandomState):
-        return rng_state_to_arrays(rng, prefix=name)
-    state = rng.get_state() if hasattr(rng, "get_state") else None
-    if (isinstance(state, tuple) and len(state) >= 2 and isinstance(state[0], str)
-            and all(isinstance(w, (int, np.integer)) and 0 <= int(w) < 2 ** 64 for w in state[1:])):
-        return {f"{name}_tag": np.frombuffer(state[0].encode("utf-8"), dtype=np.uint8).copy(),
-                f"{name}_words": np.array([int(w) for w in state[1:]], dtype=np.uint64)}
-    raise CheckpointError(
-        f"cannot checkpoint random state {name!r}: a {type(rng).__name__} has neither the state of a "
-        "numpy.random.RandomState nor a get_state() of (tag, integers...)")
-
-
-def _rng_from_arrays(name: str, arrays: Mapping[str, np.ndarray], path: str) -> Any:
-    """The value to ``set_value`` for a random state saved by :func:`_rng_arrays`."""
-    if f"{name}_tag" in arrays:
-        if f"{name}_words" not in arrays:
-            raise CheckpointError(f"checkpoint {path}: random state {name!r} is incomplete (no {name}_words)")
-        try:
-            tag = arrays[f"{name}_tag"].astype(np.uint8).tobytes().decode("utf-8")
-        except UnicodeDecodeError:
-            raise CheckpointError(f"checkpoint {path}: random state {name!r} has an unreadable tag") from None
-        return (tag,) + tuple(int(w) for w in np.asarray(arrays[f"{name}_words"]).ravel())
-    return rng_state_from_arrays(arrays, prefix=name)
-
-
-def updated_shared(function: Any) -> List[Any]:
-    """The shared variables a compiled function writes back (explicit and default updates)."""
-    from ..core.function import _default_updates
-    from ..core.shared import SharedVariable
-
-    spec = function.maker.spec
-    explicit = {s: v for s, v in spec.get("updates", []) if isinstance(s, SharedVariable)}
-    if spec.get("no_default_updates") is True:
-        return list(explicit)
-    outputs = function.outputs
-    defaults = _default_updates(list(outputs) + list(explicit.values()), explicit,
-                                spec.get("no_default_updates") or False)
-    return list(explicit) + [s for s, _ in defaults]
-
-
-@contextlib.contextmanager
-def _stop_at_batch_boundary():
-    """Turn the first Ctrl-C into a request to stop before the next minibatch.
-
-    A KeyboardInterrupt raised at an arbitrary point can leave the TensorBoard
-    writer's queue or a half-built checkpoint in a bad state; stopping between
-    minibatches keeps every file consistent. A second Ctrl-C interrupts at once.
-    """
-    event = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield event
-        return
-
-    def handler(signum, frame):
-        if event.is_set():
-            raise KeyboardInterrupt
-        event.set()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield event
-    finally:
-        signal.signal(signal.SIGINT, previous)

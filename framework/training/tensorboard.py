@@ -25,6 +25,7 @@ import atexit
 import contextlib
 import os
 import socket
+import sys
 import struct
 import threading
 import time
@@ -398,3 +399,20 @@ class RunLogger:
             if self._current is not None:
                 self._current.close()
             self._closed = True
+
+
+def tensorboard_command(logdir: str) -> str:
+    """The exact command that opens ``logdir`` in TensorBoard from the current directory.
+
+    The ``tensorboard`` installed beside this Python (the virtual
+    environment's) when there is one, so it works without activating it.
+    """
+    import shlex
+
+    beside = os.path.join(os.path.dirname(sys.executable), "tensorboard")
+    program = "tensorboard"
+    if os.path.exists(beside):
+        relative = os.path.relpath(beside)
+        program = relative if not relative.startswith("..") else beside
+    target = os.path.relpath(logdir) if not os.path.relpath(logdir).startswith("..") else os.path.abspath(logdir)
+    return f"{shlex.quote(program)} --logdir {shlex.quote(target)}"

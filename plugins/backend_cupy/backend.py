@@ -107,6 +107,7 @@ class CupyBackend(Backend):
 
     name = "cupy"
     host_is_device = False
+    lowerings = {"fused": lambda node, backend: backend.compile_fused(node)}
 
     def __init__(self, device: str) -> None:
         super().__init__(device)
@@ -302,8 +303,9 @@ class CupyBackend(Backend):
 
     # --- fusion ----------------------------------------------------------------
     def compile_fused(self, node: Apply) -> Optional[Callable[..., Any]]:
-        """One ``cupy.ElementwiseKernel`` for a fused node (None: the generic
-        Python kernel runs it instead, e.g. for a row without a C expression)."""
+        """One ``cupy.ElementwiseKernel`` for a fused node (None: the op's own
+        kernel runs it step by step, e.g. for a row without a C expression).
+        This backend's lowering of ``fused`` (``CupyBackend.lowerings``)."""
         prog = node.op.program
         if any(r[0] == "const" for r in prog.outputs):
             return None
@@ -312,10 +314,7 @@ class CupyBackend(Backend):
         kern = self._program_kernel(prog, [o.type.dtype for o in node.outputs])
         if kern is None:
             return None
-        from framework.core.fusion import python_kernel
-
-        xp = self.xp
-        return _FusedKernel(kern, lambda: python_kernel(node, xp), prog.describe())
+        return _FusedKernel(kern, lambda: node.op.make_kernel(node, self), prog.describe())
 
     def _program_kernel(self, prog: Any, out_dtypes: Sequence[str]) -> Any:
         key = (prog, tuple(out_dtypes))

@@ -28,25 +28,11 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-# --- the program ---------------------------------------------------------------------
-
-Ref = Tuple[Any, ...]
-"""An operand: ``('in', k)``, ``('step', j)`` or ``('const', value, dtype)``
-(``dtype`` None for a weak Python scalar, which adapts to the other operand)."""
-
-
-@dataclass(frozen=True)
-class Step:
-    """One scalar op of a fused program: ``op`` names a row of the table."""
-
-    op: str
-    args: Tuple[Ref, ...]
-    dtype: str  # the dtype of this step's result
-
+from framework.core.fusion import Ref, Step  # the backend-neutral program: read, never extended here
 
 @dataclass(frozen=True)
 class KernelSource:
@@ -184,46 +170,88 @@ def _weak_aware_result_type(args: Sequence[Tuple[str, str, Any]]) -> str:
     return np.result_type(*parts).name
 
 
-def scalar_expression(op: str, compute: str, operands: Sequence[str], out_dtype: str) -> Optional[str]:
-    """The C expression of table row ``op`` on ``operands`` (already of dtype
-    ``compute``), or None when the row has no C form."""
+# --- the lowering table: one C expression per row of the element-wise table ----------------
+# Keyed by the row's name. A value is a format string over the operands (``{k}``:
+# operand k, already of the computation dtype) or ``rule(kind, ctype, operands)``
+# for rows whose C form depends on the computation dtype's kind ('b', 'i', 'u',
+# 'f') or C type. Rows a plugin gives bring their own ``exprs["cuda"]``
+# (ScalarOpSpec); casts (``cast_<dtype>``) are C casts.
+
+Rule = Union[str, Callable[[str, str, Sequence[str]], str]]
+
+
+def _int_or(text: str) -> Rule:
+    """Identity on bool/int operands (NumPy keeps them), ``text`` on floats."""
+    return lambda k, ct, o: o[0] if k in "biu" else text.format(*o)
+
+
+def _abs(k: str, ct: str, o: Sequence[str]) -> str:
+    return o[0] if k in "bu" else f"({o[0]} > 0 ? {o[0]} : -{o[0]})"
+
+
+def _sgn(k: str, ct: str, o: Sequence[str]) -> str:
+    a = o[0]
+    if k == "f":
+        return f"({a} > 0 ? ({ct})1 : ({a} < 0 ? ({ct})-1 : {a}))"
+    return f"(({ct})(({a} > 0) - ({a} < 0)))"
+
+
+def _float_test(fn: str) -> Rule:
+    return lambda k, ct, o: f"{fn}({o[0]})" if k == "f" else "false"
+
+
+CUDA: Dict[str, Rule] = {
+    "add": "({0} + {1})", "sub": "({0} - {1})", "mul": "({0} * {1})", "true_div": "({0} / {1})",
+    "int_div": "fw_floordiv({0}, {1})", "mod": "fw_mod({0}, {1})",
+    "pow": lambda k, ct, o: f"fw_ipow({o[0]}, {o[1]})" if k in "biu" else f"pow({o[0]}, {o[1]})",
+    "maximum": "fw_maximum({0}, {1})", "minimum": "fw_minimum({0}, {1})",
+    "neg": "(-{0})", "abs": _abs, "sgn": _sgn,
+    "floor": _int_or("floor({0})"), "ceil": _int_or("ceil({0})"), "round": _int_or("rint({0})"),
+    "exp": "exp({0})", "exp2": "exp2({0})", "expm1": "expm1({0})", "log": "log({0})", "log2": "log2({0})",
+    "log10": "log10({0})", "log1p": "log1p({0})", "sqrt": "sqrt({0})", "sqr": "({0} * {0})",
+    "tanh": "tanh({0})", "sin": "sin({0})", "cos": "cos({0})", "tan": "tan({0})", "arctan": "atan({0})",
+    "sinh": "sinh({0})", "cosh": "cosh({0})",
+    "sigmoid": "(1 / (1 + exp(-{0})))",
+    "softplus": "(({0}) > 0 ? ({0}) + log1p(exp(-({0}))) : log1p(exp({0})))",
+    # max(z, 0) - t*z + log1p(exp(-|z|))
+    "sigmoid_xent": lambda k, ct, o: (f"(fw_maximum({o[0]}, ({ct})0) - {o[1]} * {o[0]} + "
+                                      f"log1p(exp(-({o[0]} > 0 ? {o[0]} : -{o[0]}))))"),
+    "relu": lambda k, ct, o: f"fw_maximum({o[0]}, ({ct})0)",
+    "lt": "({0} < {1})", "le": "({0} <= {1})", "gt": "({0} > {1})", "ge": "({0} >= {1})",
+    "eq": "({0} == {1})", "neq": "({0} != {1})",
+    "and": "({0} & {1})", "or": "({0} | {1})", "xor": "({0} ^ {1})",
+    "invert": lambda k, ct, o: f"(!{o[0]})" if k == "b" else f"(~{o[0]})",
+    "isnan": _float_test("isnan"), "isinf": _float_test("isinf"),
+    "switch": "({0} ? {1} : {2})", "clip": "fw_minimum(fw_maximum({0}, {1}), {2})",
+    "identity": "({0})", "zeros_like": "0", "ones_like": "1", "second": "({1})",
+    "xlogx": "(({0}) == 0 ? 0 : ({0}) * log(({0}) == 0 ? 1 : ({0})))",
+    "xlogy0": "(({0}) == 0 ? 0 : ({0}) * log(({0}) == 0 ? 1 : ({1})))",
+}
+
+
+def cuda_rule(op: str) -> Optional[Rule]:
+    """The C form of table row ``op``: this table's entry, a cast, or the
+    ``exprs["cuda"]`` of the plugin that gave the row (None: no C form)."""
+    rule = CUDA.get(op)
+    if rule is not None:
+        return rule
+    if op.startswith("cast_") and op[5:] in C_TYPES:
+        return f"(({C_TYPES[op[5:]]})({{0}}))"
     from framework.core.elemwise import SCALAR_OPS
 
     row = SCALAR_OPS.get(op)
-    if row is None or not row.c_expr:
+    return (row.exprs.get("cuda") or None) if row is not None and row.plugin != "kernel" else None
+
+
+def scalar_expression(op: str, compute: str, operands: Sequence[str], out_dtype: str) -> Optional[str]:
+    """The C expression of table row ``op`` on ``operands`` (already of dtype
+    ``compute``), or None when the row has no C form."""
+    rule = cuda_rule(op)
+    if rule is None:
         return None
-    k = _kind(compute)
-    a = operands[0] if operands else ""
-    ct = c_type(_value_dtype(compute))
-    if op == "int_div":
-        return f"fw_floordiv({a}, {operands[1]})"
-    if op == "mod":
-        return f"fw_mod({a}, {operands[1]})"
-    if op == "pow":
-        return f"fw_ipow({a}, {operands[1]})" if k in "biu" else f"pow({a}, {operands[1]})"
-    if op == "maximum":
-        return f"fw_maximum({a}, {operands[1]})"
-    if op == "minimum":
-        return f"fw_minimum({a}, {operands[1]})"
-    if op == "clip":
-        return f"fw_minimum(fw_maximum({a}, {operands[1]}), {operands[2]})"
-    if op == "relu":
-        return f"fw_maximum({a}, ({ct})0)"
-    if op == "sigmoid_xent":  # max(z, 0) - t*z + log1p(exp(-|z|))
-        return f"(fw_maximum({a}, ({ct})0) - {operands[1]} * {a} + log1p(exp(-({a} > 0 ? {a} : -{a}))))"
-    if op == "abs":
-        return a if k in "bu" else f"({a} > 0 ? {a} : -{a})"
-    if op == "sgn":
-        if k == "f":
-            return f"({a} > 0 ? ({ct})1 : ({a} < 0 ? ({ct})-1 : {a}))"
-        return f"(({ct})(({a} > 0) - ({a} < 0)))"
-    if op == "invert":
-        return f"(!{a})" if k == "b" else f"(~{a})"
-    if op in ("isnan", "isinf"):
-        return f"{op}({a})" if k == "f" else "false"
-    if op in ("round", "floor", "ceil") and k in "biu":
-        return a
-    return row.c_expr.format(*operands)
+    if isinstance(rule, str):
+        return rule.format(*operands)
+    return rule(_kind(compute), c_type(_value_dtype(compute)), operands)
 
 
 def _computation_dtype(op: str, step_dtype: str, args: Sequence[Tuple[str, str, Any]]) -> Optional[str]:
@@ -394,5 +422,5 @@ def _standalone(src: KernelSource, device: bool) -> str:
     return standalone_source(src.in_params, src.out_params, src.operation, src.preamble, src.name, device)
 
 
-__all__ = ["Step", "Ref", "KernelSource", "fused_source", "scalar_expression", "standalone_source", "c_type",
-           "C_TYPES", "PREAMBLE"]
+__all__ = ["Step", "Ref", "KernelSource", "CUDA", "cuda_rule", "fused_source", "scalar_expression",
+           "standalone_source", "c_type", "C_TYPES", "PREAMBLE"]

@@ -12,17 +12,21 @@ from numpy.random.bit_generator import ISeedSequence
 from framework.core.backend import Backend
 from framework.plugins import BackendSpec, hookimpl
 
+from .fused import LOWERINGS
 from .random_draws import FAST_DRAWS, bernoulli_from, bit_generator
 
 __version__ = "0.1.0"
 
 
 class NumpyBackend(Backend):
-    """Arrays are NumPy arrays on the host; ops run their reference implementations."""
+    """Arrays are NumPy arrays on the host; ops run their reference implementations,
+    except those this plugin lowers itself (:data:`.fused.LOWERINGS`: fused
+    element-wise programs as one generated function that reuses buffers)."""
 
     name = "numpy"
     xp = np
     host_is_device = True
+    lowerings = LOWERINGS
 
     def from_host(self, value: Any, copy: bool = True) -> np.ndarray:
         return np.array(value, copy=True) if copy else np.asarray(value)

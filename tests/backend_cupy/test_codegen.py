@@ -15,7 +15,7 @@ import pytest
 import framework.tensor as T
 from framework.core import elemwise as E
 from framework.core.fusion import ScalarProgram, Step
-from framework_backend_cupy.codegen import PREAMBLE, fused_source
+from framework_backend_cupy.codegen import CUDA, PREAMBLE, cuda_rule, fused_source
 
 for _dt in ("int32", "float32", "bool", "int64", "float64"):  # make the cast rows exist
     E.cast(T.dvector(), _dt)
@@ -43,6 +43,35 @@ def test_golden_source_of_a_small_program() -> None:
                          Step("lt", (("step", 1), ("in", 1)), "bool")],
                         [("step", 1), ("step", 2)], ["float32", "float64"])
     assert same == src  # a pure function: the cache key is the program and its dtypes
+
+
+def test_the_c_forms_live_in_the_plugin_table_keyed_by_row_name() -> None:
+    """Core rows carry no C; every built-in row has an entry in the CuPy plugin's
+    table (casts are C casts), and a plugin row brings its own ``exprs['cuda']``."""
+    import framework.plugins as plugins
+    from framework.plugins import ScalarOpSpec, hookimpl
+
+    builtin = [n for n in E.SCALAR_OPS if E.is_builtin_row(n)]
+    assert not any(hasattr(E.SCALAR_OPS[n], "c_expr") for n in builtin)
+    assert sorted(n for n in builtin if not n.startswith("cast_")) == sorted(CUDA)
+    assert cuda_rule("cast_float32") == "((float)({0}))"
+
+    class Cube:
+        @hookimpl
+        def framework_scalar_ops(self):
+            yield ScalarOpSpec("cube_c", 1, lambda xp, x: x * x * x, exprs={"cuda": "({0} * {0} * {0})"})
+            yield ScalarOpSpec("cube_no_c", 1, lambda xp, x: x * x * x)
+
+    plugins.register(Cube(), "cube_c")
+    try:
+        src = fused_source([Step("cube_c", (("in", 0),), "float64"), Step("add", (("step", 0), ("in", 0)), "float64")],
+                           [("step", 1)], ["float64"])
+        assert src.operation.splitlines()[:2] == ["const double t0 = (double)((in0 * in0 * in0));",
+                                                  "const double t1 = (double)((t0 + in0));"]
+        assert fused_source([Step("cube_no_c", (("in", 0),), "float64")], [("step", 0)], ["float64"]) is None
+    finally:
+        plugins.unregister("cube_c")
+    assert cuda_rule("cube_c") is None
 
 
 def test_numpy_semantics_where_c_differs() -> None:
@@ -100,7 +129,7 @@ def _values(dtype: str, nin: int, row: str) -> list:
 def _cases() -> list:
     cases = []
     for name, row in sorted(E.SCALAR_OPS.items()):
-        if not row.c_expr:
+        if cuda_rule(name) is None:
             continue
         if name.startswith("cast_"):
             for src in ("float64", "int64", "bool"):

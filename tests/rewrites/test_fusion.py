@@ -7,7 +7,8 @@ import pytest
 
 import framework.tensor as T
 from framework import Mode, function, grad
-from framework.core.fusion import Fused, ScalarProgram, Step, expand, python_kernel
+from framework.core.fusion import Fused, ScalarProgram, Step, expand
+from framework_backend_numpy.fused import python_kernel
 from framework.core.types import TensorType
 
 from .conftest import assert_same, rand, top_ops, without
@@ -182,38 +183,41 @@ def test_fused_op_builds_prints_and_expands():
         ScalarProgram(("float64",), (Step("no_such_op", (("in", 0),), "float64"),), (("step", 0),))
 
 
-def test_c_statements_describe_the_program_for_device_compilers():
-    prog = ScalarProgram(("float32", "float32"), (
-        Step("mul", (("in", 0), ("const", 2.0, None)), "float32"),
-        Step("sigmoid", (("step", 0),), "float32"),
-        Step("add", (("step", 1), ("in", 1)), "float32"),
-    ), (("step", 2),))
-    lines = prog.c_statements(["a", "b"], ["out0"])
-    assert lines == ["float t0 = (a * ((float)(2.0)));", "float t1 = (1 / (1 + exp(-t0)));",
-                     "float t2 = (t1 + b);", "out0 = t2;"]
-
-
-def test_backend_compile_fused_is_used_when_present():
+def test_a_backend_lowers_fused_nodes_through_its_own_table():
+    """``Backend.lowerings['fused']`` (op name -> rule) is where a backend compiles
+    a fused node; a rule returning None keeps the op's own step-by-step kernel."""
     from framework.core.backend import get_backend
 
     x = T.dvector("x")
     f = function([x], T.exp(x) + 1.0)
     node = f.maker.fgraph.toposort()[0]
     be = get_backend("cpu")
+    assert "__source__" in dir(be.kernel(node))  # the NumPy plugin's generated function
     calls = []
 
-    def compile_fused(n):
-        calls.append(n)
+    def rule(n, backend):
+        calls.append((n, backend))
         return lambda v: v * 0 + 42.0
 
-    be.compile_fused = compile_fused
+    be.lowerings = dict(type(be).lowerings, fused=rule)
     try:
-        k = node.op.make_kernel(node, be)
-        assert k(np.ones(2)).tolist() == [42.0, 42.0] and calls == [node]
-        be.compile_fused = lambda n: None  # declining falls back to the Python kernel
-        assert node.op.make_kernel(node, be)(np.zeros(2)).tolist() == [2.0, 2.0]
+        assert be.kernel(node)(np.ones(2)).tolist() == [42.0, 42.0] and calls == [(node, be)]
+        be.lowerings = dict(type(be).lowerings, fused=lambda n, backend: None)  # declining: the op's kernel
+        k = be.kernel(node)
+        assert not hasattr(k, "__source__") and k(np.zeros(2)).tolist() == [2.0, 2.0]
     finally:
-        del be.compile_fused
+        del be.lowerings
+    assert node.op.make_kernel(node, be)(np.zeros(2)).tolist() == [2.0, 2.0]  # the reference, any backend
+
+
+def test_every_row_the_in_place_rewrite_buffers_has_a_numpy_lowering():
+    from framework.core.elemwise import SCALAR_OPS
+    from framework.core.fusion import writes_into_buffer
+    from framework_backend_numpy.fused import EXPANSIONS, LOWERINGS
+
+    buffered = {n for n, row in SCALAR_OPS.items() if row.buffered}
+    assert buffered == set(EXPANSIONS) and all(LOWERINGS[n] for n in buffered)
+    assert all(writes_into_buffer(n) for n in buffered) and not writes_into_buffer("second")
 
 
 def test_run_time_errors_inside_a_fused_node_name_the_original_op_and_line():

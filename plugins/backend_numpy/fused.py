@@ -1,0 +1,277 @@
+"""The NumPy backend's lowering of element-wise programs: one generated Python function.
+
+The kernel keeps the backend-neutral description of a fused node (its
+:class:`~framework.core.fusion.ScalarProgram`) and runs it, by default, step by
+step through the table's reference implementations. This module is the NumPy
+backend's faster lowering, registered in :data:`LOWERINGS` (op name -> rule)
+and read by :meth:`framework.core.backend.Backend.kernel`:
+
+* ``fused``: ONE generated Python function that calls the array namespace's
+  ufuncs in order, writing each step into a buffer that is no longer needed
+  (``out=``) instead of allocating one temporary per op. Every buffer is
+  allocated during the call, so nothing returned to the user is ever reused by
+  a later call. The source is ``kernel.__source__``.
+* the rows made of several ufuncs (``sigmoid``, ``softplus``, ``relu``,
+  ``sigmoid_xent``; :data:`EXPANSIONS`): a single node writes every ufunc into
+  one buffer.
+
+The generated code uses only NumPy's API over ``xp``, so another backend with a
+NumPy-compatible namespace may register the same rules for its own name.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+
+from framework.core.elemwise import SCALAR_OPS
+from framework.core.fusion import Fused, Ref, ScalarProgram, Step, const_value, step_shapes
+from framework.core.graph import Apply
+
+# Rows that are not a single ufunc but can still write into an out= buffer: a list
+# of (xp function, argument tokens), "x<k>" being argument k and "o" the output
+# buffer (the first call allocates it when there is none). "fn=m" computes into
+# the scratch buffer "m" (allocated by its first use, written in place after),
+# before "o" is touched, so that "o" may be an argument's buffer. "fn>n" writes
+# into "o", or into the (dead, result-shaped) scratch "n" when there is no "o".
+# "exp!" runs with overflow warnings silenced (sigmoid's exp(-x) may overflow to
+# inf, the exact limit). They repeat the table's implementations step for step,
+# so fused and unfused results are bitwise identical.
+EXPANSIONS: Dict[str, List[Tuple[str, Tuple[Any, ...]]]] = {
+    "sigmoid": [("negative", ("x0",)), ("exp!", ("o",)), ("add", ("o", 1)), ("true_divide", (1, "o"))],
+    "softplus": [("maximum=m", ("x0", 0)), ("absolute", ("x0",)), ("negative", ("o",)), ("exp", ("o",)),
+                 ("log1p", ("o",)), ("add", ("m", "o"))],
+    "relu": [("maximum", ("x0", 0))],
+    # (max(x0, 0) - x1*x0) + log1p(exp(-|x0|)): "n" has the broadcast shape, "m" x0's
+    "sigmoid_xent": [("multiply=n", ("x1", "x0")), ("maximum=m", ("x0", 0)), ("subtract=n", ("m", "n")),
+                     ("absolute=m", ("x0",)), ("negative=m", ("m",)), ("exp=m", ("m",)), ("log1p=m", ("m",)),
+                     ("add>n", ("n", "m"))],
+}
+
+_FLOATS = ("float16", "float32", "float64")
+
+
+def _is_ufunc(fn: Any) -> bool:
+    return type(fn).__name__ == "ufunc"  # numpy.ufunc and cupy's ufunc
+
+
+def single_step_kernel(node: Apply, xp: Any) -> Optional[Callable[..., Any]]:
+    """The Python kernel of one element-wise node whose row is an expansion of
+    several ufuncs (``sigmoid``, ``softplus``, ``sigmoid_xent``), so that it
+    writes every ufunc into one buffer; None for other rows and where the
+    expansion does not apply (mixed dtypes, integers, 0-d)."""
+    name = node.op.scalar.name
+    out = node.outputs[0]
+    if name not in EXPANSIONS or out.type.ndim == 0 or out.type.dtype not in _FLOATS:
+        return None
+    if any(v.type.dtype != out.type.dtype for v in node.inputs):
+        return None
+    n = len(node.inputs)
+    prog = ScalarProgram(tuple(v.type.dtype for v in node.inputs),
+                         (Step(name, tuple(("in", k) for k in range(n)), out.type.dtype),), (("step", 0),))
+    return python_kernel(Fused(prog).make_node(*node.inputs), xp)
+
+
+def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
+    """Generate the fused node's kernel for the array namespace ``xp``.
+
+    Buffer reuse is decided when generating: each step's result has a *shape
+    class*, the set of inputs it depends on (steps with the same set have the
+    same run-time shape, by broadcasting). A step writes into a dead buffer of
+    its class and dtype, else it allocates. Outputs are never reused, and
+    inputs only when the op may destroy them and a run-time check shows the
+    input already has the step's shape. The source is ``kernel.__source__``.
+    """
+    op: Fused = node.op
+    prog = op.program
+    n_in = len(prog.inputs)
+    in_types = [v.type for v in node.inputs]
+    shapes = step_shapes(prog, [t.shape for t in in_types])
+    ns: Dict[str, Any] = {"XP": xp, "XP_ERRSTATE": getattr(xp, "errstate", None)}
+    lines: List[str] = []
+
+    def fn_name(name: str) -> str:
+        key = "X_" + name
+        if key not in ns:
+            ns[key] = getattr(xp, name)
+        return key
+
+    # shape classes and liveness
+    classes: List[frozenset] = []
+    for s in prog.steps:
+        c: Set[int] = set()
+        for r in s.args:
+            if r[0] == "in" and in_types[r[1]].ndim > 0:  # a 0-d input never changes a shape
+                c.add(r[1])
+            elif r[0] == "step":
+                c |= classes[r[1]]
+        classes.append(frozenset(c))
+    last_use: Dict[Ref, int] = {}
+    for j, s in enumerate(prog.steps):
+        for r in s.args:
+            if r[0] != "const":
+                last_use[r] = j
+    for r in prog.outputs:
+        last_use[r] = len(prog.steps) + 1  # outputs stay alive
+    names: Dict[Ref, str] = {("in", k): f"i{k}" for k in range(n_in)}
+    free: List[Tuple[str, frozenset, str]] = []  # dead buffers: (name, class, dtype)
+    destroyable = {k for k in op.destroy if in_types[k].ndim > 0}
+    n_consts = itertools.count()
+
+    def arg_text(r: Ref) -> str:
+        if r[0] == "const":
+            key = f"C{next(n_consts)}"
+            ns[key] = const_value(r)
+            return key
+        return names[r]
+
+    def take_buffer(cls: frozenset, dtype: str) -> Optional[str]:
+        for idx, (b, c, d) in enumerate(free):
+            if c == cls and d == dtype:
+                del free[idx]
+                return b
+        return None
+
+    def input_fits(k: int, cls: frozenset, j: int) -> Optional[str]:
+        """A run-time test that input k has the shape of class ``cls`` (None: never)."""
+        t = in_types[k]
+        if k not in cls or t.dtype != prog.steps[j].dtype or t.ndim != len(shapes[j]):
+            return None
+        tests = []
+        for m in sorted(cls - {k}):
+            tm = in_types[m]
+            if tm.ndim > t.ndim:
+                return None
+            off = t.ndim - tm.ndim
+            if all(dm == 1 or (dm is not None and dm == t.shape[off + a]) for a, dm in enumerate(tm.shape)):
+                continue  # statically cannot make the result larger than input k
+            tests.append(f"i{m}.shape == i{k}.shape" if off == 0 else f"i{m}.shape == i{k}.shape[{off}:]")
+        return " and ".join(tests) or "True"
+
+    def writes_out(s: Step, j: int) -> str:
+        """How step j can write into a buffer: 'ufunc', 'expansion', 'cast' or '' (it allocates)."""
+        if not shapes[j]:
+            return ""  # 0-d: plain calls (results may be scalars)
+        row = SCALAR_OPS[s.op]
+        fn = getattr(xp, row.ufunc, None) if row.ufunc else None
+        if fn is not None and _is_ufunc(fn):
+            return "ufunc"
+        arg_dtypes = {prog.inputs[r[1]] if r[0] == "in" else prog.steps[r[1]].dtype
+                      for r in s.args if r[0] != "const"}
+        if s.op in EXPANSIONS and arg_dtypes == {s.dtype} and s.dtype in _FLOATS:
+            return "expansion"
+        if s.op.startswith("cast_") and hasattr(xp, "copyto"):
+            return "cast"
+        return ""
+
+    def emit_step(j: int, s: Step, how: str, out: Optional[str], target: str, indent: str) -> List[str]:
+        """Lines computing step j into ``target`` (writing into ``out`` when given)."""
+        row = SCALAR_OPS[s.op]
+        args = [arg_text(r) for r in s.args]
+        if how == "ufunc":
+            o = f", out={out}" if out else ""
+            return [f"{indent}{target} = {fn_name(row.ufunc)}({', '.join(args)}{o})"]
+        if how == "expansion":
+            return _emit_expansion(EXPANSIONS[s.op], args, out, target, indent, fn_name,
+                                   ns["XP_ERRSTATE"] is not None)
+        if how == "cast" and out:
+            return [f"{indent}{fn_name('copyto')}({out}, {args[0]}, casting='unsafe')", f"{indent}{target} = {out}"]
+        if row.symbol and row.ufunc and not shapes[j] and any(r[0] != "const" for r in s.args):
+            # 0-d: the operator dispatches to the same ufunc at a fraction of the call's cost
+            expr = f"{row.symbol}{args[0]}" if row.nin == 1 else f"{args[0]} {row.symbol} {args[1]}"
+            return [f"{indent}{target} = {expr}"]
+        key = f"R_{s.op}"
+        ns[key] = row.impl
+        return [f"{indent}{target} = {key}(XP, {', '.join(args)})"]
+
+    for j, s in enumerate(prog.steps):
+        ref = ("step", j)
+        target = names[ref] = f"t{j}"
+        cls = classes[j]
+        for r in s.args:  # arguments dying here may hold the result
+            if r[0] == "step" and last_use.get(r) == j and shapes[r[1]]:
+                if all(b != names[r] for b, _, _ in free):
+                    free.append((names[r], classes[r[1]], prog.steps[r[1]].dtype))
+        how = writes_out(s, j)
+        out = take_buffer(cls, s.dtype) if how else None
+        if out is None and how:
+            for k in sorted(destroyable):
+                if last_use.get(("in", k), -1) > j:
+                    continue  # a later step still reads input k
+                test = input_fits(k, cls, j)
+                if test is None:
+                    continue
+                destroyable.discard(k)
+                if test == "True":
+                    out = f"i{k}"
+                else:
+                    lines.append(f"    if {test}:")
+                    lines.extend(emit_step(j, s, how, f"i{k}", target, "        "))
+                    lines.append("    else:")
+                    lines.extend(emit_step(j, s, how, None, target, "        "))
+                    out = "<emitted>"
+                break
+        if out != "<emitted>":
+            lines.extend(emit_step(j, s, how, out, target, "    "))
+
+    results = [arg_text(r) if r[0] == "const" else names[r] for r in prog.outputs]
+    ret = results[0] if len(results) == 1 else "(" + ", ".join(results) + ",)"
+    params = ", ".join(f"i{k}" for k in range(n_in))
+    src = f"def fused({params}):\n" + "\n".join(lines) + f"\n    return {ret}\n"
+    filename = "<framework-fused>"  # shared: see the linker's "<framework-schedule>"
+    exec(compile(src, filename, "exec"), ns)
+    fn = ns["fused"]
+    fn.__source__ = src
+    return fn
+
+
+def _emit_expansion(calls: List[Tuple[str, Tuple[Any, ...]]], args: List[str], out: Optional[str], target: str,
+                    indent: str, fn_name: Callable[[str], str], has_errstate: bool) -> List[str]:
+    lines: List[str] = []
+    o = out if out is not None else target
+    allocated = out is not None
+    scratch: Set[str] = set()
+    for name, toks in calls:
+        quiet = name.endswith("!")
+        name, _, into = name.rstrip("!").partition("=")
+        name, _, fallback = name.partition(">")
+        if fallback and not allocated:
+            o, allocated = f"_{fallback}", True
+        parts = [o if t == "o" else f"_{t}" if t in ("m", "n") else args[int(t[1:])] if isinstance(t, str)
+                 else repr(t) for t in toks]
+        if into:  # a scratch result
+            if into in scratch:
+                lines.append(f"{indent}{fn_name(name)}({', '.join(parts)}, out=_{into})")
+            else:
+                lines.append(f"{indent}_{into} = {fn_name(name)}({', '.join(parts)})")
+                scratch.add(into)
+            continue
+        if allocated:
+            stmt = f"{fn_name(name)}({', '.join(parts)}, out={o})"
+        else:
+            stmt = f"{o} = {fn_name(name)}({', '.join(parts)})"
+            allocated = True
+        if quiet and has_errstate:
+            lines.append(f"{indent}with XP_ERRSTATE(over='ignore'):")
+            lines.append(f"{indent}    {stmt}")
+        else:
+            lines.append(f"{indent}{stmt}")
+    if o != target:
+        lines.append(f"{indent}{target} = {o}")
+    return lines
+
+
+def lower_fused(node: Apply, backend: Any) -> Callable[..., Any]:
+    """The ``fused`` rule: the generated function over ``backend.xp``."""
+    return python_kernel(node, backend.xp)
+
+
+def lower_expansion(node: Apply, backend: Any) -> Optional[Callable[..., Any]]:
+    """The rule of a row in :data:`EXPANSIONS` (None: the op's own kernel)."""
+    return single_step_kernel(node, backend.xp)
+
+
+LOWERINGS: Dict[str, Callable[[Apply, Any], Optional[Callable[..., Any]]]] = {
+    "fused": lower_fused,
+    **{name: lower_expansion for name in EXPANSIONS},
+}
+"""This backend's lowering table: op name -> rule(node, backend) -> kernel or None."""
