@@ -228,8 +228,10 @@ class Scan(Op):
             # scalar carries may arrive as Python numbers (host scalars pass as they are)
             scalars=[(seqs + c, np.dtype(v.type.dtype)) for c, v in enumerate(carries)
                      if isinstance(v.type, TensorType) and v.type.ndim == 0],
-            # stacked outputs: (output, keep, dtype, static shape); carries whose shape may change: checked
-            stacked=[(k, self.keep[k], np.dtype(outs[k].type.dtype), outs[k].type.shape) for k in range(n_stack)],
+            # stacked outputs (output, keep, dtype), those with a buffer, static shapes; shapes checked per step
+            stacked=[(k, self.keep[k], np.dtype(outs[k].type.dtype)) for k in range(n_stack)],
+            held=[(k, kp, np.dtype(outs[k].type.dtype)) for k, kp in enumerate(self.keep) if kp != 1],
+            shapes=[outs[k].type.shape for k in range(n_stack)],
             checked=[(k, k < self.n_rec) for k in range(n_stack) if None in outs[k].type.shape]
             + [(k, True) for k in self.carry_outputs[self.n_rec:]
                if isinstance(outs[k].type, TensorType) and None in outs[k].type.shape])
@@ -237,7 +239,7 @@ class Scan(Op):
         ns = {"RUN": linked.run, "CHECK": _check, "P": plan, "STEP_ERROR": plan.step_error}
         exec(compile(src, f"<scan-steps {self.label}>", "exec"), ns)
         plan.steps = ns["steps"]
-        kernel = lambda n_steps, *values: _loop(plan, n_steps, values)  # noqa: E731
+        kernel = _loop(plan)
         kernel.__source__ = inspect.getsource(_loop) + "\n" + src
         return kernel
 
@@ -245,49 +247,69 @@ class Scan(Op):
 _Plan = SimpleNamespace  # what the loop needs of a node, worked out once when the kernel is made
 
 
-def _loop(p: _Plan, n_steps: Any, values: Sequence[Any]) -> Any:
-    """Run the loop of one scan node (``p``: its :class:`_Plan`)."""
-    T = int(n_steps)
-    if T < 0:
-        raise ValueError(f"scan {p.label!r}: n_steps must be >= 0, got {T}")
-    seqs = values[:p.n_seqs]
-    for k, q in enumerate(seqs):
-        if q.shape[0] < T:
-            raise ShapeError(f"scan {p.label!r}: sequence {k} has {q.shape[0]} step(s), fewer than the {T} "
-                             "step(s) asked for (n_steps)")
-    args = list(values)
-    for i in p.copies:
-        args[i] = p.copy_rng(args[i])
-    for i, dtype in p.scalars:
-        if not hasattr(args[i], "shape"):
-            args[i] = p.asarray(args[i], dtype)
-    c0, c1, n_rec, n_stack, run = p.n_seqs, p.n_seqs + p.n_carry, p.n_rec, p.n_stack, p.run
-    s1 = n_stack + p.n_carry - n_rec
-    carry0 = args[c0:c1]
-    shapes = [getattr(v, "shape", None) for v in carry0]
-    done, outs, bufs, finals = T, None, [], carry0[n_rec:]
-    if T == 0:
-        return _results(p, 0, None, bufs, finals, carry0)
-    try:  # step 0: it also gives the shapes of the buffers
-        if seqs:
-            args[:c0] = [q[0] for q in seqs]
-        outs = run(*args)
-        first = [getattr(o, "shape", None) for o in outs]
-        for k, keep, dtype, _ in p.stacked:
-            if keep is None or keep > 1:
-                rows = T if keep is None else min(T, keep)
-                bufs.append((k, rows, p.empty((rows,) + first[k], dtype)))
-        _check(p, outs, first, shapes, 0)
-        for k, rows, buf in bufs:
-            buf[0] = outs[k]
-    except Exception as exc:
-        raise p.step_error(exc, 0) from None
-    if p.until and outs[-1]:
-        done, finals = 1, outs[n_stack:s1]
-    else:  # steps 1..T-1
-        done, outs, finals = p.steps(T, [*seqs, *outs[:n_rec], *outs[n_stack:s1], *args[c1:]],
-                                     [b for _, _, b in bufs], [r for _, r, _ in bufs], outs, first, shapes)
-    return _results(p, done, outs, bufs, finals, carry0)
+def _loop(p: _Plan) -> Callable[..., Any]:
+    """The loop of one scan node (``p``: its :class:`_Plan`), as a plain Python function."""
+    label, c0, n_rec, n_stack, run, steps, until = p.label, p.n_seqs, p.n_rec, p.n_stack, p.run, p.steps, p.until
+    c1 = c0 + p.n_carry
+    s1 = n_stack + p.n_carry - n_rec  # the other carries' new values: outs[n_stack:s1]
+    copies, scalars, held, stacked, checked, empty = p.copies, p.scalars, p.held, p.stacked, p.checked, p.empty
+
+    def scan_kernel(n_steps: Any, *values: Any) -> Any:
+        T = int(n_steps)
+        if T < 0:
+            raise ValueError(f"scan {label!r}: n_steps must be >= 0, got {T}")
+        seqs = values[:c0]
+        for k, q in enumerate(seqs):
+            if q.shape[0] < T:
+                raise ShapeError(f"scan {label!r}: sequence {k} has {q.shape[0]} step(s), fewer than the {T} "
+                                 "step(s) asked for (n_steps)")
+        args = list(values)
+        for i in copies:
+            args[i] = p.copy_rng(args[i])
+        for i, dtype in scalars:
+            if not hasattr(args[i], "shape"):
+                args[i] = p.asarray(args[i], dtype)
+        if T == 0:
+            return _no_steps(p, args[c0:c1])
+        shapes = [getattr(v, "shape", None) for v in args[c0:c1]] if checked else None
+        first = None
+        try:  # step 0: it also gives the shapes of the buffers
+            if c0:
+                args[:c0] = [q[0] for q in seqs]
+            outs = run(*args)
+            bufs = [empty((T if keep is None else min(T, keep),) + outs[k].shape, dtype) for k, keep, dtype in held]
+            for buf, (k, _, _) in zip(bufs, held) if held else ():
+                buf[0] = outs[k]
+            if checked:
+                first = [getattr(o, "shape", None) for o in outs]
+                _check(p, outs, first, shapes, 0)
+        except Exception as exc:
+            raise p.step_error(exc, 0) from None
+        if T == 1 or (until and outs[-1]):
+            done, finals = 1, outs[n_stack:s1]
+        else:  # steps 1..T-1
+            done, outs, finals = steps(T, [*seqs, *outs[:n_rec], *outs[n_stack:s1], *args[c1:]], bufs, outs, first,
+                                       shapes)
+        results, i = [], 0
+        for k, keep, dtype in stacked:  # the steps each stacked output keeps, in order
+            if keep == 1:  # the body's last value (a new array, no one else's) with a step axis
+                results.append(outs[k][None])
+                continue
+            buf, i = bufs[i], i + 1
+            results.append(buf[:done] if keep is None else buf[[t % len(buf) for t in range(max(done - keep, 0), done)]])
+        results += finals
+        return results[0] if len(results) == 1 else results
+
+    return scan_kernel
+
+
+def _no_steps(p: _Plan, carry0: List[Any]) -> Any:
+    """Results of a loop that ran no step: empty stacked outputs (sizes not known statically are 0,
+    a traced carry's are its initial value's) and the initial carries (never the caller's arrays)."""
+    results = [p.empty((0,) + (tuple(carry0[k].shape) if k < p.n_rec else tuple(0 if d is None else d for d in shape)),
+                       dtype) for k, (_, _, dtype), shape in zip(range(p.n_stack), p.stacked, p.shapes)]
+    results += [v.copy() if hasattr(v, "shape") else v for v in carry0[p.n_rec:]]
+    return results[0] if len(results) == 1 else results
 
 
 def _steps_source(p: _Plan, n_in: int, n_out: int) -> str:
@@ -297,14 +319,14 @@ def _steps_source(p: _Plan, n_in: int, n_out: int) -> str:
     c0, n_rec = p.n_seqs, p.n_rec
     a = [f"q{k}" for k in range(c0)] + [f"c{k}" for k in range(p.n_carry)] + [f"w{k}" for k in range(n_in - c0 - p.n_carry)]
     y = [f"y{k}" for k in range(n_out)]
-    held = [k for k, keep, _, _ in p.stacked if keep is None or keep > 1]
+    held = [k for k, _, _ in p.held]
     carry_src = list(range(n_rec)) + list(range(p.n_stack, p.n_stack + p.n_carry - n_rec))
     step_args = [f"{v}[t]" for v in a[:c0]] + a[c0:]
     finals = ", ".join(a[c0 + n_rec:c0 + p.n_carry])
-    lines = [f"def steps(T, a, bufs, rows, o, first, shapes):",
+    lines = [f"def steps(T, a, bufs, o, first, shapes):",
              f"    {', '.join(a)}{',' if len(a) == 1 else ''} = a" if a else "    pass",
              f"    {', '.join(f'b{k}' for k in held)}{',' if len(held) == 1 else ''} = bufs" if held else "",
-             *[f"    R{k} = rows[{i}]" for i, k in enumerate(held) if p.stacked[k][1] is not None],
+             *[f"    R{k} = len(b{k})" for k in held if p.stacked[k][1] is not None],
              f"    {', '.join(y)}, = o",
              "    t = 1",
              "    try:",
@@ -334,26 +356,6 @@ def _check(p: _Plan, outs: Sequence[Any], first: Sequence[Any], carry_shapes: Se
         elif shape != first[k]:
             raise ShapeError(f"output {k} has shape {shape}, but {first[k]} at step 0 (every step must give the "
                              "same shape)")
-
-
-def _results(p: _Plan, done: int, outs: Any, bufs: List[Any], finals: List[Any], carry0: List[Any]) -> Any:
-    """The stacked outputs (the steps each keeps, in order) and the final carries."""
-    held = {k: (rows, buf) for k, rows, buf in bufs}
-    results = []
-    for k, keep, dtype, shape in p.stacked:
-        if k in held:
-            rows, buf = held[k]
-            results.append(buf[:done] if keep is None else buf[[t % rows for t in range(max(done - keep, 0), done)]])
-        elif outs is None:  # the body never ran: sizes not known statically are 0 (a carry's: its initial value's)
-            tail = tuple(carry0[k].shape) if k < p.n_rec else tuple(0 if d is None else d for d in shape)
-            results.append(p.empty((0,) + tail, dtype))
-        else:
-            results.append(p.empty((1,) + tuple(np.shape(outs[k])), dtype))
-            results[-1][0] = outs[k]
-    if outs is None:  # no step ran: the final carries are the initial ones (never the caller's array itself)
-        finals = [v.copy() if hasattr(v, "shape") else v for v in finals]
-    results += finals
-    return results[0] if len(results) == 1 else results
 
 
 def _check_type(outer: Variable, inner: Variable, extra_axes: int, what: str) -> None:

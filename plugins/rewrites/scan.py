@@ -7,8 +7,9 @@ out of the loop, so the outer stabilisations apply to it
 ``stabilize``); keep only the steps of a scan output that are used; and let
 scans and random draws advance rng states in place
 (:data:`.random.RANDOM_REWRITES`, listed here too because scan bodies carry
-those states). The storage rewrites are in :mod:`.scan_memory`; the draws'
-own in-place rewrite lives with the op (:mod:`framework.core.random_ops`).
+those states). The storage rewrites are in :mod:`.scan_memory`, the inlining
+of a one-step scan in :mod:`.scan_inline`; the draws' own in-place rewrite
+lives with the op (:mod:`framework.core.random_ops`).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from framework.core.subtensor import ARRAY, Subtensor
 from framework.plugins import RewriteSpec
 
 from .random import RANDOM_REWRITES
+from .scan_inline import REWRITES as INLINE_REWRITES
 from .scan_memory import _last_steps, scan_rng_inplace, scan_save_mem
 
 
@@ -283,4 +285,4 @@ SCAN_REWRITES: List[RewriteSpec] = [
         tags=("inplace",),
         doc="let a scan advance a shared rng state in place when only its own update reads the result",
     ),
-] + RANDOM_REWRITES
+] + INLINE_REWRITES + RANDOM_REWRITES
