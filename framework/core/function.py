@@ -17,7 +17,7 @@ from .backend import Backend, get_backend
 from .errors import FrameworkError, InputError, format_trace
 from .fgraph import FunctionGraph
 from .graph import Constant, Variable, ancestors, clone_replace
-from .linker import Linked, link, link_debug
+from .linker import AFTER_FAILURE, Linked, after_failure, link, link_debug
 from .mode import Mode, get_mode
 from .rewrite import RewriteReport, rewrite
 from .shared import SharedVariable
@@ -105,6 +105,10 @@ def _make_filter(inp: In, position: int, backend: Backend, allow_downcast: Optio
         return arr if host else from_host(arr, copy=False)
 
     if not inp.strict:
+        # plain: the filter only converts (t.filter); the linker may inline the
+        # conversion of the values it knows to convert exactly (a Python float for
+        # a 0-d float64 input)
+        filt.plain = host  # type: ignore[attr-defined]
         return filt
 
     def strict(value: Any) -> Any:  # chosen when compiling: other inputs pay nothing for it
@@ -160,7 +164,11 @@ class Function:
             args = self._bind(args, kwargs)
         try:
             return self._run(*args)
-        except Exception as exc:
+        except BaseException as exc:
+            if AFTER_FAILURE:
+                after_failure()
+            if not isinstance(exc, Exception):
+                raise
             better = self._linked.explain(exc)
             if better is None:
                 raise

@@ -36,6 +36,16 @@ from .types import TensorType
 
 _counter = itertools.count()
 
+# Called, in order, when a call of a compiled function fails (``Function`` runs them before
+# raising): a backend that started work on another thread puts the state it changed back as
+# the failed call would have left it (the NumPy backend's draws made ahead, issue 16).
+AFTER_FAILURE: List[Callable[[], None]] = []
+
+
+def after_failure() -> None:
+    for hook in AFTER_FAILURE:
+        hook()
+
 
 class Linked:
     """A linked schedule: ``run`` and how to explain a failure inside it."""
@@ -140,7 +150,7 @@ def link(
     by the caller: ``shared`` here lists only updated variables, in the order
     their update values follow the outputs).
     """
-    ns: Dict[str, Any] = {"ndarray": np.ndarray}
+    ns: Dict[str, Any] = {"ndarray": np.ndarray, "ARRAY": np.array}
     names: Dict[Variable, str] = {}
     code: List[str] = []
     lines: Dict[int, Any] = {}
@@ -166,7 +176,12 @@ def link(
             for ax, d in enumerate(t.shape):
                 if d is not None:
                     cond += f" or {name}.shape[{ax}] != {d}"
-            emit(f"if {cond}: {name} = F{k}({name})", ("input", k))
+            if t.ndim == 0 and t.dtype == "float64" and getattr(filters[k], "plain", False):
+                # a Python float converts exactly to a 0-d float64 array: what the filter
+                # would return, without the filter's three calls (call overhead, issue 16)
+                emit(f"if {cond}: {name} = ARRAY({name}) if {name}.__class__ is float else F{k}({name})", ("input", k))
+            else:
+                emit(f"if {cond}: {name} = F{k}({name})", ("input", k))
         else:
             emit(f"{name} = F{k}({name})", ("input", k))
     # shared variables read at the start
@@ -187,7 +202,7 @@ def link(
             ns[cname] = v.data if getattr(v, "weak", False) else backend.from_host(np.asarray(v.data))
 
     # last use of each temporary, to free memory as early as possible
-    order = fgraph.toposort()
+    order = schedule_early(fgraph)
     # lazy ops (ifelse): the nodes only one branch needs run inside a real if/else
     plan = lazy_plan(order, fgraph.clients)
     position = {node: j for j, node in enumerate(order)}
@@ -272,6 +287,56 @@ def link(
     run = ns["run"]
     run.__source__ = src
     return Linked(run, filename, lines, names)
+
+
+def schedule_early(fgraph: FunctionGraph) -> List[Apply]:
+    """``fgraph``'s order, with the nodes whose op says ``schedule_early`` (and the
+    ``shape``/``shape_i`` nodes they read) moved up to run as soon as their inputs exist.
+
+    Such a node starts work that runs beside the main thread (a draw on the
+    helper thread): started early, it overlaps what comes between. Moving a
+    node earlier in a topological order keeps every input before its reader,
+    and an op only ever overwrites an input that has no other reader (the
+    in-place rules), so no value changes. Not done with lazy (``ifelse``)
+    nodes, whose plan depends on the order."""
+    from .shape_ops import Shape, Shape_i
+
+    order = fgraph.toposort()
+    early = {n for n in order if getattr(n.op, "schedule_early", False)}
+    if not early or any(getattr(n.op, "lazy", False) for n in order):
+        return order
+    movable = set(early)
+    for n in early:
+        for i in n.inputs:
+            if i.owner is not None and isinstance(i.owner.op, (Shape, Shape_i)):
+                movable.add(i.owner)
+    done: set = set()
+    out: List[Apply] = []
+    waiting = [n for n in order if n in movable]
+
+    def ready(n: Apply) -> bool:
+        return all(i.owner is None or i.owner in done for i in n.inputs)
+
+    def flush() -> None:
+        moved = True
+        while moved:
+            moved = False
+            for n in list(waiting):
+                if ready(n):
+                    waiting.remove(n)
+                    out.append(n)
+                    done.add(n)
+                    moved = True
+
+    flush()
+    for node in order:
+        if node in movable:
+            continue
+        out.append(node)
+        done.add(node)
+        flush()
+    out.extend(waiting)  # (none left: every input is computed by the end)
+    return out
 
 
 def _used(fgraph: FunctionGraph) -> set:

@@ -13,7 +13,7 @@ from framework.core.backend import Backend
 from framework.plugins import BackendSpec, hookimpl
 
 from .fused import LOWERINGS
-from .random_draws import FAST_DRAWS, bernoulli_from, bit_generator
+from .random_draws import FAST_DRAWS, backend_draw_ahead, bernoulli_from, bit_generator
 
 __version__ = "0.1.0"
 
@@ -39,6 +39,8 @@ class NumpyBackend(Backend):
 
     def is_array(self, value: Any) -> bool:
         return isinstance(value, np.ndarray)
+
+    draw_ahead = backend_draw_ahead  # a Bernoulli draw's uniforms on the helper thread (random_draws.py)
 
     # random numbers: the state is a numpy.random.RandomState
     def new_rng(self, seed: Any) -> np.random.RandomState:

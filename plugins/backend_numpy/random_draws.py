@@ -30,9 +30,15 @@ float32, against about 40 µs for the draw.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Tuple
+import ctypes
+import threading
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
+
+from framework.core.linker import AFTER_FAILURE
+
+from . import threads
 
 Size = Optional[Tuple[int, ...]]
 
@@ -50,7 +56,7 @@ def check_probability(p: np.ndarray) -> None:
     """Raise as ``RandomState.binomial`` does when some ``p`` is < 0, > 1 or NaN."""
     if p.size == 0:
         return
-    lo, hi = np.min(p), np.max(p)  # NaN propagates through both
+    lo, hi = p.min(), p.max()  # NaN propagates through both (the methods skip np.min's wrapper)
     if not (lo >= 0 and hi <= 1):
         raise ValueError("p < 0, p > 1 or p contains NaNs")
 
@@ -68,11 +74,16 @@ def bernoulli_from(random: Callable[..., Any], size: Size, p: Any, dtype: np.dty
     p = np.asarray(p)
     check_probability(p)
     shape = tuple(size) if size is not None else p.shape
-    udt = _uniform_dtype(p)
+    return _compare(_draw_uniforms(random, shape, _uniform_dtype(p)), p, dtype)
+
+
+def _draw_uniforms(random: Callable[..., Any], shape: Tuple[int, ...], udt: np.dtype) -> np.ndarray:
     if udt == np.float32:
-        u = np.asarray(random(shape, dtype=udt))
-    else:
-        u = np.asarray(random(shape))
+        return np.asarray(random(shape, dtype=udt))
+    return np.asarray(random(shape))
+
+
+def _compare(u: np.ndarray, p: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if dtype == u.dtype and u.ndim:
         return np.less(u, p, out=u)
     return np.asarray(np.less(u, p)).astype(dtype)
@@ -104,10 +115,115 @@ def _uniform(gen: np.random.Generator, size: Size, params: Tuple[Any, ...], dtyp
     return u
 
 
+# --- Bernoulli uniforms drawn ahead, on the helper thread --------------------------------------
+#
+# ``plugins/rewrites/draw_ahead.py`` splits a Bernoulli draw into "draw the uniforms" (scheduled as
+# early as the shape is known, e.g. before the GEMM that computes ``p``) and "check ``p``, compare".
+# The draw runs on the helper thread (:mod:`.threads`) while the main thread computes ``p``. What
+# the program observes is exactly the one-node draw's:
+#
+# * the same numbers: the same ``Generator(bits).random(shape, dtype)`` call on the same state, in
+#   the schedule's order (the helper runs jobs one at a time, in order);
+# * the same errors and the same state after one: ``p`` is checked before it is used, and when the
+#   check fails the state is put back as it was before the draw (the one-node draw checks ``p``
+#   before drawing). The state is MT19937's fixed-size struct (what ``RandomState`` holds): its
+#   bytes are copied before the draw and written back on failure -- also for every draw not yet
+#   consumed when a call fails elsewhere (:func:`settle_after_failure`, run by ``Function``);
+# * the same sample shape: when the shape was inferred (``size=None`` means ``p.shape``) and ``p``
+#   turns out to have another, the state is put back and the draw made the one-node way.
+#
+# Other bit generators (PCG64 &c., whose state is not one flat struct), or a process with one usable
+# core, draw when ``p`` is known, exactly as the one-node draw does.
+
+_MT_STATE_BYTES = 624 * 4 + 4  # numpy's mt19937_state: uint32 key[624], int pos
+_local = threading.local()
+
+
+def _pending() -> List["AheadUniforms"]:
+    try:
+        return _local.pending
+    except AttributeError:
+        _local.pending = []
+        return _local.pending
+
+
+class AheadUniforms:
+    """Uniforms for one Bernoulli draw: drawn on the helper thread, or (``job`` None) when needed."""
+
+    __slots__ = ("rng", "shape", "udt", "inferred", "job", "addr", "draw")
+
+    def __init__(self, rng: Any, shape: Tuple[int, ...], udt: np.dtype, inferred: bool,
+                 draw: Callable[..., Tuple[Any, np.ndarray]]) -> None:
+        self.rng, self.shape, self.udt, self.inferred, self.draw = rng, shape, udt, inferred, draw
+        self.job = None
+        self.addr = 0
+        bits = bit_generator(rng)
+        if type(bits) is np.random.MT19937 and threads.available():
+            self.addr = addr = bits.ctypes.state_address
+            gen_random = np.random.Generator(bits).random
+
+            def job() -> Tuple[bytes, np.ndarray]:
+                saved = ctypes.string_at(addr, _MT_STATE_BYTES)
+                return saved, _draw_uniforms(gen_random, shape, udt)
+
+            self.job = threads.submit(job)
+            _pending().append(self)
+
+    def bernoulli(self, p: Any, dtype: np.dtype) -> np.ndarray:
+        """``uniform < p`` as ``dtype``, as the one-node draw on ``rng`` would have made it."""
+        job = self.job
+        if job is None:  # drawn now, the one-node way
+            return self.draw(self.rng, "bernoulli", None if self.inferred else self.shape, (p,), dtype)[1]
+        job.finished()
+        _pending().remove(self)
+        p = np.asarray(p)
+        if job.error is not None:  # the draw failed before drawing anything (a negative size, say)
+            check_probability(p)  # which the one-node draw checks first
+            raise job.error
+        saved, u = job.result
+        if (self.inferred and u.shape != p.shape) or _uniform_dtype(p) != self.udt:
+            ctypes.memmove(self.addr, saved, _MT_STATE_BYTES)  # not the draw asked for: redo it
+            return self.draw(self.rng, "bernoulli", None if self.inferred else self.shape, (p,), dtype)[1]
+        try:
+            check_probability(p)
+        except ValueError:
+            ctypes.memmove(self.addr, saved, _MT_STATE_BYTES)  # as if never drawn
+            raise
+        return _compare(u, p, dtype)
+
+    def undo(self) -> None:
+        """Put the state back as it was before this draw (which nothing consumed)."""
+        job = self.job
+        if job is not None:
+            job.finished()
+            if job.error is None:
+                ctypes.memmove(self.addr, job.result[0], _MT_STATE_BYTES)
+
+
+def backend_draw_ahead(backend: Any, rng: Any, shape: Tuple[int, ...], p_dtype: Any, inferred: bool) -> AheadUniforms:
+    """``NumpyBackend.draw_ahead``: start drawing the uniforms of ``bernoulli(p)`` of ``shape``
+    from ``rng`` (advanced in place); ``inferred``: ``shape`` is what ``p.shape`` is expected
+    to be (the draw had no ``size``). The backend's ``draw`` makes the one-node draw wherever
+    drawing ahead does not apply."""
+    udt = np.dtype(np.float32) if p_dtype == "float32" else np.dtype(np.float64)
+    return AheadUniforms(rng, shape, udt, inferred, backend.draw)
+
+
+def settle_after_failure() -> None:
+    """A call failed: wait for the draws it started and undo those it did not consume, newest first."""
+    pending = _pending()
+    while pending:
+        pending.pop().undo()
+
+
+AFTER_FAILURE.append(settle_after_failure)
+
+
 # dist -> fn(generator, size, params, dtype) for the draws a Generator makes faster
 FAST_DRAWS: Dict[str, Callable[..., np.ndarray]] = {
     "uniform": _uniform,
     "bernoulli": _bernoulli,
 }
 
-__all__ = ["FAST_DRAWS", "bit_generator", "bernoulli_from", "check_probability"]
+__all__ = ["FAST_DRAWS", "AheadUniforms", "bit_generator", "bernoulli_from", "check_probability", "backend_draw_ahead",
+           "settle_after_failure"]

@@ -23,6 +23,8 @@ One module per concept, each with a list ``REWRITES`` of
   reads a C-contiguous copy made once before the loop;
 * :mod:`.fusion` — element-wise chains as one ``Fused`` node;
 * :mod:`.inplace` — ops overwrite inputs nothing reads afterwards;
+* :mod:`.draw_ahead` — a Bernoulli draw's uniforms drawn as soon as the shape
+  is known (on the NumPy backend's helper thread, beside the GEMM computing ``p``);
 * ``.scan`` (written with the scan op) — its list ``SCAN_REWRITES``, when present.
 
 None of these is ``required``: FAST_COMPILE runs without them (scan's own
@@ -34,8 +36,8 @@ from typing import Iterator
 
 from framework.plugins import RewriteSpec, hookimpl
 
-from . import (canonical, constant_folding, dot_stack, fusion, inplace, layout, merge, rank_update, scan_reuse, shape,
-               specialize, stabilize, sum_squares)
+from . import (canonical, constant_folding, dot_stack, draw_ahead, fusion, inplace, layout, merge, rank_update,
+               scan_reuse, shape, specialize, stabilize, sum_squares)
 
 __version__ = "0.1.0"
 
@@ -47,7 +49,7 @@ except ModuleNotFoundError as exc:  # only the module itself may be missing
     SCAN_REWRITES = []
 
 MODULES = (merge, constant_folding, canonical, scan_reuse, shape, stabilize, specialize, rank_update, sum_squares, layout,
-           dot_stack, fusion, inplace)
+           dot_stack, fusion, inplace, draw_ahead)
 
 
 @hookimpl

@@ -456,6 +456,54 @@ def test_integer_inputs_take_python_numbers_that_fit():
             f(bad)
 
 
+class _MyFloat(float):
+    pass
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_python_floats_for_float64_scalars_convert_as_the_filter_does(mode):
+    # the schedule converts a Python float for a 0-d float64 input itself (issue 16: call
+    # overhead); every value must come out as the filter's conversion would make it
+    x, y = T.dscalars("x", "y")
+    f = function([x, y], [x + y, x * 0 + y], mode=mode)
+    values = [1.5, -0.0, 0.0, float("inf"), float("-inf"), float("nan"), 5e-324, 1.7976931348623157e308,
+              2.0 ** 60 + 1, _MyFloat(2.5), np.float64(3.25), np.float32(0.1), 3, True, np.array(0.5)]
+    for a in values:
+        for b in (2.5, np.array(-1.25)):
+            with np.errstate(invalid="ignore"):  # inf * 0
+                got = f(a, b)
+            ref = np.asarray(float(a), dtype="float64") if not isinstance(a, np.ndarray) else a
+            np.testing.assert_array_equal(got[0], np.add(ref, b))
+            with np.errstate(invalid="ignore"):
+                np.testing.assert_array_equal(got[1], np.add(ref * 0, b))
+            assert got[0].dtype == np.float64 and np.ndim(got[0]) == 0
+    with pytest.raises(InputError, match="input 0 \\('x'\\)"):
+        f("1.5", 2.0)
+    with pytest.raises(InputError, match="input 0 \\('x'\\)"):
+        f([1.5], 2.0)
+    fs = function([x], x * 2)
+    assert fs(1.5) == 3.0 and type(fs(1.5)) is np.float64
+    assert "ARRAY(i0)" in fs._run.__source__  # the conversion is in the schedule, not the filter
+
+
+def test_a_strict_float64_scalar_input_still_refuses_python_floats():
+    x = T.dscalar("x")
+    f = function([In(x, strict=True)], x * 2)
+    with pytest.raises(InputError, match="strict"):
+        f(1.5)
+    assert f(np.array(1.5)) == 3.0
+
+
+def test_python_floats_for_float32_scalars_still_go_through_the_filter():
+    x = T.fscalar("x")
+    f = function([x], x * 2)
+    r = f(1.5)
+    assert r == 3.0 and r.dtype == np.float32
+    i = T.lscalar("i")
+    with pytest.raises(InputError, match="input 0 \\('i'\\)"):
+        function([i], i * 2)(2.5)
+
+
 def test_allow_input_downcast():
     x = T.fvector("x")
     f = function([x], x * 2, allow_input_downcast=True)
