@@ -28,8 +28,9 @@ front end, :mod:`framework.scan_module`. Order, everywhere:
 
 Storage facts, set by rewrites in the rewrites plugin and only read here:
 ``keep[k]`` (``None``: every step of stacked output k; ``n``: its last n
-steps, in order) and ``rng_inplace[k]`` (carry k, a generator state the body
-advances in place, is not copied before the loop).
+steps, in order) and ``rng_inplace[k]`` (the k-th untraced carry, a generator
+state the body advances in place, is not copied before the loop). Steps 1..T-1
+of the loop are a few generated lines (:func:`_steps_source`), the rest is plain.
 
 Gradient: back-propagation through time, another Scan built by
 :mod:`framework.core.scan_grad`.
@@ -271,8 +272,7 @@ def _loop(p: _Plan) -> Callable[..., Any]:
                 args[i] = p.asarray(args[i], dtype)
         if T == 0:
             return _no_steps(p, args[c0:c1])
-        shapes = [getattr(v, "shape", None) for v in args[c0:c1]] if checked else None
-        first = None
+        shapes, first = [getattr(v, "shape", None) for v in args[c0:c1]] if checked else None, None
         try:  # step 0: it also gives the shapes of the buffers
             if c0:
                 args[:c0] = [q[0] for q in seqs]
@@ -295,7 +295,7 @@ def _loop(p: _Plan) -> Callable[..., Any]:
             if keep == 1:  # the body's last value (a new array, no one else's) with a step axis
                 results.append(outs[k][None])
                 continue
-            buf, i = bufs[i], i + 1
+            buf, i = bufs[i], i + 1  # all steps, or a ring of `keep` rows read oldest first
             results.append(buf[:done] if keep is None else buf[[t % len(buf) for t in range(max(done - keep, 0), done)]])
         results += finals
         return results[0] if len(results) == 1 else results
@@ -317,7 +317,8 @@ def _steps_source(p: _Plan, n_in: int, n_out: int) -> str:
     a generic Python loop (argument lists and output lists rebuilt each step) costs about
     300 ns a step more (docs/benchmarks.md, "Scan loop (#18)"), so these few lines are generated."""
     c0, n_rec = p.n_seqs, p.n_rec
-    a = [f"q{k}" for k in range(c0)] + [f"c{k}" for k in range(p.n_carry)] + [f"w{k}" for k in range(n_in - c0 - p.n_carry)]
+    a = [f"q{k}" for k in range(c0)] + [f"c{k}" for k in range(p.n_carry)]
+    a += [f"w{k}" for k in range(n_in - c0 - p.n_carry)]
     y = [f"y{k}" for k in range(n_out)]
     held = [k for k, _, _ in p.held]
     carry_src = list(range(n_rec)) + list(range(p.n_stack, p.n_stack + p.n_carry - n_rec))
@@ -366,8 +367,7 @@ def _check_type(outer: Variable, inner: Variable, extra_axes: int, what: str) ->
             raise TypeError(f"{what} has type {ot}, the body expects {it}")
         return
     if ot.dtype != it.dtype or ot.ndim != it.ndim + extra_axes:
-        raise TypeError(f"{what} has type {ot}; the body expects {it.dtype} with "
-                        f"{it.ndim + extra_axes} dimension(s)")
+        raise TypeError(f"{what} has type {ot}; the body expects {it.dtype} with {it.ndim + extra_axes} dimension(s)")
 
 
 def _step_error_factory(linked: Any, label: str) -> Callable[[BaseException, int], BaseException]:

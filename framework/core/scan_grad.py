@@ -147,8 +147,8 @@ def bptt(node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Option
                    for c, p in zip(grad_carries, pend_in)]
     new_accs = [a + new[i_ns[m]] for m, a in zip(ns_g, acc_in)]
     seq_g = [i for i, s in enumerate(i_seqs) if s in gmap]
-    bw_op = Scan(InnerGraph(bw_seq_in + pend_in + acc_in + ns_in, [new[i_seqs[i]] for i in seq_g] + new_pending + new_accs),
-                 n_seqs=len(bw_seqs), n_rec=0, n_nonrec=len(seq_g), n_state=len(pend_in) + len(acc_in),
+    bw_inner = InnerGraph(bw_seq_in + pend_in + acc_in + ns_in, [new[i_seqs[i]] for i in seq_g] + new_pending + new_accs)
+    bw_op = Scan(bw_inner, n_seqs=len(bw_seqs), n_rec=0, n_nonrec=len(seq_g), n_state=len(pend_in) + len(acc_in),
                  n_nonseqs=len(ns_in), label=f"grad_of_{op.label}", mode=op.mode)
     start = []
     for c in grad_carries:

@@ -57,11 +57,14 @@ def _last_steps(client: Any, index: int) -> Optional[int]:
 def scan_save_mem(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
     """Store only the steps of a scan's outputs that are used.
 
-    An output whose every client reads its last k steps (``y[-1]``,
-    ``y[-k]``, ``y[-k:]``, with any further indices) is kept in a ring of
-    ``max(lag, k)`` rows that ends up holding those k steps in order, so the
-    clients' indices mean the same thing; a non-recurrent output nobody uses
-    is dropped from the body altogether. Everything else is kept whole.
+    Written against the op's storage fact ``keep`` (one entry per stacked
+    output). An output whose every client reads its last k steps (``y[-1]``,
+    ``y[-k]``, ``y[-k:]``, with any further indices) gets ``keep = k``: the
+    loop holds a ring of k rows (none for k = 1: the last step's value) and
+    returns those k steps in order, so the clients' indices mean the same
+    thing. A traced carry nobody reads keeps 1; a per-step output nobody
+    reads is dropped from the body's outputs altogether. Everything else is
+    kept whole.
     """
     op = node.op
     if not isinstance(op, Scan):
