@@ -16,8 +16,19 @@ next to the output). ``a - b`` is ``a + (-b)``: the second right operand is
 negated first. The node checks the shapes at run time and computes the two
 products as written when they are not two equal matrices.
 
-The sum is the same sum of products taken in another order (rounding
-differs, as between any two BLAS calls); infs and NaNs propagate alike.
+Finite inputs give the same sum of products taken in another order (rounding
+differs, as between any two BLAS calls). But the user wrote two products and
+a sum: ``A @ B`` may overflow to ``inf`` where the stacked sum, cancelling
+against ``C @ D`` term by term, stays finite, and ``inf - inf`` is ``nan``
+where the stacked sum gives ``inf``. So for floats the kernel stacks only when
+``||A|| ||B|| + ||C|| ||D||`` (Frobenius norms, see :mod:`.finite_guard`)
+proves that neither product nor their sum can overflow in any order -- which
+also proves every operand finite; otherwise it computes the two products and
+their sum as written. The bound is checked as ``||[A C]|| ||[B; D]||``
+(Cauchy-Schwarz: no smaller), two BLAS dots over the stacked operands just
+built (no more than reading what the stacking copied). On a device (CuPy) reading the norms
+back would synchronise at every call, so there the kernel always computes the
+two products as written.
 """
 from __future__ import annotations
 
@@ -32,6 +43,7 @@ from framework.core.op import Op
 from framework.core.shape_ops import transpose
 from framework.plugins import RewriteSpec
 
+from .finite_guard import limit, norm, on_host
 from .patterns import ew, single_client
 
 Result = Optional[List[Variable]]
@@ -61,10 +73,11 @@ def _worth_it(a: Variable, b: Variable, c: Variable, d: Variable) -> bool:
 class StackedDotSum(Op):
     """``dot(A, B) + dot(C, D)`` (``-`` with ``subtract``) as one product of stacked operands.
 
-    The kernel checks the operands' run-time shapes: when both products are
-    matrices of one shape it stacks them (``[A C] @ [B; ±D]``); otherwise it
-    computes the two products and their sum as written (so broadcasting and
-    errors are the original's).
+    The kernel checks the operands' run-time shapes and magnitudes: when both
+    products are matrices of one shape and their norms prove that no order of
+    summation can overflow, it stacks them (``[A C] @ [B; ±D]``); otherwise it
+    computes the two products and their sum as written (so broadcasting,
+    errors, ``inf`` and ``nan`` are the original's).
     """
 
     fresh_storage = True  # its output is a new array (the in-place stage may let a reader overwrite it)
@@ -83,14 +96,20 @@ class StackedDotSum(Op):
         return [(sa[0], sb[1])]
 
     def impl(self, xp: Any, a: Any, b: Any, c: Any, d: Any) -> Any:
-        if a.shape[0] == c.shape[0] and b.shape[1] == d.shape[1] and a.shape[1] == b.shape[0] \
-                and c.shape[1] == d.shape[0]:
+        bound = limit(a.dtype, a.shape[1] + c.shape[1] + 1)
+        stackable = a.shape[0] == c.shape[0] and b.shape[1] == d.shape[1] and a.shape[1] == b.shape[0] \
+            and c.shape[1] == d.shape[0]
+        # on a device the check below would read the norms back at every call: compute as written there
+        if stackable and (bound is None or on_host(xp)):
             if a.flags.f_contiguous and c.flags.f_contiguous and not a.flags.c_contiguous:
                 left = xp.concatenate([a.T, c.T], axis=0).T  # transposes: stack the rows of the originals
             else:
                 left = xp.concatenate([a, c], axis=1)
             right = xp.concatenate([b, xp.negative(d) if self.subtract else d], axis=0)
-            return xp.dot(left, right)
+            # ||A|| ||B|| + ||C|| ||D|| <= ||[A C]|| ||[B; D]||: no partial sum of the products as
+            # written, their sum or the stacked product can overflow (and every operand is finite)
+            if bound is None or norm(xp, left) * norm(xp, right) <= bound:
+                return xp.dot(left, right)
         first, second = xp.dot(a, b), xp.dot(c, d)
         return first - second if self.subtract else first + second
 

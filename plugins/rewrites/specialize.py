@@ -2,8 +2,8 @@
 
 ``x**2`` → ``sqr(x)``, ``x**0.5`` → ``sqrt(x)`` (and a few other constant
 powers); a sum of products that is an inner or matrix-vector product → one
-``dot`` (one BLAS call, no temporary); chains of ``dot`` re-associated in the
-cheapest order found by ``opt_einsum``'s path search.
+``dot`` (one BLAS call, no temporary); with ``fast_math``, chains of ``dot``
+re-associated in the cheapest order found by ``opt_einsum``'s path search.
 """
 from __future__ import annotations
 
@@ -173,7 +173,14 @@ def dot_chain(fgraph: FunctionGraph, node: Apply) -> Result:
     the cheapest order. With every size known when compiling, the order comes
     from ``opt_einsum.contract_path`` and the tree is rebuilt from ``dot``s
     (only when strictly cheaper than the user's order); otherwise the chain
-    becomes one ``einsum``, which plans at the first call (cached per shapes)."""
+    becomes one ``einsum``, which plans at the first call (cached per shapes).
+
+    A *fast-math* rewrite, off unless the user opts in with
+    ``Mode(including=["fast_math"])``: ``(x @ M) @ v`` forms ``x @ M``, which
+    may overflow (``x = [1e200]``, ``M = [[1e200, -1e200]]``: ``[inf, -inf]``,
+    then ``nan``) where ``x @ (M @ v)`` stays finite (0), and the reverse. The
+    order of the products is the user's to choose; a guard would have to bound
+    every intermediate of both orders."""
     out = node.outputs[0]
     clients = fgraph.clients.get(out, [])
     if len(clients) == 1 and clients[0][0] != "output" and isinstance(clients[0][0].op, Dot):
@@ -261,7 +268,9 @@ REWRITES = [
     RewriteSpec("sum_to_dot", sum_to_dot, stage="specialize", tracks=("sum",),
                 tags=("specialize",), doc="sums of products -> dot"),
     RewriteSpec("dot_chain", dot_chain, stage="specialize", tracks=("dot",),
-                tags=("specialize",), doc="chains of dot in the cheapest order (opt_einsum)"),
+                tags=("specialize", "fast_math", "off_by_default"),
+                doc="chains of dot in the cheapest order (opt_einsum); fast math: an intermediate the user's "
+                    "order forms may overflow where the new order's does not, or the reverse"),
     RewriteSpec("binomial_to_uniform", binomial_to_uniform, stage="specialize", tracks=("random_binomial",),
                 tags=("specialize",), doc="binomial(1, p) -> bernoulli(p), drawn as uniform < p: same law, faster draw"),
 ]

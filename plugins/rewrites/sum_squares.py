@@ -16,14 +16,21 @@ one :class:`FactoredSumOfSquares` node, whose kernel reduces ``A ** 2`` and
 instead of O(size of the product).
 
 Results: the same sum taken in another order (rounding differs, as with any
-reassociation). When the factored result is not finite -- an inf or NaN in a
-factor (``inf * 0`` is NaN in the product but not always in the factored
-sums), or an overflow in a partial sum that the product would not have -- the
-kernel computes the product's sum directly, so non-finite inputs give exactly
-what they gave before.
+reassociation). The factored form can disagree with the product's in both
+directions where values are not finite or overflow: an inf or NaN in a factor
+(``inf * 0`` is NaN in the product but not always in the factored sums), a
+partial sum that overflows in one form only, or, right at the edge of the
+range, a total that rounds to ``inf`` in one order and to the largest float in
+the other. Every term is a square, so no cancellation can hide an overflow:
+the kernel keeps the factored result only when it is finite and at most
+``max / (4 (1 + eps) ** (2 n + 5))`` (``n`` terms), which proves the product's
+own sum finite too; otherwise it computes the product's sum as written. The
+check reads the (small) result once. The general form (:class:`FactoredSum`,
+signed terms) needs a bound on its factors instead: see there.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -35,6 +42,7 @@ from framework.core.reduce import Reduce
 from framework.core.types import TensorType
 from framework.plugins import RewriteSpec
 
+from .finite_guard import limit, norm
 from .patterns import ew, is_const
 
 Result = Optional[List[Variable]]
@@ -101,15 +109,21 @@ class FactoredSumOfSquares(Op):
         out = xp.multiply(a2, b2)
         if self.axes_both:
             out = out.sum(axis=self.axes_both, keepdims=True)
-        if self.mean:
-            count = 1
-            for k in self.summed:
-                count *= max(a.shape[k], b.shape[k])
-            out = out / out.dtype.type(count)
-        if not bool(xp.isfinite(out).all()):
+        count = 1
+        for k in self.summed:
+            count *= max(a.shape[k], b.shape[k])
+        terms = 1
+        for k in range(a.ndim):
+            terms *= max(a.shape[k], b.shape[k])
+        # sums of squares: finite and clear of the edge of the range here proves the product's sum finite
+        bound = limit(out.dtype, 2 * terms + 5)
+        if not (out.size == 0 or float(out.max()) <= bound):  # also False for inf and nan
             out = self._direct(xp, a, b)
-        elif not self.keepdims:
-            out = out.reshape(tuple(d for k, d in enumerate(out.shape) if k not in self.summed))
+        else:
+            if self.mean:
+                out = out / out.dtype.type(count)
+            if not self.keepdims:
+                out = out.reshape(tuple(d for k, d in enumerate(out.shape) if k not in self.summed))
         return xp.asarray(out, dtype=self.dtype)
 
     def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
@@ -216,29 +230,55 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _FLOATS = ("float16", "float32", "float64")
 
 
-def _factors(v: Variable, out: List[Variable], budget: List[int]) -> bool:
-    """Collect the factors of the product ``v`` (through ``mul``, ``sqr`` and ``** 2``) into ``out``."""
+def _factors(v: Variable, out: List[Variable], budget: List[int]) -> Optional[tuple]:
+    """Collect the factors of the product ``v`` (through ``mul``, ``sqr`` and ``** 2``) into ``out``;
+    return the product's expression tree over them (None when it is not such a product), so that
+    the kernel can compute the product exactly as written when it has to: ``("in", i)`` is factor
+    ``i``, ``("mul", dtype, t, ...)``, ``("sqr", dtype, t)`` and ``("cast", dtype, t)`` are computed
+    in ``dtype`` (the node's)."""
     budget[0] -= 1
     if budget[0] < 0:
-        return False
+        return None
     node = ew(v, "mul")
     if node is not None:
-        return all(_factors(x, out, budget) for x in node.inputs)
+        parts = [_factors(x, out, budget) for x in node.inputs]
+        return None if any(t is None for t in parts) else ("mul", v.dtype, *parts)
     base = _squared(v) if ew(v, "sqr", "pow") is not None else None
     if base is not None:
-        return _factors(base, out, budget) and _factors(base, out, budget)
+        first = _factors(base, out, budget)
+        if first is None or _factors(base, out, budget) is None:
+            return None
+        return ("sqr", v.dtype, first)
     power = ew(v, "pow")
     if power is not None and is_const(power.inputs[1], 1) and power.inputs[0].dtype in _FLOATS \
             and v.dtype in _FLOATS and power.inputs[0].ndim == v.ndim:
         # x ** 1 (as the gradient of x ** 2 writes it): x, perhaps cast to another float type
-        return _factors(power.inputs[0], out, budget)
+        inner = _factors(power.inputs[0], out, budget)
+        return None if inner is None else ("cast", v.dtype, inner)
     cast = ew(v)
     if cast is not None and cast.op.scalar.name.startswith("cast_") and v.dtype in _FLOATS \
             and cast.inputs[0].dtype in _FLOATS:
-        # a cast between float types: the factors are multiplied in the sum's dtype instead
-        return _factors(cast.inputs[0], out, budget)
+        # a cast between float types: the contraction multiplies the factors in the sum's dtype
+        inner = _factors(cast.inputs[0], out, budget)
+        return None if inner is None else ("cast", v.dtype, inner)
     out.append(v)
-    return True
+    return ("in", len(out) - 1)
+
+
+def _evaluate(xp: Any, tree: tuple, factors: Sequence[Any]) -> Any:
+    """The product as the user wrote it: the same operations, in the same order and dtypes."""
+    if tree[0] == "in":
+        return factors[tree[1]]
+    kind, dtype, *parts = tree
+    values = [xp.asarray(_evaluate(xp, t, factors), dtype=dtype) for t in parts]
+    if kind == "mul":
+        out = values[0]
+        for value in values[1:]:
+            out = xp.multiply(out, value)
+        return out
+    if kind == "sqr":
+        return xp.multiply(values[0], values[0])
+    return values[0]  # cast
 
 
 class FactoredSum(Op):
@@ -248,18 +288,25 @@ class FactoredSum(Op):
     1 (one letter per axis of the product); the kernel contracts them with
     :func:`framework.core.blas.run_einsum` (opt_einsum's order: the
     product's full array is never built when a cheaper order exists) and
-    reshapes to ``out_shape`` (a letter, or 1). When the contraction's result
-    is not finite or the factors' run-time sizes broadcast, it computes the
-    product and its sum directly, so non-finite inputs give exactly the
-    product's result.
+    reshapes to ``out_shape`` (a letter, or 1). ``tree`` is the product as the
+    user wrote it (see :func:`_factors`). The terms may have any sign, so a
+    result alone cannot show that the user's order would not have overflowed
+    (a partial sum may cancel): the kernel contracts only when the factors'
+    norms prove that no sub-product or partial sum of either form can overflow
+    (which also proves every factor finite); otherwise, and when the factors'
+    run-time sizes broadcast, it computes the product as written and its sum,
+    so ``inf`` and ``nan`` are exactly the product's. The norms read each
+    distinct factor once, as the contraction does.
     """
 
-    __props__ = ("subs", "out_letters", "out_shape", "axes", "keepdims", "mean", "dtype")
+    __props__ = ("subs", "out_letters", "out_shape", "axes", "keepdims", "mean", "dtype", "tree")
 
     def __init__(self, subs: Tuple[str, ...], out_letters: str, out_shape: Tuple[str, ...],
-                 axes: Tuple[int, ...], keepdims: bool, mean: bool, dtype: str) -> None:
+                 axes: Tuple[int, ...], keepdims: bool, mean: bool, dtype: str,
+                 tree: Optional[tuple] = None) -> None:
         self.subs, self.out_letters, self.out_shape = tuple(subs), str(out_letters), tuple(out_shape)
         self.axes, self.keepdims, self.mean, self.dtype = tuple(axes), bool(keepdims), bool(mean), str(dtype)
+        self.tree = tree
         self.name = "factored_sum"
 
     def __str__(self) -> str:
@@ -285,15 +332,45 @@ class FactoredSum(Op):
         return [tuple(1 if c == "1" else where[c] for c in self.out_shape)]
 
     def _direct(self, xp: Any, factors: Sequence[Any]) -> Any:
-        prod = factors[0]
-        for f in factors[1:]:
-            prod = xp.multiply(prod, f)
+        """The product as written (its tree: same operations, order and dtypes) and its sum."""
+        if self.tree is None:
+            prod = factors[0]
+            for f in factors[1:]:
+                prod = xp.multiply(prod, f)
+        else:
+            prod = _evaluate(xp, self.tree, factors)
         red = xp.mean if self.mean else xp.sum
         return red(prod, axis=self.axes, keepdims=self.keepdims)
 
-    def impl(self, xp: Any, *factors: Any) -> Any:
-        from framework.core.blas import run_einsum
+    def _bounded(self, xp: Any, factors: Sequence[Any]) -> bool:
+        """Whether no sub-product or partial sum, of the product as written or of the contraction,
+        can overflow: ``n * prod(max(1, ||f_i||)) <= limit`` with ``n`` the product's size (every
+        term, every sub-product, is at most the product of the norms; a sum has at most ``n``
+        terms). A factor holding ``inf`` or ``nan`` fails it."""
+        nd = max(f.ndim for f in factors)
+        n = 1
+        for k in range(nd):
+            n *= max(f.shape[k] if f.ndim else 1 for f in factors)
+        bound = min(limit(dt, n + len(factors)) for dt in self.dtypes(factors))
+        total, seen = float(n), {}
+        for f in factors:
+            if id(f) not in seen:
+                seen[id(f)] = norm(xp, f)
+            total *= max(1.0, seen[id(f)]) if seen[id(f)] == seen[id(f)] else math.nan
+        return total <= bound
 
+    def dtypes(self, factors: Sequence[Any]) -> set:
+        """The float types the product's steps and the contraction compute in."""
+        out = {np.dtype(self.dtype)} | {np.dtype(f.dtype) for f in factors if np.dtype(f.dtype).kind == "f"}
+        stack = [self.tree] if self.tree is not None else []
+        while stack:
+            t = stack.pop()
+            if t[0] != "in":
+                out.add(np.dtype(t[1]))
+                stack.extend(t[2:])
+        return out
+
+    def impl(self, xp: Any, *factors: Any) -> Any:
         dt = np.dtype(self.dtype)
         factors = [xp.asarray(f) for f in factors]  # a backend may pass constants as Python numbers
         ops = []
@@ -301,7 +378,7 @@ class FactoredSum(Op):
             f = xp.asarray(f, dtype=dt)
             ops.append(xp.reshape(f, [d for d in f.shape if d != 1]) if letters else xp.reshape(f, ()))
         out = None
-        if all(len(o.shape) == len(s) for o, s in zip(ops, self.subs)):
+        if all(len(o.shape) == len(s) for o, s in zip(ops, self.subs)) and self._bounded(xp, factors):
             subs, ops = _group(self.subs, ops, xp)
             try:
                 out = _contract(xp, subs, self.out_letters, ops)
@@ -317,10 +394,8 @@ class FactoredSum(Op):
                 for k in self.axes:
                     count *= max(f.shape[k] if f.ndim else 1 for f in factors)
                 out = out / dt.type(count)
-            if not bool(xp.isfinite(out).all()):
-                out = None
         if out is None:
-            out = self._direct(xp, [xp.asarray(f, dtype=dt) for f in factors])
+            out = self._direct(xp, factors)
         return xp.asarray(out, dtype=dt)
 
     def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
@@ -423,7 +498,8 @@ def sum_of_broadcast_product(fgraph: FunctionGraph, node: Apply) -> Result:
     if ew(prod, "mul", "sqr", "pow") is None or prod.dtype not in ("float32", "float64"):
         return None
     factors: List[Variable] = []
-    if not _factors(prod, factors, [64]) or len(factors) < 2:
+    tree = _factors(prod, factors, [64])
+    if tree is None or len(factors) < 2:
         return None
     nd = prod.ndim
     if nd > len(_LETTERS) or any(f.ndim not in (0, nd) for f in factors):
@@ -449,7 +525,8 @@ def sum_of_broadcast_product(fgraph: FunctionGraph, node: Apply) -> Result:
         else:
             out_shape.append("1")
     out = node.outputs[0]
-    new_op = FactoredSum(subs, out_letters, tuple(out_shape), axes, op.keepdims, op.kind == "mean", out.dtype)
+    new_op = FactoredSum(subs, out_letters, tuple(out_shape), axes, op.keepdims, op.kind == "mean", out.dtype,
+                         tree)
     new = new_op.make_node(*factors).outputs[0]
     if new.type.ndim != out.type.ndim:
         return None
@@ -460,9 +537,9 @@ REWRITES = [
     RewriteSpec("sum_squares_of_product", sum_squares_of_product, stage="factor", before="specialize",
                 tracks=("sum", "mean"), tags=("specialize",),
                 doc="sum((A * B) ** 2) over axes where A or B is broadcast -> sums of A**2 and B**2 apart "
-                    "(the product is never built; exact fallback for non-finite results)"),
+                    "(the product is never built; computed as written unless the result proves both forms finite)"),
     RewriteSpec("sum_of_broadcast_product", sum_of_broadcast_product, stage="factor", before="specialize",
                 tracks=("sum", "mean"), tags=("specialize",),
                 doc="sum(f1 * ... * fn) of broadcast factors -> one contraction in opt_einsum's order (the "
-                    "product is never built; exact fallback for non-finite results)"),
+                    "product is never built; computed as written unless the factors' norms prove both forms finite)"),
 ]

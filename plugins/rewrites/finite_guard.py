@@ -1,0 +1,65 @@
+"""Run-time guards for rewrites that compute a result in another order than the user wrote.
+
+A rewrite that changes which products and sums are formed (a stacked GEMM for
+``A @ B + C @ D``, a rank-1 update for a product with a matrix that differs in
+one column, a sum of squares from its factors' sums) only moves rounding when
+every value is finite and nothing overflows. Where an intermediate overflows in
+one order and not the other, or an input is ``inf`` or ``nan``, the two orders
+can disagree: ``nan`` against ``inf``, ``inf`` against a finite value, in either
+direction. The ops these rewrites build therefore take their fast path only when
+a bound *proves* that the user's order cannot overflow, and compute as written
+otherwise (see docs/rewrites.md, "Order of operations and overflow").
+
+The bound used is the Frobenius norm: every partial sum of a product ``A @ B``,
+in any order of summation, is at most ``sum_k |A_ik| |B_kj| <= ||A|| ||B||``
+(Cauchy-Schwarz), times the rounding growth ``(1 + eps) ** terms``. A norm is
+one BLAS dot over the operand (``vdot``: no temporary), and an ``inf`` or ``nan``
+anywhere in it makes the norm non-finite, so one comparison also covers
+non-finite inputs.
+
+Reading a norm back is free on the host and a synchronisation on a device: see :func:`on_host`.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Optional
+
+import numpy as np
+
+
+def on_host(xp: Any) -> bool:
+    """Whether ``xp`` computes on the host (NumPy), where reading a norm back costs nothing. On a
+    device, that read would wait for the device at every call (and CUDA graphs cannot record it):
+    the ops whose fast path saves less than a synchronisation costs compute as written there."""
+    return xp is np or getattr(xp, "__name__", None) == "numpy"
+
+
+def norm(xp: Any, a: Any) -> float:
+    """``||a||`` (Frobenius) as a Python float: ``inf`` or ``nan`` when ``a`` holds one or the sum of
+    squares overflows; 0 for an empty array."""
+    if a.size == 0:
+        return 0.0
+    if a.size == 1:  # a scalar factor: its magnitude, without a BLAS call
+        value = abs(complex(a.reshape(-1)[0].item()))
+        return value if value == value else math.nan
+    if a.dtype.kind not in "fc":  # integers and bools: square in floats, not in wrapping integers
+        a = a.astype("float64")
+    elif a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous:
+        a = a.T  # a transpose (x.T in a weight gradient): the same norm, read without a copy
+    with np.errstate(all="ignore"):
+        ssq = float(abs(xp.vdot(a, a)))
+    return math.sqrt(ssq) if ssq == ssq else math.nan
+
+
+def limit(dtype: Any, terms: int) -> Optional[float]:
+    """A magnitude below which a sum of at most ``terms`` terms, each no larger, cannot overflow in
+    ``dtype`` whatever the order of summation: ``max / (4 (1 + eps) ** terms)``. None for types that
+    are not floating: integer products wrap identically in any order, no guard is needed."""
+    dt = np.dtype(dtype)
+    if dt.kind not in "fc":
+        return None
+    info = np.finfo(dt)
+    exponent = max(int(terms), 1) * math.log1p(float(info.eps))
+    if exponent > 700.0:  # the rounding bound says nothing: never take the fast path
+        return 0.0
+    return float(info.max) / (4.0 * math.exp(exponent))
