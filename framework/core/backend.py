@@ -125,23 +125,24 @@ class Backend(abc.ABC):
         return f"<{type(self).__name__} {self.device!r}>"
 
 
-_backends: Dict[str, Backend] = {}
+_backends: Dict[str, Tuple[Any, Backend]] = {}  # device -> (the BackendSpec it was made from, backend)
 
 
 def get_backend(device: Optional[str] = None) -> Backend:
-    """The backend for ``device`` (``config.device`` when None), created once."""
+    """The backend for ``device`` (``config.device`` when None), created once per
+    registration of its plugin: after ``plugins.reset()``, or when another plugin
+    serves the device, the next call creates it again from the registry."""
     from ..config import config
-
-    device = device or config.device
-    be = _backends.get(device)
-    if be is not None:
-        return be
     from .. import plugins
 
+    device = device or config.device
     try:
         spec = plugins.backend_for_device(device)
     except plugins.PluginError as exc:
         raise BackendError(f"unknown device {device!r}: {exc}") from None
+    hit = _backends.get(device)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
     try:
         ok = bool(spec.available())
     except Exception as exc:  # a backend's probe must never take the kernel down
@@ -156,7 +157,7 @@ def get_backend(device: Optional[str] = None) -> Backend:
             f"available on this machine{': ' + reason if reason else ''}"
         )
     be = spec.create(device)
-    _backends[device] = be
+    _backends[device] = (spec, be)
     return be
 
 

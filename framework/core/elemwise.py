@@ -41,6 +41,8 @@ class ScalarOp:
     doc: str = ""
     dtype_rule: Optional[Callable[..., str]] = None  # f(*input dtypes) -> dtype; default: run impl
     buffered: bool = False  # impl is a chain of ufuncs: a backend may compute it into an existing buffer
+    api: Tuple[str, ...] = ()  # the names of its user-facing function (``T.<name>``, see API)
+    params: Tuple[str, ...] = ()  # that function's parameter names (default x / x, y)
     plugin: str = "kernel"  # provenance: who declared the row
 
     def __repr__(self) -> str:
@@ -106,15 +108,47 @@ def _ufunc(name: str) -> Callable[..., Any]:
 
 def declare(name: str, nin: int, impl: Any, grad: Optional[GradRule] = None, **kw: Any) -> ScalarOp:
     """Add a built-in row to the table; ``impl`` is an xp function name or
-    ``f(xp, *args)``. Plugins give rows with the ``framework_scalar_ops`` hook."""
+    ``f(xp, *args)``. ``api`` (default: the row's name) names its user-facing
+    function in :data:`API`. Plugins give rows with the ``framework_scalar_ops`` hook."""
     if dict.__contains__(SCALAR_OPS, name):
         raise ValueError(f"element-wise row {name!r} is already declared")
     if isinstance(impl, str):
         kw.setdefault("ufunc", impl)
         impl = _ufunc(impl)
+    kw.setdefault("api", (name,))
     row = ScalarOp(name, nin, impl, grad, **kw)
     SCALAR_OPS[name] = row
+    if row.api:
+        API.update(dict.fromkeys(row.api, row_function(name)))
     return row
+
+
+API: Dict[str, Callable[..., Any]] = {}
+"""The user-facing element-wise functions, public name -> function: what
+``framework.tensor`` (``T``) binds. One function is generated per built-in row
+from its ``api`` names, ``params`` and ``doc``; the few with other parameters
+(``cast``, ``zeros_like(x, dtype)``, ``fill``, ...) are written below and added."""
+
+
+def row_function(name: str) -> Callable[..., TensorVariable]:
+    """The user-facing function of row ``name``: ``f(x)``, ``f(x, y)`` or the
+    row's ``params``, applying the row (keyword arguments work)."""
+    row = SCALAR_OPS[name]
+    params = row.params or ("x", "y", "z")[:row.nin]
+    if row.nin == 1:
+        def f(x: Any) -> TensorVariable:
+            return apply(name, x)
+    elif row.nin == 2:
+        def f(x: Any, y: Any) -> TensorVariable:
+            return apply(name, x, y)
+    else:
+        def f(x: Any, y: Any, z: Any) -> TensorVariable:
+            return apply(name, x, y, z)
+    f.__code__ = f.__code__.replace(co_varnames=tuple(params))
+    f.__annotations__ = {**{p: "Any" for p in params}, "return": "TensorVariable"}
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = row.doc or f"Element-wise {name}{' with broadcasting' if row.nin > 1 else ''}."
+    return f
 
 
 # --- the op --------------------------------------------------------------------
@@ -292,6 +326,7 @@ def cast(x: Any, dtype: Any) -> TensorVariable:
             1,
             lambda xp, a, _dt=dtype: xp.asarray(a).astype(_dt),
             grad=lambda ins, out, g: [cast(g, ins[0].dtype) if not is_int(ins[0].dtype) else None],
+            api=(),
         )
     return apply(name, x)
 
@@ -439,8 +474,8 @@ def _sigmoid_xent(xp: Any, z: Any, t: Any) -> Any:
 declare("add", 2, "add", lambda i, z, g: [g, g], symbol="+")
 declare("sub", 2, "subtract", lambda i, z, g: [g, -g], symbol="-")
 declare("mul", 2, "multiply", lambda i, z, g: [g * i[1], g * i[0]], symbol="*")
-declare("true_div", 2, "true_divide", lambda i, z, g: [g / i[1], -g * z / i[1]], symbol="/")
-declare("int_div", 2, "floor_divide", lambda i, z, g: _zeros(*i), symbol="//")
+declare("true_div", 2, "true_divide", lambda i, z, g: [g / i[1], -g * z / i[1]], symbol="/", api=("true_div", "true_divide"))
+declare("int_div", 2, "floor_divide", lambda i, z, g: _zeros(*i), symbol="//", api=("int_div", "floor_divide"))
 declare("mod", 2, "remainder", lambda i, z, g: [g, -g * floor(i[0] / i[1])], symbol="%")
 declare("pow", 2, "power",
         lambda i, z, g: [g * i[1] * i[0] ** (i[1] - 1), g * z * log(i[0])], symbol="**")
@@ -449,11 +484,11 @@ declare("maximum", 2, "maximum",
 declare("minimum", 2, "minimum",
         lambda i, z, g: [switch(le(i[0], i[1]), g, 0), switch(gt(i[0], i[1]), g, 0)])
 declare("neg", 1, "negative", lambda i, z, g: [-g], symbol="-")
-declare("abs", 1, "abs", lambda i, z, g: [g * sgn(i[0])])
+declare("abs", 1, "abs", lambda i, z, g: [g * sgn(i[0])], api=("abs_",))
 declare("sgn", 1, "sign", lambda i, z, g: _zeros(*i))
 declare("floor", 1, "floor", lambda i, z, g: _zeros(*i))
 declare("ceil", 1, "ceil", lambda i, z, g: _zeros(*i))
-declare("round", 1, "round", lambda i, z, g: _zeros(*i), doc="rounds half to even, as NumPy")
+declare("round", 1, "round", lambda i, z, g: _zeros(*i), doc="rounds half to even, as NumPy", api=("round",))
 declare("exp", 1, "exp", lambda i, z, g: [g * z])
 declare("exp2", 1, "exp2", lambda i, z, g: [g * z * np.log(2.0)])
 declare("expm1", 1, "expm1", lambda i, z, g: [g * (z + 1)])
@@ -475,7 +510,7 @@ declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)], buffered=True
 declare("softplus", 1, _softplus, lambda i, z, g: [g * sigmoid(i[0])], buffered=True, doc="log(1 + exp(x)), stable")
 declare("sigmoid_xent", 2, _sigmoid_xent, lambda i, z, g: [g * (sigmoid(i[0]) - i[1]), -g * i[0]], buffered=True,
         doc="softplus(z) - t*z: the cross-entropy -(t*log(sigmoid(z)) + (1-t)*log(1-sigmoid(z))) from the "
-            "logits z, finite for every z; its gradient in z is sigmoid(z) - t")
+            "logits z, finite for every z; its gradient in z is sigmoid(z) - t", api=())
 declare("relu", 1, lambda xp, x: xp.maximum(x, 0), lambda i, z, g: [switch(gt(i[0], 0), g, 0)], buffered=True)
 declare("lt", 2, "less", lambda i, z, g: _zeros(*i), symbol="<", is_comparison=True)
 declare("le", 2, "less_equal", lambda i, z, g: _zeros(*i), symbol="<=", is_comparison=True)
@@ -483,54 +518,29 @@ declare("gt", 2, "greater", lambda i, z, g: _zeros(*i), symbol=">", is_compariso
 declare("ge", 2, "greater_equal", lambda i, z, g: _zeros(*i), symbol=">=", is_comparison=True)
 declare("eq", 2, "equal", lambda i, z, g: _zeros(*i), symbol="==", is_comparison=True)
 declare("neq", 2, "not_equal", lambda i, z, g: _zeros(*i), symbol="!=", is_comparison=True)
-declare("and", 2, "bitwise_and", lambda i, z, g: _zeros(*i), symbol="&")
-declare("or", 2, "bitwise_or", lambda i, z, g: _zeros(*i), symbol="|")
-declare("xor", 2, "bitwise_xor", lambda i, z, g: _zeros(*i), symbol="^")
-declare("invert", 1, "invert", lambda i, z, g: _zeros(*i), symbol="~")
+declare("and", 2, "bitwise_and", lambda i, z, g: _zeros(*i), symbol="&", api=("and_", "bitwise_and"))
+declare("or", 2, "bitwise_or", lambda i, z, g: _zeros(*i), symbol="|", api=("or_", "bitwise_or"))
+declare("xor", 2, "bitwise_xor", lambda i, z, g: _zeros(*i), symbol="^", api=("xor", "bitwise_xor"))
+declare("invert", 1, "invert", lambda i, z, g: _zeros(*i), symbol="~", api=("invert", "bitwise_not"))
 declare("isnan", 1, "isnan", lambda i, z, g: _zeros(*i), is_comparison=True)
 declare("isinf", 1, "isinf", lambda i, z, g: _zeros(*i), is_comparison=True)
-declare("switch", 3, "where",
-        lambda i, z, g: [None, switch(i[0], g, 0), switch(i[0], 0, g)])
+declare("switch", 3, "where", lambda i, z, g: [None, switch(i[0], g, 0), switch(i[0], 0, g)],
+        api=("switch", "where"), params=("cond", "ift", "iff"), doc="Element-wise ``ift if cond else iff`` (NumPy's ``where``).")
 declare("clip", 3, "clip",
         lambda i, z, g: [switch(and_(ge(i[0], i[1]), le(i[0], i[2])), g, 0),
-                         switch(lt(i[0], i[1]), g, 0), switch(gt(i[0], i[2]), g, 0)])
+                         switch(lt(i[0], i[1]), g, 0), switch(gt(i[0], i[2]), g, 0)],
+        params=("x", "a_min", "a_max"))
 declare("identity", 1, lambda xp, x: xp.array(x, copy=True), lambda i, z, g: [g])
-declare("zeros_like", 1, "zeros_like", lambda i, z, g: [None])
-declare("ones_like", 1, "ones_like", lambda i, z, g: [None])
+declare("zeros_like", 1, "zeros_like", lambda i, z, g: [None], api=())
+declare("ones_like", 1, "ones_like", lambda i, z, g: [None], api=())
 declare("second", 2, lambda xp, a, b: xp.broadcast_to(xp.asarray(b, dtype=xp.asarray(b).dtype), xp.broadcast_shapes(xp.shape(a), xp.shape(b))).copy(),
-        lambda i, z, g: [None, g], doc="fill: b broadcast to the shape of a and b")
+        lambda i, z, g: [None, g], doc="fill: b broadcast to the shape of a and b", api=())
 
 
-# --- user-facing functions ------------------------------------------------------------
+# --- user-facing functions: generated from the table (API), a few by hand ---------------
 
-def _unary(name: str) -> Callable[[Any], TensorVariable]:
-    def f(x: Any) -> TensorVariable:
-        return apply(name, x)
-
-    f.__name__ = name
-    f.__doc__ = SCALAR_OPS[name].doc or f"Element-wise {name}."
-    return f
-
-
-def _binary(name: str) -> Callable[[Any, Any], TensorVariable]:
-    def f(x: Any, y: Any) -> TensorVariable:
-        return apply(name, x, y)
-
-    f.__name__ = name
-    f.__doc__ = SCALAR_OPS[name].doc or f"Element-wise {name} with broadcasting."
-    return f
-
-
-add, sub, mul, true_div, int_div, mod = (_binary(n) for n in ("add", "sub", "mul", "true_div", "int_div", "mod"))
-pow, maximum, minimum = (_binary(n) for n in ("pow", "maximum", "minimum"))
-lt, le, gt, ge, eq, neq = (_binary(n) for n in ("lt", "le", "gt", "ge", "eq", "neq"))
-and_, or_, xor = _binary("and"), _binary("or"), _binary("xor")
-neg, abs_, sgn, floor, ceil, round_ = (_unary(n) for n in ("neg", "abs", "sgn", "floor", "ceil", "round"))
-exp, exp2, expm1, log, log2, log10, log1p = (_unary(n) for n in ("exp", "exp2", "expm1", "log", "log2", "log10", "log1p"))
-sqrt, sqr, tanh, sin, cos, tan, arctan, sinh, cosh = (
-    _unary(n) for n in ("sqrt", "sqr", "tanh", "sin", "cos", "tan", "arctan", "sinh", "cosh"))
-sigmoid, softplus, relu = _unary("sigmoid"), _unary("softplus"), _unary("relu")
-sigmoid_xent = _binary("sigmoid_xent")
+globals().update({n: f for n, f in API.items() if n != "round"})  # here it is round_: the builtin stays
+round_, sigmoid_xent = API["round"], row_function("sigmoid_xent")
 
 
 def sigmoid_binary_crossentropy(output: Any, target: Any) -> TensorVariable:
@@ -539,20 +549,6 @@ def sigmoid_binary_crossentropy(output: Any, target: Any) -> TensorVariable:
     ``max(o, 0) - t*o + log1p(exp(-|o|))`` (finite for every ``o``). Its gradient in
     ``output`` is ``sigmoid(output) - target``."""
     return apply("sigmoid_xent", output, target)
-invert, isnan, isinf, identity = _unary("invert"), _unary("isnan"), _unary("isinf"), _unary("identity")
-true_divide, floor_divide = true_div, int_div
-
-
-def switch(cond: Any, ift: Any, iff: Any) -> TensorVariable:
-    """Element-wise ``ift if cond else iff`` (NumPy's ``where``)."""
-    return apply("switch", cond, ift, iff)
-
-
-where = switch
-
-
-def clip(x: Any, a_min: Any, a_max: Any) -> TensorVariable:
-    return apply("clip", x, a_min, a_max)
 
 
 def zeros_like(x: Any, dtype: Any = None) -> TensorVariable:
@@ -571,6 +567,8 @@ def fill(model: Any, value: Any) -> TensorVariable:
 
 
 second = fill
+API.update(cast=cast, zeros_like=zeros_like, ones_like=ones_like, fill=fill, second=fill,
+           sigmoid_binary_crossentropy=sigmoid_binary_crossentropy)
 
 
 def is_builtin_row(name: str) -> bool:

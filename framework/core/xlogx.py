@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .elemwise import SCALAR_OPS, _unary, apply, declare, log
-from .variable import TensorVariable
+from .elemwise import API, SCALAR_OPS, declare, log
 
 
 def _xlogx(xp: Any, x: Any) -> Any:
@@ -25,11 +24,7 @@ def _xlogy0(xp: Any, x: Any, y: Any) -> Any:
 
 if "xlogx" not in SCALAR_OPS:
     declare("xlogx", 1, _xlogx, lambda i, z, g: [g * (1 + log(i[0]))], doc="x * log(x), 0 where x is 0")
-    declare("xlogy0", 2, _xlogy0, lambda i, z, g: [g * log(i[1]), g * i[0] / i[1]], doc="x * log(y), 0 where x is 0")
+    declare("xlogy0", 2, _xlogy0, lambda i, z, g: [g * log(i[1]), g * i[0] / i[1]],
+            doc="``x * log(y)``, 0 where ``x`` is 0 (whatever ``y`` is).")
 
-xlogx = _unary("xlogx")
-
-
-def xlogy0(x: Any, y: Any) -> TensorVariable:
-    """``x * log(y)``, 0 where ``x`` is 0 (whatever ``y`` is)."""
-    return apply("xlogy0", x, y)
+xlogx, xlogy0 = API["xlogx"], API["xlogy0"]

@@ -49,3 +49,46 @@ def test_reset_then_a_compile():
     np.testing.assert_allclose(_compile()(np.ones(3)), np.tanh(np.ones(3)))
     assert TanhKernel.calls == 0
     assert "counting" not in [i.name for i in plugins.list()]
+
+
+def test_reset_rebuilds_the_backend_objects():
+    """A backend object is made from its plugin's registration: after reset the
+    next compile gets a fresh one (no cache outlives the registry it came from)."""
+    from framework.core.backend import get_backend
+
+    f = _compile()
+    first = get_backend("cpu")
+    assert f.maker.backend is first and get_backend("cpu") is first  # created once per registration
+    plugins.reset()
+    g = _compile()
+    assert g.maker.backend is not first and get_backend("cpu") is g.maker.backend
+    np.testing.assert_allclose(g(np.ones(2)), np.tanh(np.ones(2)))
+    np.testing.assert_allclose(f(np.ones(2)), np.tanh(np.ones(2)))  # a function compiled before still runs
+
+
+def test_a_backend_plugin_registered_in_code_serves_its_device_at_once():
+    from framework.core.backend import get_backend
+    from framework_backend_numpy import NumpyBackend
+    from framework.plugins import BackendSpec
+
+    class Counting(NumpyBackend):
+        name = "counting_numpy"
+
+    class Plugin:
+        @hookimpl
+        def framework_backends(self):
+            yield BackendSpec("counting_numpy", devices=("countdev",), available=lambda: True, create=Counting)
+
+    plugins.register(Plugin(), "countdev")
+    try:
+        x = T.dvector("x")
+        f = framework.function([x], T.tanh(x) * 2, device="countdev")
+        assert isinstance(f.maker.backend, Counting) and get_backend("countdev") is f.maker.backend
+        np.testing.assert_allclose(f(np.ones(2)), np.tanh(np.ones(2)) * 2)
+    finally:
+        plugins.unregister("countdev")
+    import pytest
+    from framework.core.backend import BackendError
+
+    with pytest.raises(BackendError, match="countdev"):
+        get_backend("countdev")  # gone with its plugin, not served from a stale cache
