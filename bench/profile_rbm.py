@@ -42,10 +42,16 @@ def main() -> None:
     times: collections.Counter = collections.Counter()
     calls: collections.Counter = collections.Counter()
     original = Backend.kernel
+    depth = [0]  # > 0 while a scan's kernel is made: its body is linked then
 
     def timed_kernel(self, node):
-        kern = original(self, node)
-        label = _label(node)
+        is_scan = str(node.op).startswith("scan")
+        depth[0] += is_scan
+        try:
+            kern = original(self, node)
+        finally:
+            depth[0] -= is_scan
+        label = ("body: " if depth[0] else "") + _label(node)
         clock = time.perf_counter
 
         def run(*a):
@@ -75,13 +81,33 @@ def main() -> None:
     total = (time.perf_counter() - t0) / args.steps
     for i in range(args.steps):
         profiled(i % 50)
-    scan_labels = [lab for lab in times if lab.startswith("scan")]
-    print(f"step: {total * 1e3:.3f} ms (without timers)")
-    print(f"{'op':70s} {'ms/step':>8s} {'calls/step':>10s}")
-    for label, t in times.most_common():
-        print(f"{label[:70]:70s} {t / args.steps * 1e3:8.3f} {calls[label] / args.steps:10.1f}")
-    inner = sum(t for lab, t in times.items() if not lab.startswith("scan"))
-    print(f"sum of kernels other than scan: {inner / args.steps * 1e3:.3f} ms/step; scan labels: {scan_labels}")
+    # what one timer costs (two clock reads, two counter updates), subtracted per call below
+    clock, tick, n_probe = time.perf_counter, collections.Counter(), 20000
+    start = clock()
+    for _ in range(n_probe):
+        a = clock()
+        tick["t"] += clock() - a
+        tick["n"] += 1
+    timer = (clock() - start) / n_probe
+    per_call = {lab: (t - calls[lab] * timer) / args.steps for lab, t in times.items()}
+    n = {lab: calls[lab] / args.steps for lab in times}
+    print(f"step: {total * 1e3:.3f} ms (without timers); one timer ~{timer * 1e6:.2f} us, subtracted below")
+    print(f"{'op (body: inside the loop)':70s} {'ms/step':>8s} {'calls/step':>10s}")
+    for label, t in sorted(per_call.items(), key=lambda kv: -kv[1]):
+        print(f"{label[:70]:70s} {t * 1e3:8.3f} {n[label]:10.1f}")
+    scan = [lab for lab in times if lab.startswith("scan")]
+    body = [lab for lab in times if lab.startswith("body: ")]
+    outer = [lab for lab in times if lab not in scan and lab not in body]
+    scan_t = sum(per_call[lab] for lab in scan)
+    body_t = sum(per_call[lab] for lab in body)
+    body_n = sum(n[lab] for lab in body)
+    outer_t = sum(per_call[lab] for lab in outer)
+    loop = scan_t - body_t - body_n * timer  # the body's timers ran inside the scan's
+    print(f"kernels inside the loop {body_t * 1e3:.3f} ms ({body_n:.0f} calls); loop overhead (the scan kernel "
+          f"minus its body's kernels) {loop * 1e3:.3f} ms")
+    print(f"kernels outside the loop {outer_t * 1e3:.3f} ms ({sum(n[lab] for lab in outer):.0f} calls); "
+          f"schedule overhead outside {(total - scan_t - outer_t) * 1e3:.3f} ms (the step without timers "
+          f"minus every kernel)")
 
 
 if __name__ == "__main__":

@@ -128,8 +128,9 @@ def measure(batch: int, hidden: int, rounds: int) -> Dict[str, Optional[float]]:
             "ratio": med["framework"] / ref}
 
 
-def plot(rows: List[Dict[str, Optional[float]]], path: str) -> None:
-    """A log-scale chart of ms/step against batch size, one line per implementation and width."""
+def plot(rows: List[Dict[str, Optional[float]]], path: str, note: str = "") -> None:
+    """A log-scale chart of ms/step against batch size, one line per implementation and width;
+    ``note`` (the conditions: machine, load, date) is written under the title."""
     from PIL import Image, ImageDraw
 
     W_, H_, L, R, T_, B_ = 900, 560, 80, 220, 40, 60
@@ -152,7 +153,9 @@ def plot(rows: List[Dict[str, Optional[float]]], path: str) -> None:
     for b, x in xs.items():
         d.text((x - 12, H_ - B_ + 8), str(b), fill="black")
     d.text(((W_ - R + L) / 2 - 60, H_ - 25), "minibatch size (log)", fill="black")
-    d.text((L, 12), "PCD-15 RBM step, 784 visible, float32: ms per step (log scale)", fill="black")
+    d.text((L, 6), "PCD-15 RBM step, 784 visible, float32: ms per step (log scale)", fill="black")
+    if note:
+        d.text((L, 20), note, fill=(90, 90, 90))
     styles = {("framework_ms", 500): (200, 30, 30), ("numpy_ms", 500): (30, 30, 200),
               ("pytensor_ms", 500): (30, 150, 30), ("framework_ms", 2000): (255, 130, 130),
               ("numpy_ms", 2000): (130, 130, 255), ("pytensor_ms", 2000): (120, 210, 120)}
@@ -173,13 +176,34 @@ def plot(rows: List[Dict[str, Optional[float]]], path: str) -> None:
     os.replace(tmp, path)
 
 
+def conditions(note: str = "") -> str:
+    """The machine, its load and the date, for the plot (a saved run keeps its own)."""
+    if note:
+        return note
+    import platform
+    import time
+
+    load = os.getloadavg()[0]
+    return (f"{platform.machine()}, {os.cpu_count()} CPUs, load average {load:.1f}, BLAS threads "
+            f"{_threads.THREADS}, NumPy {np.__version__}, {time.strftime('%Y-%m-%d %H:%M')}; "
+            "PyTensor: the tutorial graph as pip installs it")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--png", help="also draw the results as a PNG plot at this path")
     parser.add_argument("--quick", action="store_true", help="only batch 20 and 100 at 500 hidden")
     parser.add_argument("--threads", default=_threads.THREADS)
+    parser.add_argument("--replot", metavar="JSON",
+                        help="only draw --png from the JSON line a previous run printed (a file holding it)")
     args = parser.parse_args()
+    if args.replot:
+        with open(args.replot) as fh:
+            rows = json.loads(fh.read().strip().splitlines()[-1])
+        plot(rows, args.png, conditions(rows[0].get("note", "")))
+        print(f"plot written to {args.png}")
+        return
     sizes = [(b, h) for h in HIDDENS for b in BATCHES]
     if args.quick:
         sizes = [(20, 500), (100, 500)]
@@ -192,8 +216,11 @@ def main() -> None:
         pt = f"{r['pytensor_ms']:.2f}" if r["pytensor_ms"] else "not installed"
         print(f"| {h} | {b} | {r['framework_ms']:.2f} | {r['numpy_ms']:.2f} / {r['numpy_alone_ms']:.2f} | "
               f"{pt} | {r['ratio']:.3f} |", flush=True)
+    note = conditions()
+    for r in rows:
+        r["note"] = note
     if args.png:
-        plot(rows, args.png)
+        plot(rows, args.png, note)
         print(f"plot written to {args.png}")
     print(json.dumps(rows))
 

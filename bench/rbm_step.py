@@ -18,7 +18,7 @@ of framework / NumPy-in-process and framework / NumPy-alone. Also reported:
 the time to build the graph (``get_cost_updates``) and to compile it
 (``function``).
 
-    python bench/rbm_step.py [--rounds 7] [--steps 20] [--markdown]
+    python bench/rbm_step.py [--rounds 7] [--steps 20] [--markdown] [--draw-ahead]
 """
 from __future__ import annotations
 
@@ -109,25 +109,45 @@ def _numpy_only(persistent: bool, k: int, rounds: int, steps: int) -> float:
     return statistics.median(time_round(step, steps, r * steps) for r in range(rounds))
 
 
-def measure(persistent: bool, k: int, rounds: int, steps: int) -> Dict[str, float]:
+def build_with_draw_ahead(data: np.ndarray, persistent: bool, k: int, batch: int = BATCH,
+                          n_hidden: int = N_HIDDEN):
+    """The same step with the ``draw_ahead`` rewrite on (the Bernoulli draws' uniforms on a helper
+    thread; off by default, see plugins/rewrites/draw_ahead.py), warmed up: the scan body is
+    rewritten at the first call, which must see the switch on."""
+    import framework_rewrites.draw_ahead as da
+
+    old, da.ENABLED = da.ENABLED, True
+    try:
+        step = build_framework_step(data, persistent, k, batch, n_hidden)["step"]
+        time_round(step, 2, 0)
+    finally:
+        da.ENABLED = old
+    return step
+
+
+def measure(persistent: bool, k: int, rounds: int, steps: int, draw_ahead: bool = False) -> Dict[str, float]:
     data = make_data()
     built = build_framework_step(data, persistent, k)
-    fw_step = built["step"]
-    np_step = build_numpy_step(data, persistent, k)
-    time_round(fw_step, 2, 0)  # warm-up (first call allocates)
-    time_round(np_step, 2, 0)
-    fw: List[float] = []
-    ref: List[float] = []
+    steps_by_name = {"framework": built["step"], "numpy": build_numpy_step(data, persistent, k)}
+    if draw_ahead:
+        steps_by_name["framework_ahead"] = build_with_draw_ahead(data, persistent, k)
+    for step in steps_by_name.values():
+        time_round(step, 2, 0)  # warm-up (first call allocates)
+    times: Dict[str, List[float]] = {name: [] for name in steps_by_name}
     for r in range(rounds):
-        fw.append(time_round(fw_step, steps, r * steps))
-        ref.append(time_round(np_step, steps, r * steps))
-    fw_ms = 1e3 * statistics.median(fw)
-    np_ms = 1e3 * statistics.median(ref)
+        for name, step in steps_by_name.items():
+            times[name].append(time_round(step, steps, r * steps))
+    fw_ms = 1e3 * statistics.median(times["framework"])
+    np_ms = 1e3 * statistics.median(times["numpy"])
     alone_ms = 1e3 * numpy_alone(persistent, k, rounds, steps)
-    return {"framework_ms": fw_ms, "numpy_ms": np_ms, "numpy_alone_ms": alone_ms,
-            "ratio": fw_ms / np_ms, "ratio_alone": fw_ms / alone_ms,
-            "worse_ratio": max(fw_ms / np_ms, fw_ms / alone_ms),
-            "build_s": float(built["build_s"]), "compile_s": float(built["compile_s"])}
+    out = {"framework_ms": fw_ms, "numpy_ms": np_ms, "numpy_alone_ms": alone_ms,
+           "ratio": fw_ms / np_ms, "ratio_alone": fw_ms / alone_ms,
+           "worse_ratio": max(fw_ms / np_ms, fw_ms / alone_ms),
+           "build_s": float(built["build_s"]), "compile_s": float(built["compile_s"])}
+    if draw_ahead:
+        ahead_ms = 1e3 * statistics.median(times["framework_ahead"])
+        out.update(framework_ahead_ms=ahead_ms, ahead_worse_ratio=max(ahead_ms / np_ms, ahead_ms / alone_ms))
+    return out
 
 
 def main() -> None:
@@ -139,17 +159,22 @@ def main() -> None:
     parser.add_argument("--reference-generator", choices=["pcg64", "mt19937"], default="pcg64",
                         help="bit generator of the NumPy reference's draws (default pcg64, NumPy's fastest; "
                              "mt19937 is the one the tutorial's RandomState ties the framework to)")
+    parser.add_argument("--draw-ahead", action="store_true",
+                        help="also time the step with the draw_ahead rewrite on (uniforms on a helper thread)")
     args = parser.parse_args()
     globals()["GENERATOR"] = os.environ["BENCH_REFERENCE_GENERATOR"] = args.reference_generator
     results = {}
     for label, persistent, k in (("PCD-15", True, 15), ("CD-1", False, 1)):
         steps = args.steps if k > 1 else args.steps * 5
-        r = measure(persistent, k, args.rounds, steps)
+        r = measure(persistent, k, args.rounds, steps, args.draw_ahead)
         results[label] = r
         print(f"{label}: framework {r['framework_ms']:.2f} ms/step, NumPy {r['numpy_ms']:.2f} ms/step "
               f"(alone in a subprocess: {r['numpy_alone_ms']:.2f}), ratio {r['ratio']:.3f} "
               f"(vs alone {r['ratio_alone']:.3f}; worse {r['worse_ratio']:.3f}); "
               f"graph built in {r['build_s'] * 1e3:.0f} ms, compiled in {r['compile_s'] * 1e3:.0f} ms")
+        if args.draw_ahead:
+            print(f"{label} with draw_ahead: framework {r['framework_ahead_ms']:.2f} ms/step, "
+                  f"worse ratio {r['ahead_worse_ratio']:.3f}")
     if args.markdown:
         print("\n| step | framework ms | NumPy ms (in process) | NumPy ms (alone) | ratio (worse) | build ms | compile ms |")
         print("| --- | --- | --- | --- | --- | --- | --- |")

@@ -73,6 +73,9 @@ def rbm_rows(res: Any, generator: str = "pcg64") -> List[Row]:
         rows.append((f"RBM {label} step 784-500, batch 20, reference drawing with {generator} (rbm_step.py)",
                      f"{r['framework_ms']:.2f} ms", f"{ref:.2f} ms", f"{r['worse_ratio']:.3f}x",
                      goal if generator == "pcg64" else "--"))
+        if "framework_ahead_ms" in r:
+            rows.append(("same, draw_ahead on (uniforms on a helper thread; off by default)",
+                         f"{r['framework_ahead_ms']:.2f} ms", f"{ref:.2f} ms", f"{r['ahead_worse_ratio']:.3f}x", "--"))
     if generator == "pcg64":
         r = res["PCD-15"]
         rows.append(("RBM PCD-15 training-function compile", f"{r['compile_s'] * 1e3:.0f} ms", "", "", "<= 100 ms"))
@@ -125,7 +128,7 @@ def main() -> int:
     args = parser.parse_args()
     q = args.quick
     jobs: List[Tuple[str, List[str], Callable[[Any], List[Row]]]] = [
-        ("rbm_step.py", ["--rounds", "3" if q else "7"], rbm_rows),
+        ("rbm_step.py", ["--rounds", "3" if q else "7", "--draw-ahead"], rbm_rows),
         ("rbm_step.py", ["--rounds", "3" if q else "7", "--reference-generator", "mt19937"],
          lambda res: rbm_rows(res, "mt19937")),
         ("logreg.py", ["--json"], logreg_rows),

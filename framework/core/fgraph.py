@@ -84,8 +84,9 @@ class FunctionGraph:
             if node is None or node in seen:
                 continue
             seen.add(node)
-            if any(clients.get(o) for o in node.outputs if o is not w):
-                continue  # already registered through another of its outputs
+            if node.inputs and any(c is node for c, _ in clients.get(node.inputs[0], ())):
+                continue  # already registered (through another of its outputs: a used one, or
+                # one replaced earlier whose client list is empty -- not a reason to add it twice)
             for j, u in enumerate(node.inputs):
                 known = bool(clients.get(u))
                 clients.setdefault(u, []).append((node, j))

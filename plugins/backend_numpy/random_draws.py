@@ -89,8 +89,18 @@ def _compare(u: np.ndarray, p: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return np.asarray(np.less(u, p)).astype(dtype)
 
 
+_F32 = np.dtype(np.float32)
+
+
 def _bernoulli(gen: np.random.Generator, size: Size, params: Tuple[Any, ...], dtype: np.dtype) -> np.ndarray:
-    return bernoulli_from(gen.random, size, params[0], dtype)
+    p = params[0]
+    if size is None and type(p) is np.ndarray and p.dtype == _F32 and dtype == _F32 and p.ndim and p.size:
+        # the RBM's case, inlined (bernoulli_from does the same in five calls)
+        if not (p.min() >= 0 and p.max() <= 1):
+            raise ValueError("p < 0, p > 1 or p contains NaNs")
+        u = gen.random(p.shape, dtype=_F32)
+        return np.less(u, p, out=u)
+    return bernoulli_from(gen.random, size, p, dtype)
 
 
 def _is_unit(lo: np.ndarray, hi: np.ndarray) -> bool:

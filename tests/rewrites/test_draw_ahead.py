@@ -228,3 +228,18 @@ def test_off_unless_enabled(monkeypatch):
     monkeypatch.setattr(draw_ahead, "ENABLED", False)
     ins, outs, _ = gibbs("float32", 1, 3)
     assert "uniforms_ahead" not in op_names(function(ins, outs))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int8", "float32"])
+def test_integer_samples_and_float64_p(enabled, dtype):
+    """The tutorial's default binomial dtype is int64: the sample is cast from the comparison."""
+    x, W = T.matrix("x"), T.matrix("W")
+    srng = RandomStreams(3)
+    p = T.nnet.sigmoid(T.dot(x, W))
+    s = srng.binomial(size=p.shape, n=1, p=p, dtype=dtype)
+    rng = np.random.RandomState(1)
+    r_a, r_b = run_both([x, W], [s], srng, [(rng.rand(5, 4), rng.rand(4, 3)) for _ in range(3)])
+    for (ra, sa), (rb, sb) in zip(r_a, r_b):
+        assert ra[0].dtype == rb[0].dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(ra[0], rb[0])
+        assert_same_states(sa, sb)
