@@ -97,22 +97,6 @@ def _ref_name(r: Ref) -> str:
     return {"in": "i", "step": "t"}[r[0]] + str(r[1]) if r[0] != "const" else repr(r[1])
 
 
-def compute_dtype(program: ScalarProgram, step: Step) -> str:
-    """The dtype NumPy computes ``step`` in: its arguments' result type
-    (weak constants follow the typed arguments, as in NumPy 2)."""
-    parts: List[Any] = []
-    for r in step.args:
-        if r[0] == "in":
-            parts.append(np.dtype(program.inputs[r[1]]))
-        elif r[0] == "step":
-            parts.append(np.dtype(program.steps[r[1]].dtype))
-        elif r[2] is not None:
-            parts.append(np.dtype(r[2]))
-        else:
-            parts.append(r[1])
-    return np.result_type(*parts).name
-
-
 def const_value(ref: Ref) -> Any:
     """The run-time value of a ``("const", value, dtype)`` reference."""
     return ref[1] if ref[2] is None else np.dtype(ref[2]).type(ref[1])

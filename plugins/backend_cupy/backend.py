@@ -372,8 +372,8 @@ _SINGLE_KERNEL_ROWS = frozenset({"sigmoid", "softplus", "sigmoid_xent"})
 
 class _FusedKernel:
     """A compiled ElementwiseKernel, falling back (once, with a warning) to the
-    Python kernel if CuPy cannot compile it on this machine. ``fallback()``
-    makes that kernel (only when needed)."""
+    op's own step-by-step kernel if CuPy cannot compile it on this machine.
+    ``fallback()`` makes that kernel (only when needed)."""
 
     __slots__ = ("kern", "fallback", "what", "_failed")
 
