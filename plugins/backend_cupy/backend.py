@@ -37,6 +37,7 @@ from framework.core.backend import Backend, BackendError
 from framework.core.graph import Apply, Constant
 
 from . import codegen
+from . import random as _random
 from .placement import Placement, int_positions, is_small_type
 
 _NDARRAY = cupy.ndarray
@@ -151,7 +152,10 @@ class CupyBackend(Backend):
         return cupy.array(arr)
 
     def to_host(self, value: Any, copy: bool = True) -> Any:
-        """A NumPy array of a device (or host) value."""
+        """A NumPy array of a device (or host) value. First raises the error of a random draw from
+        out-of-range parameters since results last came back (see :func:`.random.raise_pending`)."""
+        if _random.FLAGS:
+            _random.raise_pending()
         if type(value) is _NDARRAY or isinstance(value, _NDARRAY):
             return value.get()
         return np.array(value, copy=True) if copy else np.asarray(value)

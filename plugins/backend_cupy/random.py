@@ -271,7 +271,8 @@ def draw(rng: DeviceRNG, dist: str, size: Optional[Tuple[int, ...]], params: Seq
          dtype: str) -> Tuple[DeviceRNG, Any]:
     """``(new_state, sample)``: see :meth:`framework.core.backend.Backend.draw`."""
     k0, k1 = rng.key
-    if dist == "bernoulli":  # binomial with n = 1 (what FAST_RUN makes of binomial(1, p))
+    bernoulli = dist == "bernoulli"
+    if bernoulli:  # binomial with n = 1 (what FAST_RUN makes of binomial(1, p))
         dist, params = "binomial", (1, *params)
     if dist in ("uniform", "normal", "random_integers", "binomial"):
         if dist == "random_integers":
@@ -281,6 +282,8 @@ def draw(rng: DeviceRNG, dist: str, size: Optional[Tuple[int, ...]], params: Seq
         else:
             pdt = (_float_dtype(dtype),) * 2
         args = [_param(p, dt) for p, dt in zip(params, pdt)]
+        if dist == "binomial":
+            _check_binomial(args[0], args[1], *pdt, bernoulli)
         shape = tuple(size) if size is not None else _broadcast(*[_shape_of(a) for a in args])
         out = cupy.empty(shape, dtype=dtype)
         total = out.size
@@ -309,6 +312,10 @@ def draw(rng: DeviceRNG, dist: str, size: Optional[Tuple[int, ...]], params: Seq
         nt = cupy.ascontiguousarray(cupy.broadcast_to(n_arr, batch))
         out = cupy.empty(batch + (k,), dtype=dtype)
         rows = int(np.prod(batch, dtype=np.int64))
+        if rows and k:
+            # as the NumPy backend: a sum above 1 beyond float32 rounding is an error (see raise_pending)
+            _multinomial_check_kernel(p_dt)(pv.ravel(), nt.ravel(), np.int64(k), 1e-6 + k * 1.2e-7, _flags(pv),
+                                            size=rows)
         if rows == 0 or k == 0:
             return DeviceRNG(rng.key, rng.counter), cupy.zeros(batch + (k,), dtype=dtype)
         nctr = cupy.empty(1, dtype=np.uint64)
@@ -320,8 +327,121 @@ def draw(rng: DeviceRNG, dist: str, size: Optional[Tuple[int, ...]], params: Seq
     raise ValueError(f"the CuPy backend cannot draw from distribution {dist!r}")
 
 
+# --- checking parameters without reading the device per draw ------------------------------
+#
+# NumPy checks a draw's parameters before drawing and raises ValueError. On the GPU the
+# parameters are device arrays: checking them on the host would read the device back at every
+# draw (a synchronisation, and impossible inside a recorded CUDA graph). Instead each draw
+# launches one small check kernel that raises a flag in a per-device array of error flags
+# (``FLAGS``), and the flags are read -- once, a few bytes -- when a result next comes back to
+# the host (:func:`raise_pending`, called by ``CupyBackend.to_host``). A function that returns
+# its cost to the host therefore raises the NumPy path's error, with its message, in the very
+# call that drew from bad parameters, before its updates are stored; one that keeps every output
+# on the device (``outputs_on_device=True``) raises at the next read back. See docs/random.md.
+
+_P_BAD, _N_BAD, _SUM_BAD, _WORST, _PVALS_BAD, _MULTI_N_BAD, _N_FLAGS = 0, 1, 2, 3, 4, 5, 8
+FLAGS: Dict[Any, Any] = {}  # device id -> float64 device array of _N_FLAGS flags (0 = clear)
+
+_FLAG_PREAMBLE = r"""
+#ifdef __CUDACC__
+#define FW_MAX_POSITIVE(p, v) atomicMax((unsigned long long*)(p), (unsigned long long)__double_as_longlong(v))
+#else
+#define FW_MAX_POSITIVE(p, v) do { if ((v) > *(p)) *(p) = (v); } while (0)
+#endif
+"""
+
+
+def _flags(like: Any) -> Any:
+    """The error flags of ``like``'s device (made, cleared, on first use)."""
+    device = like.device
+    key = getattr(device, "id", device)
+    flags = FLAGS.get(key)
+    if flags is None:
+        with device:
+            flags = cupy.zeros(_N_FLAGS, dtype=np.float64)
+        FLAGS[key] = flags
+    return flags
+
+
+def _check_kernel(n_dtype: str, p_dtype: str) -> Any:
+    key = ("check_binomial", n_dtype, p_dtype)
+    kern = _kernels.get(key)
+    if kern is None:
+        with _kernels_lock:
+            kern = _kernels.get(key)
+            if kern is None:
+                kern = cupy.ElementwiseKernel(
+                    f"{n_dtype} n, {p_dtype} p", "raw float64 flags",
+                    f"if (!(p >= 0 && p <= 1)) flags[{_P_BAD}] = 1.0;\n"
+                    f"if (n < 0) flags[{_N_BAD}] = 1.0;",
+                    f"fw_check_binomial_{n_dtype}_{p_dtype}")
+                _kernels[key] = kern
+    return kern
+
+
+def _multinomial_check_kernel(p_dtype: str) -> Any:
+    key = ("check_multinomial", p_dtype)
+    kern = _kernels.get(key)
+    if kern is None:
+        with _kernels_lock:
+            kern = _kernels.get(key)
+            if kern is None:
+                kern = cupy.ElementwiseKernel(
+                    f"raw {p_dtype} pv, raw int64 nt, int64 k, float64 slack", "raw float64 flags",
+                    "double t = 0.0;\nbool bad = false;\n"
+                    "for (long long j = 0; j < k; ++j) {\n"
+                    "  const double q = (double)pv[i * k + j];\n"
+                    "  t += q;\n"
+                    "  if (!(q >= 0 && q <= 1)) bad = true;\n"
+                    "}\n"
+                    f"if (bad) flags[{_PVALS_BAD}] = 1.0;\n"
+                    f"if (t > 1.0 + slack) {{ flags[{_SUM_BAD}] = 1.0; FW_MAX_POSITIVE(&flags[{_WORST}], t); }}\n"
+                    f"if (nt[i] < 0) flags[{_MULTI_N_BAD}] = 1.0;",
+                    f"fw_check_multinomial_{p_dtype}", preamble=_FLAG_PREAMBLE)
+                _kernels[key] = kern
+    return kern
+
+
+def _check_binomial(n: Any, p: Any, n_dtype: str, p_dtype: str, bernoulli: bool) -> None:
+    """Check ``n >= 0`` and ``0 <= p <= 1`` as the NumPy backend does: at once for host scalars
+    (with ``RandomState.binomial``'s message for a scalar, or the Bernoulli draw's), by a flag for
+    device arrays (see above)."""
+    on_device = [a for a in (n, p) if isinstance(a, cupy.ndarray)]
+    if not on_device:
+        if not (0 <= p <= 1):
+            raise ValueError("p < 0, p > 1 or p contains NaNs" if bernoulli else "p < 0, p > 1 or p is NaN")
+        if n < 0:
+            raise ValueError("n < 0")
+        return
+    if all(a.size for a in on_device):
+        _check_kernel(n_dtype, p_dtype)(n, p, _flags(on_device[0]))
+
+
+def raise_pending(device: Any = None) -> None:
+    """Raise the error of a draw whose parameters were out of range, if one happened since the
+    flags were last read (on ``device``, or on every device with flags); clears them. One read of
+    a few bytes per device."""
+    for key, flags in list(FLAGS.items()):
+        if device is not None and key != getattr(device, "id", device):
+            continue
+        seen = flags.get()
+        if not seen.any():
+            continue
+        flags.fill(0)
+        where = (f" (a random draw on cuda:{key} since results last came back to the host; the check runs "
+                 "on the device and is read with the results)")
+        if seen[_SUM_BAD]:
+            raise ValueError(f"multinomial: the probabilities sum to {float(seen[_WORST]):.6g}, more than 1 "
+                             "(they must be a distribution along the last axis)" + where)
+        if seen[_PVALS_BAD]:
+            raise ValueError("pvals < 0, pvals > 1 or pvals contains NaNs" + where)
+        if seen[_P_BAD]:
+            raise ValueError("p < 0, p > 1 or p contains NaNs" + where)
+        raise ValueError("n < 0" + where)
+
+
 def _broadcast(*shapes: Tuple[int, ...]) -> Tuple[int, ...]:
     return tuple(np.broadcast_shapes(*shapes)) if shapes else ()
 
 
-__all__ = ["DeviceRNG", "PhiloxGenerator", "draw", "STATE_TAG"]
+__all__ = ["DeviceRNG", "PhiloxGenerator", "draw", "raise_pending", "STATE_TAG"]
