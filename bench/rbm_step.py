@@ -48,7 +48,7 @@ def make_data(seed: int = 0, n: int = N_EXAMPLES) -> np.ndarray:
 
 
 def build_framework_step(data: np.ndarray, persistent: bool, k: int, batch: int = BATCH,
-                         n_hidden: int = N_HIDDEN) -> Dict[str, object]:
+                         n_hidden: int = N_HIDDEN, mode: object = None) -> Dict[str, object]:
     """The tutorial's training function, built with this API; also times building and compiling."""
     import framework
     import framework.tensor as T
@@ -66,7 +66,7 @@ def build_framework_step(data: np.ndarray, persistent: bool, k: int, batch: int 
     rbm = RBM(input=x, n_visible=N_VISIBLE, n_hidden=n_hidden, numpy_rng=rng, theano_rng=theano_rng)
     cost, updates = rbm.get_cost_updates(lr=0.1, persistent=chain, k=k)
     t1 = time.perf_counter()
-    train_rbm = framework.function([index], cost, updates=updates, name="train_rbm",
+    train_rbm = framework.function([index], cost, updates=updates, name="train_rbm", mode=mode,
                                    givens={x: train_set_x[index * batch:(index + 1) * batch]})
     t2 = time.perf_counter()
     return {"step": train_rbm, "build_s": t1 - t0, "compile_s": t2 - t1}

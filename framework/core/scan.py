@@ -1,54 +1,52 @@
-"""The scan op: a loop whose body is a graph, compiled once, run as a plain loop.
+"""The scan op: one carry loop over a compiled body.
 
-A :class:`Scan` node carries its body as an :class:`InnerGraph` (inner
-inputs and outputs). At link time the body is rewritten and linked *once*
-by the same linker as any function (:func:`framework.core.linker.link`)
-into an inner callable; the node's kernel is a small generated Python loop
-that calls it and writes each step's outputs into preallocated buffers::
+A :class:`Scan` node holds its body as an :class:`InnerGraph`. The body is
+rewritten and linked *once* (by the linker every function uses) into an inner
+callable, and the loop is a plain Python loop around it (:func:`_loop`)::
 
+    carries = initial values
     for t in range(T):
-        y0, y1, g0 = inner(q0[t], c0, g0, w0)   # sequences, previous state, rng, constants
-        b0[t + 1] = y0; c0 = y0                 # a recurrent output (history + carry)
-        b1[t] = y1                              # an output that is not fed back
-    return b0[1:1 + T], b1, g0
+        outs = body(*[seq[t] for seq in sequences], *carries, *non_sequences)
+        carries = the carry entries of outs
+        stacked[k][t] = outs[k] for every per-step output
+        if until and outs[-1]: stop
+    return stacked outputs, final carries
 
-Nothing in a step walks the graph or checks types. What the user sees as
-taps, ``None`` placeholders, shared-variable updates and random streams is
-front-end sugar (:mod:`framework.scan_module`) over four kinds of loop
-values, in this order everywhere:
+The op knows three kinds of loop values -- **sequences** (read a row per
+step), **carries** (fed from one step to the next) and **non-sequences**
+(constant) -- and two kinds of results: **stacked** per-step outputs and
+**final** carries. A carry may also be *traced*: its values are stacked too
+(a recurrent output). Everything else users see -- several taps of an output
+(a window carry), ``None`` placeholders, shared-variable updates, random
+streams (their generator state is an ordinary carry) -- is sugar built by the
+front end, :mod:`framework.scan_module`. Order, everywhere:
 
-* **sequences** -- outer arrays read one row per step (taps are shifted
-  slices of the user's sequence, made in the outer graph);
-* **recurrent outputs** -- each with its taps (negative ints, in the order
-  the body receives them) and an initial buffer of ``lag = -min(taps)``
-  rows; the output holds the steps' values (not the initial ones);
-* **non-recurrent outputs** -- computed each step, stacked;
-* **rng states** -- generator states carried from step to step; only the
-  final state comes out (to become the shared variable's update);
+* outer inputs ``[n_steps, *sequences, *traced carries, *other carries, *non_sequences]``;
+* inner inputs ``[*sequence rows, *traced carries, *other carries, *non_sequences]``;
+* inner outputs ``[*traced carries, *per-step outputs, *other carries, (until)]``;
+* outer outputs ``[*traced (stacked), *per-step (stacked), *other carries (final)]``.
 
-plus **non-sequences** (values constant through the loop) and optionally
-an ``until`` condition (the last inner output) that stops the loop early.
+Storage facts, set by rewrites in the rewrites plugin and only read here:
+``keep[k]`` (``None``: every step of stacked output k; ``n``: its last n
+steps, in order) and ``rng_inplace[k]`` (the k-th untraced carry, a generator
+state the body advances in place, is not copied before the loop). Steps 1..T-1
+of the loop are a few generated lines (:func:`_steps_source`), the rest is plain.
 
-Memory: ``keep[i]`` (set by the :func:`scan_save_mem` rewrite when every
-client of output ``i`` reads only its last k steps) makes that output a ring
-of ``max(lag, k)`` rows holding the last k steps, in order.
-
-Gradient: back-propagation through time, as another scan built symbolically
-from the body's gradient (:meth:`Scan.grad`).
+Gradient: back-propagation through time, another Scan built by
+:mod:`framework.core.scan_grad`.
 """
 from __future__ import annotations
 
-import itertools
+import inspect
+from types import SimpleNamespace
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .errors import GradientError, NodeRuntimeError, ShapeError
-from .graph import Apply, Variable, ancestors, clone_replace, toposort
+from .errors import NodeRuntimeError, ShapeError
+from .graph import Apply, Variable, clone_replace
 from .op import Op
-from .types import TensorType, is_float, is_int
-
-_kernel_ids = itertools.count()
+from .types import TensorType, is_int
 
 
 class InnerGraph:
@@ -73,109 +71,88 @@ class InnerGraph:
         self.inputs, self.outputs, self.compiled = state["inputs"], state["outputs"], {}
 
 
+def in_place_state(v: Variable) -> bool:
+    """Whether a carry is a generator state (the body's draws advance it in place)."""
+    return not isinstance(v.type, TensorType)
+
+
 class Scan(Op):
-    """A loop over an inner graph. See the module docstring for the layout.
+    """A loop over an inner graph; see the module docstring for the layout.
 
-    Fields: ``inner`` (:class:`InnerGraph`), ``n_seqs``, ``taps`` (one tuple
-    of negative ints per recurrent output), ``n_nonrec``, ``n_rng``,
-    ``n_nonseqs``, ``until``, ``keep`` (per recurrent then non-recurrent
-    output: ``None`` = every step, ``k`` = the last k), ``truncate_gradient``,
-    ``rng_inplace`` (per rng state: advance the caller's state instead of a
-    copy -- set by :func:`scan_rng_inplace`), ``label`` and ``mode`` (of the
-    body's compilation; ``None`` = ``config.mode``).
-
-    Outer inputs: ``[n_steps, *sequences, *initial buffers, *rng states,
-    *non_sequences]``. Outer outputs: ``[*recurrent, *non_recurrent,
-    *final rng states]``. Inner inputs: ``[*sequence rows, *tap values
-    (output by output, in the taps' order), *rng states, *non_sequences]``.
-    Inner outputs: ``[*recurrent, *non_recurrent, *new rng states,
-    (condition)]``.
+    ``n_seqs``, ``n_rec`` (traced carries), ``n_nonrec`` (per-step outputs),
+    ``n_state`` (carries that come out only at the end), ``n_nonseqs``;
+    ``until`` (the last inner output stops the loop); storage facts ``keep``
+    (per stacked output) and ``rng_inplace`` (per untraced carry);
+    ``truncate_gradient``; ``label`` and ``mode`` (of the body's compilation;
+    ``None`` = ``config.mode``).
     """
 
     name = "scan"
+    __props__ = ("inner", "n_seqs", "n_rec", "n_nonrec", "n_state", "n_nonseqs", "until", "keep",
+                 "truncate_gradient", "rng_inplace", "label", "mode")
+
+    def __init__(self, inner: InnerGraph, n_seqs: int, n_rec: int, n_nonrec: int, n_state: int, n_nonseqs: int,
+                 until: bool = False, keep: Optional[Sequence[Optional[int]]] = None, truncate_gradient: int = -1,
+                 rng_inplace: Optional[Sequence[bool]] = None, label: str = "scan", mode: Any = None) -> None:
+        self.inner = inner
+        self.n_seqs, self.n_rec, self.n_nonrec = int(n_seqs), int(n_rec), int(n_nonrec)
+        self.n_state, self.n_nonseqs, self.until = int(n_state), int(n_nonseqs), bool(until)
+        n_stack = self.n_rec + self.n_nonrec
+        self.keep = tuple(keep) if keep is not None else (None,) * n_stack
+        self.truncate_gradient = int(truncate_gradient)
+        self.rng_inplace = tuple(bool(b) for b in rng_inplace) if rng_inplace is not None else (False,) * self.n_state
+        self.label, self.mode = label, mode
+        if len(self.keep) != n_stack or len(self.rng_inplace) != self.n_state:
+            raise ValueError("scan: keep / rng_inplace do not match the number of outputs / carries")
+        n_in = self.n_seqs + self.n_rec + self.n_state + self.n_nonseqs
+        n_out = n_stack + self.n_state + int(self.until)
+        if len(inner.inputs) != n_in or len(inner.outputs) != n_out:
+            raise ValueError(f"scan: the inner graph has {len(inner.inputs)} inputs and {len(inner.outputs)} "
+                             f"outputs, the layout needs {n_in} and {n_out}")
+
+    def clone(self, **changes: Any) -> "Scan":
+        return Scan(**{**{p: getattr(self, p) for p in self.__props__}, **changes})
 
     def host_int_inputs(self, node: Apply) -> frozenset:
         """n_steps (read as a Python int) and every scalar: the body's own
         placement takes integer scalars as host values, so they pass as they are."""
         return frozenset(k for k, i in enumerate(node.inputs) if k == 0 or getattr(i.type, "ndim", 0) == 0)
-    __props__ = ("inner", "n_seqs", "taps", "n_nonrec", "n_rng", "n_nonseqs", "until", "keep",
-                 "truncate_gradient", "rng_inplace", "label", "mode")
 
-    def __init__(self, inner: InnerGraph, n_seqs: int, taps: Sequence[Sequence[int]], n_nonrec: int,
-                 n_rng: int, n_nonseqs: int, until: bool = False, keep: Optional[Sequence[Optional[int]]] = None,
-                 truncate_gradient: int = -1, rng_inplace: Optional[Sequence[bool]] = None,
-                 label: str = "scan", mode: Any = None) -> None:
-        self.inner = inner
-        self.n_seqs = int(n_seqs)
-        self.taps = tuple(tuple(int(t) for t in tp) for tp in taps)
-        self.n_rec = len(self.taps)
-        self.n_nonrec = int(n_nonrec)
-        self.n_rng = int(n_rng)
-        self.n_nonseqs = int(n_nonseqs)
-        self.until = bool(until)
-        n_out = self.n_rec + self.n_nonrec
-        self.keep = tuple(keep) if keep is not None else (None,) * n_out
-        self.truncate_gradient = int(truncate_gradient)
-        self.rng_inplace = tuple(bool(b) for b in rng_inplace) if rng_inplace is not None else (False,) * self.n_rng
-        self.label = label
-        self.mode = mode
-        self.lags = tuple(-min(tp) for tp in self.taps)
-        for j, tp in enumerate(self.taps):
-            if not tp or any(t >= 0 for t in tp) or len(set(tp)) != len(tp):
-                raise ValueError(f"scan: the taps of recurrent output {j} must be distinct negative ints, got {tp}")
-        if len(self.keep) != n_out or len(self.rng_inplace) != self.n_rng:
-            raise ValueError("scan: keep / rng_inplace do not match the number of outputs / rng states")
-        n_in = self.n_seqs + sum(len(tp) for tp in self.taps) + self.n_rng + self.n_nonseqs
-        if len(inner.inputs) != n_in:
-            raise ValueError(f"scan: the inner graph has {len(inner.inputs)} inputs, the layout needs {n_in}")
-        if len(inner.outputs) != n_out + self.n_rng + int(self.until):
-            raise ValueError(f"scan: the inner graph has {len(inner.outputs)} outputs, the layout needs "
-                             f"{n_out + self.n_rng + int(self.until)}")
-
-    # --- layout helpers --------------------------------------------------------
-    def clone(self, **changes: Any) -> "Scan":
-        kw = {p: getattr(self, p) for p in self.__props__}
-        kw.update(changes)
-        return Scan(**kw)
+    # --- layout ------------------------------------------------------------------------------
+    inner_inputs = property(lambda self: self.inner.inputs)
+    inner_outputs = property(lambda self: self.inner.outputs)
 
     @property
-    def inner_inputs(self) -> List[Variable]:
-        return self.inner.inputs
+    def carry_outputs(self) -> List[int]:
+        """Inner output positions of the carries, in the carries' (inner input) order."""
+        n_stack = self.n_rec + self.n_nonrec
+        return list(range(self.n_rec)) + list(range(n_stack, n_stack + self.n_state))
 
     @property
-    def inner_outputs(self) -> List[Variable]:
-        return self.inner.outputs
+    def n_rng(self) -> int:
+        """How many carries are generator states (the loop draws random numbers)."""
+        return sum(in_place_state(v) for v in self.inner_parts()[2])
 
-    def inner_parts(self) -> Tuple[List[Variable], List[List[Variable]], List[Variable], List[Variable]]:
-        """Inner inputs split as (sequence rows, taps per recurrent output, rng states, non-sequences)."""
-        ins = self.inner.inputs
-        seqs = ins[:self.n_seqs]
-        pos, taps = self.n_seqs, []
-        for tp in self.taps:
-            taps.append(ins[pos:pos + len(tp)])
-            pos += len(tp)
-        rngs = ins[pos:pos + self.n_rng]
-        return seqs, taps, rngs, ins[pos + self.n_rng:]
+    def inner_parts(self, values: Optional[Sequence[Any]] = None) -> Tuple[List[Any], ...]:
+        """Inner inputs (or ``values`` laid out like them) as (sequence rows, traced carries, other
+        carries, non-sequences)."""
+        v = list(self.inner.inputs if values is None else values)
+        a, b, c = self.n_seqs, self.n_seqs + self.n_rec, self.n_seqs + self.n_rec + self.n_state
+        return v[:a], v[a:b], v[b:c], v[c:]
 
-    def outer_parts(self, inputs: Sequence[Variable]) -> Tuple[Variable, List[Variable], List[Variable],
-                                                                List[Variable], List[Variable]]:
-        """Outer inputs split as (n_steps, sequences, initial buffers, rng states, non-sequences)."""
-        a = 1 + self.n_seqs
-        b = a + self.n_rec
-        c = b + self.n_rng
-        return inputs[0], list(inputs[1:a]), list(inputs[a:b]), list(inputs[b:c]), list(inputs[c:])
+    def outer_parts(self, inputs: Sequence[Variable]) -> Tuple[Any, ...]:
+        """Outer inputs as (n_steps, sequences, traced carries, other carries, non-sequences)."""
+        return (inputs[0],) + self.inner_parts(inputs[1:])
 
     def __str__(self) -> str:
-        extra = []
-        if any(k is not None for k in self.keep):
-            extra.append("keep=" + "/".join("all" if k is None else str(k) for k in self.keep))
-        if any(self.rng_inplace):
-            extra.append("rng_inplace")
+        keep = "/".join("all" if k is None else str(k) for k in self.keep)
+        extra = ([f"keep={keep}"] if any(k is not None for k in self.keep) else []) + \
+            (["rng_inplace"] if any(self.rng_inplace) else [])
         return f"scan{{{', '.join([self.label] + extra)}}}"
 
     __repr__ = __str__
 
-    # --- building ----------------------------------------------------------------
+    # --- building ------------------------------------------------------------------------------
     def make_node(self, n_steps: Any, *inputs: Any) -> Apply:
         from .shape_ops import static_int
         from .variable import as_tensor_variable
@@ -184,33 +161,30 @@ class Scan(Op):
         n_steps = as_tensor_variable(n_steps)
         if n_steps.ndim != 0 or not is_int(n_steps.dtype):
             raise TypeError(f"{where}: n_steps must be an integer scalar, got {n_steps.type}")
-        n_expected = self.n_seqs + self.n_rec + self.n_rng + self.n_nonseqs
-        if len(inputs) != n_expected:
-            raise TypeError(f"{where}: expected {n_expected} outer inputs after n_steps, got {len(inputs)}")
+        if len(inputs) != len(self.inner.inputs):
+            raise TypeError(f"{where}: expected {len(self.inner.inputs)} outer inputs after n_steps, got {len(inputs)}")
         ins = [i if isinstance(i, Variable) and not isinstance(i.type, TensorType) else as_tensor_variable(i)
                for i in inputs]
-        _, seqs, inits, rngs, nonseqs = self.outer_parts([n_steps] + ins)
-        i_seqs, i_taps, i_rngs, i_ns = self.inner_parts()
-        for k, (o, i) in enumerate(zip(seqs, i_seqs)):
-            _check_type(o, i, 1, f"{where}: sequence {k}")
-        for j, (o, taps) in enumerate(zip(inits, i_taps)):
-            _check_type(o, taps[0], 1, f"{where}: initial state of output {j}")
-        for k, (o, i) in enumerate(zip(rngs, i_rngs)):
-            if o.type != i.type:
-                raise TypeError(f"{where}: rng state {k} has type {o.type}, the body expects {i.type}")
-        for k, (o, i) in enumerate(zip(nonseqs, i_ns)):
-            _check_type(o, i, 0, f"{where}: non-sequence {k} ({o})")
+        n_seqs, outs = self.n_seqs, self.inner.outputs
+        for k, (o, i) in enumerate(zip(ins, self.inner.inputs)):
+            kind = "sequence" if k < n_seqs else "carry" if k < n_seqs + self.n_rec + self.n_state else "non-sequence"
+            _check_type(o, i, int(k < n_seqs), f"{where}: {kind} {k} ({o})")
+        for k, out in zip(self.carry_outputs, self.inner.inputs[n_seqs:]):
+            _check_type(outs[k], out, 0, f"{where}: the body's new value of carry {out}")
         steps = None if self.until else static_int(n_steps)
         out_types = []
-        outs = self.inner.outputs
         for k in range(self.n_rec + self.n_nonrec):
             t = outs[k].type
-            first = steps if self.keep[k] is None else None
-            out_types.append(TensorType(t.dtype, (first,) + tuple(t.shape)))
-        out_types += [i.type for i in i_rngs]
+            out_types.append(TensorType(t.dtype, (steps if self.keep[k] is None else None,) + tuple(t.shape)))
+        out_types += [i.type for i in self.inner_parts()[2]]
         return Apply(self, [n_steps] + ins, out_types)
 
-    # --- running -------------------------------------------------------------------
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        from .scan_grad import bptt
+
+        return bptt(node, output_grads)
+
+    # --- running -------------------------------------------------------------------------------
     def compile_inner(self, backend: Any) -> Any:
         """Rewrite and link the body once per (backend, mode); cached on ``inner``."""
         from .fgraph import FunctionGraph
@@ -226,358 +200,163 @@ class Scan(Op):
         ins = [v.clone() for v in self.inner.inputs]
         outs = clone_replace(self.inner.outputs, dict(zip(self.inner.inputs, ins)))
         fgraph = FunctionGraph(ins, outs)
-        _, _, i_rngs, _ = self.inner_parts()
-        first_rng_in = self.inner.inputs.index(i_rngs[0]) if i_rngs else 0
-        first_rng_out = self.n_rec + self.n_nonrec
-        fgraph.update_of = {first_rng_out + k: ins[first_rng_in + k] for k in range(self.n_rng)}
+        # a generator state carry's new value updates it: draws may advance it in place
+        fgraph.update_of = {k: ins[self.n_seqs + c] for c, k in enumerate(self.carry_outputs)
+                            if in_place_state(ins[self.n_seqs + c])}
         rewrite(fgraph, mode)
-        # the loop owns its rng states (copied once before the loop), so draws
-        # inside the body may always advance them in place
-        mark_inplace_draws(fgraph)
-        ident = [_identity] * len(ins)
+        mark_inplace_draws(fgraph)  # the loop owns its generator states (copied once before the loop)
+        ident = [lambda v: v] * len(ins)
         n = len(fgraph.outputs)
-        # the loop keeps the body's values on the device
         if mode.linker == "debug":
-            linked = link_debug(fgraph, backend, ins, [], n, n == 1, ident, outputs_on_device=True)
+            linked = link_debug(fgraph, backend, ins, [], n, False, ident, outputs_on_device=True)
         else:
-            linked = link(fgraph, backend, ins, [], n, n == 1, ident, outputs_on_device=True, check_inputs=False)
+            linked = link(fgraph, backend, ins, [], n, False, ident, outputs_on_device=True, check_inputs=False)
         linked.fgraph = fgraph
         self.inner.compiled[key] = linked
         return linked
 
     def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
         linked = self.compile_inner(backend)
-        src, ns = self._kernel_source(node, backend)
-        ns["INNER"] = linked.run
-        ns["STEP_ERROR"] = _step_error_factory(linked, self.label)
-        filename = f"<scan-kernel-{next(_kernel_ids)}>"
-        exec(compile(src, filename, "exec"), ns)
-        kernel = ns["scan_kernel"]
-        kernel.__source__ = src
+        outs, seqs = self.inner.outputs, self.n_seqs
+        n_stack = self.n_rec + self.n_nonrec
+        carries = self.inner.inputs[seqs:seqs + self.n_rec + self.n_state]
+        plan = _Plan(
+            label=self.label, n_seqs=seqs, n_rec=self.n_rec, n_stack=n_stack, n_carry=len(carries),
+            until=self.until, run=linked.run, step_error=_step_error_factory(linked, self.label),
+            copies=[seqs + c for c, v in enumerate(carries)
+                    if c >= self.n_rec and in_place_state(v) and not self.rng_inplace[c - self.n_rec]],
+            copy_rng=backend.copy_rng, empty=backend.xp.empty, asarray=backend.xp.asarray,
+            # scalar carries may arrive as Python numbers (host scalars pass as they are)
+            scalars=[(seqs + c, np.dtype(v.type.dtype)) for c, v in enumerate(carries)
+                     if isinstance(v.type, TensorType) and v.type.ndim == 0],
+            # stacked outputs (output, keep, dtype), those with a buffer, static shapes; shapes checked per step
+            stacked=[(k, self.keep[k], np.dtype(outs[k].type.dtype)) for k in range(n_stack)],
+            held=[(k, kp, np.dtype(outs[k].type.dtype)) for k, kp in enumerate(self.keep) if kp != 1],
+            shapes=[outs[k].type.shape for k in range(n_stack)],
+            checked=[(k, k < self.n_rec) for k in range(n_stack) if None in outs[k].type.shape]
+            + [(k, True) for k in self.carry_outputs[self.n_rec:]
+               if isinstance(outs[k].type, TensorType) and None in outs[k].type.shape])
+        src = _steps_source(plan, len(self.inner.inputs), len(outs))
+        ns = {"RUN": linked.run, "CHECK": _check, "P": plan, "STEP_ERROR": plan.step_error}
+        exec(compile(src, f"<scan-steps {self.label}>", "exec"), ns)
+        plan.steps = ns["steps"]
+        kernel = _loop(plan)
+        kernel.__source__ = inspect.getsource(_loop) + "\n" + src
         return kernel
 
-    def _kernel_source(self, node: Apply, backend: Any) -> Tuple[str, Dict[str, Any]]:
-        """The loop as Python source, specialised to this node's layout."""
-        xp = backend.xp
-        empty = xp.empty
 
-        def last_row(value: Any, done: int, shape: Tuple[int, ...], dtype: Any) -> Any:
-            """A one-row output holding ``value`` (no rows when no step ran)."""
-            if not done:
-                return empty((0,) + tuple(shape), dtype)
-            out = empty((1,) + tuple(value.shape), dtype)
-            out[0] = value
-            return out
+_Plan = SimpleNamespace  # what the loop needs of a node, worked out once when the kernel is made
 
-        ns: Dict[str, Any] = {"EMPTY": empty, "RING": _ring_positions, "ShapeError": ShapeError,
-                              "LAST_ROW": last_row,
-                              "COPY_RNG": backend.copy_rng, "label": self.label}
-        n_rec, n_nonrec, n_rng = self.n_rec, self.n_nonrec, self.n_rng
-        outs = self.inner.outputs
-        qs = [f"q{k}" for k in range(self.n_seqs)]
-        xs = [f"x{j}" for j in range(n_rec)]
-        gs = [f"g{k}" for k in range(n_rng)]
-        ws = [f"w{k}" for k in range(self.n_nonseqs)]
-        lines = [f"def scan_kernel(n_steps{''.join(', ' + a for a in qs + xs + gs + ws)}):",
-                 "    T = int(n_steps)",
-                 "    if T < 0:",
-                 "        raise ValueError(f'scan {label!r}: n_steps must be >= 0, got {T}')"]
-        for k, q in enumerate(qs):
-            lines += [f"    if {q}.shape[0] < T:",
-                      f"        raise ShapeError(f'scan {{label!r}}: sequence {k} has {{{q}.shape[0]}} step(s), "
-                      f"fewer than the {{T}} step(s) asked for (n_steps)')"]
-        setup, call_args = [], list(f"{q}[t]" for q in qs)
-        writes: List[str] = []
-        first_writes: List[str] = []
-        results = []
-        # recurrent outputs: buffer b{j} of S{j} rows; row of time t is (t + L) (mod S when a ring).
-        # A ring of one row needs no buffer at all: the carried value is the output.
-        for j, tp in enumerate(self.taps):
-            L, keep, x = self.lags[j], self.keep[j], xs[j]
-            ns[f"D{j}"] = np.dtype(outs[j].type.dtype)
-            setup += [f"    if {x}.shape[0] < {L}:",
-                      f"        raise ShapeError(f'scan {{label!r}}: the initial value of output {j} has "
-                      f"{{{x}.shape[0]}} row(s); taps {tp} need {L}')"]
-            lean = keep is not None and max(L, keep) == 1
-            if lean:
-                pass
-            elif keep is None:
-                setup.append(f"    S{j} = T + {L}")
-                pos = lambda off, j=j: f"t + {off}" if off else "t"  # noqa: E731
-            else:
-                setup.append(f"    S{j} = min(T + {L}, {max(L, keep)})")
-                pos = lambda off, j=j: f"(t + {off}) % S{j}"  # noqa: E731
-            if not lean:
-                setup += [f"    b{j} = EMPTY((S{j},) + tuple({x}.shape[1:]), D{j})",
-                          f"    b{j}[:{L}] = {x}[:{L}]"]
-            carry = -1 in tp
-            if carry:
-                setup.append(f"    c{j} = {x}[{L - 1}]")
-            for tap in tp:
-                call_args.append(f"c{j}" if tap == -1 else f"b{j}[{pos(L + tap)}]")
-            y = f"y{j}"
-            check = []
-            if None in outs[j].type.shape:
-                setup.append(f"    SH{j} = tuple({x}.shape[1:])")
-                check = [f"if {y}.shape != SH{j}:",
-                         f"    raise ShapeError(f'recurrent output {j} has shape "
-                         f"{{{y}.shape}}, its initial state has shape {{SH{j}}}')"]
-            store = [] if lean else [f"b{j}[{pos(L)}] = {y}"]
-            body = check + store + ([f"c{j} = {y}"] if carry else [])
-            writes += body
-            first_writes += body
-            if lean:
-                results.append(f"LAST_ROW(c{j}, done, tuple({x}.shape[1:]), D{j})")
-            elif keep is None:
-                results.append(f"b{j}[{L}:{L} + done]")
-            else:
-                results.append(f"b{j}[RING(done, {keep}, {L}, S{j})]")
-        # non-recurrent outputs: buffer n{i}, allocated from the first step's value
-        # (only the last value, when only the last step is kept)
-        for i in range(n_nonrec):
-            k = n_rec + i
-            keep = self.keep[k]
-            y = f"y{k}"
-            t_out = outs[k].type
-            ns[f"E{i}"] = np.dtype(t_out.dtype)
-            ns[f"Z{i}"] = tuple(0 if d is None else d for d in t_out.shape)
-            first_writes.append(f"SN{i} = tuple({y}.shape)")
-            if None in t_out.shape:
-                writes += [f"if {y}.shape != SN{i}:",
-                           f"    raise ShapeError(f'output {k} has shape "
-                           f"{{{y}.shape}}, but {{SN{i}}} at step 0 (every step must give the same shape)')"]
-            if keep == 1:
-                first_writes.append(f"n{i} = {y}")
-                writes.append(f"n{i} = {y}")
-                setup.append(f"    n{i} = None")
-                results.append(f"LAST_ROW(n{i}, done, Z{i}, E{i})")
+
+def _loop(p: _Plan) -> Callable[..., Any]:
+    """The loop of one scan node (``p``: its :class:`_Plan`), as a plain Python function."""
+    label, c0, n_rec, n_stack, run, steps, until = p.label, p.n_seqs, p.n_rec, p.n_stack, p.run, p.steps, p.until
+    c1 = c0 + p.n_carry
+    s1 = n_stack + p.n_carry - n_rec  # the other carries' new values: outs[n_stack:s1]
+    copies, scalars, held, stacked, checked, empty = p.copies, p.scalars, p.held, p.stacked, p.checked, p.empty
+
+    def scan_kernel(n_steps: Any, *values: Any) -> Any:
+        T = int(n_steps)
+        if T < 0:
+            raise ValueError(f"scan {label!r}: n_steps must be >= 0, got {T}")
+        seqs = values[:c0]
+        for k, q in enumerate(seqs):
+            if q.shape[0] < T:
+                raise ShapeError(f"scan {label!r}: sequence {k} has {q.shape[0]} step(s), fewer than the {T} "
+                                 "step(s) asked for (n_steps)")
+        args = list(values)
+        for i in copies:
+            args[i] = p.copy_rng(args[i])
+        for i, dtype in scalars:
+            if not hasattr(args[i], "shape"):
+                args[i] = p.asarray(args[i], dtype)
+        if T == 0:
+            return _no_steps(p, args[c0:c1])
+        shapes, first = [getattr(v, "shape", None) for v in args[c0:c1]] if checked else None, None
+        try:  # step 0: it also gives the shapes of the buffers
+            if c0:
+                args[:c0] = [q[0] for q in seqs]
+            outs = run(*args)
+            bufs = [empty((T if keep is None else min(T, keep),) + outs[k].shape, dtype) for k, keep, dtype in held]
+            for buf, (k, _, _) in zip(bufs, held) if held else ():
+                buf[0] = outs[k]
+            if checked:
+                first = [getattr(o, "shape", None) for o in outs]
+                _check(p, outs, first, shapes, 0)
+        except Exception as exc:
+            raise p.step_error(exc, 0) from None
+        if T == 1 or (until and outs[-1]):
+            done, finals = 1, outs[n_stack:s1]
+        else:  # steps 1..T-1
+            done, outs, finals = steps(T, [*seqs, *outs[:n_rec], *outs[n_stack:s1], *args[c1:]], bufs, outs, first,
+                                       shapes)
+        results, i = [], 0
+        for k, keep, dtype in stacked:  # the steps each stacked output keeps, in order
+            if keep == 1:  # the body's last value (a new array, no one else's) with a step axis
+                results.append(outs[k][None])
                 continue
-            rows = "T" if keep is None else f"min(T, {keep})"
-            p = "t" if keep is None else f"t % N{i}"
-            first_writes += [f"N{i} = {rows}",
-                             f"n{i} = EMPTY((N{i},) + SN{i}, E{i})",
-                             f"n{i}[0] = {y}"]
-            writes.append(f"n{i}[{p}] = {y}")
-            setup.append(f"    n{i} = None")
-            results.append(f"(n{i}[:done] if n{i} is not None else EMPTY((0,) + Z{i}, E{i}))" if keep is None else
-                           f"(n{i}[RING(done, {keep}, 0, N{i})] if n{i} is not None else EMPTY((0,) + Z{i}, E{i}))")
-        # rng states: copied once unless the caller's state may be advanced in place
-        for k, g in enumerate(gs):
-            if not self.rng_inplace[k]:
-                setup.append(f"    {g} = COPY_RNG({g})")
-            call_args.append(g)
-            results.append(g)
-        call_args += ws
-        targets = [f"y{k}" for k in range(n_rec + n_nonrec)] + gs + (["cond"] if self.until else [])
-        lhs = targets[0] if len(targets) == 1 else ", ".join(targets)
-        call = f"{lhs} = INNER({', '.join(call_args)})"
-        lines += setup
-        lines += ["    done = T", "    t = 0", "    try:", "        if T > 0:"]
-        lines += ["            " + s for s in [call] + first_writes]
-        if self.until:
-            lines += ["            if cond:", "                done = 1", "            else:"]
-            indent = "                "
-        else:
-            indent = "            "
-        lines.append(indent + "for t in range(1, T):")
-        lines += [indent + "    " + s for s in [call] + writes]
-        if self.until:
-            lines += [indent + "    if cond:", indent + "        done = t + 1", indent + "        break"]
-        lines += ["    except Exception as exc:", "        raise STEP_ERROR(exc, t) from None"]
-        if len(results) == 1:
-            lines.append(f"    return {results[0]}")
-        else:
-            lines.append(f"    return ({', '.join(results)},)")
-        return "\n".join(lines) + "\n", ns
+            buf, i = bufs[i], i + 1  # all steps, or a ring of `keep` rows read oldest first
+            results.append(buf[:done] if keep is None else buf[[t % len(buf) for t in range(max(done - keep, 0), done)]])
+        results += finals
+        return results[0] if len(results) == 1 else results
 
-    # --- gradient: back-propagation through time ------------------------------------------
-    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
-        """Gradients of a scan, computed by a backward scan (BPTT).
-
-        The backward loop runs over the forward steps in reverse. At the step
-        for time ``t`` it re-runs the body's gradient with the forward step's
-        inputs (sequence rows, tap values read from the stored outputs, the
-        samples the forward loop drew) and the total gradient of each output
-        at ``t``: the cost's own, plus what later steps sent back through the
-        taps. That "sent back" part is carried as a window of ``lag`` pending
-        gradients per recurrent output; gradients of non-sequences are
-        summed in carried accumulators; gradients of sequence rows are
-        stacked. After the loop, the windows are the gradients of the initial
-        states. ``truncate_gradient=k`` runs only the last k steps backwards.
-        """
-        from ..scan_module import scan as scan_fn
-        from . import elemwise as E
-        from .grad import grad as grad_fn
-        from .random_ops import RandomVariable
-        from .shape_ops import join, shape_i, shape_padleft, stack
-        from .subtensor import set_subtensor
-
-        if any(k is not None for k in self.keep):
-            raise GradientError(f"scan {self.label!r}: cannot differentiate a scan whose outputs were "
-                                "reduced to their last steps (grad must be taken before compiling)")
-        n_rec, n_nonrec = self.n_rec, self.n_nonrec
-        n_out = n_rec + n_nonrec
-        _, seqs, inits, _, nonseqs = self.outer_parts(node.inputs)
-        outs = node.outputs
-        g_outs = list(output_grads[:n_out])
-        if all(g is None for g in g_outs):
-            return [None] * len(node.inputs)
-        i_seqs, i_taps, i_rngs, i_ns = self.inner_parts()
-        inner_out = self.inner.outputs
-
-        # 1. the body's vector-Jacobian product, with placeholders for the output gradients
-        dy: Dict[int, Variable] = {}
-        known: Dict[Variable, Variable] = {}
-        for k in range(n_out):
-            o = inner_out[k]
-            if not is_float(o.dtype) or (k >= n_rec and g_outs[k] is None):
-                continue
-            ph = TensorType(o.dtype, o.type.shape)(f"d_out{k}[t]")
-            dy[k] = ph
-            known[o] = known[o] + ph if o in known else ph
-        if not dy:
-            return [None] * len(node.inputs)
-        flat_taps = [v for taps in i_taps for v in taps]
-        wrt = [v for v in i_seqs + flat_taps + i_ns if is_float(v.dtype)]
-        inner_g = grad_fn(None, wrt, known_grads=known, disconnected_inputs="ignore",
-                          return_disconnected="none") if wrt else []
-        gmap = {v: g for v, g in zip(wrt, inner_g) if g is not None}
-        wanted = list(gmap.values())
-        # draws in the body: the backward loop must see the forward loop's samples
-        in_grad = set(ancestors(wanted)) if wanted else set()
-        samples = [n.outputs[1] for n in toposort(inner_out) if isinstance(n.op, RandomVariable)
-                   and n.outputs[1] in in_grad]
-        needed = set(ancestors(wanted, blockers=samples)) if wanted else set()
-        if any(r in needed for r in i_rngs):
-            raise GradientError(f"scan {self.label!r}: the gradient needs random draws made inside a nested "
-                                "scan of the body, which the backward loop cannot replay; draw them in the "
-                                "outer body or pass them in as sequences")
-        if samples:
-            aug_inner = InnerGraph(self.inner.inputs, inner_out[:n_out] + samples + inner_out[n_out:])
-            aug = self.clone(inner=aug_inner, n_nonrec=n_nonrec + len(samples), keep=None, rng_inplace=None)
-            fwd = aug.make_node(*node.inputs).outputs
-            fwd_rec, fwd_samples = fwd[:n_rec], fwd[n_out:n_out + len(samples)]
-        else:
-            fwd, fwd_rec, fwd_samples = outs, outs[:n_rec], []
-        T = shape_i(fwd[0], 0)
-        n_bwd = T if self.truncate_gradient < 0 else E.minimum(T, self.truncate_gradient)
-
-        def rev(x: Variable) -> Variable:
-            return x[:T][::-1]
-
-        # 2. the backward loop's sequences: forward values the body needs, output gradients
-        bw_seqs: List[Variable] = []
-        roles: List[Tuple[str, Any]] = []
-        for s_out, s_in in zip(seqs, i_seqs):
-            if s_in in needed:
-                bw_seqs.append(rev(s_out))
-                roles.append(("in", s_in))
-        for k in dy:
-            if g_outs[k] is not None:
-                bw_seqs.append(rev(g_outs[k]))
-                roles.append(("dy", k))
-        for j, taps in enumerate(i_taps):
-            used = [(tap, v) for tap, v in zip(self.taps[j], taps) if v in needed]
-            if not used:
-                continue
-            L = self.lags[j]
-            full = join(0, inits[j][:L], fwd_rec[j])
-            for tap, v in used:
-                bw_seqs.append(full[L + tap:L + tap + T][::-1])
-                roles.append(("in", v))
-        for smp, fwd_smp in zip(samples, fwd_samples):
-            bw_seqs.append(rev(fwd_smp))
-            roles.append(("in", smp))
-        # carried: pending-gradient windows, non-sequence accumulators; stacked: sequence gradients
-        rec_g = [j for j in range(n_rec) if j in dy]
-        ns_g = [m for m, w in enumerate(i_ns) if w in gmap]
-        seq_g = [i for i, s in enumerate(i_seqs) if s in gmap]
-        outputs_info: List[Any] = []
-        for j in rec_g:
-            L = self.lags[j]
-            outputs_info.append(E.zeros_like(inits[j][0]) if L == 1 else E.zeros_like(inits[j][:L]))
-        outputs_info += [E.zeros_like(nonseqs[m]) for m in ns_g]
-        outputs_info += [None] * len(seq_g)
-        bw_ns_idx = [m for m, w in enumerate(i_ns) if w in needed]
-        lags, taps_of = self.lags, self.taps
-
-        def step(*args: Variable) -> List[Variable]:
-            args = list(args)
-            vals, rest = args[:len(roles)], args[len(roles):]
-            windows, rest = rest[:len(rec_g)], rest[len(rec_g):]
-            accs, ns_vals = rest[:len(ns_g)], rest[len(ns_g):]
-            repl: Dict[Variable, Variable] = {}
-            given: Dict[int, Variable] = {}
-            for (role, what), v in zip(roles, vals):
-                if role == "in":
-                    repl[what] = v
-                else:
-                    given[what] = v
-            for m, v in zip(bw_ns_idx, ns_vals):
-                repl[i_ns[m]] = v
-            for k, ph in dy.items():
-                total = given.get(k)
-                if k < n_rec:
-                    w = windows[rec_g.index(k)]
-                    pend = w if lags[k] == 1 else w[0]
-                    total = pend if total is None else total + pend
-                repl[ph] = total
-            keys = list(gmap)
-            new = dict(zip(keys, clone_replace([gmap[v] for v in keys], repl)))
-            new_windows = []
-            for j, w in zip(rec_g, windows):
-                sent = {tap: new.get(v) for tap, v in zip(taps_of[j], i_taps[j])}
-                L = lags[j]
-                if L == 1:
-                    g = sent.get(-1)
-                    new_windows.append(g if g is not None else E.zeros_like(w))
-                    continue
-                rows = []
-                for r in range(L):
-                    older = w[r + 1] if r + 1 < L else None
-                    g = sent.get(-(r + 1))
-                    row = g if older is None else (older if g is None else older + g)
-                    rows.append(row if row is not None else E.zeros_like(w[0]))
-                new_windows.append(stack(rows))
-            new_accs = [a + new[i_ns[m]] for m, a in zip(ns_g, accs)]
-            seq_grads = [new[i_seqs[i]] for i in seq_g]
-            return new_windows + new_accs + seq_grads
-
-        bw, bw_updates = scan_fn(step, sequences=bw_seqs, outputs_info=outputs_info,
-                                 non_sequences=[nonseqs[m] for m in bw_ns_idx], n_steps=n_bwd,
-                                 name=f"grad_of_{self.label}", mode=self.mode, return_list=True)
-        if bw_updates:
-            raise GradientError(f"scan {self.label!r}: the backward loop would draw random numbers")
-
-        # 3. gradients of the outer inputs
-        result: List[Optional[Variable]] = [None] * len(node.inputs)
-        base_init = 1 + self.n_seqs
-        base_ns = base_init + n_rec + self.n_rng
-        truncated = self.truncate_gradient >= 0
-        for pos, j in enumerate(rec_g):
-            last = bw[pos][-1]
-            L = self.lags[j]
-            g = shape_padleft(last) if L == 1 else last[::-1]
-            init = inits[j]
-            if init.type.shape[0] != L:
-                g = set_subtensor(E.zeros_like(init)[:L], g)
-            if truncated:
-                g = E.switch(E.lt(n_bwd, T), E.zeros_like(g), g)
-            result[base_init + j] = g
-        off = len(rec_g)
-        for pos, m in enumerate(ns_g):
-            result[base_ns + m] = bw[off + pos][-1]
-        off += len(ns_g)
-        for pos, i in enumerate(seq_g):
-            gx = bw[off + pos][::-1]
-            result[1 + i] = set_subtensor(E.zeros_like(seqs[i])[T - n_bwd:T], gx)
-        return result
+    return scan_kernel
 
 
-# --- helpers ---------------------------------------------------------------------------------
+def _no_steps(p: _Plan, carry0: List[Any]) -> Any:
+    """Results of a loop that ran no step: empty stacked outputs (sizes not known statically are 0,
+    a traced carry's are its initial value's) and the initial carries (never the caller's arrays)."""
+    results = [p.empty((0,) + (tuple(carry0[k].shape) if k < p.n_rec else tuple(0 if d is None else d for d in shape)),
+                       dtype) for k, (_, _, dtype), shape in zip(range(p.n_stack), p.stacked, p.shapes)]
+    results += [v.copy() if hasattr(v, "shape") else v for v in carry0[p.n_rec:]]
+    return results[0] if len(results) == 1 else results
 
-def _identity(v: Any) -> Any:
-    return v
+
+def _steps_source(p: _Plan, n_in: int, n_out: int) -> str:
+    """Steps 1.. of the loop, specialised to the node's layout: on a body as small as ``x + 1``
+    a generic Python loop (argument lists and output lists rebuilt each step) costs about
+    300 ns a step more (docs/benchmarks.md, "Scan loop (#18)"), so these few lines are generated."""
+    c0, n_rec = p.n_seqs, p.n_rec
+    a = [f"q{k}" for k in range(c0)] + [f"c{k}" for k in range(p.n_carry)]
+    a += [f"w{k}" for k in range(n_in - c0 - p.n_carry)]
+    y = [f"y{k}" for k in range(n_out)]
+    held = [k for k, _, _ in p.held]
+    carry_src = list(range(n_rec)) + list(range(p.n_stack, p.n_stack + p.n_carry - n_rec))
+    step_args = [f"{v}[t]" for v in a[:c0]] + a[c0:]
+    finals = ", ".join(a[c0 + n_rec:c0 + p.n_carry])
+    lines = [f"def steps(T, a, bufs, o, first, shapes):",
+             f"    {', '.join(a)}{',' if len(a) == 1 else ''} = a" if a else "    pass",
+             f"    {', '.join(f'b{k}' for k in held)}{',' if len(held) == 1 else ''} = bufs" if held else "",
+             *[f"    R{k} = len(b{k})" for k in held if p.stacked[k][1] is not None],
+             f"    {', '.join(y)}, = o",
+             "    t = 1",
+             "    try:",
+             "        for t in range(1, T):",
+             f"            {', '.join(y)}, = RUN({', '.join(step_args)})",
+             "            CHECK(P, [" + ", ".join(y) + "], first, shapes, t)" if p.checked else "",
+             *[f"            b{k}[{'t' if p.stacked[k][1] is None else f't % R{k}'}] = y{k}" for k in held],
+             *[f"            c{c} = y{k}" for c, k in enumerate(carry_src)],
+             f"            if y{n_out - 1}:" if p.until else "",
+             f"                return t + 1, [{', '.join(y)}], [{finals}]" if p.until else "",
+             "    except Exception as exc:",
+             "        raise STEP_ERROR(exc, t) from None",
+             f"    return T, [{', '.join(y)}], [{finals}]"]
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+def _check(p: _Plan, outs: Sequence[Any], first: Sequence[Any], carry_shapes: Sequence[Any], t: int) -> None:
+    """Every step gives the shapes step 0 gave; a carry keeps its initial value's shape."""
+    for k, is_carry in p.checked:
+        shape = outs[k].shape
+        if is_carry:
+            c = k if k < p.n_rec else k - p.n_stack + p.n_rec
+            want = carry_shapes[c]
+            if shape != want:
+                what = "recurrent output" if k < p.n_rec else "carry"
+                raise ShapeError(f"{what} {c} has shape {shape}, its initial state has shape {want}")
+        elif shape != first[k]:
+            raise ShapeError(f"output {k} has shape {shape}, but {first[k]} at step 0 (every step must give the "
+                             "same shape)")
 
 
 def _check_type(outer: Variable, inner: Variable, extra_axes: int, what: str) -> None:
@@ -588,19 +367,12 @@ def _check_type(outer: Variable, inner: Variable, extra_axes: int, what: str) ->
             raise TypeError(f"{what} has type {ot}, the body expects {it}")
         return
     if ot.dtype != it.dtype or ot.ndim != it.ndim + extra_axes:
-        raise TypeError(f"{what} has type {ot}; the body expects {it.dtype} with "
-                        f"{it.ndim + extra_axes} dimension(s)")
-
-
-def _ring_positions(done: int, keep: int, lag: int, size: int) -> List[int]:
-    """Buffer rows of the last ``min(keep, done)`` steps, oldest first."""
-    return [(t + lag) % size for t in range(max(done - keep, 0), done)]
+        raise TypeError(f"{what} has type {ot}; the body expects {it.dtype} with {it.ndim + extra_axes} dimension(s)")
 
 
 def _step_error_factory(linked: Any, label: str) -> Callable[[BaseException, int], BaseException]:
     def step_error(exc: BaseException, t: int) -> BaseException:
-        better = linked.explain(exc)
-        base = better if better is not None else exc
+        base = linked.explain(exc) or exc
         msg = f"scan {label!r}, step {t}: {base}"
         try:
             return type(base)(msg)
@@ -611,111 +383,17 @@ def _step_error_factory(linked: Any, label: str) -> Callable[[BaseException, int
 
 
 def mark_inplace_draws(fgraph: Any) -> None:
-    """Apply :func:`random_inplace` and :func:`scan_rng_inplace` to every node
-    of ``fgraph`` where they hold (used on scan bodies, whose rng states the
-    loop owns)."""
+    """Let the body's draws advance their generator states in place where no one else sees the old
+    state (``random_inplace``): the loop owns those states (copied once before the loop). Nested
+    scans get the same from the rewrites plugin's ``scan_rng_inplace``, in the body's own rewrite."""
     from .random_ops import RandomVariable, random_inplace
 
     for node in list(fgraph.toposort()):
         if isinstance(node.op, RandomVariable):
             new = random_inplace(fgraph, node)
-        elif isinstance(node.op, Scan):
-            new = scan_rng_inplace(fgraph, node)
-        else:
-            continue
-        if new:
-            for old, nv in zip(node.outputs, new):
-                fgraph.replace(old, nv, reason="inplace_draws")
+            if new:
+                for old, nv in zip(node.outputs, new):
+                    fgraph.replace(old, nv, reason="inplace_draws")
 
 
-# --- rewrites (registered by the bundled rewrites plugin: plugins/rewrites/scan.py) ----------------
-
-def scan_rng_inplace(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
-    """Let a scan advance a shared rng state in place instead of copying it first.
-
-    Safe when the state is a graph input read only by this scan and the
-    scan's final state is used only as the update of that same input (see
-    :func:`framework.core.random_ops.random_inplace`).
-    """
-    from .random_ops import _only_updates_itself
-
-    op = node.op
-    if not isinstance(op, Scan) or not op.n_rng:
-        return None
-    _, _, _, rngs, _ = op.outer_parts(node.inputs)
-    first_out = op.n_rec + op.n_nonrec
-    flags = list(op.rng_inplace)
-    for k, r in enumerate(rngs):
-        if not flags[k] and _only_updates_itself(fgraph, node, first_out + k, r):
-            flags[k] = True
-    if tuple(flags) == op.rng_inplace:
-        return None
-    return op.clone(rng_inplace=flags).make_node(*node.inputs).outputs
-
-
-def _last_steps(client: Any, index: int) -> Optional[int]:
-    """How many final steps a client reads from its input ``index``, or None (all)."""
-    from .subtensor import Subtensor, _is_slice_entry
-
-    if isinstance(client, str) or index != 0 or not isinstance(client.op, Subtensor):
-        return None
-    tpl = client.op.template
-    if not tpl:
-        return None
-    first = tpl[0]
-    if isinstance(first, int) and first < 0:
-        return -first
-    if _is_slice_entry(first):
-        _, start, stop, step = first
-        if isinstance(start, int) and start < 0 and stop is None and step in (None, 1):
-            return -start
-    return None
-
-
-def scan_save_mem(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
-    """Store only the steps of a scan's outputs that are used.
-
-    An output whose every client reads its last k steps (``y[-1]``,
-    ``y[-k]``, ``y[-k:]``, with any further indices) is kept in a ring of
-    ``max(lag, k)`` rows that ends up holding those k steps in order, so the
-    clients' indices mean the same thing; a non-recurrent output nobody uses
-    is dropped from the body altogether. Everything else is kept whole.
-    """
-    op = node.op
-    if not isinstance(op, Scan):
-        return None
-    clients = fgraph.clients
-    n_out = op.n_rec + op.n_nonrec
-    keep = list(op.keep)
-    unused = []
-    for k in range(n_out):
-        uses = clients.get(node.outputs[k], [])
-        if not uses:
-            if k >= op.n_rec:
-                unused.append(k)
-            else:
-                keep[k] = 1
-            continue
-        need = 0
-        for client, idx in uses:
-            last = _last_steps(client, idx)
-            if last is None:
-                need = None
-                break
-            need = max(need, last)
-        if need is not None and (keep[k] is None or need < keep[k]):
-            keep[k] = need
-    if not unused and tuple(keep) == op.keep:
-        return None
-    if unused:
-        drop = set(unused)
-        outs = [o for k, o in enumerate(op.inner.outputs) if k not in drop]
-        new_op = op.clone(inner=InnerGraph(op.inner.inputs, outs), n_nonrec=op.n_nonrec - len(drop),
-                          keep=[kp for k, kp in enumerate(keep) if k not in drop])
-    else:
-        new_op = op.clone(keep=keep)
-    new_outs = iter(new_op.make_node(*node.inputs).outputs)
-    return [node.outputs[k] if k in unused else next(new_outs) for k in range(len(node.outputs))]
-
-
-__all__ = ["Scan", "InnerGraph", "scan_save_mem", "scan_rng_inplace", "mark_inplace_draws"]
+__all__ = ["Scan", "InnerGraph", "mark_inplace_draws", "in_place_state"]

@@ -30,7 +30,7 @@ from ..core import elemwise as E
 from ..core.errors import format_trace, user_trace
 from ..core.graph import Constant, Variable, _ids, clone_replace
 from ..core.scan import InnerGraph, Scan
-from ..core.shape_ops import shape_i, shape_padleft
+from ..core.shape_ops import join, shape_i, shape_padleft
 from ..core.shared import SharedVariable
 from ..core.types import TensorType, is_int
 from ..core.variable import TensorVariable, as_tensor_variable, constant
@@ -317,8 +317,6 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
         new_ext = [v for v in _externals(found, stand_ins, start) if v not in external]
         external += new_ext
         frontier = [v for v in new_ext if isinstance(v, SharedVariable)]
-    rng_states = [s for s in updates if not isinstance(s.type, TensorType)]
-    tensor_states = [s for s in updates if isinstance(s.type, TensorType)]
     carried = set(updates)
     explicit = [v for v in non_seqs if not isinstance(v, Constant)]
     ext_set = set(external)
@@ -335,20 +333,37 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
             raise ScanError(f"{where}: strict=True but the body uses shared variable(s) "
                             f"{', '.join(map(str, sneaky))} not given in non_sequences")
 
-    # 4. the inner graph: stand-ins for everything from outside
+    # 4. the loop's carries: a fed-back output with the one tap -1 is a traced carry (its values are
+    #    the output); one with other taps is a per-step output plus a window carry of its last `lag`
+    #    values; updated shared variables (tensors, generator states) are carries that come out at the end
     mapping: Dict[Variable, Variable] = {}
-    state_inner = []
-    for s in tensor_states:
-        ph = _placeholder(s.type, f"{_label(s, 'shared')}[t-1]", _test_value(s))
-        mapping[s] = ph
-        state_inner.append(ph)
-    rng_inner = []
-    for s in rng_states:
-        ph = s.type.make_variable(f"{_label(s, 'rng')}[t]")
-        if _test_value(s) is not None:
+    rec_idx = [k for k, info in enumerate(infos) if info is not None and not info["buffered"]]
+    step_idx = [k for k, info in enumerate(infos) if info is None or info["buffered"]]
+    rec_inner = [tap_inner[k][0] for k in rec_idx]
+    rec_outer = [infos[k]["initial"] for k in rec_idx]
+    state_inner, state_outer, state_new = [], [], []
+    for k in step_idx:
+        info = infos[k]
+        if info is None:
+            continue
+        lag = -min(info["taps"])
+        init = info["initial"]
+        window = _placeholder(TensorType(init.dtype, (None,) + tuple(tap_inner[k][0].type.shape)),
+                              f"{_label(init, f'out{k}')}[t-{lag}:t]", _test_value(init[:lag]))
+        for tap, v in zip(info["taps"], tap_inner[k]):
+            mapping[v] = window[lag + tap]
+        state_inner.append(window)
+        state_outer.append(init[:lag])
+        state_new.append(join(0, window[1:], shape_padleft(outs[k])) if lag > 1 else shape_padleft(outs[k]))
+    for s in updates:
+        ph = (_placeholder(s.type, f"{_label(s, 'shared')}[t-1]", _test_value(s)) if isinstance(s.type, TensorType)
+              else s.type.make_variable(f"{_label(s, 'rng')}[t]"))
+        if not isinstance(s.type, TensorType) and _test_value(s) is not None:
             ph.tag["test_value"] = _test_value(s)
         mapping[s] = ph
-        rng_inner.append(ph)
+        state_inner.append(ph)
+        state_outer.append(s)
+        state_new.append(updates[s])
     ns_inner = []
     for v in ns_outer:
         ph = v.type.make_variable(_label(v, "const"))
@@ -356,14 +371,9 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
             ph.tag["test_value"] = _test_value(v)
         mapping[v] = ph
         ns_inner.append(ph)
-    rec_idx = [k for k, info in enumerate(infos) if info is not None]
-    nonrec_idx = [k for k, info in enumerate(infos) if info is None]
-    inner_outs = ([outs[k] for k in rec_idx] + [updates[s] for s in tensor_states] + [outs[k] for k in nonrec_idx]
-                  + [updates[s] for s in rng_states] + ([cond] if cond is not None else []))
-    inner_outs = [_strong(o) for o in inner_outs]
-    inner_outs = clone_replace(inner_outs, mapping)
-    inner_ins = (seq_inner + [v for k in rec_idx for v in tap_inner[k]] + state_inner + rng_inner + ns_inner)
-    taps = [infos[k]["taps"] for k in rec_idx] + [[-1]] * len(tensor_states)
+    inner_outs = [outs[k] for k in rec_idx] + [outs[k] for k in step_idx] + state_new + ([cond] if cond is not None else [])
+    inner_outs = clone_replace([_strong(o) for o in inner_outs], mapping)
+    inner_ins = seq_inner + rec_inner + state_inner + ns_inner
 
     # 5. outer inputs and the node
     if n_steps is None:
@@ -377,34 +387,20 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
         steps = as_tensor_variable(n_steps)
         if steps.ndim != 0 or not is_int(steps.dtype):
             raise ScanError(f"{where}: n_steps must be an integer scalar, got {steps.type}")
-    init_outer = []
-    for k in rec_idx:
-        info = infos[k]
-        init = info["initial"]
-        init_outer.append(init[:-min(info["taps"])] if info["buffered"] else shape_padleft(init))
-    init_outer += [shape_padleft(s) for s in tensor_states]
-    op = Scan(InnerGraph(inner_ins, inner_outs), n_seqs=len(seq_outer), taps=taps,
-              n_nonrec=len(nonrec_idx), n_rng=len(rng_states), n_nonseqs=len(ns_outer),
+    op = Scan(InnerGraph(inner_ins, inner_outs), n_seqs=len(seq_outer), n_rec=len(rec_idx),
+              n_nonrec=len(step_idx), n_state=len(state_inner), n_nonseqs=len(ns_outer),
               until=cond is not None, truncate_gradient=truncate_gradient, label=label, mode=mode)
-    node = op.make_node(steps, *(seq_outer + init_outer + rng_states + ns_outer))
+    node = op.make_node(steps, *(seq_outer + rec_outer + state_outer + ns_outer))
     node.trace = trace
     results = node.outputs
-    n_rec = len(rec_idx) + len(tensor_states)
     user_out: List[Optional[Variable]] = [None] * len(outs)
-    for pos, k in enumerate(rec_idx):
+    for pos, k in enumerate(rec_idx + step_idx):
         user_out[k] = results[pos]
-    for pos, k in enumerate(nonrec_idx):
-        user_out[k] = results[n_rec + pos]
-    new_updates: "OrderedDict[SharedVariable, Variable]" = OrderedDict()
-    for pos, s in enumerate(tensor_states):
-        new_updates[s] = results[len(rec_idx) + pos][-1]
-    first_rng = n_rec + len(nonrec_idx)
-    for pos, s in enumerate(rng_states):
-        final = results[first_rng + pos]
-        new_updates[s] = final
-        # a function that forgets to pass `updates` still advances the stream
-        s.default_update = final
-    ordered = OrderedDict((s, new_updates[s]) for s in updates)
+    finals = results[len(rec_idx) + len(step_idx) + len(state_inner) - len(updates):]
+    for s, final in zip(updates, finals):
+        if not isinstance(s.type, TensorType):
+            s.default_update = final  # a function that forgets to pass `updates` still advances the stream
+    ordered = OrderedDict(zip(updates, finals))
     if return_list:
         return user_out, ordered
     if len(user_out) == 1:

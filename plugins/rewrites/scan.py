@@ -7,8 +7,9 @@ out of the loop, so the outer stabilisations apply to it
 ``stabilize``); keep only the steps of a scan output that are used; and let
 scans and random draws advance rng states in place
 (:data:`.random.RANDOM_REWRITES`, listed here too because scan bodies carry
-those states). The last two live with the ops (:mod:`framework.core.scan`,
-:mod:`framework.core.random_ops`).
+those states). The storage rewrites are in :mod:`.scan_memory`, the inlining
+of a one-step scan in :mod:`.scan_inline`; the draws' own in-place rewrite
+lives with the op (:mod:`framework.core.random_ops`).
 """
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from typing import Any, Dict, List, Optional, Tuple
 from framework.core.elemwise import Elemwise
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Constant, Variable, ancestors, clone_replace, inputs_of
-from framework.core.scan import InnerGraph, Scan, _last_steps, scan_rng_inplace, scan_save_mem
-from framework.core.shape_ops import dimshuffle
+from framework.core.scan import InnerGraph, Scan
+from framework.core.shape_ops import DimShuffle, Join, dimshuffle
 from framework.core.subtensor import ARRAY, Subtensor
 from framework.plugins import RewriteSpec
 
 from .random import RANDOM_REWRITES
+from .scan_inline import REWRITES as INLINE_REWRITES
+from .scan_memory import _last_steps, scan_rng_inplace, scan_save_mem
 
 
 # --- moving a scan output's last element-wise step out of the loop -------------------------------
@@ -92,23 +95,40 @@ def _empty_safe(ew_node: Apply, kinds: List[str]) -> bool:
     return True
 
 
+def _stored_in_carries(op: Scan) -> set:
+    """Values a carry's new value holds as they are (through joins and added axes only): an
+    output with several taps is such a value, kept in its window carry."""
+    outs = op.inner.outputs
+    stack = [outs[k] for k in op.carry_outputs]
+    seen: set = set()
+    while stack:
+        v = stack.pop()
+        if v in seen:
+            continue
+        seen.add(v)
+        if v.owner is not None and isinstance(v.owner.op, (Join, DimShuffle)):
+            stack.extend(v.owner.inputs)
+    return seen
+
+
 def _push_out_one(fgraph: FunctionGraph, node: Apply) -> bool:
     """Push the last element-wise step of one output of the scan ``node`` out of the
     loop, for the clients that read only its last step(s). Returns whether it fired."""
     op: Scan = node.op
     n_out = op.n_rec + op.n_nonrec
     inner_outs = op.inner.outputs
-    i_seqs, i_taps, i_rngs, i_ns = op.inner_parts()
-    _, _, _, _, o_ns = op.outer_parts(node.inputs)
+    i_seqs, i_rec, i_state, i_ns = op.inner_parts()
+    *_, o_ns = op.outer_parts(node.inputs)
     ns_map = dict(zip(i_ns, o_ns))
     inner_ins = set(op.inner.inputs)
-    per_step = set(i_seqs) | {v for taps in i_taps for v in taps} | set(i_rngs)
+    per_step = set(i_seqs) | set(i_rec) | set(i_state)
     # fed-back outputs are left alone: the loop must compute them anyway, so moving
     # their last step out would only add an output per step
+    stored = _stored_in_carries(op)
     for k in range(op.n_rec, n_out):
         y = inner_outs[k]
         ew_node = y.owner
-        if ew_node is None or y in inner_ins or not isinstance(ew_node.op, Elemwise):
+        if ew_node is None or y in inner_ins or y in stored or not isinstance(ew_node.op, Elemwise):
             continue
         readers = _step_readers(fgraph, node.outputs[k])
         if not readers:
@@ -265,4 +285,4 @@ SCAN_REWRITES: List[RewriteSpec] = [
         tags=("inplace",),
         doc="let a scan advance a shared rng state in place when only its own update reads the result",
     ),
-] + RANDOM_REWRITES
+] + INLINE_REWRITES + RANDOM_REWRITES

@@ -1,0 +1,76 @@
+"""A scan of one step is its body, inlined into the outer graph.
+
+CD-1's Gibbs chain is ``scan(..., n_steps=1)``: the loop's fixed cost per
+call (checks, the generator-state bookkeeping, allocating results) is paid
+for a single call of the body, and the body's nodes are out of reach of the
+outer graph's rewrites (merging, fusion, in-place). :func:`scan_inline_one_step`
+replaces such a node by its body, with the outer values put in for the inner
+inputs: sequence ``k``'s row ``seq_k[0]``, each carry's initial value, the
+non-sequences themselves. A stacked output becomes the step's value with a
+leading axis of length 1; a final carry is the step's new value.
+
+Exactly what the loop computes, on every input:
+
+* the same ops on the same values, so the same results; the random draws use
+  the same generator states in the same order (each draw reads the state the
+  previous one returned, as in the body), and a draw copies the caller's state
+  unless the in-place rewrites prove no one else reads it, as the loop does;
+* the same shapes, and the same failures: the run-time check the loop makes
+  on a carry whose size is not known statically (its new value must keep the
+  initial value's shape) stays as a ``check_shapes`` node raising a
+  ``ShapeError``. A sequence whose length is not known to be at least 1 (the
+  loop raises a ``ShapeError``, ``seq[0]`` an ``IndexError``), a loop with
+  ``until`` (its condition is computed and could fail) and a body compiled in
+  its own ``mode`` are left alone.
+
+Off by default (``Mode(including=["scan_inline_one_step"])`` turns it on):
+a one-step loop compiled in FAST_RUN keeps its scan node, which the tests of
+the other scan rewrites inspect.
+"""
+from __future__ import annotations
+
+from typing import Any, List, Optional
+
+from framework.core.graph import Apply, Variable, clone_replace
+from framework.core.scan import Scan
+from framework.core.shape_infer import CheckShapes
+from framework.core.shape_ops import shape_padleft, static_int
+from framework.core.types import TensorType
+from framework.plugins import RewriteSpec
+
+
+def _keeps_shape(new: Variable, init: Variable, trace: Any, label: str) -> Variable:
+    """``new``, checked at run time to have ``init``'s shape where the loop would check it."""
+    if not isinstance(new.type, TensorType) or None not in new.type.shape:
+        return new  # the loop checks only carries whose new size is not known statically
+    axes = tuple(("equal", (0, ax), (1, ax)) for ax in range(new.type.ndim))
+    return CheckShapes(f"scan {label!r}: carry keeps its initial shape", trace, axes)(new, new, init)
+
+
+def scan_inline_one_step(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
+    """``scan`` whose ``n_steps`` is the constant 1 -> its body, inlined."""
+    op = node.op
+    if not isinstance(op, Scan) or op.until or op.mode is not None or static_int(node.inputs[0]) != 1:
+        return None
+    _, seqs, rec, state, nonseqs = op.outer_parts(node.inputs)
+    if any(s.type.shape[0] is None or s.type.shape[0] < 1 for s in seqs):
+        return None
+    i_seqs, i_rec, i_state, i_ns = op.inner_parts()
+    repl = dict(zip(i_seqs, [s[0] for s in seqs]))
+    repl.update(zip(i_rec + i_state + i_ns, rec + state + nonseqs))
+    outs = clone_replace(op.inner.outputs, repl)
+    n_stack = op.n_rec + op.n_nonrec
+    carry_new = {k: _keeps_shape(outs[k], init, node.trace, op.label)
+                 for k, init in zip(op.carry_outputs, rec + state)}
+    new = [shape_padleft(carry_new.get(k, outs[k])) for k in range(n_stack)]
+    new += [carry_new[k] for k in op.carry_outputs[op.n_rec:]]
+    # an output nobody reads keeps its old variable (its replacement would be left dangling)
+    return [nv if fgraph.clients.get(old) else old for old, nv in zip(node.outputs, new)]
+
+
+REWRITES = [
+    RewriteSpec("scan_inline_one_step", scan_inline_one_step, stage="specialize", tracks=("scan",),
+                tags=("scan", "off_by_default"),
+                doc="scan(..., n_steps=1) -> its body in the outer graph (CD-1's Gibbs step): no loop, and "
+                    "the body's nodes meet the outer rewrites"),
+]
