@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy as _copy
 import os
 import threading
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -220,30 +220,28 @@ _kernels: Dict[Any, Any] = {}
 _kernels_lock = threading.Lock()
 
 
-def _elementwise(dist: str, param_dtypes: Tuple[str, ...], out_dtype: str) -> Any:
-    key = (dist, param_dtypes, out_dtype)
+def _cached(key: Any, build: Callable[[], Any]) -> Any:
+    """The kernel compiled for ``key``, built once (under a lock: draws may run on several threads)."""
     kern = _kernels.get(key)
     if kern is None:
         with _kernels_lock:
             kern = _kernels.get(key)
             if kern is None:
-                in_params, out_params, operation, name = philox.draw_source(dist, param_dtypes, out_dtype)
-                kern = cupy.ElementwiseKernel(in_params, out_params, operation, name,
-                                              preamble=philox.PHILOX_PREAMBLE)
-                _kernels[key] = kern
+                kern = _kernels[key] = build()
     return kern
+
+
+def _elementwise(dist: str, param_dtypes: Tuple[str, ...], out_dtype: str) -> Any:
+    def build() -> Any:
+        in_params, out_params, operation, name = philox.draw_source(dist, param_dtypes, out_dtype)
+        return cupy.ElementwiseKernel(in_params, out_params, operation, name, preamble=philox.PHILOX_PREAMBLE)
+
+    return _cached((dist, param_dtypes, out_dtype), build)
 
 
 def _raw(p_dtype: str, out_dtype: str) -> Any:
-    key = ("multinomial", p_dtype, out_dtype)
-    kern = _kernels.get(key)
-    if kern is None:
-        with _kernels_lock:
-            kern = _kernels.get(key)
-            if kern is None:
-                kern = cupy.RawKernel(philox.multinomial_source(p_dtype, out_dtype), "fw_multinomial")
-                _kernels[key] = kern
-    return kern
+    return _cached(("multinomial", p_dtype, out_dtype),
+                   lambda: cupy.RawKernel(philox.multinomial_source(p_dtype, out_dtype), "fw_multinomial"))
 
 
 def _param(value: Any, dtype: str) -> Any:
@@ -364,42 +362,26 @@ def _flags(like: Any) -> Any:
 
 
 def _check_kernel(n_dtype: str, p_dtype: str) -> Any:
-    key = ("check_binomial", n_dtype, p_dtype)
-    kern = _kernels.get(key)
-    if kern is None:
-        with _kernels_lock:
-            kern = _kernels.get(key)
-            if kern is None:
-                kern = cupy.ElementwiseKernel(
-                    f"{n_dtype} n, {p_dtype} p", "raw float64 flags",
-                    f"if (!(p >= 0 && p <= 1)) flags[{_P_BAD}] = 1.0;\n"
-                    f"if (n < 0) flags[{_N_BAD}] = 1.0;",
-                    f"fw_check_binomial_{n_dtype}_{p_dtype}")
-                _kernels[key] = kern
-    return kern
+    return _cached(("check_binomial", n_dtype, p_dtype), lambda: cupy.ElementwiseKernel(
+        f"{n_dtype} n, {p_dtype} p", "raw float64 flags",
+        f"if (!(p >= 0 && p <= 1)) flags[{_P_BAD}] = 1.0;\n"
+        f"if (n < 0) flags[{_N_BAD}] = 1.0;",
+        f"fw_check_binomial_{n_dtype}_{p_dtype}"))
 
 
 def _multinomial_check_kernel(p_dtype: str) -> Any:
-    key = ("check_multinomial", p_dtype)
-    kern = _kernels.get(key)
-    if kern is None:
-        with _kernels_lock:
-            kern = _kernels.get(key)
-            if kern is None:
-                kern = cupy.ElementwiseKernel(
-                    f"raw {p_dtype} pv, raw int64 nt, int64 k, float64 slack", "raw float64 flags",
-                    "double t = 0.0;\nbool bad = false;\n"
-                    "for (long long j = 0; j < k; ++j) {\n"
-                    "  const double q = (double)pv[i * k + j];\n"
-                    "  t += q;\n"
-                    "  if (!(q >= 0 && q <= 1)) bad = true;\n"
-                    "}\n"
-                    f"if (bad) flags[{_PVALS_BAD}] = 1.0;\n"
-                    f"if (t > 1.0 + slack) {{ flags[{_SUM_BAD}] = 1.0; FW_MAX_POSITIVE(&flags[{_WORST}], t); }}\n"
-                    f"if (nt[i] < 0) flags[{_MULTI_N_BAD}] = 1.0;",
-                    f"fw_check_multinomial_{p_dtype}", preamble=_FLAG_PREAMBLE)
-                _kernels[key] = kern
-    return kern
+    return _cached(("check_multinomial", p_dtype), lambda: cupy.ElementwiseKernel(
+        f"raw {p_dtype} pv, raw int64 nt, int64 k, float64 slack", "raw float64 flags",
+        "double t = 0.0;\nbool bad = false;\n"
+        "for (long long j = 0; j < k; ++j) {\n"
+        "  const double q = (double)pv[i * k + j];\n"
+        "  t += q;\n"
+        "  if (!(q >= 0 && q <= 1)) bad = true;\n"
+        "}\n"
+        f"if (bad) flags[{_PVALS_BAD}] = 1.0;\n"
+        f"if (t > 1.0 + slack) {{ flags[{_SUM_BAD}] = 1.0; FW_MAX_POSITIVE(&flags[{_WORST}], t); }}\n"
+        f"if (nt[i] < 0) flags[{_MULTI_N_BAD}] = 1.0;",
+        f"fw_check_multinomial_{p_dtype}", preamble=_FLAG_PREAMBLE))
 
 
 def _check_binomial(n: Any, p: Any, n_dtype: str, p_dtype: str, bernoulli: bool) -> None:
