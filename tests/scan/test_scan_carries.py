@@ -4,8 +4,6 @@ finite differences; O(1) memory when only the last step is read; a new kind of s
 the op alone."""
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 
@@ -14,6 +12,8 @@ from framework import function
 from framework.core.scan import InnerGraph, Scan
 from framework.random import RandomStreams
 from framework.scan_module import scan
+
+from test_scan_memory import peak_bytes  # pytest puts tests/scan (no __init__.py) on sys.path
 
 
 def numeric_grad(f, x, eps=1e-6):
@@ -134,16 +134,6 @@ def test_grad_through_draws_and_a_multi_tap_output_together():
 N = 20_000  # one state: 160 kB
 
 
-def peak_bytes(f, *args):
-    f(*args)
-    tracemalloc.start()
-    try:
-        f(*args)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def last_step_functions(steps):
     """A traced carry, a per-step output, a multi-tap output and a shared update, each read at its last step."""
     from framework import shared
@@ -181,7 +171,7 @@ def test_last_step_memory_does_not_grow_with_the_number_of_steps():
 def scan_backwards_by_index(fn, X, h0, W):
     """``go_backwards`` as a new kind of state: an index carry counting down, the body reading
     ``X[i]``. This helper is the whole change -- the loop, its gradient and the memory rewrites
-    take it as they take any carry (docs/architecture.md, "Scan")."""
+    take it as they take any carry (docs/architecture.md, "Scan: one carry loop")."""
     h, i, x, w = h0.type("h[t-1]"), T.lscalar("i"), X.type("X"), W.type("W")
     inner = InnerGraph([h, i, x, w], [fn(x[i], h, w), i - 1])
     op = Scan(inner, n_seqs=0, n_rec=1, n_nonrec=0, n_state=1, n_nonseqs=2, label="backwards")
