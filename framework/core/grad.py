@@ -259,21 +259,45 @@ def verify_grad(fun, pt: Sequence[Any], n_tests: int = 2, rng=None, eps: Optiona
 
 
 def _stabilized(cost: Variable, keep: set) -> Variable:
-    """``cost`` rewritten by the canonicalize and stabilize stages, or ``cost``
-    itself when no rewrite fires. Variables in ``keep`` and the outputs of
-    ops that draw random numbers stay shared with the user's graph."""
+    """``cost`` rewritten by the canonicalize, scan_pushout and stabilize stages, or ``cost``
+    itself when no rewrite fires.
+
+    Variables in ``keep`` and the samples of random draws stay shared with the user's graph, so
+    the gradient uses the very numbers the cost used. A loop that draws (a scan with generator
+    states) must not be duplicated either, but its node is what ``scan_pushout`` works on: the
+    copy gets its own node for it, over the user's very inputs, and afterwards every such node
+    the rewrites left as it was is swapped back for the user's. So ``log(nv_means[-1])`` of a
+    Gibbs chain whose body also returns the pre-sigmoid activation becomes ``log(sigmoid(
+    pre[-1]))`` read from the user's own loop, and is stabilised. When the push-out has to make
+    the loop output something new, the copy's loop is another loop over the same generator
+    states: it draws the same numbers (a draw is a function of its state, and a state read by two
+    loops is never advanced in place), at the cost of running the loop twice."""
     from .fgraph import FunctionGraph
-    from .graph import ancestors, clone_replace, inputs_of
+    from .graph import Tag, ancestors, clone_replace, inputs_of, toposort
     from .mode import FAST_RUN
     from .rewrite import rewrite
 
     blockers = set(keep)
+    loops: List[Apply] = []
     for v in ancestors([cost], keep):
-        if v.owner is not None and _draws_random(v.owner.op):
-            blockers.update(v.owner.outputs)
+        node = v.owner
+        if node is None or not _draws_random(node.op):
+            continue
+        if _is_loop(node.op):
+            if node not in loops:
+                loops.append(node)
+            blockers.update(node.inputs)
+        else:
+            blockers.update(node.outputs)
     if cost in blockers:
         return cost
-    (clone,) = clone_replace([cost], {b: b for b in blockers})
+    memo: Dict[Variable, Variable] = {b: b for b in blockers}
+    for node in toposort([cost], blockers=blockers):
+        new = node.clone_with_new_inputs([memo.get(i, i) for i in node.inputs])
+        for old, nv in zip(node.outputs, new.outputs):
+            nv.tag = Tag(old.tag)
+            memo[old] = nv
+    clone = memo.get(cost, cost)
     fgraph = FunctionGraph(inputs_of([clone], blockers), [clone])
     report = rewrite(fgraph, FAST_RUN, stages=_STAGES, quiet=True, specs=_stabilizers())
     if not report.fired:
@@ -281,7 +305,24 @@ def _stabilized(cost: Variable, keep: set) -> Variable:
     out = fgraph.outputs[0]
     if out.type.dtype != cost.type.dtype or out.ndim != 0:
         return cost
+    # the user's loops back in place of the copy's untouched ones (same op, same inputs)
+    back: Dict[Variable, Variable] = {}
+    copies = {}
+    for n in loops:
+        mine = memo.get(n.outputs[0])
+        if mine is not None and mine is not n.outputs[0]:
+            copies[mine.owner] = n
+    for node in toposort([out], blockers=blockers):
+        original = copies.get(node)
+        if original is not None and node.op is original.op and len(node.inputs) == len(original.inputs)                 and all(a is b for a, b in zip(node.inputs, original.inputs)):
+            back.update(zip(node.outputs, original.outputs))
+    if back:
+        (out,) = clone_replace([out], back)
     return out
+
+
+def _is_loop(op: Any) -> bool:
+    return getattr(op, "n_rng", 0) > 0
 
 
 _STAGES = ("canonicalize", "scan_pushout", "stabilize")
