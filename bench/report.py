@@ -34,13 +34,16 @@ def bench_env() -> Dict[str, str]:
     return env
 
 
-def run(script: str, *args: str, timeout: int = 3600) -> Tuple[Optional[Any], str]:
-    """``(last JSON line or None, the whole stdout)`` of one benchmark."""
+def run(script: str, *args: str, timeout: int = 3600, show_stderr: bool = False) -> Tuple[Optional[Any], str]:
+    """``(last JSON line or None, the whole stdout)`` of one benchmark (with its stderr when it
+    fails, or with ``show_stderr``: a script that skips, e.g. without a GPU, says why there)."""
     proc = subprocess.run([sys.executable, os.path.join(HERE, script), *args], capture_output=True, text=True,
                           env=bench_env(), timeout=timeout)
     out = proc.stdout
     if proc.returncode != 0:
         return None, out + proc.stderr
+    if show_stderr and proc.stderr.strip():
+        out = out + proc.stderr
     for line in reversed(out.strip().splitlines()):
         line = line.strip()
         if line.startswith("{") or line.startswith("["):
@@ -156,7 +159,7 @@ def main() -> int:
             failed.append(script)
             print(f"--- {script}: unexpected result ({exc!r})", file=sys.stderr)
     for script in ("scan_overhead.py", "einsum_chain.py", "gpu_rbm.py"):
-        _, out = run(script)
+        _, out = run(script, show_stderr=True)
         print(f"--- {script}\n{out.strip()}")
     print()
     print("| benchmark | framework | reference (faster of same process / alone) | ratio (worse) | goal |")

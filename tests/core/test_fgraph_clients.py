@@ -1,6 +1,8 @@
 """FunctionGraph keeps its client lists up to date through ``replace``: they
 must always equal the lists computed from scratch (a stale duplicate made a
-scan look read twice, so its rng states were copied on every call)."""
+scan look read twice, so its rng states were copied on every call). And the
+copy ``function`` makes with ``givens`` computes its shape signatures afresh
+(copied ones named the replaced variables)."""
 from __future__ import annotations
 
 import numpy as np
@@ -48,3 +50,62 @@ def test_the_compiled_cd1_step_draws_in_place_inside_its_scan():
     scans = [n for n in f.maker.fgraph.toposort() if n.op.name == "scan"]
     assert scans and all(all(n.op.rng_inplace) for n in scans)
     assert np.isfinite(f(rng.binomial(1, 0.5, (5, 6)).astype("float64")))
+
+
+def test_givens_leave_no_shape_memo_naming_the_replaced_variable():
+    """clone_replace copies tags; after givens the copied shape signatures would name ``x``."""
+    from framework import shared
+    from framework.core.graph import ancestors
+    from framework.core.shape_sig import shape_signature
+
+    data = shared(np.arange(24.0).reshape(6, 4))
+    i = T.lscalar("i")
+    x = T.dmatrix("x")
+    b = T.dvector("b")
+    y = T.nnet.sigmoid(x + b)
+    for v in ancestors([y]):
+        shape_signature(v)  # memoised on the user's graph, as grad does
+    f = function([i, b], y.sum(), givens={x: data[i:i + 2]}, mode="FAST_COMPILE")  # the copy, unrewritten
+    for v in ancestors(f.maker.fgraph.outputs):
+        sig = v.tag.get("_shape_sig")
+        assert sig is None or all(not (isinstance(t, tuple) and t and t[0] is x) for t in sig)
+    bv = np.array([0.5, -1.0, 2.0, 0.0])
+    ref = (1 / (1 + np.exp(-(np.arange(24.0).reshape(6, 4)[1:3] + bv)))).sum()
+    np.testing.assert_allclose(f(1, bv), ref)
+
+
+def test_givens_that_read_the_replaced_variable_keep_the_sizes_apart():
+    """givens={x: x[1:]}: the copy's sizes are x[1:]'s, not x's."""
+    from framework.core.graph import ancestors
+    from framework.core.shape_sig import shape_signature
+
+    x = T.dmatrix("x")
+    c = T.dvector("c")
+    z = x * 2.0
+    loss = (z.sum(axis=1) * c[: z.shape[0]]).sum() + x.shape[0]
+    for v in ancestors([loss]):
+        shape_signature(v)
+    g = T.grad((z * z).sum(), x)
+    f = function([x, c], [loss, g], givens={x: x[1:]}, on_unused_input="ignore")
+    xv = np.arange(12.0).reshape(4, 3)
+    got = f(xv, np.ones(4))
+    sub = xv[1:]
+    np.testing.assert_allclose(got[0], (sub * 2).sum(axis=1).sum() + 3)
+    np.testing.assert_allclose(got[1], 8 * sub)
+
+
+def test_the_cd1_step_broadcasts_the_mean_gradient_inside_one_fused_node():
+    """With right signatures through givens, the CD-1 positive phase's 1/n reaches its
+    fused node as a column, not a materialised (batch, hidden) broadcast."""
+    import framework
+    from framework.models import RBM
+    from framework.random import RandomStreams
+
+    data = framework.shared(np.random.RandomState(0).binomial(1, 0.3, (40, 6)).astype("float64"))
+    index, x = T.lscalar(), T.matrix("x", dtype="float64")
+    rbm = RBM(input=x, n_visible=6, n_hidden=4, numpy_rng=np.random.RandomState(1), theano_rng=RandomStreams(2))
+    cost, updates = rbm.get_cost_updates(lr=0.1, persistent=None, k=1)
+    f = function([index], cost, updates=updates, givens={x: data[index * 5:(index + 1) * 5]})
+    two_d = [n for n in f.maker.fgraph.toposort() if n.op.name == "broadcast_like" and n.outputs[0].ndim == 2]
+    assert not two_d
+    assert np.isfinite(f(0)) and np.isfinite(f(1))
