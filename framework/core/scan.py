@@ -17,7 +17,7 @@ step), **carries** (fed from one step to the next) and **non-sequences**
 (constant) -- and two kinds of results: **stacked** per-step outputs and
 **final** carries. A carry may also be *traced*: its values are stacked too
 (a recurrent output). Everything else users see -- several taps of an output
-(a window carry), ``None`` placeholders, shared-variable updates, random
+(one carry per past step, a shift register), ``None`` placeholders, shared-variable updates, random
 streams (their generator state is an ordinary carry) -- is sugar built by the
 front end, :mod:`framework.scan_module`. Order, everywhere:
 
@@ -318,22 +318,21 @@ def _steps_source(p: _Plan, n_in: int, n_out: int) -> str:
     a generic Python loop (argument lists rebuilt each step) has about 2-3 times the loop's
     overhead per step (bench/scan_loop_forms.py; docs/benchmarks.md, "Scan loop (#18)")."""
     c0, n_rec = p.n_seqs, p.n_rec
-    a = [f"q{k}" for k in range(c0)] + [f"c{k}" for k in range(p.n_carry)]
-    a += [f"w{k}" for k in range(n_in - c0 - p.n_carry)]
-    y = [f"y{k}" for k in range(n_out)]
-    held = [k for k, _, _ in p.held]
+    a = [f"q{k}" for k in range(c0)] + [f"c{k}" for k in range(p.n_carry)] + [f"w{k}" for k in range(n_in - c0 - p.n_carry)]
+    y, held = [f"y{k}" for k in range(n_out)], [k for k, _, _ in p.held]
     carry_src = list(range(n_rec)) + list(range(p.n_stack, p.n_stack + p.n_carry - n_rec))
     step_args, finals = [f"{v}[t]" for v in a[:c0]] + a[c0:], ", ".join(a[c0 + n_rec:c0 + p.n_carry])
     lines = [f"def steps(T, a, bufs, o, first, shapes):",
              f"    {', '.join(a)}{',' if len(a) == 1 else ''} = a" if a else "    pass",
              f"    {', '.join(f'b{k}' for k in held)}{',' if len(held) == 1 else ''} = bufs" if held else "",
              *[f"    R{k} = len(b{k})" for k in held if p.stacked[k][1] is not None],
-             f"    {', '.join(y)}, = o",
-             "    t = 1",
-             "    try:",
+             f"    {', '.join(y)}, = o",  # S{k}: the shape output k must keep (its carry's initial, or step 0's)
+             *[f"    S{k} = " + (f"shapes[{k if k < n_rec else k - p.n_stack + n_rec}]" if c else f"first[{k}]")
+               for k, c in p.checked],
+             "    t = 1", "    try:",
              "        for t in range(1, T):",
              f"            {', '.join(y)}{'' if n_out == 1 else ','} = RUN({', '.join(step_args)})",
-             "            CHECK(P, [" + ", ".join(y) + "], first, shapes, t)" if p.checked else "",
+             *[f"            if y{k}.shape != S{k}: CHECK(P, [{', '.join(y)}], first, shapes, t)" for k, _ in p.checked],
              *[f"            b{k}[{'t' if p.stacked[k][1] is None else f't % R{k}'}] = y{k}" for k in held],
              *[f"            c{c} = y{k}" for c, k in enumerate(carry_src)],
              f"            if y{n_out - 1}:" if p.until else "",

@@ -1,5 +1,5 @@
-"""The loop has one kind of state, the carry (issue 18): several taps of an output are a window
-carry, random states and shared updates are carries. Gradients through those carries against
+"""The loop has one kind of state, the carry (issue 18): several taps of an output are carries
+of its past values, random states and shared updates are carries. Gradients through those carries against
 finite differences; O(1) memory when only the last step is read; a new kind of state built on
 the op alone."""
 from __future__ import annotations
@@ -201,3 +201,17 @@ def test_a_new_kind_of_state_needs_no_change_to_the_loop_grad_or_rewrites():
     f_last = function(ins, by_index[-1])
     assert scan_nodes(f_last)[0].op.keep == (1,)
     np.testing.assert_allclose(f_last(vX, vh, vW), function(ins, reference[-1])(vX, vh, vW), rtol=1e-12)
+
+
+def test_an_initial_value_with_too_few_rows_for_the_taps_is_refused_naming_it():
+    from framework.core.errors import ShapeError
+    from framework.scan_module import ScanError
+
+    x0 = T.dvector("x0")
+    r, _ = scan(lambda a, b: a + b, outputs_info=dict(initial=x0, taps=[-3, -1]), n_steps=4)
+    f = function([x0], r)
+    np.testing.assert_array_equal(f([1.0, 2.0, 3.0, 99.0]), [4.0, 6.0, 9.0, 13.0])  # rows past the taps' are unused
+    with pytest.raises(ShapeError, match=r"outputs_info\[0\] \(taps \[-3, -1\] need 3 rows\)"):
+        f([1.0, 2.0])
+    with pytest.raises(ScanError, match="need 3 rows"):
+        scan(lambda a, b: a + b, outputs_info=dict(initial=T.zeros((2,)), taps=[-3, -1]), n_steps=4)
