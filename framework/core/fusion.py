@@ -35,7 +35,7 @@ node). Backends lower the program through their own tables keyed by row name
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -157,19 +157,7 @@ class Fused(Op):
     # --- meaning ----------------------------------------------------------------
     def impl(self, xp: Any, *values: Any) -> Any:
         """Reference: every step through the table's implementation (no buffer reuse)."""
-        prog = self.program
-        env: List[Any] = []
-
-        def val(r: Ref) -> Any:
-            if r[0] == "in":
-                return values[r[1]]
-            if r[0] == "step":
-                return env[r[1]]
-            return const_value(r)
-
-        for s in prog.steps:
-            env.append(SCALAR_OPS[s.op].impl(xp, *[val(r) for r in s.args]))
-        outs = [val(r) for r in prog.outputs]
+        outs = walk(self.program, values, const_value, lambda s, args: SCALAR_OPS[s.op].impl(xp, *args))
         return outs[0] if len(outs) == 1 else tuple(outs)
 
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
@@ -232,39 +220,32 @@ def step_shapes(prog: ScalarProgram, in_shapes: Sequence[Tuple[Optional[int], ..
     return out
 
 
-def expand(prog: ScalarProgram, inputs: Sequence[Variable]) -> List[TensorVariable]:
-    """The element-wise graph the program stands for, applied to ``inputs``."""
-    env: List[TensorVariable] = []
+def walk(prog: ScalarProgram, inputs: Sequence[Any], const: Callable[[Ref], Any],
+         step: Callable[[Step, List[Any]], Any]) -> List[Any]:
+    """The program's outputs, computed by ``step(step, argument values)`` from
+    ``inputs`` and ``const(ref)`` for constants (values, variables or text)."""
+    env: List[Any] = []
 
-    def var(r: Ref) -> Any:
-        if r[0] == "in":
-            return inputs[r[1]]
-        if r[0] == "step":
-            return env[r[1]]
-        return r[1] if r[2] is None else constant(r[1], dtype=r[2])
+    def val(r: Ref) -> Any:
+        return inputs[r[1]] if r[0] == "in" else env[r[1]] if r[0] == "step" else const(r)
 
     for s in prog.steps:
-        env.append(apply_elemwise(s.op, *[var(r) for r in s.args]))
-    return [as_tensor_variable(var(r)) for r in prog.outputs]
+        env.append(step(s, [val(r) for r in s.args]))
+    return [val(r) for r in prog.outputs]
+
+
+def expand(prog: ScalarProgram, inputs: Sequence[Variable]) -> List[TensorVariable]:
+    """The element-wise graph the program stands for, applied to ``inputs``."""
+    outs = walk(prog, inputs, lambda r: r[1] if r[2] is None else constant(r[1], dtype=r[2]),
+                lambda s, args: apply_elemwise(s.op, *args))
+    return [as_tensor_variable(o) for o in outs]
 
 
 def render(prog: ScalarProgram, args: Sequence[str]) -> str:
     """The program as one expression per output (shared steps repeated)."""
-    from .elemwise import Elemwise, elemwise_op
+    from .elemwise import elemwise_op
 
-    texts: List[str] = []
-
-    def text(r: Ref) -> str:
-        if r[0] == "in":
-            return args[r[1]]
-        if r[0] == "step":
-            return texts[r[1]]
-        return repr(r[1])
-
-    for s in prog.steps:
-        op: Elemwise = elemwise_op(s.op)
-        texts.append(op.pp(None, [text(r) for r in s.args])[0])  # type: ignore[arg-type]
-    outs = [text(r) for r in prog.outputs]
+    outs = walk(prog, args, lambda r: repr(r[1]), lambda s, texts: elemwise_op(s.op).pp(None, texts)[0])
     return outs[0] if len(outs) == 1 else "(" + ", ".join(outs) + ")"
 
 

@@ -92,3 +92,35 @@ def test_a_backend_plugin_registered_in_code_serves_its_device_at_once():
 
     with pytest.raises(BackendError, match="countdev"):
         get_backend("countdev")  # gone with its plugin, not served from a stale cache
+
+
+def test_a_registered_kernel_for_fused_comes_before_the_backends_own_lowering():
+    """The NumPy backend lowers 'fused' itself (Backend.lowerings); a plugin's
+    KernelSpec for ('fused', 'numpy') is added from elsewhere and wins, without
+    touching the op or the backend; unregistered, the backend's lowering is back."""
+    seen, replace = [], [True]
+
+    class FusedKernel:
+        @hookimpl
+        def framework_kernels(self):
+            def build(node, backend):
+                seen.append(str(node.op))
+                if replace[0]:
+                    return lambda v: np.full_like(v, 7.0)
+                return None  # declines: the backend's own lowering runs
+
+            yield KernelSpec("fused-watch", op="fused", backend="numpy", build=build)
+
+    x = T.dvector("x")
+    plugins.register(FusedKernel(), "fused_watch")
+    try:
+        np.testing.assert_allclose(framework.function([x], T.exp(x) * 2 + 1)(np.zeros(2)), [7.0, 7.0])
+        replace[0] = False
+        f = framework.function([x], T.exp(x) * 2 + 1)
+        assert seen == ["fused{exp,mul,add}"] * 2
+        np.testing.assert_allclose(f(np.zeros(2)), [3.0, 3.0])
+        (node,) = f.maker.fgraph.toposort()
+        assert hasattr(f.maker.backend.kernel(node), "__source__")  # declined: the generated function
+    finally:
+        plugins.unregister("fused_watch")
+    np.testing.assert_allclose(framework.function([x], T.exp(x) * 2 + 1)(np.zeros(2)), [3.0, 3.0])
