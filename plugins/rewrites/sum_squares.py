@@ -42,7 +42,7 @@ from framework.core.reduce import Reduce
 from framework.core.types import TensorType
 from framework.plugins import RewriteSpec
 
-from .finite_guard import limit, norm
+from .finite_guard import limit, norm, on_host
 from .patterns import ew, is_const
 
 Result = Optional[List[Variable]]
@@ -296,7 +296,8 @@ class FactoredSum(Op):
     (which also proves every factor finite); otherwise, and when the factors'
     run-time sizes broadcast, it computes the product as written and its sum,
     so ``inf`` and ``nan`` are exactly the product's. The norms read each
-    distinct factor once, as the contraction does.
+    distinct factor once, as the contraction does (on a device they are
+    combined there and read back once per call).
     """
 
     __props__ = ("subs", "out_letters", "out_shape", "axes", "keepdims", "mean", "dtype", "tree")
@@ -352,6 +353,13 @@ class FactoredSum(Op):
         for k in range(nd):
             n *= max(f.shape[k] if f.ndim else 1 for f in factors)
         bound = min(limit(dt, n + len(factors)) for dt in self.dtypes(factors))
+        if not on_host(xp):  # on a device: the same bound computed there, read back once
+            distinct = {id(f): f for f in factors if f.size}.values()
+            device_total = xp.asarray(float(n), dtype="float64")
+            for f in distinct:
+                f = f if f.dtype.kind in "fc" else f.astype("float64")
+                device_total = device_total * xp.maximum(1.0, xp.sqrt(xp.abs(xp.vdot(f, f)).astype("float64")))
+            return bool(device_total <= bound)
         total, seen = float(n), {}
         for f in factors:
             if id(f) not in seen:
