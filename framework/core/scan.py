@@ -17,7 +17,7 @@ step), **carries** (fed from one step to the next) and **non-sequences**
 (constant) -- and two kinds of results: **stacked** per-step outputs and
 **final** carries. A carry may also be *traced*: its values are stacked too
 (a recurrent output). Everything else users see -- several taps of an output
-(a window carry), ``None`` placeholders, shared-variable updates, random
+(one carry per past step, a shift register), ``None`` placeholders, shared-variable updates, random
 streams (their generator state is an ordinary carry) -- is sugar built by the
 front end, :mod:`framework.scan_module`. Order, everywhere:
 
@@ -208,9 +208,9 @@ class Scan(Op):
         ident = [lambda v: v] * len(ins)
         n = len(fgraph.outputs)
         if mode.linker == "debug":
-            linked = link_debug(fgraph, backend, ins, [], n, False, ident, outputs_on_device=True)
+            linked = link_debug(fgraph, backend, ins, [], n, n == 1, ident, outputs_on_device=True)
         else:
-            linked = link(fgraph, backend, ins, [], n, False, ident, outputs_on_device=True, check_inputs=False)
+            linked = link(fgraph, backend, ins, [], n, n == 1, ident, outputs_on_device=True, check_inputs=False)
         linked.fgraph = fgraph
         self.inner.compiled[key] = linked
         return linked
@@ -251,6 +251,7 @@ _Plan = SimpleNamespace  # what the loop needs of a node, worked out once when t
 def _loop(p: _Plan) -> Callable[..., Any]:
     """The loop of one scan node (``p``: its :class:`_Plan`), as a plain Python function."""
     label, c0, n_rec, n_stack, run, steps, until = p.label, p.n_seqs, p.n_rec, p.n_stack, p.run, p.steps, p.until
+    single = p.n_stack + p.n_carry - p.n_rec + until == 1
     c1 = c0 + p.n_carry
     s1 = n_stack + p.n_carry - n_rec  # the other carries' new values: outs[n_stack:s1]
     copies, scalars, held, stacked, checked, empty = p.copies, p.scalars, p.held, p.stacked, p.checked, p.empty
@@ -276,7 +277,7 @@ def _loop(p: _Plan) -> Callable[..., Any]:
         try:  # step 0: it also gives the shapes of the buffers
             if c0:
                 args[:c0] = [q[0] for q in seqs]
-            outs = run(*args)
+            outs = [run(*args)] if single else run(*args)  # one output comes back as it is
             bufs = [empty((T if keep is None else min(T, keep),) + outs[k].shape, dtype) for k, keep, dtype in held]
             for buf, (k, _, _) in zip(bufs, held) if held else ():
                 buf[0] = outs[k]
@@ -314,26 +315,24 @@ def _no_steps(p: _Plan, carry0: List[Any]) -> Any:
 
 def _steps_source(p: _Plan, n_in: int, n_out: int) -> str:
     """Steps 1.. of the loop, specialised to the node's layout: on a body as small as ``x + 1``
-    a generic Python loop (argument lists and output lists rebuilt each step) costs about
-    300 ns a step more (docs/benchmarks.md, "Scan loop (#18)"), so these few lines are generated."""
+    a generic Python loop (argument lists rebuilt each step) has about 2-3 times the loop's
+    overhead per step (bench/scan_loop_forms.py; docs/benchmarks.md, "Scan loop (#18)")."""
     c0, n_rec = p.n_seqs, p.n_rec
-    a = [f"q{k}" for k in range(c0)] + [f"c{k}" for k in range(p.n_carry)]
-    a += [f"w{k}" for k in range(n_in - c0 - p.n_carry)]
-    y = [f"y{k}" for k in range(n_out)]
-    held = [k for k, _, _ in p.held]
+    a = [f"q{k}" for k in range(c0)] + [f"c{k}" for k in range(p.n_carry)] + [f"w{k}" for k in range(n_in - c0 - p.n_carry)]
+    y, held = [f"y{k}" for k in range(n_out)], [k for k, _, _ in p.held]
     carry_src = list(range(n_rec)) + list(range(p.n_stack, p.n_stack + p.n_carry - n_rec))
-    step_args = [f"{v}[t]" for v in a[:c0]] + a[c0:]
-    finals = ", ".join(a[c0 + n_rec:c0 + p.n_carry])
+    step_args, finals = [f"{v}[t]" for v in a[:c0]] + a[c0:], ", ".join(a[c0 + n_rec:c0 + p.n_carry])
     lines = [f"def steps(T, a, bufs, o, first, shapes):",
              f"    {', '.join(a)}{',' if len(a) == 1 else ''} = a" if a else "    pass",
              f"    {', '.join(f'b{k}' for k in held)}{',' if len(held) == 1 else ''} = bufs" if held else "",
              *[f"    R{k} = len(b{k})" for k in held if p.stacked[k][1] is not None],
-             f"    {', '.join(y)}, = o",
-             "    t = 1",
-             "    try:",
+             f"    {', '.join(y)}, = o",  # S{k}: the shape output k must keep (its carry's initial, or step 0's)
+             *[f"    S{k} = " + (f"shapes[{k if k < n_rec else k - p.n_stack + n_rec}]" if c else f"first[{k}]")
+               for k, c in p.checked],
+             "    t = 1", "    try:",
              "        for t in range(1, T):",
-             f"            {', '.join(y)}, = RUN({', '.join(step_args)})",
-             "            CHECK(P, [" + ", ".join(y) + "], first, shapes, t)" if p.checked else "",
+             f"            {', '.join(y)}{'' if n_out == 1 else ','} = RUN({', '.join(step_args)})",
+             *[f"            if y{k}.shape != S{k}: CHECK(P, [{', '.join(y)}], first, shapes, t)" for k, _ in p.checked],
              *[f"            b{k}[{'t' if p.stacked[k][1] is None else f't % R{k}'}] = y{k}" for k in held],
              *[f"            c{c} = y{k}" for c, k in enumerate(carry_src)],
              f"            if y{n_out - 1}:" if p.until else "",

@@ -26,11 +26,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+import numpy as np
+
 from ..core import elemwise as E
 from ..core.errors import format_trace, user_trace
 from ..core.graph import Constant, Variable, _ids, clone_replace
 from ..core.scan import InnerGraph, Scan
-from ..core.shape_ops import join, shape_i, shape_padleft
+from ..core.shape_ops import shape_i
 from ..core.shared import SharedVariable
 from ..core.types import TensorType, is_int
 from ..core.variable import TensorVariable, as_tensor_variable, constant
@@ -334,8 +336,9 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
                             f"{', '.join(map(str, sneaky))} not given in non_sequences")
 
     # 4. the loop's carries: a fed-back output with the one tap -1 is a traced carry (its values are
-    #    the output); one with other taps is a per-step output plus a window carry of its last `lag`
-    #    values; updated shared variables (tensors, generator states) are carries that come out at the end
+    #    the output); one with other taps is a per-step output plus `lag` carries holding its last
+    #    values (a shift register: y[t-lag], ..., y[t-1]); updated shared variables (tensors,
+    #    generator states) are carries that come out at the end
     mapping: Dict[Variable, Variable] = {}
     rec_idx = [k for k, info in enumerate(infos) if info is not None and not info["buffered"]]
     step_idx = [k for k, info in enumerate(infos) if info is None or info["buffered"]]
@@ -348,13 +351,14 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
             continue
         lag = -min(info["taps"])
         init = info["initial"]
-        window = _placeholder(TensorType(init.dtype, (None,) + tuple(tap_inner[k][0].type.shape)),
-                              f"{_label(init, f'out{k}')}[t-{lag}:t]", _test_value(init[:lag]))
-        for tap, v in zip(info["taps"], tap_inner[k]):
-            mapping[v] = window[lag + tap]
-        state_inner.append(window)
-        state_outer.append(init[:lag])
-        state_new.append(join(0, window[1:], shape_padleft(outs[k])) if lag > 1 else shape_padleft(outs[k]))
+        given = dict(zip(info["taps"], tap_inner[k]))
+        regs = [given[i - lag] if i - lag in given else
+                _placeholder(tap_inner[k][0].type, f"{_label(init, f'out{k}')}[t{i - lag}]") for i in range(lag)]
+        window = _rows(init, lag, f"{where}: the initial value of outputs_info[{k}] (taps {info['taps']} need {lag} "
+                                  "rows)", trace)
+        state_inner += regs
+        state_outer += [window[i] for i in range(lag)]
+        state_new += regs[1:] + [outs[k]]
     for s in updates:
         ph = (_placeholder(s.type, f"{_label(s, 'shared')}[t-1]", _test_value(s)) if isinstance(s.type, TensorType)
               else s.type.make_variable(f"{_label(s, 'rng')}[t]"))
@@ -408,6 +412,19 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
     if not user_out:
         return None, ordered
     return user_out, ordered
+
+
+def _rows(init: Variable, lag: int, what: str, trace: Any) -> Variable:
+    """``init[:lag]``, checked to have ``lag`` rows (when not known while building)."""
+    rows = init.type.shape[0]
+    if rows is not None and rows < lag:
+        raise ScanError(f"{what}: it has {rows}")
+    window = init[:lag]
+    if rows is not None:
+        return window
+    from ..core.shape_infer import CheckShapes
+
+    return CheckShapes(what, trace, (("equal", (0, 0), (1, None)),))(window, window, constant(np.int64(lag)))
 
 
 def _strong(v: Variable) -> Variable:

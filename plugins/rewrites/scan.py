@@ -97,7 +97,7 @@ def _empty_safe(ew_node: Apply, kinds: List[str]) -> bool:
 
 def _stored_in_carries(op: Scan) -> set:
     """Values a carry's new value holds as they are (through joins and added axes only): an
-    output with several taps is such a value, kept in its window carry."""
+    output with several taps is such a value, kept in its last past-step carry."""
     outs = op.inner.outputs
     stack = [outs[k] for k in op.carry_outputs]
     seen: set = set()

@@ -1,10 +1,8 @@
-"""The loop has one kind of state, the carry (issue 18): several taps of an output are a window
-carry, random states and shared updates are carries. Gradients through those carries against
+"""The loop has one kind of state, the carry (issue 18): several taps of an output are carries
+of its past values, random states and shared updates are carries. Gradients through those carries against
 finite differences; O(1) memory when only the last step is read; a new kind of state built on
 the op alone."""
 from __future__ import annotations
-
-import tracemalloc
 
 import numpy as np
 import pytest
@@ -14,6 +12,8 @@ from framework import function
 from framework.core.scan import InnerGraph, Scan
 from framework.random import RandomStreams
 from framework.scan_module import scan
+
+from test_scan_memory import peak_bytes  # pytest puts tests/scan (no __init__.py) on sys.path
 
 
 def numeric_grad(f, x, eps=1e-6):
@@ -134,16 +134,6 @@ def test_grad_through_draws_and_a_multi_tap_output_together():
 N = 20_000  # one state: 160 kB
 
 
-def peak_bytes(f, *args):
-    f(*args)
-    tracemalloc.start()
-    try:
-        f(*args)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def last_step_functions(steps):
     """A traced carry, a per-step output, a multi-tap output and a shared update, each read at its last step."""
     from framework import shared
@@ -181,7 +171,7 @@ def test_last_step_memory_does_not_grow_with_the_number_of_steps():
 def scan_backwards_by_index(fn, X, h0, W):
     """``go_backwards`` as a new kind of state: an index carry counting down, the body reading
     ``X[i]``. This helper is the whole change -- the loop, its gradient and the memory rewrites
-    take it as they take any carry (docs/architecture.md, "Scan")."""
+    take it as they take any carry (docs/architecture.md, "Scan: one carry loop")."""
     h, i, x, w = h0.type("h[t-1]"), T.lscalar("i"), X.type("X"), W.type("W")
     inner = InnerGraph([h, i, x, w], [fn(x[i], h, w), i - 1])
     op = Scan(inner, n_seqs=0, n_rec=1, n_nonrec=0, n_state=1, n_nonseqs=2, label="backwards")
@@ -211,3 +201,17 @@ def test_a_new_kind_of_state_needs_no_change_to_the_loop_grad_or_rewrites():
     f_last = function(ins, by_index[-1])
     assert scan_nodes(f_last)[0].op.keep == (1,)
     np.testing.assert_allclose(f_last(vX, vh, vW), function(ins, reference[-1])(vX, vh, vW), rtol=1e-12)
+
+
+def test_an_initial_value_with_too_few_rows_for_the_taps_is_refused_naming_it():
+    from framework.core.errors import ShapeError
+    from framework.scan_module import ScanError
+
+    x0 = T.dvector("x0")
+    r, _ = scan(lambda a, b: a + b, outputs_info=dict(initial=x0, taps=[-3, -1]), n_steps=4)
+    f = function([x0], r)
+    np.testing.assert_array_equal(f([1.0, 2.0, 3.0, 99.0]), [4.0, 6.0, 9.0, 13.0])  # rows past the taps' are unused
+    with pytest.raises(ShapeError, match=r"outputs_info\[0\] \(taps \[-3, -1\] need 3 rows\)"):
+        f([1.0, 2.0])
+    with pytest.raises(ScanError, match="need 3 rows"):
+        scan(lambda a, b: a + b, outputs_info=dict(initial=T.zeros((2,)), taps=[-3, -1]), n_steps=4)
