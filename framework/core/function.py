@@ -347,8 +347,6 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, updates: Any = Non
     roots = outs + list(upd.values())
     cloned = clone_replace(roots, replace) if roots else []
     used = set(ancestors(cloned)) if cloned else set()
-    if replace:
-        _forget_shape_memos(used)
     for k, v in enumerate(explicit):
         if v not in used:
             msg = (f"function(): input {k} ({v}) is not used to compute any output or update"
@@ -376,27 +374,6 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, updates: Any = Non
     linked = linker(fgraph, backend, explicit, list(upd), n_out, single, filters, outputs_on_device)
     maker = FunctionMaker(fgraph, mode_, backend, report, spec)
     return Function(ins, outs, single, linked, maker, name)
-
-
-# memos of a variable's shape that name the variables it was computed from (framework.core.shape_sig,
-# shape_infer.input_shapes(cached=True))
-_SHAPE_MEMOS = ("_shape_sig", "_shape_i")
-
-
-def _forget_shape_memos(variables: Iterable[Variable]) -> None:
-    """Drop the shape memos the copy took over from the user's graph (``clone_replace`` copies tags).
-
-    After ``givens`` they name the replaced variables: a copied signature
-    ``(x, 0)`` means "the size of what replaced ``x``" while a new variable
-    reading ``x`` itself (``givens={x: x[1:]}``) has the same token for another
-    size -- and where nothing reads ``x`` any more, two sizes the rewrites could
-    prove equal (a minibatch's rows through ``givens``) look unrelated. Computed
-    again from the copy, they are right."""
-    for v in variables:
-        if v.owner is not None:
-            tag = v.tag
-            for key in _SHAPE_MEMOS:
-                tag.pop(key, None)
 
 
 def _move(s: SharedVariable, backend: Backend) -> None:

@@ -229,6 +229,13 @@ def toposort(outputs: Iterable[Variable], blockers: Optional[Iterable[Variable]]
     return order
 
 
+# Tag entries that describe a variable through the variables it was computed from (its shape
+# signature, ``shape_sig``; its memoised symbolic sizes, ``shape_infer``). A copy with some
+# ancestors replaced must not inherit them: they would name the replaced variables, so a size
+# could look equal to another that is not (``replace={x: x[1:]}``), or unrelated to one it equals.
+DERIVED_TAGS = ("_shape_sig", "_shape_i")
+
+
 def clone_replace(
     outputs: Sequence[Variable],
     replace: Optional[Dict[Variable, Variable]] = None,
@@ -237,14 +244,19 @@ def clone_replace(
     """Copy the graph of ``outputs`` with the variables of ``replace`` swapped in.
 
     Nodes whose inputs do not change are copied too (so later in-place edits of
-    the copy never touch the user's graph); root variables are kept.
+    the copy never touch the user's graph); root variables are kept. With
+    replacements, the copies' shape memos (:data:`DERIVED_TAGS`) are not
+    carried over: they are computed again from the copy.
     """
     memo: Dict[Variable, Variable] = dict(replace or {})
+    drop = DERIVED_TAGS if replace else ()
     for node in toposort(outputs, blockers=memo.keys()):
         new_inputs = [memo.get(i, i) for i in node.inputs]
         new = node.clone_with_new_inputs(new_inputs, strict=strict)
         for old, nv in zip(node.outputs, new.outputs):
             nv.tag = Tag(old.tag)
+            for key in drop:
+                nv.tag.pop(key, None)
             memo[old] = nv
     return [memo.get(o, o) for o in outputs]
 

@@ -94,6 +94,29 @@ def test_givens_that_read_the_replaced_variable_keep_the_sizes_apart():
     np.testing.assert_allclose(got[1], 8 * sub)
 
 
+def test_clone_replace_itself_keeps_no_shape_memo_of_the_replaced_variable():
+    """The memos are dropped where the copy is made, so every caller of clone_replace (scan's
+    front end, theano.clone, function's givens) computes sizes from the copy."""
+    from framework.core.graph import ancestors, clone_replace
+    from framework.core.shape_sig import shape_signature
+
+    x = T.dmatrix("x")
+    c = T.dvector("c")
+    z = x * 2.0
+    loss = (z.sum(axis=1) * c[: z.shape[0]]).sum() + x.shape[0]
+    for v in ancestors([loss]):
+        shape_signature(v)
+    (copy,) = clone_replace([loss], {x: x[1:]})
+    for v in ancestors([copy]):
+        if v.owner is not None:
+            assert "_shape_sig" not in v.tag and "_shape_i" not in v.tag
+    f = function([x, c], copy)
+    xv = np.arange(12.0).reshape(4, 3)
+    np.testing.assert_allclose(f(xv, np.ones(4)), (xv[1:] * 2).sum() + 3)
+    (same,) = clone_replace([loss])  # without replacements the memos still hold: kept
+    assert same.owner is not loss.owner
+
+
 def test_the_cd1_step_broadcasts_the_mean_gradient_inside_one_fused_node():
     """With right signatures through givens, the CD-1 positive phase's 1/n reaches its
     fused node as a column, not a materialised (batch, hidden) broadcast."""
