@@ -2,9 +2,12 @@
 at compile time, with the op's reference implementation on NumPy.
 
 Not folded: ops on non-tensor values (random states), ops that overwrite an
-input, and ops whose result would be much larger than their inputs (an
-``alloc`` of a big array: keeping it symbolic costs nothing and keeps the
-compiled function small).
+input, ops without a reference implementation (a ``scan`` over constants: it
+runs through its kernel), ops whose reference implementation raises on these
+constants (the error is the run-time one, with its message, when the function
+runs -- a rewrite never changes an error), and ops whose result would be much
+larger than their inputs (an ``alloc`` of a big array: keeping it symbolic
+costs nothing and keeps the compiled function small).
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import numpy as np
 
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Constant, Variable
+from framework.core.op import Op
 from framework.core.types import TensorType
 from framework.core.variable import TensorConstant
 from framework.plugins import RewriteSpec
@@ -26,7 +30,7 @@ def _foldable(node: Apply) -> bool:
     op = node.op
     if getattr(op, "destroy_map", None) or getattr(op, "nondeterministic", False):
         return False
-    if not node.inputs:
+    if not node.inputs or getattr(type(op), "impl", Op.impl) is Op.impl:
         return False
     return all(isinstance(v, Constant) and isinstance(v.type, TensorType) for v in node.inputs) and all(
         isinstance(o.type, TensorType) for o in node.outputs)
@@ -42,8 +46,11 @@ def constant_folding(fgraph: FunctionGraph, node: Apply) -> Optional[List[Variab
     for o in node.outputs:
         if None not in o.type.shape and int(np.prod(o.type.shape, dtype=np.int64)) > biggest + MAX_GROWTH:
             return None
-    with np.errstate(all="ignore"):
-        out = node.op.impl(np, *values)
+    try:
+        with np.errstate(all="ignore"):
+            out = node.op.impl(np, *values)
+    except Exception:  # the node raises when it runs, with its own message and the user's line
+        return None
     outs = list(out) if len(node.outputs) > 1 else [out]
     new: List[Variable] = []
     for o, val in zip(node.outputs, outs):
