@@ -74,8 +74,8 @@ def test_givens_leave_no_shape_memo_naming_the_replaced_variable():
     np.testing.assert_allclose(f(1, bv), ref)
 
 
-def test_givens_that_read_the_replaced_variable_keep_the_sizes_apart():
-    """givens={x: x[1:]}: the copy's sizes are x[1:]'s, not x's."""
+def _loss_with_shape_memos():
+    """A loss reading ``x``'s sizes, with shape signatures memoised on it (as grad does)."""
     from framework.core.graph import ancestors
     from framework.core.shape_sig import shape_signature
 
@@ -85,6 +85,12 @@ def test_givens_that_read_the_replaced_variable_keep_the_sizes_apart():
     loss = (z.sum(axis=1) * c[: z.shape[0]]).sum() + x.shape[0]
     for v in ancestors([loss]):
         shape_signature(v)
+    return x, c, z, loss
+
+
+def test_givens_that_read_the_replaced_variable_keep_the_sizes_apart():
+    """givens={x: x[1:]}: the copy's sizes are x[1:]'s, not x's."""
+    x, c, z, loss = _loss_with_shape_memos()
     g = T.grad((z * z).sum(), x)
     f = function([x, c], [loss, g], givens={x: x[1:]}, on_unused_input="ignore")
     xv = np.arange(12.0).reshape(4, 3)
@@ -98,14 +104,8 @@ def test_clone_replace_itself_keeps_no_shape_memo_of_the_replaced_variable():
     """The memos are dropped where the copy is made, so every caller of clone_replace (scan's
     front end, theano.clone, function's givens) computes sizes from the copy."""
     from framework.core.graph import ancestors, clone_replace
-    from framework.core.shape_sig import shape_signature
 
-    x = T.dmatrix("x")
-    c = T.dvector("c")
-    z = x * 2.0
-    loss = (z.sum(axis=1) * c[: z.shape[0]]).sum() + x.shape[0]
-    for v in ancestors([loss]):
-        shape_signature(v)
+    x, c, z, loss = _loss_with_shape_memos()
     (copy,) = clone_replace([loss], {x: x[1:]})
     for v in ancestors([copy]):
         if v.owner is not None:
