@@ -179,6 +179,9 @@ class AheadUniforms:
             self.job = threads.submit(job)
             _pending().append(self)
 
+    def __repr__(self) -> str:  # how an error message lists this input of the Bernoulli draw
+        return f"uniforms drawn ahead for this draw (shape {self.shape}, {np.dtype(self.udt).name})"
+
     def bernoulli(self, p: Any, dtype: np.dtype) -> np.ndarray:
         """``uniform < p`` as ``dtype``, as the one-node draw on ``rng`` would have made it."""
         job = self.job

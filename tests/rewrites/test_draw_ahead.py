@@ -243,3 +243,28 @@ def test_integer_samples_and_float64_p(enabled, dtype):
         assert ra[0].dtype == rb[0].dtype == np.dtype(dtype)
         np.testing.assert_array_equal(ra[0], rb[0])
         assert_same_states(sa, sb)
+
+
+@pytest.mark.parametrize("value, expected", [("", False), ("0", False), ("off", False), ("1", True),
+                                             ("TRUE", True), (" yes ", True)])
+def test_the_environment_switch_reads_the_usual_spellings(monkeypatch, value, expected):
+    from framework_rewrites import draw_ahead as module
+
+    monkeypatch.setenv("FRAMEWORK_DRAW_AHEAD", value)
+    assert module._from_environment() is expected
+
+
+def test_a_garbled_environment_switch_is_reported_and_leaves_it_off(monkeypatch):
+    from framework_rewrites import draw_ahead as module
+
+    monkeypatch.setenv("FRAMEWORK_DRAW_AHEAD", "banana")
+    with pytest.warns(RuntimeWarning, match="FRAMEWORK_DRAW_AHEAD='banana'.*stays off"):
+        assert module._from_environment() is False
+
+
+def test_an_error_of_a_drawn_ahead_bernoulli_lists_its_uniforms_readably():
+    from framework_backend_numpy.random_draws import AheadUniforms
+
+    ahead = AheadUniforms.__new__(AheadUniforms)
+    ahead.shape, ahead.udt = (3,), np.dtype("float32")
+    assert repr(ahead) == "uniforms drawn ahead for this draw (shape (3,), float32)"
