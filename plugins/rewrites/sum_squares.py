@@ -475,35 +475,48 @@ class FactoredSum(Op):
         return grads + norms
 
 
-def _group(subs: Sequence[str], ops: List[Any], xp: Any) -> Tuple[Tuple[str, ...], List[Any]]:
-    """Multiply together the operands that span the same axes (and the scalars into the
-    smallest operand) before contracting: element-wise products cost less than any
-    contraction order that would pair them with a larger operand first."""
+def _group(subs: Sequence[str], ops: List[Any], xp: Any) -> Tuple[Tuple[str, ...], List[List[Any]]]:
+    """The operands grouped by the axes they span (operands of one group are multiplied together
+    before anything else: element-wise products cost less than any contraction order that would
+    pair them with a larger operand first), and the scalars multiplied into the smallest operand."""
     merged: dict = {}
     for letters, op in zip(subs, ops):
-        merged[letters] = op if letters not in merged else xp.multiply(merged[letters], op)
-    scalar = merged.pop("", None)
-    if scalar is not None:
+        merged.setdefault(letters, []).append(op)
+    scalars = merged.pop("", None)
+    if scalars is not None:
+        scalar = scalars[0]
+        for other in scalars[1:]:
+            scalar = xp.multiply(scalar, other)
         if not merged:
-            return ("",), [scalar]
-        smallest = min(merged, key=lambda k: merged[k].size)
-        merged[smallest] = xp.multiply(merged[smallest], scalar)
+            return ("",), [[scalar]]
+        smallest = min(merged, key=lambda k: merged[k][0].size)
+        merged[smallest][0] = xp.multiply(merged[smallest][0], scalar)
     return tuple(merged), list(merged.values())
 
 
-def _contract(xp: Any, subs: Sequence[str], output: str, ops: List[Any]) -> Any:
-    """The einsum ``subs -> output``: letters only one operand has (and the output lacks) are
-    summed in that operand first; when what is left is a broadcast product onto the output's
-    letters, it is one (cheap) product, else :func:`framework.core.blas.run_einsum` finishes."""
+def _contract(xp: Any, subs: Sequence[str], output: str, groups: List[List[Any]]) -> Any:
+    """The einsum ``subs -> output`` of the groups' products: letters only one group has (and the
+    output lacks) are summed in that group first -- one pass for a product of several operands
+    (``sum_i W_ij * W_ij`` without the temporary ``W * W``); when what is left is a broadcast
+    product onto the output's letters, it is one (cheap) product, else
+    :func:`framework.core.blas.run_einsum` finishes."""
     from framework.core.blas import run_einsum
 
     new_subs, new_ops = [], []
-    for i, (letters, op) in enumerate(zip(subs, ops)):
+    for i, (letters, group) in enumerate(zip(subs, groups)):
         others = set(output).union(*(set(t) for j, t in enumerate(subs) if j != i))
         alone = tuple(k for k, c in enumerate(letters) if c not in others)
-        if alone:
-            op = op.sum(axis=alone)
-            letters = "".join(c for c in letters if c in others)
+        kept = "".join(c for c in letters if c in others)
+        if alone and len(group) > 1:
+            op = xp.einsum(",".join([letters] * len(group)) + "->" + kept, *group)
+            letters = kept
+        else:
+            op = group[0]
+            for other in group[1:]:
+                op = xp.multiply(op, other)
+            if alone:
+                op = op.sum(axis=alone)
+                letters = kept
         new_subs.append(letters)
         new_ops.append(op)
     if all(set(t) <= set(output) for t in new_subs):
