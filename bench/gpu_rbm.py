@@ -8,9 +8,11 @@ tutorial's ``train_rbm``):
   ``RBM(...).get_cost_updates(lr=0.1, persistent=chain, k=15)`` compiled by
   ``function([index], cost, updates=..., givens={x: data[index*B:(index+1)*B]})``;
   also with ``--cuda-graphs`` (the Gibbs chain's scan replayed as a CUDA graph);
-* ``cupy``: the same step written by hand with CuPy (``bench/numpy_rbm.py``'s
-  NumPy reference, line for line, on ``cupy``; Bernoulli samples as
-  ``cupy.random.random < p``);
+* ``cupy``: the same step written by hand with CuPy as carefully as we know
+  how (:class:`CarefulCupyRBM`: ``bench/numpy_rbm.py``'s careful reference
+  carried to the GPU -- buffers allocated once, GEMMs into them, bias +
+  sigmoid + Bernoulli compare as one fused kernel per layer, one stacked GEMM
+  for the weight update);
 * ``torch``: the same, written by hand with PyTorch on the same GPU, where
   PyTorch with CUDA is installed.
 
@@ -73,60 +75,107 @@ def framework_step(data: np.ndarray, batch: int, cuda_graphs: bool) -> Callable[
     return lambda i: float(train(i))
 
 
-class _HandRBM:
-    """bench/numpy_rbm.py's step over an array namespace (CuPy here)."""
+_KERNELS: Dict[str, Any] = {}
 
-    def __init__(self, xp: Any, batch: int, seed: int = 123) -> None:
+
+def _kernels(cupy: Any) -> Dict[str, Any]:
+    """The reference's fused element-wise kernels (built once): each reads its
+    inputs and writes its outputs in one pass, as a person writing CuPy by hand
+    for a launch-bound step would."""
+    if not _KERNELS:
+        ek = cupy.ElementwiseKernel
+        # mean and Bernoulli sample of a layer from its pre-activation, bias and uniforms
+        _KERNELS["sample"] = ek("float32 a, float32 b, float32 u", "float32 p, float32 s",
+                                "p = 1.0f / (1.0f + expf(-(a + b))); s = u < p ? 1.0f : 0.0f;", "ref_sample")
+        # the mean alone (the data's hidden means)
+        _KERNELS["mean"] = ek("float32 a, float32 b", "float32 p", "p = 1.0f / (1.0f + expf(-(a + b)));", "ref_mean")
+        # softplus(a + b), never overflowing
+        _KERNELS["softplus"] = ek("float32 a, float32 b", "float32 y",
+                                  "float t = a + b; y = fmaxf(t, 0.0f) + log1pf(expf(-fabsf(t)));", "ref_softplus")
+    return _KERNELS
+
+
+class CarefulCupyRBM:
+    """bench/numpy_rbm.py's careful PCD-k step, written for the GPU by hand.
+
+    What a person tuning this for CuPy writes: every buffer allocated once;
+    cuBLAS GEMMs writing into them (``matmul(out=)``; cuBLAS takes ``W.T`` as a
+    transposed operand at no cost, so no contiguous copy); the bias, sigmoid and
+    Bernoulli compare of a layer as one fused kernel that writes both the mean
+    and the 0/1 sample (float32, no cast pass); float32 uniforms from CuPy's
+    cuRAND generator; the weight update as one GEMM of stacked operands
+    (``[x; nv].T @ [c*ph; -c*nh]``) added to ``W``; the monitor's ``xi_flip @
+    W`` as a full GEMM, as the tutorial writes it. ``uniforms(shape)`` may be
+    given to feed chosen uniforms (the tests compare the algebra with the plain
+    NumPy transcription that way).
+    """
+
+    def __init__(self, xp: Any, batch: int, seed: int = 123,
+                 uniforms: Optional[Callable[[Any], Any]] = None) -> None:
         self.xp = xp
         r = np.random.RandomState(seed)
         bound = 4 * np.sqrt(6.0 / (N_HIDDEN + N_VISIBLE))
-        self.W = xp.asarray(r.uniform(-bound, bound, size=(N_VISIBLE, N_HIDDEN)).astype("float32"))
-        self.hbias = xp.zeros(N_HIDDEN, dtype="float32")
-        self.vbias = xp.zeros(N_VISIBLE, dtype="float32")
-        self.chain = xp.zeros((batch, N_HIDDEN), dtype="float32")
+        f32 = np.float32
+        self.W = xp.asarray(r.uniform(-bound, bound, size=(N_VISIBLE, N_HIDDEN)).astype(f32))
+        self.hbias = xp.zeros(N_HIDDEN, dtype=f32)
+        self.vbias = xp.zeros(N_VISIBLE, dtype=f32)
         self.bit = 0
+        self.k = _kernels(xp)
+        self.uniforms = uniforms or (lambda shape: xp.random.random(shape, dtype=f32))
+        B, V, H = batch, N_VISIBLE, N_HIDDEN
+        e = lambda *shape: xp.empty(shape, dtype=f32)  # noqa: E731
+        self.chain, self.h_next = xp.zeros((B, H), dtype=f32), e(B, H)
+        self.vis2, self.hid2 = e(2 * B, V), e(2 * B, H)  # [x; nv] and [c*ph; -c*nh]
+        self.pre_v, self.mean_v, self.pre_h = e(B, V), e(B, V), e(B, H)
+        self.xi, self.fe_h = e(B, V), e(B, H)
+        self.gW = e(V, H)
 
-    def _sigmoid(self, x: Any) -> Any:
-        return 1.0 / (1.0 + self.xp.exp(-x))
+    def _free_energy(self, v: Any) -> Any:
+        xp = self.xp
+        xp.matmul(v, self.W, out=self.fe_h)
+        self.k["softplus"](self.fe_h, self.hbias, self.fe_h)
+        return -(v @ self.vbias) - self.fe_h.sum(axis=1)
 
-    def _softplus(self, x: Any) -> Any:
-        return self.xp.logaddexp(0, x)
-
-    def _bernoulli(self, p: Any) -> Any:
-        return (self.xp.random.random(p.shape, dtype="float32") < p).astype("float32")
-
-    def free_energy(self, v: Any) -> Any:
-        return -(v @ self.vbias) - self._softplus(v @ self.W + self.hbias).sum(axis=1)
-
-    def step(self, x: Any) -> float:
-        W, hb, vb = self.W, self.hbias, self.vbias
-        ph_mean = self._sigmoid(x @ W + hb)
-        h = self.chain
+    def step(self, x: Any, lr: float = LR) -> float:
+        xp, k = self.xp, self.k
+        B = x.shape[0]
+        W = self.W
+        x_top, nv = self.vis2[:B], self.vis2[B:]
+        ph, nh = self.hid2[:B], self.hid2[B:]
+        x_top[...] = x
+        xp.matmul(x, W, out=self.pre_h)
+        k["mean"](self.pre_h, self.hbias, ph)
+        h, h_next = self.chain, self.h_next
         for _ in range(K):
-            nv = self._bernoulli(self._sigmoid(h @ W.T + vb))
-            nh_mean = self._sigmoid(nv @ W + hb)
-            h = self._bernoulli(nh_mean)
-        n = np.float32(len(x))
-        gW = (nv.T @ nh_mean - x.T @ ph_mean) / n
-        ghb = (nh_mean.sum(axis=0) - ph_mean.sum(axis=0)) / n
-        gvb = (nv.sum(axis=0) - x.sum(axis=0)) / n
-        xi = self.xp.round(x)
-        fe = self.free_energy(xi)
-        flip = xi.copy()
-        flip[:, self.bit] = 1 - flip[:, self.bit]
-        cost = self.xp.mean(N_VISIBLE * -self._softplus(fe - self.free_energy(flip)))
+            xp.matmul(h, W.T, out=self.pre_v)
+            k["sample"](self.pre_v, self.vbias, self.uniforms(self.pre_v.shape), self.mean_v, nv)
+            xp.matmul(nv, W, out=self.pre_h)
+            k["sample"](self.pre_h, self.hbias, self.uniforms(self.pre_h.shape), nh, h_next)
+            h, h_next = h_next, h
+        self.chain, self.h_next = h, h_next
+        # pseudo-likelihood monitor, from the parameters before the update
+        xi = self.xi
+        xp.around(x, out=xi)
+        fe_xi = self._free_energy(xi)
+        xi[:, self.bit] = 1 - xi[:, self.bit]
+        d = fe_xi - self._free_energy(xi)
+        cost = xp.mean(N_VISIBLE * -(xp.maximum(d, 0) + xp.log1p(xp.exp(-xp.abs(d)))))
         self.bit = (self.bit + 1) % N_VISIBLE
-        self.chain = h
-        self.W = W - np.float32(LR) * gW
-        self.hbias = hb - np.float32(LR) * ghb
-        self.vbias = vb - np.float32(LR) * gvb
+        # updates: W += c * (x.T @ ph - nv.T @ nh), c = lr / batch, as one GEMM
+        c = np.float32(lr / B)
+        self.hbias += c * (ph.sum(axis=0) - nh.sum(axis=0))
+        self.vbias += c * (x.sum(axis=0) - nv.sum(axis=0))
+        ph *= c
+        nh *= -c
+        xp.matmul(self.vis2.T, self.hid2, out=self.gW)
+        W += self.gW
         return float(cost)
 
 
 def cupy_step(data: np.ndarray, batch: int) -> Callable[[int], float]:
     import cupy
 
-    model = _HandRBM(cupy, batch)
+    model = CarefulCupyRBM(cupy, batch)
     dev = cupy.asarray(data)
     return lambda i: model.step(dev[i * batch:(i + 1) * batch])
 

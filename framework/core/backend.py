@@ -62,15 +62,7 @@ class Backend(abc.ABC):
         """The callable run for ``node``: a plugin's kernel for this op and
         backend if one is registered, else the backend's own lowering of the
         op (:attr:`lowerings`), else the op's reference implementation."""
-        from .. import plugins
-
-        generation = plugins.generation()
-        if self._overrides is None or self._overrides_generation != generation:
-            # rebuilt after any register / unregister / reset: a kernel registered
-            # after a compile is used by the next compile
-            self._overrides = {op: spec for (op, be), spec in plugins.kernels().items() if be == self.name}
-            self._overrides_generation = generation
-        spec = self._overrides.get(node.op.name)
+        spec = self.plugin_kernel(node)
         if spec is not None:
             fn = spec.build(node, self)
             if fn is not None:
@@ -81,6 +73,19 @@ class Backend(abc.ABC):
             if fn is not None:
                 return fn
         return node.op.make_kernel(node, self)
+
+    def plugin_kernel(self, node: Any) -> Any:
+        """The ``KernelSpec`` a plugin registered for ``node``'s op on this backend, or None.
+
+        The table is rebuilt after any register / unregister / reset, so a kernel
+        registered after a compile is used by the next compile."""
+        from .. import plugins
+
+        generation = plugins.generation()
+        if self._overrides is None or self._overrides_generation != generation:
+            self._overrides = {op: spec for (op, be), spec in plugins.kernels().items() if be == self.name}
+            self._overrides_generation = generation
+        return self._overrides.get(node.op.name)
 
     # --- random numbers ----------------------------------------------------
     def new_rng(self, seed: Any) -> Any:

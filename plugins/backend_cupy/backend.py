@@ -34,6 +34,8 @@ import numpy as np
 import cupy
 
 from framework.core.backend import Backend, BackendError
+from framework.core.elemwise import Elemwise
+from framework.core.fusion import Fused
 from framework.core.graph import Apply, Constant
 
 from . import codegen
@@ -41,6 +43,23 @@ from . import random as _random
 from .placement import Placement, int_positions, is_small_type
 
 _NDARRAY = cupy.ndarray
+
+
+def _host_shape(node: Apply) -> Callable[..., Any]:
+    return lambda x: np.asarray(np.shape(x), dtype=np.int64)
+
+
+def _host_shape_i(node: Apply) -> Callable[..., Any]:
+    i = node.op.i
+    return lambda x: np.int64(np.shape(x)[i])
+
+
+# Shape reads a GPU function runs on the host: a device array's shape is host
+# metadata, so they never touch the device (op name -> rule(node) -> kernel).
+_HOST_SHAPE_LOWERINGS: Dict[str, Callable[[Apply], Callable[..., Any]]] = {
+    "shape": _host_shape,
+    "shape_i": _host_shape_i,
+}
 
 
 def parse_device(device: str) -> Optional[int]:
@@ -187,12 +206,9 @@ class CupyBackend(Backend):
         return fn
 
     def _host_kernel(self, node: Apply) -> Callable[..., Any]:
-        cls = type(node.op).__name__
-        if cls == "Shape":
-            return lambda x: np.asarray(np.shape(x), dtype=np.int64)
-        if cls == "Shape_i":
-            i = node.op.i
-            return lambda x: np.int64(np.shape(x)[i])
+        shape_rule = _HOST_SHAPE_LOWERINGS.get(node.op.name)
+        if shape_rule is not None:
+            return shape_rule(node)
         base = self._host.kernel(node)
         consts = [(_scalarize(np.asarray(i.data)) if not getattr(i, "weak", False) else i.data)
                   if isinstance(i, Constant) else _NO for i in node.inputs]
@@ -210,24 +226,14 @@ class CupyBackend(Backend):
         return host
 
     def _device_kernel(self, node: Apply) -> Callable[..., Any]:
-        cls = type(node.op).__name__
         fn: Optional[Callable[..., Any]] = None
         scalar_ok = False
-        if cls == "Elemwise" and self._registered(node) is None:
+        if isinstance(node.op, Elemwise) and self.plugin_kernel(node) is None:
             fn, scalar_ok = self._elemwise(node)
         if fn is None:
             fn = Backend.kernel(self, node)
-            scalar_ok = cls == "Fused" or isinstance(fn, _FusedKernel)
+            scalar_ok = isinstance(node.op, Fused) or isinstance(fn, _FusedKernel)
         return self._adapt(node, fn, scalar_ok)
-
-    def _registered(self, node: Apply) -> Any:
-        from framework import plugins
-
-        generation = plugins.generation()
-        if self._overrides is None or self._overrides_generation != generation:
-            self._overrides = {op: spec for (op, be), spec in plugins.kernels().items() if be == self.name}
-            self._overrides_generation = generation
-        return self._overrides.get(node.op.name)
 
     def _adapt(self, node: Apply, fn: Callable[..., Any], scalar_ok: bool) -> Callable[..., Any]:
         """Wrap ``fn`` so host values reach it in the form it can use."""

@@ -142,4 +142,6 @@ class GraphedLoop:
 def wants_graph(node: Any) -> bool:
     """Whether a scan node can be recorded: no ``until`` condition (its stopping
     step is data, read on the host)."""
-    return type(node.op).__name__ == "Scan" and not getattr(node.op, "until", False)
+    from framework.core.scan import Scan
+
+    return isinstance(node.op, Scan) and not getattr(node.op, "until", False)
