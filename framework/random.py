@@ -1,8 +1,10 @@
 """``RandomStreams``: symbolic random numbers with Theano's interface.
 
 Each call such as ``srng.uniform((2, 2))`` makes a new shared variable
-holding a generator state (a ``numpy.random.RandomState`` on the CPU),
-seeded from the stream's seed, and returns the sample variable ``rv``:
+holding a generator state (on the CPU a ``numpy.random.RandomState``: this
+module's :class:`RandomState` subclass, on NumPy's fast PCG64 bit generator,
+unless the stream asks for MT19937), seeded from the stream's seed, and
+returns the sample variable ``rv``:
 
 * ``rv.rng`` is that shared variable (``get_value``/``set_value`` it to
   reseed or replay, exactly as in the Theano tutorial);
@@ -16,7 +18,7 @@ A random variable is one node of the graph, so it is drawn once per call:
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -27,7 +29,7 @@ from .core.shared import RNGSharedVariable, SharedVariable, shared
 from .core.types import as_dtype
 from .core.variable import as_tensor_variable
 
-__all__ = ["RandomStreams"]
+__all__ = ["RandomStreams", "RandomState"]
 
 
 def _float_dtype(*params: Any) -> str:
@@ -40,6 +42,99 @@ def _float_dtype(*params: Any) -> str:
     return np.result_type(*dts).name
 
 
+# --- the state of a native random variable ---------------------------------------------------
+
+#: the bit generators a state may name (``set_state``) or a stream may use (``bit_generator=``)
+BIT_GENERATORS = {
+    "PCG64": np.random.PCG64,
+    "MT19937": np.random.MT19937,
+}
+
+
+def _state_kind(state: Any) -> Optional[str]:
+    """The bit generator a ``set_state`` argument names (None when it names none)."""
+    if isinstance(state, dict):
+        kind = state.get("bit_generator")
+        return kind if isinstance(kind, str) else None
+    if isinstance(state, (tuple, list)) and state and isinstance(state[0], str):
+        return state[0]
+    return None
+
+
+class RandomState(np.random.RandomState):
+    """A ``numpy.random.RandomState`` on the PCG64 bit generator (NumPy's fastest).
+
+    It is the state of every random variable made by the native
+    :class:`RandomStreams`: it *is* a ``numpy.random.RandomState`` (every
+    method, ``isinstance`` and the Theano tutorial's recipes work), and the
+    CPU backend's uniform and Bernoulli draws go through a
+    ``numpy.random.Generator`` on its own PCG64 object, at
+    ``Generator.random``'s speed. What differs from NumPy's class:
+
+    * ``seed(s)`` re-seeds it as ``PCG64(s)`` (NumPy's raises ``TypeError``
+      for any bit generator but MT19937);
+    * ``get_state()`` returns the dict state (``get_state(legacy=False)``);
+      on MT19937 it returns NumPy's legacy tuple, as NumPy's does;
+    * ``set_state(state)`` also takes the state of another bit generator --
+      a legacy MT19937 tuple, an MT19937 dict (old checkpoints, Theano-era
+      scripts) -- and then this very object continues on that bit generator
+      (re-initialised in place), replaying that generator's draws exactly;
+    * pickling, ``copy`` and ``deepcopy`` give this class back, with the
+      state (NumPy's would rebuild a plain ``RandomState``, whose ``seed``
+      raises on PCG64).
+    """
+
+    def __init__(self, seed: Any = None, bit_generator: str = "PCG64") -> None:
+        if hasattr(seed, "capsule"):  # a bit generator object: use it as it is
+            super().__init__(seed)
+        elif bit_generator == "MT19937":
+            super().__init__(seed)  # NumPy's own (legacy) seeding: RandomState(seed)'s numbers
+        else:
+            super().__init__(_bit_generator_class(bit_generator, "RandomState")(seed))
+
+    def seed(self, seed: Any = None) -> None:
+        """Re-seed: ``PCG64(seed)`` (MT19937: NumPy's legacy seeding); ``None`` takes fresh entropy."""
+        bits = self._bit_generator
+        if isinstance(bits, np.random.MT19937):
+            super().seed(seed)
+            return
+        state = type(bits)(seed).state
+        state["has_gauss"], state["gauss"] = 0, 0.0
+        super().set_state(state)
+
+    def get_state(self, legacy: bool = True) -> Any:
+        """The state, for :meth:`set_state`: a dict (on MT19937 with ``legacy``: NumPy's tuple)."""
+        if legacy and isinstance(self._bit_generator, np.random.MT19937):
+            return super().get_state(legacy=True)
+        return super().get_state(legacy=False)
+
+    def set_state(self, state: Any) -> None:
+        """Set the state; one of another bit generator switches this object to that generator."""
+        kind = _state_kind(state)
+        if kind is not None and kind != type(self._bit_generator).__name__:
+            bits = _bit_generator_class(kind, "RandomState.set_state")()
+            np.random.RandomState(bits).set_state(state)  # refuses a malformed state: self untouched
+            np.random.RandomState.__init__(self, bits)   # re-initialised in place on that generator
+        super().set_state(state)
+
+    def __reduce__(self) -> Any:
+        return _rebuild_random_state, (type(self), self.get_state(legacy=False))
+
+
+def _bit_generator_class(name: Any, what: str) -> Any:
+    try:
+        return BIT_GENERATORS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"{what}: unknown bit generator {name!r} (known: {', '.join(BIT_GENERATORS)})") from None
+
+
+def _rebuild_random_state(cls: Any, state: Dict[str, Any]) -> "RandomState":
+    """Unpickling / copying a :class:`RandomState`."""
+    rng = cls(_bit_generator_class(state.get("bit_generator"), "unpickling a RandomState")())
+    rng.set_state(state)
+    return rng
+
+
 class RandomStreams:
     """A source of symbolic random variables, each with its own generator state.
 
@@ -47,9 +142,21 @@ class RandomStreams:
     the k-th random variable made by this stream gets a state seeded with the
     k-th number it draws below ``2**30``, as in Theano, so a program that
     builds the same variables in the same order gets the same numbers.
+
+    ``bit_generator`` names what each state runs on (default: the class
+    attribute): ``"PCG64"`` -- a :class:`RandomState` on PCG64, NumPy's fastest
+    generator (the native streams' default) -- or ``"MT19937"`` -- a plain
+    ``numpy.random.RandomState(seed)``, whose draws are Theano's own numbers
+    (the default of ``theano.tensor.shared_randomstreams.RandomStreams``).
     """
 
-    def __init__(self, seed: Optional[int] = None) -> None:
+    #: the bit generator of every state this stream makes (see the class docstring)
+    bit_generator = "PCG64"
+
+    def __init__(self, seed: Optional[int] = None, bit_generator: Optional[str] = None) -> None:
+        if bit_generator is not None:
+            _bit_generator_class(bit_generator, "RandomStreams(bit_generator=...)")
+            self.bit_generator = bit_generator
         self.default_instance_seed = seed
         self.gen_seedgen = np.random.RandomState(seed)
         # (shared state, new-state variable) of every random variable made so far
@@ -65,7 +172,13 @@ class RandomStreams:
             seed = self.default_instance_seed
         self.gen_seedgen = np.random.RandomState(seed)
         for rng, _ in self.state_updates:
-            rng.set_value(np.random.RandomState(int(self.gen_seedgen.randint(2 ** 30))), borrow=True)
+            rng.set_value(self.new_state(int(self.gen_seedgen.randint(2 ** 30))), borrow=True)
+
+    def new_state(self, seed: int) -> np.random.RandomState:
+        """The state of a new random variable seeded with ``seed``, on :attr:`bit_generator`."""
+        if self.bit_generator == "MT19937":
+            return np.random.RandomState(seed)  # exactly Theano's (NumPy's legacy seeding)
+        return RandomState(seed, self.bit_generator)
 
     def updates(self) -> List[Tuple[RNGSharedVariable, Variable]]:
         """The ``(state, new_state)`` pairs of every random variable made so far."""
@@ -83,7 +196,7 @@ class RandomStreams:
             ndim: Optional[int] = None) -> RandomTensorVariable:
         """A random variable of distribution ``dist`` with a fresh generator state."""
         seed = int(self.gen_seedgen.randint(2 ** 30))
-        rng = shared(np.random.RandomState(seed), borrow=True)
+        rng = shared(self.new_state(seed), borrow=True)
         new_state, sample = make_random(dist, rng, size, params, dtype, ndim=ndim)
         rng.default_update = new_state
         sample.tag["rng"] = rng
@@ -129,4 +242,5 @@ class RandomStreams:
         return self.gen("multinomial", size, (n, pvals), as_dtype(dtype), ndim)
 
     def __repr__(self) -> str:
-        return f"RandomStreams(seed={self.default_instance_seed!r}, {len(self.state_updates)} variable(s))"
+        return (f"{type(self).__name__}(seed={self.default_instance_seed!r}, {self.bit_generator}, "
+                f"{len(self.state_updates)} variable(s))")

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from .errors import FrameworkError
 from .fgraph import FunctionGraph
-from .graph import Apply, Variable, ancestors
+from .graph import Apply, Variable
 from .mode import Mode
 
 MAX_PASSES = 64
@@ -98,12 +98,19 @@ def _check_replacement(spec: Any, node: Apply, new: Sequence[Variable]) -> None:
 
 
 def _adopt(fgraph: FunctionGraph, new: Sequence[Variable], known: set, trace: Any) -> None:
-    """New nodes take the replaced node's user line."""
-    for v in ancestors(new, fgraph.inputs):
+    """New nodes take the replaced node's user line. The walk stops at nodes already known (the
+    graph's, and those adopted earlier): what they compute from was adopted when they were, so a
+    replacement costs its new nodes, not the whole graph above it."""
+    blocked = set(fgraph.inputs)
+    stack = list(new)
+    while stack:
+        v = stack.pop()
         n = v.owner
-        if n is not None and n not in known:
-            n.trace = trace
-            known.add(n)
+        if n is None or n in known or v in blocked:
+            continue
+        n.trace = trace
+        known.add(n)
+        stack.extend(n.inputs)
 
 
 def run_local(fgraph: FunctionGraph, specs: Sequence[Any], report: RewriteReport, stage: str) -> None:

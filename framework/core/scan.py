@@ -241,11 +241,30 @@ class Scan(Op):
         exec(compile(src, f"<scan-steps {self.label}>", "exec"), ns)
         plan.steps = ns["steps"]
         kernel = _loop(plan)
-        kernel.__source__ = inspect.getsource(_loop) + "\n" + src
+        kernel.__source__ = _loop_source() + "\n" + src
         return kernel
 
 
 _Plan = SimpleNamespace  # what the loop needs of a node, worked out once when the kernel is made
+_LOOP_SOURCE: List[str] = []
+
+
+def _loop_source() -> str:
+    """The source of :func:`_loop` (for the kernel's ``__source__``), read once per process: its
+    lines from the first to the last any of its code objects names, without tokenizing the file
+    as ``inspect.getsource`` does at every call (a millisecond or two per scan compiled)."""
+    if not _LOOP_SOURCE:
+        import linecache
+
+        code, last, stack = _loop.__code__, 0, [_loop.__code__]
+        while stack:
+            c = stack.pop()
+            last = max([last] + [line for _, _, line in c.co_lines() if line is not None])
+            stack.extend(k for k in c.co_consts if hasattr(k, "co_lines"))
+        lines = linecache.getlines(code.co_filename)
+        text = "".join(lines[code.co_firstlineno - 1:last])
+        _LOOP_SOURCE.append(text if text.strip() else inspect.getsource(_loop))
+    return _LOOP_SOURCE[0]
 
 
 def _loop(p: _Plan) -> Callable[..., Any]:

@@ -302,56 +302,91 @@ def check_compatible(meta: Mapping[str, Any], expected: Mapping[str, Any], path:
 def rng_state_to_arrays(rng: np.random.RandomState, prefix: str = "rng") -> Dict[str, np.ndarray]:
     """Return ``rng``'s complete state as arrays, ready for :func:`save_checkpoint`.
 
-    Keys are ``<prefix>_keys`` (the Mersenne Twister's 624 words),
-    ``<prefix>_pos``, ``<prefix>_has_gauss`` and ``<prefix>_cached_gaussian``;
-    use a different ``prefix`` for each generator stored in one checkpoint.
+    On MT19937 (NumPy's ``RandomState``, the Theano layer's streams) the keys
+    are ``<prefix>_keys`` (the Mersenne Twister's 624 words), ``<prefix>_pos``,
+    ``<prefix>_has_gauss`` and ``<prefix>_cached_gaussian``; on PCG64 (the
+    native streams' :class:`framework.random.RandomState`) ``<prefix>_pcg64``
+    (uint64 words: the 128-bit state's high and low halves, the increment's,
+    ``has_uint32`` and the buffered ``uinteger``) with the same two Gaussian
+    keys. Use a different ``prefix`` for each generator stored in one checkpoint.
     """
     if not isinstance(rng, np.random.RandomState):
         raise TypeError(f"rng_state_to_arrays: expected numpy.random.RandomState, got {type(rng).__name__}")
-    kind, keys, pos, has_gauss, cached = rng.get_state(legacy=True)
+    state = rng.get_state(legacy=False)
+    kind = state["bit_generator"]
+    gauss = {
+        f"{prefix}_has_gauss": np.array(state["has_gauss"], dtype=np.int64),
+        f"{prefix}_cached_gaussian": np.array(state["gauss"], dtype=np.float64),
+    }
+    if kind == "PCG64":
+        words = []
+        for part in (state["state"]["state"], state["state"]["inc"]):
+            words += [part >> 64, part & _U64]
+        words += [state["has_uint32"], state["uinteger"]]
+        return {f"{prefix}_pcg64": np.array(words, dtype=np.uint64), **gauss}
     if kind != "MT19937":
         raise TypeError(f"rng_state_to_arrays: unsupported bit generator {kind}")
     return {
-        f"{prefix}_keys": np.array(keys, dtype=np.uint32),
-        f"{prefix}_pos": np.array(pos, dtype=np.int64),
-        f"{prefix}_has_gauss": np.array(has_gauss, dtype=np.int64),
-        f"{prefix}_cached_gaussian": np.array(cached, dtype=np.float64),
+        f"{prefix}_keys": np.array(state["state"]["key"], dtype=np.uint32),
+        f"{prefix}_pos": np.array(state["state"]["pos"], dtype=np.int64),
+        **gauss,
     }
+
+
+_U64 = (1 << 64) - 1
 
 
 def rng_state_from_arrays(arrays: Mapping[str, np.ndarray], prefix: str = "rng") -> np.random.RandomState:
     """Rebuild the ``RandomState`` saved by :func:`rng_state_to_arrays`.
 
-    The result continues the exact same stream of numbers. Raises
+    The result continues the exact same stream of numbers: a
+    ``numpy.random.RandomState`` for an MT19937 state (what every checkpoint
+    written before the native streams moved to PCG64 holds), a
+    :class:`framework.random.RandomState` for a PCG64 one. Raises
     :class:`CheckpointError` if the arrays are missing or malformed.
     """
+    pcg = f"{prefix}_pcg64"
     names = [f"{prefix}_{part}" for part in ("keys", "pos", "has_gauss", "cached_gaussian")]
+    if pcg in arrays:
+        names = [pcg] + names[2:]
     missing = [name for name in names if name not in arrays]
     if missing:
         raise CheckpointError(f"random state '{prefix}' is incomplete: missing {', '.join(missing)}")
     keys = np.asarray(arrays[names[0]])
-    if keys.shape != (624,) or keys.dtype != np.uint32:
+    if pcg in arrays:
+        if keys.shape != (6,) or keys.dtype != np.uint64 or int(keys[4]) not in (0, 1) or int(keys[5]) > 0xFFFFFFFF:
+            raise CheckpointError(
+                f"random state '{prefix}' is malformed: {pcg} must be 6 uint64 words (state, increment, "
+                f"has_uint32 in 0..1, uinteger < 2**32), got shape {keys.shape}, dtype {keys.dtype}")
+    elif keys.shape != (624,) or keys.dtype != np.uint32:
         raise CheckpointError(
             f"random state '{prefix}' is malformed: {names[0]} has shape {keys.shape} and dtype "
             f"{keys.dtype}, expected (624,) uint32")
+    checks = {f"{prefix}_pos": (lambda v: 0 <= v <= 624, "an integer in 0..624", "iu"),
+              f"{prefix}_has_gauss": (lambda v: v in (0, 1), "0 or 1", "iu"),
+              f"{prefix}_cached_gaussian": (math.isfinite, "a finite number", "iuf")}
     scalars = {}
-    for name, ok, wanted in ((names[1], lambda v: 0 <= v <= 624, "an integer in 0..624"),
-                             (names[2], lambda v: v in (0, 1), "0 or 1"),
-                             (names[3], math.isfinite, "a finite number")):
+    for name in names[1:]:
+        ok, wanted, kinds = checks[name]
         value = np.asarray(arrays[name])
-        if value.shape != () or value.dtype.kind not in ("iuf" if name == names[3] else "iu") or not ok(value.item()):
+        if value.shape != () or value.dtype.kind not in kinds or not ok(value.item()):
             raise CheckpointError(f"random state '{prefix}' is malformed: {name} must be {wanted}, "
                                   f"got {value.tolist()!r}")
         scalars[name] = value.item()
-    rng = np.random.RandomState()
+    has_gauss, gauss = int(scalars[names[-2]]), float(scalars[names[-1]])
+    if pcg in arrays:
+        from ..random import RandomState
+
+        w = [int(x) for x in keys]
+        state: Any = {"bit_generator": "PCG64",
+                      "state": {"state": w[0] << 64 | w[1], "inc": w[2] << 64 | w[3]},
+                      "has_uint32": w[4], "uinteger": w[5], "has_gauss": has_gauss, "gauss": gauss}
+        rng = RandomState(np.random.PCG64(0))
+    else:
+        state = ("MT19937", keys, int(scalars[names[1]]), has_gauss, gauss)
+        rng = np.random.RandomState()
     try:
-        rng.set_state((
-            "MT19937",
-            keys,
-            int(arrays[names[1]]),
-            int(arrays[names[2]]),
-            float(arrays[names[3]]),
-        ))
+        rng.set_state(state)
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"random state '{prefix}' is malformed: {exc}") from None
     return rng

@@ -86,10 +86,15 @@ def encode_state(key: Tuple[int, int], counter: int) -> np.random.RandomState:
 
 
 def decode_state(state: Any) -> Optional[Tuple[Tuple[int, int], int]]:
-    """``(key, counter)`` from a RandomState or an MT19937 state tuple made by
-    :func:`encode_state` (None when it holds no device stream)."""
+    """``(key, counter)`` from a RandomState or an MT19937 state tuple (or dict) made by
+    :func:`encode_state` (None when it holds no device stream: another state, or one on
+    another bit generator, such as the native streams' PCG64)."""
     if isinstance(state, np.random.RandomState):
+        if not isinstance(getattr(state, "_bit_generator", None), np.random.MT19937):
+            return None
         state = state.get_state(legacy=True)
+    if isinstance(state, dict) and state.get("bit_generator") == "MT19937" and isinstance(state.get("state"), dict):
+        state = ("MT19937", state["state"].get("key"), state["state"].get("pos"))
     if not (isinstance(state, tuple) and len(state) >= 2 and state[0] == "MT19937"):
         return None
     words = np.asarray(state[1], dtype=np.uint64)

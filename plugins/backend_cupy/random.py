@@ -38,6 +38,8 @@ import numpy as np
 
 import cupy
 
+from framework.random import RandomState as FrameworkRandomState
+
 from . import philox
 
 STATE_TAG = "philox4x32-10"
@@ -47,10 +49,11 @@ from .philox import decode_state, encode_state  # noqa: E402 - the host encoding
 
 
 def _key_from_numpy(state: Any) -> Tuple[int, int]:
-    """A Philox key from the next 64 bits of a NumPy generator (left as it was)."""
-    if isinstance(state, tuple):
-        rs = np.random.RandomState()
-        rs.set_state(state)
+    """A Philox key from the next 64 bits of a NumPy generator (left as it was), or of the
+    generator a ``get_state()`` tuple or dict (MT19937, PCG64) describes."""
+    if isinstance(state, (tuple, dict)):
+        rs = FrameworkRandomState()
+        rs.set_state(state)  # takes any bit generator's state (framework.random.RandomState)
         state = rs
     words = _copy.deepcopy(state)
     words = (words.randint(0, 2**32, size=2, dtype=np.uint64) if isinstance(words, np.random.RandomState)
@@ -118,16 +121,19 @@ def _seed_int(seed: Any) -> int:
 
 def _parse_state(state: Any) -> Tuple[Tuple[int, int], int]:
     """``(key, counter)`` from any state a device stream accepts: a
-    ``('philox4x32-10', key0, key1, counter)`` tuple, a RandomState or MT19937
-    tuple (encoded by :func:`encode_state`, or else keyed by its next 64 bits),
-    a PhiloxGenerator or DeviceRNG."""
+    ``('philox4x32-10', key0, key1, counter)`` tuple, a RandomState (MT19937 or
+    PCG64: the native streams' states), an MT19937 tuple or a ``get_state()``
+    dict (encoded by :func:`encode_state`, or else keyed by its next 64 bits:
+    the same state always gives the same device stream), a PhiloxGenerator or
+    DeviceRNG."""
     if isinstance(state, PhiloxGenerator):
         return state.key, state.counter
     if isinstance(state, DeviceRNG):
         return state.key, int(state.counter.get()[0])
     if isinstance(state, tuple) and len(state) == 4 and state[0] == STATE_TAG:
         return (int(state[1]), int(state[2])), int(state[3])
-    if isinstance(state, np.random.RandomState) or isinstance(state, tuple) and state and state[0] == "MT19937":
+    if (isinstance(state, np.random.RandomState) or isinstance(state, tuple) and state and state[0] == "MT19937"
+            or isinstance(state, dict) and state.get("bit_generator") in ("MT19937", "PCG64")):
         decoded = decode_state(state)
         return decoded if decoded is not None else (_key_from_numpy(state), 0)
     raise TypeError(
@@ -160,7 +166,7 @@ class DeviceRNG:
             return cls(_key_from_numpy(state), _counter_array(0, backend))
         if isinstance(state, (int, np.integer)) or state is None:
             return cls.from_seed(state, backend)
-        if isinstance(state, (PhiloxGenerator, tuple, np.random.RandomState)):
+        if isinstance(state, (PhiloxGenerator, tuple, dict, np.random.RandomState)):
             key, ctr = _parse_state(state)
             return cls(key, _counter_array(ctr, backend))
         raise TypeError(f"cannot make a GPU random stream from {type(state).__name__} {state!r:.60}")

@@ -11,8 +11,10 @@ from numpy.random.bit_generator import ISeedSequence
 
 from framework.core.backend import Backend
 from framework.plugins import BackendSpec, hookimpl
+from framework.random import RandomState as FrameworkRandomState
 
 from .fused import LOWERINGS
+from .memory import tune_allocator
 from .random_draws import FAST_DRAWS, backend_draw_ahead, bernoulli_from, bit_generator
 
 __version__ = "0.1.0"
@@ -28,6 +30,10 @@ class NumpyBackend(Backend):
     host_is_device = True
     lowerings = LOWERINGS
 
+    def __init__(self, device: str) -> None:
+        super().__init__(device)
+        tune_allocator()  # temporaries' pages stay mapped between calls (memory.py; once per process)
+
     def from_host(self, value: Any, copy: bool = True) -> np.ndarray:
         return np.array(value, copy=True) if copy else np.asarray(value)
 
@@ -42,16 +48,19 @@ class NumpyBackend(Backend):
 
     draw_ahead = backend_draw_ahead  # a Bernoulli draw's uniforms on the helper thread (random_draws.py)
 
-    # random numbers: the state is a numpy.random.RandomState
+    # random numbers: the state is a numpy.random.RandomState (framework.random.RandomState: PCG64)
     def new_rng(self, seed: Any) -> np.random.RandomState:
-        return np.random.RandomState(seed)
+        return FrameworkRandomState(seed)
 
     def copy_rng(self, state: Any) -> Any:
         """A copy of a RandomState without the cost of seeding a fresh one."""
-        if type(state) is np.random.RandomState:
-            new = np.random.RandomState(np.random.MT19937(_NO_SEED))
-            new.set_state(state.get_state())
-            return new
+        kind = type(state)
+        if kind is np.random.RandomState or kind is FrameworkRandomState:
+            bits = type(state._bit_generator)
+            if bits is np.random.MT19937 or bits is np.random.PCG64:
+                new = kind(bits(_NO_SEED))
+                new.set_state(state.get_state(legacy=False))
+                return new
         return super().copy_rng(state)
 
     def draw(self, rng: Any, dist: str, size: Optional[Tuple[int, ...]], params: Tuple[Any, ...],

@@ -3,7 +3,8 @@
 A random variable's state is a ``numpy.random.RandomState`` (the tutorial's
 contract: ``rv.rng.get_value()`` is one, and ``get_state``/``set_state``/
 ``seed`` replay its draws). A ``RandomState`` is a thin layer over a bit
-generator (MT19937 unless the user gave another); a ``Generator`` built on
+generator (PCG64 for the native streams' ``framework.random.RandomState``,
+MT19937 for NumPy's own and the Theano layer's); a ``Generator`` built on
 that *same* bit generator object draws from, and advances, the very same
 state. Building one costs about 0.1 µs, so each draw builds its own and
 nothing is cached.
@@ -136,16 +137,88 @@ def _uniform(gen: np.random.Generator, size: Size, params: Tuple[Any, ...], dtyp
 #   the schedule's order (the helper runs jobs one at a time, in order);
 # * the same errors and the same state after one: ``p`` is checked before it is used, and when the
 #   check fails the state is put back as it was before the draw (the one-node draw checks ``p``
-#   before drawing). The state is MT19937's fixed-size struct (what ``RandomState`` holds): its
-#   bytes are copied before the draw and written back on failure -- also for every draw not yet
-#   consumed when a call fails elsewhere (:func:`settle_after_failure`, run by ``Function``);
+#   before drawing). The state's bytes are copied before the draw and written back on failure --
+#   also for every draw not yet consumed when a call fails elsewhere (:func:`settle_after_failure`,
+#   run by ``Function``). Two bit generators are handled (:func:`_snapshots`): MT19937 (NumPy's
+#   ``RandomState`` default; the Theano layer's streams), whose state is one fixed-size struct, and
+#   PCG64 (the native streams' :class:`framework.random.RandomState`), whose struct points to the
+#   128-bit state and increment and holds the buffered half of a 64-bit word (``has_uint32``,
+#   ``uinteger``: float32 draws take 32 bits at a time);
 # * the same sample shape: when the shape was inferred (``size=None`` means ``p.shape``) and ``p``
 #   turns out to have another, the state is put back and the draw made the one-node way.
 #
-# Other bit generators (PCG64 &c., whose state is not one flat struct), or a process with one usable
-# core, draw when ``p`` is known, exactly as the one-node draw does.
+# Other bit generators, or a process with one usable core, draw when ``p`` is known, exactly as the
+# one-node draw does. PCG64's layout is checked once, against its ``state`` property, before it is
+# relied on (:func:`_pcg64_layout_ok`); if NumPy ever changes it, PCG64 draws are simply not drawn
+# ahead.
 
 _MT_STATE_BYTES = 624 * 4 + 4  # numpy's mt19937_state: uint32 key[624], int pos
+# numpy's pcg64_state: {pcg64_random_t *pcg_state; int has_uint32; uint32_t uinteger;}, and
+# pcg64_random_t: {128-bit state; 128-bit inc}
+_PTR = ctypes.sizeof(ctypes.c_void_p)
+_PCG_INNER_BYTES = 32
+_PCG_BUFFER_BYTES = 8  # has_uint32, uinteger
+_pcg64_checked: List[bool] = []
+
+
+def _no_restore(saved: bytes) -> None:
+    raise AssertionError("no state was saved for this draw")
+
+
+def _snapshots(bits: Any) -> Optional[Tuple[Callable[[], bytes], Callable[[bytes], None]]]:
+    """``(save, restore)`` of ``bits``' state as bytes, for the bit generators drawn ahead; else None."""
+    kind = type(bits)
+    if kind is np.random.MT19937:
+        addr = bits.ctypes.state_address
+
+        def save_mt() -> bytes:
+            return ctypes.string_at(addr, _MT_STATE_BYTES)
+
+        def restore_mt(saved: bytes) -> None:
+            ctypes.memmove(addr, saved, _MT_STATE_BYTES)
+
+        return save_mt, restore_mt
+    if kind is np.random.PCG64 and _pcg64_layout_ok():
+        return _pcg64_snapshots(bits)
+    return None
+
+
+def _pcg64_snapshots(bits: Any) -> Tuple[Callable[[], bytes], Callable[[bytes], None]]:
+    addr = bits.ctypes.state_address  # the pcg64_state struct, which lives as long as ``bits``
+    inner = ctypes.c_void_p.from_address(addr).value
+    buffered = addr + _PTR
+
+    def save_pcg() -> bytes:
+        return ctypes.string_at(inner, _PCG_INNER_BYTES) + ctypes.string_at(buffered, _PCG_BUFFER_BYTES)
+
+    def restore_pcg(saved: bytes) -> None:
+        ctypes.memmove(inner, saved, _PCG_INNER_BYTES)
+        ctypes.memmove(buffered, saved[_PCG_INNER_BYTES:], _PCG_BUFFER_BYTES)
+
+    return save_pcg, restore_pcg
+
+
+def _pcg64_layout_ok() -> bool:
+    """Whether saving and restoring PCG64's bytes as above round-trips its ``state`` (checked once)."""
+    if not _pcg64_checked:
+        ok = False
+        try:
+            bits = np.random.PCG64(20261207)
+            gen = np.random.Generator(bits)
+            save, restore = _pcg64_snapshots(bits)
+            for n in (3, 4):  # leaves half a word buffered, then none
+                gen.random(n, dtype=np.float32)
+                before, saved = bits.state, save()
+                gen.random(5, dtype=np.float32)
+                gen.random(2)
+                restore(saved)
+                ok = bits.state == before
+                if not ok:
+                    break
+        except Exception:  # a layout we do not know: never drawn ahead
+            ok = False
+        _pcg64_checked.append(ok)
+    return _pcg64_checked[0]
 _local = threading.local()
 
 
@@ -160,20 +233,21 @@ def _pending() -> List["AheadUniforms"]:
 class AheadUniforms:
     """Uniforms for one Bernoulli draw: drawn on the helper thread, or (``job`` None) when needed."""
 
-    __slots__ = ("rng", "shape", "udt", "inferred", "job", "addr", "draw")
+    __slots__ = ("rng", "shape", "udt", "inferred", "job", "restore", "draw")
 
     def __init__(self, rng: Any, shape: Tuple[int, ...], udt: np.dtype, inferred: bool,
                  draw: Callable[..., Tuple[Any, np.ndarray]]) -> None:
         self.rng, self.shape, self.udt, self.inferred, self.draw = rng, shape, udt, inferred, draw
         self.job = None
-        self.addr = 0
+        self.restore: Callable[[bytes], None] = _no_restore
         bits = bit_generator(rng)
-        if type(bits) is np.random.MT19937 and threads.available():
-            self.addr = addr = bits.ctypes.state_address
+        ops = _snapshots(bits) if bits is not None and threads.available() else None
+        if ops is not None:
+            save, self.restore = ops
             gen_random = np.random.Generator(bits).random
 
             def job() -> Tuple[bytes, np.ndarray]:
-                saved = ctypes.string_at(addr, _MT_STATE_BYTES)
+                saved = save()
                 return saved, _draw_uniforms(gen_random, shape, udt)
 
             self.job = threads.submit(job)
@@ -195,12 +269,12 @@ class AheadUniforms:
             raise job.error
         saved, u = job.result
         if (self.inferred and u.shape != p.shape) or _uniform_dtype(p) != self.udt:
-            ctypes.memmove(self.addr, saved, _MT_STATE_BYTES)  # not the draw asked for: redo it
+            self.restore(saved)  # not the draw asked for: redo it
             return self.draw(self.rng, "bernoulli", None if self.inferred else self.shape, (p,), dtype)[1]
         try:
             check_probability(p)
         except ValueError:
-            ctypes.memmove(self.addr, saved, _MT_STATE_BYTES)  # as if never drawn
+            self.restore(saved)  # as if never drawn
             raise
         return _compare(u, p, dtype)
 
@@ -210,7 +284,7 @@ class AheadUniforms:
         if job is not None:
             job.finished()
             if job.error is None:
-                ctypes.memmove(self.addr, job.result[0], _MT_STATE_BYTES)
+                self.restore(job.result[0])
 
 
 def backend_draw_ahead(backend: Any, rng: Any, shape: Tuple[int, ...], p_dtype: Any, inferred: bool) -> AheadUniforms:

@@ -18,13 +18,22 @@ anywhere in it makes the norm non-finite, so one comparison also covers
 non-finite inputs.
 
 Reading a norm back is free on the host and a synchronisation on a device: see :func:`on_host`.
+
+A norm that several guarded nodes need is computed once per call: the rewrites give each
+large operand a :class:`GuardNorm` node of its own, and ``merge`` keeps one of equal ones
+(the contractive autoencoder's two gradient contractions both read the 784 x 500 ``W``).
 """
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any, Optional
+from typing import Any, Callable, List, Optional, Sequence
 
 import numpy as np
+
+from framework.core.graph import Apply, Variable
+from framework.core.op import Op
+from framework.core.types import TensorType
 
 
 def on_host(xp: Any) -> bool:
@@ -51,6 +60,7 @@ def norm(xp: Any, a: Any) -> float:
     return math.sqrt(ssq) if ssq == ssq else math.nan
 
 
+@functools.lru_cache(maxsize=256)
 def limit(dtype: Any, terms: int) -> Optional[float]:
     """A magnitude below which a sum of at most ``terms`` terms, each no larger, cannot overflow in
     ``dtype`` whatever the order of summation: ``max / (4 (1 + eps) ** terms)``. None for types that
@@ -63,3 +73,51 @@ def limit(dtype: Any, terms: int) -> Optional[float]:
     if exponent > 700.0:  # the rounding bound says nothing: never take the fast path
         return 0.0
     return float(info.max) / (4.0 * math.exp(exponent))
+
+
+class GuardNorm(Op):
+    """``||x||`` (Frobenius) of one operand of a guarded op, as a ``float64`` scalar: :func:`norm`'s
+    value (``inf`` or ``nan`` when ``x`` holds one or its sum of squares overflows).
+
+    A node of its own so that equal ones merge: the guarded ops that read the same operand in one
+    call share one norm. On a device the value stays there (no synchronisation): the op that
+    reads it combines its bound on the device and reads that back once. Only the rewrites build
+    it; it never changes what a graph computes, so it has no gradient of its own (the guarded ops
+    give none to their norm inputs).
+    """
+
+    __props__ = ()
+    name = "guard_norm"
+
+    def make_node(self, x: Variable) -> Apply:
+        return Apply(self, [x], [TensorType("float64", ())])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> List[Any]:
+        return [()]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
+
+    def impl(self, xp: Any, x: Any) -> Any:
+        if on_host(xp):
+            return np.asarray(norm(np, np.asarray(x)), dtype="float64")
+        x = xp.asarray(x)
+        if x.size == 0:
+            return xp.zeros((), dtype="float64")
+        x = x if x.dtype.kind in "fc" else x.astype("float64")
+        return xp.sqrt(xp.abs(xp.vdot(x, x)).astype("float64"))
+
+    def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
+        impl, xp = self.impl, backend.xp
+        return lambda x: impl(xp, x)
+
+
+def guard_norm(fgraph: Any, x: Variable) -> Variable:
+    """The output of a :class:`GuardNorm` of ``x``: the one already in ``fgraph`` when a node
+    built it earlier (so a rewrite firing twice on the same operand adds one), else a new one
+    (``merge`` joins those that other passes build)."""
+    clients = getattr(fgraph, "clients", None) or {}
+    for client, _ in clients.get(x, ()):
+        if isinstance(client, Apply) and isinstance(client.op, GuardNorm):
+            return client.outputs[0]
+    return GuardNorm()(x)

@@ -42,7 +42,7 @@ from framework.core.reduce import Reduce
 from framework.core.types import TensorType
 from framework.plugins import RewriteSpec
 
-from .finite_guard import limit, norm, on_host
+from .finite_guard import guard_norm, limit, norm, on_host
 from .patterns import ew, is_const
 
 Result = Optional[List[Variable]]
@@ -298,23 +298,40 @@ class FactoredSum(Op):
     so ``inf`` and ``nan`` are exactly the product's. The norms read each
     distinct factor once, as the contraction does (on a device they are
     combined there and read back once per call).
+
+    ``norm_of``: where the factors' norms come from. Empty (the default): the
+    kernel computes them. Else one entry per factor: ``-1`` (computed here: a
+    scalar factor) or ``k``, the node's input ``len(subs) + k``, a
+    :class:`~.finite_guard.GuardNorm` of that factor. The rewrite builds those
+    nodes so that ``merge`` shares them: two contractions reading the same
+    ``W`` take its norm once per call.
     """
 
-    __props__ = ("subs", "out_letters", "out_shape", "axes", "keepdims", "mean", "dtype", "tree")
+    __props__ = ("subs", "out_letters", "out_shape", "axes", "keepdims", "mean", "dtype", "tree", "norm_of")
+    norm_of: Tuple[int, ...] = ()  # (ops pickled before it existed compute their norms themselves)
 
     def __init__(self, subs: Tuple[str, ...], out_letters: str, out_shape: Tuple[str, ...],
                  axes: Tuple[int, ...], keepdims: bool, mean: bool, dtype: str,
-                 tree: Optional[tuple] = None) -> None:
+                 tree: Optional[tuple] = None, norm_of: Tuple[int, ...] = ()) -> None:
         self.subs, self.out_letters, self.out_shape = tuple(subs), str(out_letters), tuple(out_shape)
         self.axes, self.keepdims, self.mean, self.dtype = tuple(axes), bool(keepdims), bool(mean), str(dtype)
         self.tree = tree
+        self.norm_of = tuple(int(k) for k in norm_of)
+        if self.norm_of and len(self.norm_of) != len(self.subs):
+            raise ValueError(f"factored_sum: norm_of names {len(self.norm_of)} factors' norms, "
+                             f"the op has {len(self.subs)} factors")
         self.name = "factored_sum"
+        self._dtypes_seen: dict = {}
 
     def __str__(self) -> str:
         red = "mean" if self.mean else "sum"
         return f"factored_{red}{{{','.join(s or '()' for s in self.subs)}->{self.out_letters}}}"
 
-    def make_node(self, *factors: Variable) -> Apply:
+    def make_node(self, *inputs: Variable) -> Apply:
+        factors = inputs[:len(self.subs)]
+        norms = max(self.norm_of, default=-1) + 1
+        if len(factors) != len(self.subs) or len(inputs) != len(self.subs) + norms:
+            raise TypeError(f"{self}: expected {len(self.subs)} factors and {norms} norms, got {len(inputs)} inputs")
         sizes: dict = {}
         for f, letters in zip(factors, self.subs):
             kept = [d for d in f.type.shape if d != 1] if letters else []
@@ -322,7 +339,7 @@ class FactoredSum(Op):
                 if d is not None:
                     sizes[c] = d
         shape = tuple(1 if c == "1" else sizes.get(c) for c in self.out_shape)
-        return Apply(self, list(factors), [TensorType(self.dtype, shape)])
+        return Apply(self, list(inputs), [TensorType(self.dtype, shape)])
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> List[Any]:
         where = {}
@@ -343,32 +360,58 @@ class FactoredSum(Op):
         red = xp.mean if self.mean else xp.sum
         return red(prod, axis=self.axes, keepdims=self.keepdims)
 
-    def _bounded(self, xp: Any, factors: Sequence[Any]) -> bool:
+    def _bounded(self, xp: Any, factors: Sequence[Any], norms: Sequence[Any] = ()) -> bool:
         """Whether no sub-product or partial sum, of the product as written or of the contraction,
-        can overflow: ``n * prod(max(1, ||f_i||)) <= limit`` with ``n`` the product's size (every
-        term, every sub-product, is at most the product of the norms; a sum has at most ``n``
-        terms). A factor holding ``inf`` or ``nan`` fails it."""
-        nd = max(f.ndim for f in factors)
-        n = 1
-        for k in range(nd):
-            n *= max(f.shape[k] if f.ndim else 1 for f in factors)
-        bound = min(limit(dt, n + len(factors)) for dt in self.dtypes(factors))
+        can overflow: ``n * prod(max(1, ||f_i||))`` (each distinct factor once) ``<= limit``, with
+        ``n`` the product's size (every term, every sub-product, is at most the product of the
+        norms; a sum has at most ``n`` terms). A factor holding ``inf`` or ``nan`` fails it.
+        ``norms`` are the :class:`~.finite_guard.GuardNorm` inputs ``norm_of`` names (computed
+        once per call for all the nodes reading the same factor)."""
+        key = tuple((f.shape, f.dtype) for f in factors)
+        bounds = self.__dict__.setdefault("_bounds", {})
+        known = bounds.get(key)
+        if known is None:  # the product's size and the limit, worked out once per shapes and dtypes
+            nd = max(f.ndim for f in factors)
+            n = 1
+            for k in range(nd):
+                n *= max(f.shape[k] if f.ndim else 1 for f in factors)
+            known = (n, min(limit(dt, n + len(factors)) for dt in self.dtypes(factors)))
+            if len(bounds) > 64:
+                bounds.clear()
+            bounds[key] = known
+        n, bound = known
+        norm_of = self.norm_of if norms else (-1,) * len(factors)
         if not on_host(xp):  # on a device: the same bound computed there, read back once
-            distinct = {id(f): f for f in factors if f.size}.values()
             device_total = xp.asarray(float(n), dtype="float64")
-            for f in distinct:
-                f = f if f.dtype.kind in "fc" else f.astype("float64")
-                device_total = device_total * xp.maximum(1.0, xp.sqrt(xp.abs(xp.vdot(f, f)).astype("float64")))
+            seen = set()
+            for f, k in zip(factors, norm_of):
+                key = ("n", k) if k >= 0 else ("f", id(f))
+                if key in seen or (k < 0 and not f.size):
+                    continue
+                seen.add(key)
+                if k >= 0:
+                    value = xp.asarray(norms[k], dtype="float64")
+                else:
+                    f = f if f.dtype.kind in "fc" else f.astype("float64")
+                    value = xp.sqrt(xp.abs(xp.vdot(f, f)).astype("float64"))
+                device_total = device_total * xp.maximum(1.0, value)
             return bool(device_total <= bound)
         total, seen = float(n), {}
-        for f in factors:
-            if id(f) not in seen:
-                seen[id(f)] = norm(xp, f)
-            total *= max(1.0, seen[id(f)]) if seen[id(f)] == seen[id(f)] else math.nan
+        for f, k in zip(factors, norm_of):
+            key = k if k >= 0 else id(f)
+            if key not in seen:
+                seen[key] = float(norms[k]) if k >= 0 else norm(xp, f)
+                value = seen[key]
+                total *= max(1.0, value) if value == value else math.nan
         return total <= bound
 
     def dtypes(self, factors: Sequence[Any]) -> set:
         """The float types the product's steps and the contraction compute in."""
+        key = tuple(f.dtype for f in factors)
+        cache = self.__dict__.setdefault("_dtypes_seen", {})
+        found = cache.get(key)
+        if found is not None:
+            return found
         out = {np.dtype(self.dtype)} | {np.dtype(f.dtype) for f in factors if np.dtype(f.dtype).kind == "f"}
         stack = [self.tree] if self.tree is not None else []
         while stack:
@@ -376,17 +419,19 @@ class FactoredSum(Op):
             if t[0] != "in":
                 out.add(np.dtype(t[1]))
                 stack.extend(t[2:])
+        cache[key] = out
         return out
 
-    def impl(self, xp: Any, *factors: Any) -> Any:
+    def impl(self, xp: Any, *inputs: Any) -> Any:
         dt = np.dtype(self.dtype)
-        factors = [xp.asarray(f) for f in factors]  # a backend may pass constants as Python numbers
+        norms = inputs[len(self.subs):]
+        factors = [xp.asarray(f) for f in inputs[:len(self.subs)]]  # a backend may pass constants as numbers
         ops = []
         for f, letters in zip(factors, self.subs):
             f = xp.asarray(f, dtype=dt)
             ops.append(xp.reshape(f, [d for d in f.shape if d != 1]) if letters else xp.reshape(f, ()))
         out = None
-        if all(len(o.shape) == len(s) for o, s in zip(ops, self.subs)) and self._bounded(xp, factors):
+        if all(len(o.shape) == len(s) for o, s in zip(ops, self.subs)) and self._bounded(xp, factors, norms):
             subs, ops = _group(self.subs, ops, xp)
             try:
                 out = _contract(xp, subs, self.out_letters, ops)
@@ -408,16 +453,17 @@ class FactoredSum(Op):
 
     def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
         impl, xp = self.impl, backend.xp
-        return lambda *factors: impl(xp, *factors)
+        return lambda *inputs: impl(xp, *inputs)
 
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
         """The gradient of the sum of the product it stands for."""
         from framework import tensor as T
 
         g = output_grads[0]
-        factors = node.inputs
+        factors = node.inputs[:len(self.subs)]
+        norms = [None] * (len(node.inputs) - len(factors))  # the guard's inputs: no gradient flows to them
         if g is None:
-            return [None] * len(factors)
+            return [None] * len(node.inputs)
         nd = max(f.ndim for f in factors)
         if not self.keepdims:
             g = _pad(g, self.axes)
@@ -434,38 +480,51 @@ class FactoredSum(Op):
                 continue
             axes = [k for k in range(nd) if f.type.shape[k] == 1 and rest.type.shape[k] != 1]
             grads.append(T.sum(rest, axis=axes, keepdims=True) if axes else rest)
-        return grads
+        return grads + norms
 
 
-def _group(subs: Sequence[str], ops: List[Any], xp: Any) -> Tuple[Tuple[str, ...], List[Any]]:
-    """Multiply together the operands that span the same axes (and the scalars into the
-    smallest operand) before contracting: element-wise products cost less than any
-    contraction order that would pair them with a larger operand first."""
+def _group(subs: Sequence[str], ops: List[Any], xp: Any) -> Tuple[Tuple[str, ...], List[List[Any]]]:
+    """The operands grouped by the axes they span (operands of one group are multiplied together
+    before anything else: element-wise products cost less than any contraction order that would
+    pair them with a larger operand first), and the scalars multiplied into the smallest operand."""
     merged: dict = {}
     for letters, op in zip(subs, ops):
-        merged[letters] = op if letters not in merged else xp.multiply(merged[letters], op)
-    scalar = merged.pop("", None)
-    if scalar is not None:
+        merged.setdefault(letters, []).append(op)
+    scalars = merged.pop("", None)
+    if scalars is not None:
+        scalar = scalars[0]
+        for other in scalars[1:]:
+            scalar = xp.multiply(scalar, other)
         if not merged:
-            return ("",), [scalar]
-        smallest = min(merged, key=lambda k: merged[k].size)
-        merged[smallest] = xp.multiply(merged[smallest], scalar)
+            return ("",), [[scalar]]
+        smallest = min(merged, key=lambda k: merged[k][0].size)
+        merged[smallest][0] = xp.multiply(merged[smallest][0], scalar)
     return tuple(merged), list(merged.values())
 
 
-def _contract(xp: Any, subs: Sequence[str], output: str, ops: List[Any]) -> Any:
-    """The einsum ``subs -> output``: letters only one operand has (and the output lacks) are
-    summed in that operand first; when what is left is a broadcast product onto the output's
-    letters, it is one (cheap) product, else :func:`framework.core.blas.run_einsum` finishes."""
+def _contract(xp: Any, subs: Sequence[str], output: str, groups: List[List[Any]]) -> Any:
+    """The einsum ``subs -> output`` of the groups' products: letters only one group has (and the
+    output lacks) are summed in that group first -- one pass for a product of several operands
+    (``sum_i W_ij * W_ij`` without the temporary ``W * W``); when what is left is a broadcast
+    product onto the output's letters, it is one (cheap) product, else
+    :func:`framework.core.blas.run_einsum` finishes."""
     from framework.core.blas import run_einsum
 
     new_subs, new_ops = [], []
-    for i, (letters, op) in enumerate(zip(subs, ops)):
+    for i, (letters, group) in enumerate(zip(subs, groups)):
         others = set(output).union(*(set(t) for j, t in enumerate(subs) if j != i))
         alone = tuple(k for k, c in enumerate(letters) if c not in others)
-        if alone:
-            op = op.sum(axis=alone)
-            letters = "".join(c for c in letters if c in others)
+        kept = "".join(c for c in letters if c in others)
+        if alone and len(group) > 1:
+            op = xp.einsum(",".join([letters] * len(group)) + "->" + kept, *group)
+            letters = kept
+        else:
+            op = group[0]
+            for other in group[1:]:
+                op = xp.multiply(op, other)
+            if alone:
+                op = op.sum(axis=alone)
+                letters = kept
         new_subs.append(letters)
         new_ops.append(op)
     if all(set(t) <= set(output) for t in new_subs):
@@ -533,9 +592,20 @@ def sum_of_broadcast_product(fgraph: FunctionGraph, node: Apply) -> Result:
         else:
             out_shape.append("1")
     out = node.outputs[0]
+    # the guard's norms as nodes of their own, one per distinct factor that is not a scalar (merge
+    # shares them between the contractions that read the same operand; scalars cost nothing here)
+    norm_of, norms, index = [], [], {}
+    for f in factors:
+        if f.ndim == 0 or all(d == 1 for d in f.type.shape):
+            norm_of.append(-1)
+            continue
+        if id(f) not in index:
+            index[id(f)] = len(norms)
+            norms.append(guard_norm(fgraph, f))
+        norm_of.append(index[id(f)])
     new_op = FactoredSum(subs, out_letters, tuple(out_shape), axes, op.keepdims, op.kind == "mean", out.dtype,
-                         tree)
-    new = new_op.make_node(*factors).outputs[0]
+                         tree, tuple(norm_of))
+    new = new_op.make_node(*factors, *norms).outputs[0]
     if new.type.ndim != out.type.ndim:
         return None
     return [new]

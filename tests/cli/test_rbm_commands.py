@@ -71,7 +71,8 @@ def test_train_rbm_logs_everything(run, tmp_path, bas_npz):
     assert {"W", "hbias", "vbias", "persistent_chain", "bit_i_idx"} <= set(arrays)
     assert arrays["persistent_chain"].shape == (10, 8)
     assert int(arrays["bit_i_idx"]) == 60 % 16
-    assert any(name.startswith("rng_") and name.endswith("_keys") for name in arrays)
+    # the RBM's random states (native streams: PCG64, stored as rng_<name>_pcg64 &c.)
+    assert any(name.startswith("rng_") and name.endswith("_pcg64") for name in arrays)
     assert meta["hparams"]["n_hidden"] == 8 and meta["hparams"]["persistent"] is True
 
 

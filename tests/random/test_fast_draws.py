@@ -10,13 +10,9 @@ import framework
 import framework.tensor as T
 from framework import config, function
 from framework.random import RandomStreams
+from framework.testing.streams import assert_same_state
 
 MODES = ["FAST_RUN", "FAST_COMPILE"]
-
-
-def first_state(seed: int) -> np.random.RandomState:
-    """The state RandomStreams(seed) gives its first random variable."""
-    return np.random.RandomState(np.random.RandomState(seed).randint(2 ** 30))
 
 
 # --- issue 10, item 2: p outside [0, 1] or NaN is an error in every mode ----------------
@@ -24,9 +20,9 @@ def first_state(seed: int) -> np.random.RandomState:
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("bad", [1.5, -0.25, np.nan, np.inf])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_binomial_refuses_p_outside_unit_interval(mode, bad, dtype):
+def test_binomial_refuses_p_outside_unit_interval(streams, mode, bad, dtype):
     p = T.matrix("p", dtype=dtype)
-    srng = RandomStreams(seed=3)
+    srng = streams(seed=3)
     f = function([p], srng.binomial(size=p.shape, n=1, p=p, dtype=dtype), mode=mode)
     good = np.full((4, 5), 0.5, dtype=dtype)
     f(good)
@@ -37,10 +33,10 @@ def test_binomial_refuses_p_outside_unit_interval(mode, bad, dtype):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_binomial_of_a_diverged_sigmoid_fails_instead_of_sampling_zeros(mode):
+def test_binomial_of_a_diverged_sigmoid_fails_instead_of_sampling_zeros(streams, mode):
     """The RBM's case: p = sigmoid(NaN) must not quietly draw zeros."""
     x = T.matrix("x", dtype="float32")
-    srng = RandomStreams(seed=3)
+    srng = streams(seed=3)
     p = T.nnet.sigmoid(x)
     f = function([x], srng.binomial(size=p.shape, n=1, p=p, dtype="float32"), mode=mode)
     xv = np.zeros((3, 4), dtype="float32")
@@ -51,9 +47,9 @@ def test_binomial_of_a_diverged_sigmoid_fails_instead_of_sampling_zeros(mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_binomial_accepts_the_closed_interval(mode):
+def test_binomial_accepts_the_closed_interval(streams, mode):
     p = T.vector("p", dtype="float32")
-    srng = RandomStreams(seed=3)
+    srng = streams(seed=3)
     f = function([p], srng.binomial(size=(1000, 3), n=1, p=p, dtype="float32"), mode=mode)
     out = f(np.array([0.0, 1.0, 0.5], dtype="float32"))
     assert out[:, 0].max() == 0 and out[:, 1].min() == 1
@@ -62,24 +58,24 @@ def test_binomial_accepts_the_closed_interval(mode):
 
 # --- float32 uniforms: Generator speed, RandomState semantics ----------------------------
 
-def test_float32_uniform_draws_generator_numbers_from_the_randomstate():
-    srng = RandomStreams(seed=11)
+def test_float32_uniform_draws_generator_numbers_from_the_randomstate(streams):
+    srng = streams(seed=11)
     rv = srng.uniform((3, 5), dtype="float32")
     f = function([], rv)
     assert isinstance(rv.rng.get_value(), np.random.RandomState)
-    ref = first_state(11)
+    ref = streams.reference_states(11, 1)[0]
     gen = np.random.Generator(ref._bit_generator)  # documented: Generator.random(dtype=float32)
     for _ in range(3):
         np.testing.assert_array_equal(f(), gen.random((3, 5), dtype=np.float32))
     # the state advanced exactly as the reference's did
-    np.testing.assert_array_equal(rv.rng.get_value().get_state()[1], ref.get_state()[1])
+    assert_same_state(rv.rng.get_value(), ref)
 
 
-def test_float32_uniform_with_bounds():
-    srng = RandomStreams(seed=11)
+def test_float32_uniform_with_bounds(streams):
+    srng = streams(seed=11)
     f = function([], srng.uniform((2000,), low=-2.0, high=3.0, dtype="float32"))
     out = f()
-    gen = np.random.Generator(first_state(11)._bit_generator)
+    gen = np.random.Generator(streams.reference_states(11, 1)[0]._bit_generator)
     expected = gen.random(2000, dtype=np.float32) * np.float32(5.0) + np.float32(-2.0)
     np.testing.assert_array_equal(out, expected)
     assert out.dtype == np.float32 and out.min() >= -2.0 and out.max() <= 3.0
@@ -87,8 +83,8 @@ def test_float32_uniform_with_bounds():
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("dist", ["uniform", "bernoulli"])
-def test_get_state_set_state_and_seed_replay_exactly(mode, dist):
-    srng = RandomStreams(seed=5)
+def test_get_state_set_state_and_seed_replay_exactly(streams, mode, dist):
+    srng = streams(seed=5)
     if dist == "uniform":
         rv = srng.uniform((4, 6), dtype="float32")
     else:
@@ -118,30 +114,29 @@ def test_get_state_set_state_and_seed_replay_exactly(mode, dist):
     assert isinstance(rv.rng.get_value(), np.random.RandomState)
 
 
-def test_float64_uniform_numbers_are_randomstate_numbers():
+def test_float64_uniform_numbers_are_randomstate_numbers(streams):
     """float64 draws go through the Generator too, and give RandomState.uniform's very numbers."""
     with config.change_flags(floatX="float64"):
-        srng = RandomStreams(seed=2)
+        srng = streams(seed=2)
         f = function([], [srng.uniform((3, 4)), srng.uniform((5,), low=-1.0, high=4.0)])
-        gen = np.random.RandomState(2)
-        r1, r2 = (np.random.RandomState(gen.randint(2 ** 30)) for _ in range(2))
+        r1, r2 = streams.reference_states(2, 2)
         u1, u2 = f()
         np.testing.assert_array_equal(u1, r1.uniform(0.0, 1.0, (3, 4)))
         np.testing.assert_array_equal(u2, r2.uniform(-1.0, 4.0, (5,)))
 
 
-def test_bernoulli_numbers_are_documented_uniform_comparisons():
-    srng = RandomStreams(seed=9)
+def test_bernoulli_numbers_are_documented_uniform_comparisons(streams):
+    srng = streams(seed=9)
     p = T.matrix("p", dtype="float32")
     f = function([p], srng.binomial(size=p.shape, n=1, p=p, dtype="float32"))
     pv = np.random.RandomState(0).rand(6, 7).astype("float32")
-    gen = np.random.Generator(first_state(9)._bit_generator)
+    gen = np.random.Generator(streams.reference_states(9, 1)[0]._bit_generator)
     np.testing.assert_array_equal(f(pv), (gen.random((6, 7), dtype=np.float32) < pv).astype("float32"))
 
 
-def test_a_user_generator_state_still_works():
+def test_a_user_generator_state_still_works(streams):
     """A state set to a Generator (or a RandomState on PCG64) draws from it."""
-    srng = RandomStreams(seed=1)
+    srng = streams(seed=1)
     rv = srng.uniform((3,), dtype="float32")
     f = function([], rv)
     rv.rng.set_value(np.random.RandomState(np.random.PCG64(4)), borrow=True)

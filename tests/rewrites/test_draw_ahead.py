@@ -15,6 +15,7 @@ from framework import Mode, function
 from framework.core.backend import get_backend
 from framework.random import RandomStreams
 from framework.scan_module import scan
+from framework.testing.streams import assert_same_state
 
 import framework_backend_numpy.threads as threads
 import framework_rewrites.draw_ahead as draw_ahead
@@ -33,15 +34,23 @@ def enabled(request, monkeypatch):
     threads.set_enabled(old)
 
 
+@pytest.fixture(autouse=True, params=["PCG64", "MT19937"])
+def bit_generator(request, monkeypatch):
+    """Every test on the native streams' PCG64 and on MT19937 (the Theano layer's streams, NumPy's
+    own RandomState): the helper thread saves and restores either's state."""
+    monkeypatch.setattr(RandomStreams, "bit_generator", request.param)
+    return request.param
+
+
 def states(srng: RandomStreams):
-    return [rng.get_value().get_state() for rng, _ in srng.state_updates]
+    """Copies of the states of every variable ``srng`` made."""
+    return [rng.get_value() for rng, _ in srng.state_updates]
 
 
 def assert_same_states(a, b):
     assert len(a) == len(b)
     for sa, sb in zip(a, b):
-        assert sa[0] == sb[0] and sa[2:] == sb[2:]
-        np.testing.assert_array_equal(sa[1], sb[1])
+        assert_same_state(sa, sb)
 
 
 def gibbs(dtype: str, k: int, seed: int, size_kind: str = "p.shape"):
@@ -212,16 +221,16 @@ def test_a_backend_without_draw_ahead_draws_in_the_second_node():
     op = draw_ahead.UniformsAhead("float64", 2, inplace=False, inferred=True)
     node = op.make_node(rng_var, h.shape[0], h.shape[1])
     kernel = op.make_kernel(node, plain)
-    state = np.random.RandomState(42)
+    state = srng.new_state(42)
     p = np.random.RandomState(0).rand(6, 7)
     new_state, later = kernel(state, np.int64(6), np.int64(7))
     assert new_state is not state  # not in place: the caller's state is untouched
     sample = draw_ahead.BernoulliFromAhead("float64", (None, None)).make_kernel(None, plain)(later, p)
-    ref_state = np.random.RandomState(42)
+    ref_state = srng.new_state(42)
     _, ref = numpy_backend.draw(ref_state, "bernoulli", None, (p,), "float64")
     np.testing.assert_array_equal(sample, ref)
-    assert_same_states([new_state.get_state()], [ref_state.get_state()])
-    assert_same_states([state.get_state()], [np.random.RandomState(42).get_state()])
+    assert_same_states([new_state], [ref_state])
+    assert_same_states([state], [srng.new_state(42)])
 
 
 def test_off_unless_enabled(monkeypatch):
@@ -268,3 +277,37 @@ def test_an_error_of_a_drawn_ahead_bernoulli_lists_its_uniforms_readably():
     ahead = AheadUniforms.__new__(AheadUniforms)
     ahead.shape, ahead.udt = (3,), np.dtype("float32")
     assert repr(ahead) == "uniforms drawn ahead for this draw (shape (3,), float32)"
+
+
+@pytest.mark.parametrize("consumed", [True, False])
+def test_the_helper_thread_draws_on_both_bit_generators_and_puts_the_state_back(bit_generator, consumed):
+    """PCG64 (the native streams) as well as MT19937 is drawn on the helper thread -- not
+    quietly made the one-node way -- and its saved state restores exactly."""
+    import framework_backend_numpy.random_draws as random_draws
+
+    old = threads.set_enabled(True)
+    try:
+        backend = get_backend("cpu")
+        rng = RandomStreams(1).new_state(5)
+        rng.random_sample(3)
+        rng.standard_normal()  # a cached Gaussian, and (PCG64) half a 64-bit word buffered:
+        rng.randint(0, 2 ** 31, size=1, dtype=np.uint32)
+        before = backend.copy_rng(rng)
+        ahead = backend.draw_ahead(rng, (7, 9), "float32", True)
+        assert ahead.job is not None  # drawn on the helper thread
+        p = np.full((7, 9), 0.5, dtype=np.float32)
+        if consumed:
+            p[3, 4] = np.nan  # refused: the state goes back as if never drawn
+            with pytest.raises(ValueError, match="NaN"):
+                ahead.bernoulli(p, np.dtype(np.float32))
+            assert_same_state(rng, before)
+            p[3, 4] = 0.5
+            ahead = backend.draw_ahead(rng, (7, 9), "float32", True)
+            sample = ahead.bernoulli(p, np.dtype(np.float32))
+            _, ref = backend.draw(before, "bernoulli", None, (p,), "float32")
+            np.testing.assert_array_equal(sample, ref)
+        else:
+            random_draws.settle_after_failure()  # a call failed before the draw was used
+        assert_same_state(rng, before)
+    finally:
+        threads.set_enabled(old)

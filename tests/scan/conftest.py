@@ -8,6 +8,7 @@ import pytest
 
 import framework.plugins as plugins
 from framework import config
+from framework.testing.streams import STREAMS
 from framework.core.backend import clear_backends
 
 
@@ -34,3 +35,10 @@ def scan_rewrites_registered():
 def theano_defaults():
     with config.change_flags(floatX="float64", mode="FAST_RUN"):
         yield
+
+
+@pytest.fixture(params=STREAMS, ids=repr)
+def streams(request):
+    """The native RandomStreams (PCG64) and the Theano layer's (MT19937): tests that check the
+    drawn numbers against NumPy run on both (framework.testing.streams)."""
+    return request.param

@@ -2,6 +2,8 @@
 checked number for number against NumPy drawing from the same seeds."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -12,11 +14,7 @@ from framework.core.random_ops import RandomVariable
 from framework.core.scan import Scan
 from framework.scan_module import scan
 from framework.tensor.shared_randomstreams import RandomStreams
-
-
-def reference_states(seed, n):
-    gen = np.random.RandomState(seed)
-    return [np.random.RandomState(gen.randint(2 ** 30)) for _ in range(n)]
+from framework.testing.streams import assert_same_state
 
 
 def bernoulli(rng, p, uniform):
@@ -48,26 +46,26 @@ def scan_node(f):
     return node
 
 
-def test_each_step_draws_fresh_numbers_and_the_state_comes_back_in_updates():
-    srng = RandomStreams(seed=7)
+def test_each_step_draws_fresh_numbers_and_the_state_comes_back_in_updates(streams):
+    srng = streams(seed=7)
     x = T.dvector("x")
     out, updates = scan(lambda xt: xt + srng.uniform((2,)), sequences=x)
     (rng_var,) = list(updates)
     assert isinstance(rng_var.get_value(borrow=True), np.random.RandomState)
     f = function([x], out, updates=updates)
-    (ref,) = reference_states(7, 1)
+    (ref,) = streams.reference_states(7, 1)
     xs = np.array([10.0, 20.0, 30.0])
     np.testing.assert_array_equal(f(xs), xs[:, None] + np.array([ref.uniform(size=(2,)) for _ in range(3)]))
     # the next call goes on where the loop stopped
     np.testing.assert_array_equal(f(xs), xs[:, None] + np.array([ref.uniform(size=(2,)) for _ in range(3)]))
 
 
-def test_without_updates_the_default_update_still_advances_the_stream():
-    srng = RandomStreams(seed=7)
+def test_without_updates_the_default_update_still_advances_the_stream(streams):
+    srng = streams(seed=7)
     out, updates = scan(lambda: srng.normal((2,)), n_steps=2)
     f = function([], out)
     g = function([], out, no_default_updates=True)
-    (ref,) = reference_states(7, 1)
+    (ref,) = streams.reference_states(7, 1)
     first = ref.normal(size=(2, 2))
     np.testing.assert_array_equal(g(), first)
     np.testing.assert_array_equal(g(), first)
@@ -75,8 +73,8 @@ def test_without_updates_the_default_update_still_advances_the_stream():
     np.testing.assert_array_equal(f(), ref.normal(size=(2, 2)))
 
 
-def test_replay_with_get_state_and_set_state():
-    srng = RandomStreams(seed=3)
+def test_replay_with_get_state_and_set_state(streams):
+    srng = streams(seed=3)
     n = T.iscalar("n")
     walk, updates = scan(lambda pos: pos + srng.normal(()), outputs_info=T.constant(np.float64(0)), n_steps=n)
     f = function([n], walk, updates=updates)
@@ -93,28 +91,28 @@ def test_replay_with_get_state_and_set_state():
     assert scan_node(f).op.rng_inplace == (True,)  # no copy: only its own update reads the state
 
 
-def test_loop_draws_are_in_place_and_the_users_state_is_never_touched():
-    srng = RandomStreams(seed=5)
+def test_loop_draws_are_in_place_and_the_users_state_is_never_touched(streams):
+    srng = streams(seed=5)
     out, updates = scan(lambda: srng.uniform((3,)), n_steps=4)
     g = function([], out, no_default_updates=True)
     (rng_var,) = list(updates)
     held = rng_var.get_value(borrow=True)
-    before = held.get_state()[1].copy()
+    before = copy.deepcopy(held)
     g()
-    np.testing.assert_array_equal(held.get_state()[1], before)
+    assert_same_state(held, before)
     node = scan_node(g)
     assert node.op.rng_inplace == (False,)
     inner = node.op.compile_inner(g.maker.backend).fgraph
     assert all(n.op.inplace for n in inner.toposort() if isinstance(n.op, RandomVariable))
 
 
-def test_tutorial_gibbs_sampling_with_shared_variables():
+def test_tutorial_gibbs_sampling_with_shared_variables(streams):
     rs = np.random.RandomState(0)
     W_values, bvis_values, bhid_values = rs.randn(6, 4) * 0.5, rs.randn(6) * 0.1, rs.randn(4) * 0.1
     W = framework.shared(W_values)
     bvis = framework.shared(bvis_values)
     bhid = framework.shared(bhid_values)
-    trng = RandomStreams(1234)
+    trng = streams(1234)
 
     def OneStep(vsample):
         hmean = T.nnet.sigmoid(T.dot(vsample, W) + bhid)
@@ -125,7 +123,7 @@ def test_tutorial_gibbs_sampling_with_shared_variables():
     sample = T.vector()
     values, updates = scan(OneStep, outputs_info=sample, n_steps=10)
     gibbs10 = function([sample], values[-1], updates=updates)
-    rh, rv = reference_states(1234, 2)
+    rh, rv = streams.reference_states(1234, 2)
     uni = draws_uniform(gibbs10)
     v = np.zeros(6)
     for _ in range(10):
@@ -139,13 +137,13 @@ def test_tutorial_gibbs_sampling_with_shared_variables():
 
 class RBM:
     def __init__(self, input=None, n_visible=784, n_hidden=500, W=None, hbias=None, vbias=None,
-                 numpy_rng=None, theano_rng=None):
+                 numpy_rng=None, theano_rng=None, streams=RandomStreams):
         self.n_visible = n_visible
         self.n_hidden = n_hidden
         if numpy_rng is None:
             numpy_rng = np.random.RandomState(1234)
         if theano_rng is None:
-            theano_rng = RandomStreams(numpy_rng.randint(2 ** 30))
+            theano_rng = streams(numpy_rng.randint(2 ** 30))
         if W is None:
             initial_W = np.asarray(numpy_rng.uniform(low=-4 * np.sqrt(6. / (n_hidden + n_visible)),
                                                      high=4 * np.sqrt(6. / (n_hidden + n_visible)),
@@ -272,15 +270,15 @@ def data():
     return (rs.rand(5, 12) > 0.5).astype(framework.config.floatX)
 
 
-def test_rbm_cd_k_training_step(data):
+def test_rbm_cd_k_training_step(streams, data):
     x = T.matrix("x")
     numpy_rng = np.random.RandomState(123)
-    rbm = RBM(input=x, n_visible=12, n_hidden=7, numpy_rng=numpy_rng)
+    rbm = RBM(input=x, n_visible=12, n_hidden=7, numpy_rng=numpy_rng, streams=streams)
     W0 = rbm.W.get_value()
     streams_seed = np.random.RandomState(123).randint(2 ** 30)
     cost, updates = rbm.get_cost_updates(lr=0.1, k=3)
     train = function([x], cost, updates=updates)
-    rngs = reference_states(streams_seed, 3)
+    rngs = streams.reference_states(streams_seed, 3)
     W1, hb1, vb1, v, h, pre_v, _ = reference_step(data, W0, np.zeros(7), np.zeros(12), None, rngs, 3, 0.1,
                                                   draws_uniform(train))
     monitor = train(data)
@@ -296,15 +294,15 @@ def test_rbm_cd_k_training_step(data):
     assert node.op.keep == (1, 1, 1, 1) and node.op.n_nonrec == 3
 
 
-def test_rbm_pcd_k_chain_and_consider_constant(data):
+def test_rbm_pcd_k_chain_and_consider_constant(streams, data):
     x = T.matrix("x")
-    rbm = RBM(input=x, n_visible=12, n_hidden=7, numpy_rng=np.random.RandomState(9))
+    rbm = RBM(input=x, n_visible=12, n_hidden=7, numpy_rng=np.random.RandomState(9), streams=streams)
     streams_seed = np.random.RandomState(9).randint(2 ** 30)
     persistent = framework.shared(np.zeros((5, 7), dtype=framework.config.floatX), borrow=True)
     W0 = rbm.W.get_value()
     cost, updates = rbm.get_cost_updates(lr=0.05, persistent=persistent, k=4)
     train = function([x], cost, updates=updates)
-    rngs = reference_states(streams_seed, 3)
+    rngs = streams.reference_states(streams_seed, 3)
     W, hb, vb, chain = W0, np.zeros(7), np.zeros(12), np.zeros((5, 7))
     for _ in range(3):
         train(data)

@@ -21,13 +21,13 @@ def _read(logdir):
     return acc
 
 
-def _problem(seed=0):
+def _problem(seed=0, bit_generator=None):
     """A tiny least-squares problem with a random-number draw in its step (a state to checkpoint)."""
     rng = np.random.RandomState(seed)
     X, Y = rng.randn(12, 3), rng.randn(12)
     x, y, index = T.dmatrix("x"), T.dvector("y"), T.lscalar("index")
     W = framework.shared(np.zeros(3), name="W")
-    srng = framework.random.RandomStreams(seed)
+    srng = framework.random.RandomStreams(seed, bit_generator=bit_generator)
     noise = srng.normal(size=(3,), std=0.01, dtype="float64")
     cost = T.mean((T.dot(x, W) - y) ** 2)
     step = framework.function([index], cost, updates=[(W, W - 0.1 * T.grad(cost, W) + noise)],
@@ -36,8 +36,8 @@ def _problem(seed=0):
     return step, W, noise.rng
 
 
-def _trainer(logdir, epochs, **kwargs):
-    step, W, rng = _problem()
+def _trainer(logdir, epochs, bit_generator=None, **kwargs):
+    step, W, rng = _problem(bit_generator=bit_generator)
     kwargs.setdefault("stream", io.StringIO())
     kwargs.setdefault("out", io.StringIO())
     trainer = Trainer(logdir, family="toy", step=step, n_batches=3, epochs=epochs, state={"W": W, "rng": rng},
@@ -46,8 +46,10 @@ def _trainer(logdir, epochs, **kwargs):
     return trainer, W
 
 
-def test_fit_logs_checkpoints_and_resumes_exactly(tmp_path):
-    trainer, W = _trainer(tmp_path / "full", 4)
+@pytest.mark.parametrize("bit_generator, saved_as", [(None, "rng_pcg64"),  # the native streams' PCG64
+                                                     ("MT19937", "rng_keys")])  # the Theano layer's
+def test_fit_logs_checkpoints_and_resumes_exactly(tmp_path, bit_generator, saved_as):
+    trainer, W = _trainer(tmp_path / "full", 4, bit_generator=bit_generator)
     result = trainer.fit()
     trainer.finish({"hparam/score": 1.0})
     assert len(result.costs) == 4 and result.start_epoch == 0
@@ -59,17 +61,17 @@ def test_fit_logs_checkpoints_and_resumes_exactly(tmp_path):
     assert (tmp_path / "full" / "filters_at_epoch_3.png").exists()
     assert len([n for n in os.listdir(tmp_path / "full") if "tfevents" in n]) == 1  # one file, 4 flushes
 
-    first, _ = _trainer(tmp_path / "part", 2)
+    first, _ = _trainer(tmp_path / "part", 2, bit_generator=bit_generator)
     first.fit()
     first.close()
-    resumed, W2 = _trainer(tmp_path / "part", 4, resume=True)
+    resumed, W2 = _trainer(tmp_path / "part", 4, bit_generator=bit_generator, resume=True)
     result = resumed.fit()
     resumed.close()
     assert result.start_epoch == 2
     np.testing.assert_array_equal(W2.get_value(), full_W)  # the random draws continued where they stopped
     arrays, meta = load_checkpoint(tmp_path / "part" / "checkpoint.npz")
     assert meta["epoch"] == 4 and meta["state"] == {"W": "tensor", "rng": "rng"}
-    assert "rng_keys" in arrays
+    assert saved_as in arrays
     assert len([n for n in os.listdir(tmp_path / "part") if "tfevents" in n]) == 2  # one per run segment
     assert [e.step for e in _read(tmp_path / "part").Scalars("train/cost")] == [0, 1, 2, 3]
 

@@ -160,6 +160,28 @@ def test_random_streams_replay_on_the_device() -> None:
     assert not np.array_equal(c, a)
 
 
+def test_native_pcg64_states_and_state_dicts_key_the_device_stream_reproducibly() -> None:
+    """The native streams' states are PCG64 RandomStates: set on a device stream, one (or its
+    get_state() dict, or an MT19937 tuple or dict) keys a fresh stream, the same every time."""
+    from framework.random import RandomState
+
+    srng = RandomStreams(5)
+    u = srng.uniform(size=(4,))
+    f = function([], u)
+    firsts = []
+    for make in (lambda: RandomState(77), lambda: RandomState(77).get_state(),
+                 lambda: np.random.RandomState(77).get_state(),
+                 lambda: np.random.RandomState(77).get_state(legacy=False)):
+        u.rng.set_value(make())
+        first = f()
+        u.rng.set_value(make())
+        np.testing.assert_array_equal(f(), first)
+        firsts.append(first)
+    np.testing.assert_array_equal(firsts[0], firsts[1])  # a state and its dict: the same stream
+    np.testing.assert_array_equal(firsts[2], firsts[3])  # MT19937's tuple and dict too
+    assert not np.array_equal(firsts[0], firsts[2])  # PCG64(77) is not MT19937(77)
+
+
 def test_training_on_cuda_checkpoints_and_resumes(tmp_path) -> None:
     from framework.cli import main
 

@@ -1,8 +1,11 @@
 """``theano.sandbox.rng_mrg``: :class:`MRG_RandomStreams` with Theano 1.0's signatures.
 
-The numbers come from framework's generators (NumPy's RandomState on the CPU),
-not from Theano's MRG31k3p stream: a seeded program is reproducible run to run,
-but does not draw Theano's exact numbers (docs/theano.md).
+The numbers come from framework's generators, not from Theano's MRG31k3p
+stream: a seeded program is reproducible run to run, but does not draw
+Theano's exact numbers (docs/theano.md). Since it never drew Theano's numbers,
+it keeps the native streams' bit generator -- PCG64 on the CPU, the faster one
+(``bit_generator`` is inherited from :class:`framework.random.RandomStreams`) --
+where ``theano.tensor.shared_randomstreams.RandomStreams`` keeps MT19937.
 """
 from __future__ import annotations
 
