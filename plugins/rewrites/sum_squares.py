@@ -367,11 +367,19 @@ class FactoredSum(Op):
         norms; a sum has at most ``n`` terms). A factor holding ``inf`` or ``nan`` fails it.
         ``norms`` are the :class:`~.finite_guard.GuardNorm` inputs ``norm_of`` names (computed
         once per call for all the nodes reading the same factor)."""
-        nd = max(f.ndim for f in factors)
-        n = 1
-        for k in range(nd):
-            n *= max(f.shape[k] if f.ndim else 1 for f in factors)
-        bound = min(limit(dt, n + len(factors)) for dt in self.dtypes(factors))
+        key = tuple((f.shape, f.dtype) for f in factors)
+        bounds = self.__dict__.setdefault("_bounds", {})
+        known = bounds.get(key)
+        if known is None:  # the product's size and the limit, worked out once per shapes and dtypes
+            nd = max(f.ndim for f in factors)
+            n = 1
+            for k in range(nd):
+                n *= max(f.shape[k] if f.ndim else 1 for f in factors)
+            known = (n, min(limit(dt, n + len(factors)) for dt in self.dtypes(factors)))
+            if len(bounds) > 64:
+                bounds.clear()
+            bounds[key] = known
+        n, bound = known
         norm_of = self.norm_of if norms else (-1,) * len(factors)
         if not on_host(xp):  # on a device: the same bound computed there, read back once
             device_total = xp.asarray(float(n), dtype="float64")
