@@ -32,7 +32,7 @@ def main() -> None:
     from framework import Mode
 
     data = b.make_data()
-    steps = {"scan": b.build_framework_step(data, False, 1)["step"],
+    steps = {"scan": b.build_framework_step(data, False, 1, mode=Mode("fast_run", excluding=["scan_inline_one_step"]))["step"],
              "inlined": b.build_framework_step(data, False, 1, mode=Mode("fast_run", including=["scan_inline_one_step"]))["step"]}
     first = {name: float(s(0)) for name, s in steps.items()}
     if first["scan"] != first["inlined"]:

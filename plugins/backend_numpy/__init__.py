@@ -15,6 +15,7 @@ from framework.random import RandomState as FrameworkRandomState
 
 from .einsum_plan import LOWERINGS as EINSUM_LOWERINGS
 from .fused import LOWERINGS
+from .memory import tune_allocator
 from .random_draws import FAST_DRAWS, backend_draw_ahead, bernoulli_from, bit_generator
 
 __version__ = "0.1.0"
@@ -30,6 +31,10 @@ class NumpyBackend(Backend):
     xp = np
     host_is_device = True
     lowerings = {**LOWERINGS, **EINSUM_LOWERINGS}
+
+    def __init__(self, device: str) -> None:
+        super().__init__(device)
+        tune_allocator()  # temporaries' pages stay mapped between calls (memory.py; once per process)
 
     def from_host(self, value: Any, copy: bool = True) -> np.ndarray:
         return np.array(value, copy=True) if copy else np.asarray(value)

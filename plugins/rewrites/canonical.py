@@ -15,6 +15,7 @@ from framework.core import elemwise as E
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Variable
 from framework.core.types import TensorType
+from framework.core.subtensor import Subtensor
 from framework.core.shape_ops import Alloc, BroadcastLike, DimShuffle, Reshape, dimshuffle, reshape, static_vector
 from framework.core.shape_infer import keep_checks
 from framework.core.shape_sig import broadcast_signature, shape_signature
@@ -153,6 +154,22 @@ def useless_cast(fgraph: FunctionGraph, node: Apply) -> Result:
 def useless_identity(fgraph: FunctionGraph, node: Apply) -> Result:
     """``identity(x)`` → ``x`` (the linker still copies an output that is an input)."""
     return [node.inputs[0]]
+
+
+def index_of_padleft(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``dimshuffle{x,0,1,...}(v)[0]`` (or ``[-1]``) → ``v``: the one row of an axis added in front is
+    ``v`` itself (the same values, shape, dtype; the index cannot fail on an axis of length 1). A
+    one-step loop inlined (``scan_inline_one_step``) reads its stacked outputs' last step this way."""
+    op = node.op
+    if not isinstance(op, Subtensor) or op.template not in ((0,), (-1,)) or len(node.inputs) != 1:
+        return None
+    src = node.inputs[0].owner
+    if src is None or not isinstance(src.op, DimShuffle):
+        return None
+    v = src.inputs[0]
+    if tuple(src.op.pattern) != ("x",) + tuple(range(v.ndim)):
+        return None
+    return _keep(v, node.outputs[0])
 
 
 def reshape_chain(fgraph: FunctionGraph, node: Apply) -> Result:
@@ -362,6 +379,8 @@ REWRITES = [
                 doc="cast to the same dtype -> x; cast(cast(x)) -> one cast"),
     RewriteSpec("useless_identity", useless_identity, stage="canonicalize", tracks=("identity",),
                 tags=("canonicalize",), doc="identity(x) -> x"),
+    RewriteSpec("index_of_padleft", index_of_padleft, stage="canonicalize", tracks=("subtensor",),
+                tags=("canonicalize",), doc="dimshuffle{x,0,..}(v)[0] or [-1] -> v"),
     RewriteSpec("reshape_chain", reshape_chain, stage="canonicalize", tracks=("reshape",),
                 tags=("canonicalize",), doc="reshape(reshape(x)) -> reshape(x); reshape to own shape -> x"),
     RewriteSpec("dimshuffle_chain", dimshuffle_chain, stage="canonicalize", tracks=("dimshuffle",),

@@ -23,9 +23,13 @@ Exactly what the loop computes, on every input:
   ``until`` (its condition is computed and could fail) and a body compiled in
   its own ``mode`` are left alone.
 
-Off by default (``Mode(including=["scan_inline_one_step"])`` turns it on):
-a one-step loop compiled in FAST_RUN keeps its scan node, which the tests of
-the other scan rewrites inspect.
+On in FAST_RUN (``Mode(excluding=["scan_inline_one_step"])`` keeps the loop), at
+the ``canonicalize`` stage, so that the body meets the outer graph's shape,
+merge and stabilisation rewrites: in CD-1 the chain's ``x[None][-1]`` reads
+become ``x`` (``index_of_padleft``), the gradient's recomputed
+``sigmoid(nv @ W + hbias)`` merges with the body's, and the reconstruction
+cost fuses with the body's visible sigmoid (issue 16: about -0.05 ms of a
+1.7 ms step; the results are bit-identical to the loop's).
 """
 from __future__ import annotations
 
@@ -69,8 +73,8 @@ def scan_inline_one_step(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
 
 
 REWRITES = [
-    RewriteSpec("scan_inline_one_step", scan_inline_one_step, stage="specialize", tracks=("scan",),
-                tags=("scan", "off_by_default"),
+    RewriteSpec("scan_inline_one_step", scan_inline_one_step, stage="canonicalize", tracks=("scan",),
+                tags=("scan",),
                 doc="scan(..., n_steps=1) -> its body in the outer graph (CD-1's Gibbs step): no loop, and "
                     "the body's nodes meet the outer rewrites"),
 ]

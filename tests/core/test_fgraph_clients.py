@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 import framework.tensor as T
-from framework import function
+from framework import Mode, function
 from framework.core.fgraph import FunctionGraph
 from framework.core.random_ops import make_random
 from framework.core.shared import RandomStateType
@@ -46,7 +46,8 @@ def test_the_compiled_cd1_step_draws_in_place_inside_its_scan():
     rng = np.random.RandomState(1)
     rbm = RBM(input=x, n_visible=6, n_hidden=4, numpy_rng=rng, theano_rng=RandomStreams(2))
     cost, updates = rbm.get_cost_updates(lr=0.1, persistent=None, k=1)
-    f = function([x], cost, updates=updates)
+    # the one-step loop kept as a loop (FAST_RUN otherwise inlines it: scan_inline_one_step)
+    f = function([x], cost, updates=updates, mode=Mode("fast_run", excluding=["scan_inline_one_step"]))
     scans = [n for n in f.maker.fgraph.toposort() if n.op.name == "scan"]
     assert scans and all(all(n.op.rng_inplace) for n in scans)
     assert np.isfinite(f(rng.binomial(1, 0.5, (5, 6)).astype("float64")))
