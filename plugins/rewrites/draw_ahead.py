@@ -31,6 +31,10 @@ the second node after the first had drawn).
 it pays depends on the machine having a core to spare beside BLAS -- on the
 2-vCPU machine of docs/benchmarks.md, loaded by other jobs, the helper's
 draws did not shorten the main thread's time (the GEMMs slowed by as much).
+Re-measured after the native streams moved to PCG64 (cheaper draws, less to
+hide): still slower there, for PCD-15 and CD-1 alike (docs/benchmarks.md,
+"Native streams on PCG64"). Both bit generators are drawn ahead exactly
+(MT19937's and PCG64's states are saved and restored).
 ``bench/rbm_step.py --draw-ahead`` measures it. ``Mode(excluding=["draw_ahead"])``
 keeps it off for one function even when enabled.
 """
