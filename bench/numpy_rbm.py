@@ -71,8 +71,8 @@ class NumpyRBM:
         self.wt_stale = False
         self.hbias = np.zeros(n_hidden, dtype=dt)
         self.vbias = np.zeros(n_visible, dtype=dt)
-        # PCG64 (default_rng) is NumPy's fastest generator; "mt19937" gives the reference the
-        # generator the tutorial's RandomState contract ties the framework to
+        # PCG64 (default_rng) is NumPy's fastest generator and the native RandomStreams'; "mt19937"
+        # gives the reference the generator of the Theano layer's RandomStreams
         bits = np.random.MT19937(seed) if generator == "mt19937" else np.random.PCG64(seed)
         self.gen = np.random.Generator(bits)
         self.persistent = persistent

@@ -157,8 +157,9 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table row per case")
     parser.add_argument("--threads", default=_threads.THREADS, help="BLAS threads for both sides (default 1)")
     parser.add_argument("--reference-generator", choices=["pcg64", "mt19937"], default="pcg64",
-                        help="bit generator of the NumPy reference's draws (default pcg64, NumPy's fastest; "
-                             "mt19937 is the one the tutorial's RandomState ties the framework to)")
+                        help="bit generator of the NumPy reference's draws (default pcg64, NumPy's fastest and "
+                             "what the framework's native RandomStreams draw with; mt19937 is what the Theano "
+                             "compatibility layer's RandomStreams draw with)")
     parser.add_argument("--draw-ahead", action="store_true",
                         help="also time the step with the draw_ahead rewrite on (uniforms on a helper thread)")
     args = parser.parse_args()
