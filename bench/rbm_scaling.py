@@ -8,7 +8,7 @@ process; the worse ratio is reported. PyTensor runs the same tutorial graph
 when it is installed (optional; skipped otherwise). ``--png PATH`` draws the
 table as a plot (Pillow, already a dependency).
 
-    python bench/rbm_scaling.py [--rounds 3] [--png docs/rbm_scaling.png] [--quick]
+    python bench/rbm_scaling.py [--rounds 3] [--png docs/rbm_scaling.png] [--quick] [--sizes 20x500,100x500]
 """
 from __future__ import annotations
 
@@ -138,7 +138,8 @@ def plot(rows: List[Dict[str, Optional[float]]], path: str, note: str = "") -> N
     d = ImageDraw.Draw(img)
     vals = [r[k] for r in rows for k in ("framework_ms", "numpy_ms", "pytensor_ms") if r.get(k)]
     lo, hi = np.log10(min(vals)) - 0.1, np.log10(max(vals)) + 0.1
-    xs = {b: L + i * (W_ - L - R) / (len(BATCHES) - 1) for i, b in enumerate(BATCHES)}
+    batches = sorted({r["batch"] for r in rows} | set(BATCHES))
+    xs = {b: L + i * (W_ - L - R) / max(1, len(batches) - 1) for i, b in enumerate(batches)}
 
     def y(v: float) -> float:
         return T_ + (hi - np.log10(v)) / (hi - lo) * (H_ - T_ - B_)
@@ -194,6 +195,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--png", help="also draw the results as a PNG plot at this path")
     parser.add_argument("--quick", action="store_true", help="only batch 20 and 100 at 500 hidden")
+    parser.add_argument("--sizes", help="only these sizes, BATCHxHIDDEN separated by commas (e.g. 20x500)")
     parser.add_argument("--threads", default=_threads.THREADS)
     parser.add_argument("--replot", metavar="JSON",
                         help="only draw --png from the JSON line a previous run printed (a file holding it)")
@@ -207,6 +209,11 @@ def main() -> None:
     sizes = [(b, h) for h in HIDDENS for b in BATCHES]
     if args.quick:
         sizes = [(20, 500), (100, 500)]
+    if args.sizes:
+        try:
+            sizes = [(int(b), int(h)) for b, h in (part.lower().split("x") for part in args.sizes.split(","))]
+        except ValueError:
+            parser.error(f"--sizes {args.sizes!r}: expected BATCHxHIDDEN[,BATCHxHIDDEN...], e.g. 20x500")
     rows = []
     print("| hidden | batch | framework ms | NumPy ms (in process / alone) | PyTensor ms | ratio (worse) |")
     print("|---:|---:|---:|---:|---:|---:|")
