@@ -37,6 +37,7 @@ from framework.core.backend import Backend, BackendError
 from framework.core.elemwise import Elemwise
 from framework.core.fusion import Fused
 from framework.core.graph import Apply, Constant
+from framework_backend_numpy.einsum_plan import LOWERINGS as EINSUM_LOWERINGS
 
 from . import codegen
 from . import random as _random
@@ -127,7 +128,9 @@ class CupyBackend(Backend):
 
     name = "cupy"
     host_is_device = False
-    lowerings = {"fused": lambda node, backend: backend.compile_fused(node)}
+    # fused element-wise programs as generated CUDA kernels; einsums as the NumPy plugin's planned
+    # contraction, run on CuPy arrays (framework_backend_numpy.einsum_plan: the same code for both)
+    lowerings = {"fused": lambda node, backend: backend.compile_fused(node), **EINSUM_LOWERINGS}
 
     def __init__(self, device: str) -> None:
         super().__init__(device)

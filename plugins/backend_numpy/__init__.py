@@ -13,6 +13,7 @@ from framework.core.backend import Backend
 from framework.plugins import BackendSpec, hookimpl
 from framework.random import RandomState as FrameworkRandomState
 
+from .einsum_plan import LOWERINGS as EINSUM_LOWERINGS
 from .fused import LOWERINGS
 from .memory import tune_allocator
 from .random_draws import FAST_DRAWS, backend_draw_ahead, bernoulli_from, bit_generator
@@ -23,12 +24,13 @@ __version__ = "0.1.0"
 class NumpyBackend(Backend):
     """Arrays are NumPy arrays on the host; ops run their reference implementations,
     except those this plugin lowers itself (:data:`.fused.LOWERINGS`: fused
-    element-wise programs as one generated function that reuses buffers)."""
+    element-wise programs as one generated function that reuses buffers;
+    :data:`.einsum_plan.LOWERINGS`: einsums as planned pairwise contractions)."""
 
     name = "numpy"
     xp = np
     host_is_device = True
-    lowerings = LOWERINGS
+    lowerings = {**LOWERINGS, **EINSUM_LOWERINGS}
 
     def __init__(self, device: str) -> None:
         super().__init__(device)

@@ -286,7 +286,7 @@ class FactoredSum(Op):
 
     ``subs[i]`` are the letters of factor ``i``'s axes that are not statically
     1 (one letter per axis of the product); the kernel contracts them with
-    :func:`framework.core.blas.run_einsum` (opt_einsum's order: the
+    :func:`framework_backend_numpy.einsum_plan.run_einsum` (opt_einsum's order: the
     product's full array is never built when a cheaper order exists) and
     reshapes to ``out_shape`` (a letter, or 1). ``tree`` is the product as the
     user wrote it (see :func:`_factors`). The terms may have any sign, so a
@@ -507,8 +507,8 @@ def _contract(xp: Any, subs: Sequence[str], output: str, groups: List[List[Any]]
     output lacks) are summed in that group first -- one pass for a product of several operands
     (``sum_i W_ij * W_ij`` without the temporary ``W * W``); when what is left is a broadcast
     product onto the output's letters, it is one (cheap) product, else
-    :func:`framework.core.blas.run_einsum` finishes."""
-    from framework.core.blas import run_einsum
+    :func:`framework_backend_numpy.einsum_plan.run_einsum` finishes."""
+    from framework_backend_numpy.einsum_plan import run_einsum
 
     new_subs, new_ops = [], []
     for i, (letters, group) in enumerate(zip(subs, groups)):
