@@ -9,17 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from .elemwise import API, SCALAR_OPS, declare, log
+from .elemwise import API, SCALAR_OPS, declare, in_float, log
 
 
 def _xlogx(xp: Any, x: Any) -> Any:
-    zero = x == 0  # log of a 1 of x's own dtype there: the result dtype is log's (float16 for bool/int8)
-    return xp.where(zero, 0, x * xp.log(xp.where(zero, xp.ones((), dtype=x.dtype), x)))
+    (x,) = in_float(xp, x)  # computed in the float type of x, as log(x) is
+    zero = x == 0
+    return xp.where(zero, 0, x * xp.log(xp.where(zero, 1, x)))
 
 
 def _xlogy0(xp: Any, x: Any, y: Any) -> Any:
+    # both in the float type of their promotion (int32 x, int8 y: float64; float64 x,
+    # float32 y: float64), so the logarithm is never taken in a narrower float than
+    # the result's (log of an int8 alone would be float16: 3 digits in a float64 result)
+    x, y = in_float(xp, x, y)
+    dt = xp.result_type(x, y)  # float64 x, float32 y: the log in float64 too
+    x, y = (a.astype(dt) if getattr(a, "dtype", dt) != dt else a for a in (x, y))
     zero = x == 0
-    return xp.where(zero, 0, x * xp.log(xp.where(zero, xp.ones((), dtype=y.dtype), y)))
+    return xp.where(zero, 0, x * xp.log(xp.where(zero, 1, y)))
 
 
 if "xlogx" not in SCALAR_OPS:

@@ -453,3 +453,25 @@ def test_zeros_like_and_ones_like_take_a_dtype():
     o = T.ones_like(x, dtype="float32")
     assert (z.dtype, o.dtype) == ("int32", "float32")
     np.testing.assert_array_equal(o.eval({x: np.zeros((2, 3))}), np.ones((2, 3), "float32"))
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+@pytest.mark.parametrize("dtypes, want", [
+    (("int32", "int8"), "float64"),    # log of the int8 alone would be float16: 3 digits
+    (("float64", "float32"), "float64"),
+    (("int8", "uint8"), "float32"),    # promoted to int16, whose float is float32
+    (("int8", "int8"), "float16"),
+])
+def test_xlogy0_computes_in_the_float_of_its_promoted_inputs(mode, dtypes, want):
+    """Found by the long hypothesis run (-m slow): ``xlogy0(int32 1, int8 2)`` gave
+    0.693359 (log taken in float16) in a float64 result."""
+    from framework.core.xlogx import xlogy0
+
+    x, y = T.tensor(dtypes[0], (None,)), T.tensor(dtypes[1], (None,))
+    out = xlogy0(x, y)
+    assert out.dtype == want
+    got = function([x, y], out, mode=mode)(np.array([1, 0, 3], dtypes[0]), np.array([2, 0, 5], dtypes[1]))
+    exact = np.array([np.log(2.0), 0.0, 3 * np.log(5.0)])
+    tol = {"float16": 2e-3, "float32": 1e-6, "float64": 1e-15}[want]
+    assert got.dtype == want
+    np.testing.assert_allclose(got, exact, rtol=tol)
