@@ -44,7 +44,7 @@ def test_the_documented_plugin_folder_pip_installs_and_is_listed(tmp_path):
     folder = tmp_path / "framework-cube"
     folder.mkdir()
     (folder / "pyproject.toml").write_text(_block("toml", after="## Packaging"))
-    (folder / "framework_cube.py").write_text(_block("python", "# framework_cube.py"))
+    (folder / "framework_cube.py").write_text(_block("python", "# framework_cube.py\n"))  # the complete example, not the short row
     (folder / "test_cube.py").write_text(_block("python", "# test_cube.py"))
 
     venv = tmp_path / "venv"
