@@ -307,10 +307,12 @@ def elemwise_of_broadcast(fgraph: FunctionGraph, node: Apply) -> Result:
 
 def broadcast_after_elemwise(fgraph: FunctionGraph, node: Apply) -> Result:
     """``f(broadcast_like(g, *dims), c)`` -> ``broadcast_like(f(g, c), *dims)`` when
-    every other input ``c`` has size 1 on every axis: ``f`` then runs on ``g``'s
-    few elements, and the broadcast moves on towards a reader that can drop it
-    (``elemwise_of_broadcast``). Only for a broadcast read by this node alone."""
-    if not isinstance(node.op, E.Elemwise) or len(node.inputs) < 2:
+    every other input ``c`` has size 1 on every axis (a one-input ``f`` too: the
+    gradient of a mean's ``-broadcast_like(1/n, n)``): ``f`` then runs on ``g``'s
+    few elements (and fuses with what made ``g``), and the broadcast moves on towards
+    a reader that can drop it (``elemwise_of_broadcast``). Only for a broadcast read
+    by this node alone."""
+    if not isinstance(node.op, E.Elemwise) or not node.inputs:
         return None
     out = node.outputs[0]
     found = None

@@ -85,3 +85,29 @@ def test_broadcast_moves_past_scalar_arithmetic():
     assert "broadcast_like" in _names(off)
     np.testing.assert_allclose(f([1.0, -2.0]), [0.02, -0.04])
     np.testing.assert_allclose(f([1.0, -2.0]), off([1.0, -2.0]))
+
+
+def test_a_one_input_op_of_a_broadcast_runs_on_the_few_values():
+    """``-broadcast_like(1/n, n)`` (a mean's gradient, negated) -> ``broadcast_like(-(1/n), n)``: the
+    negation joins the scalar arithmetic; the same values and shape, empty sizes included."""
+    from hypothesis import given, settings, strategies as st
+
+    x = T.dmatrix("x")
+    g = grad(-x.sum(axis=1).mean(), x)
+    f = function([x], g)
+    off = function([x], g, mode=Mode(excluding=["broadcast_after_elemwise"]))
+    def vector_arithmetic(fn):  # element-wise nodes computing on vectors or matrices
+        return [n for n in fn.maker.fgraph.toposort() if n.op.name in ("fused", "neg") and n.outputs[0].ndim > 0]
+
+    assert not vector_arithmetic(f) and vector_arithmetic(off)  # -(1/n) is computed once, then broadcast
+
+    @settings(max_examples=20, deadline=None)
+    @given(st.integers(0, 5), st.integers(0, 5))
+    def check(rows, cols):
+        v = np.arange(rows * cols, dtype=float).reshape(rows, cols)
+        with np.errstate(divide="ignore"):  # no rows: 1/0, in both
+            a, b = f(v), off(v)
+        assert a.shape == b.shape == (rows, cols)
+        np.testing.assert_array_equal(a, b)
+
+    check()
