@@ -38,13 +38,22 @@ def _growth(n: int) -> int:
         tracemalloc.stop()
 
 
+def _steady_growth(n: int) -> int:
+    """Growth over n compilations, measured twice in a row, the lesser of the two: a
+    leak grows in every window, while a one-time resize of a global table (the
+    interpreter's string table after a test run that made many strings -- seen
+    after the long hypothesis run: 1.9 MB once, then 26 KB per 700 compilations)
+    lands in one window only."""
+    return min(_growth(n), _growth(n))
+
+
 def test_compiling_and_dropping_functions_returns_memory():
     n = 250
-    growth = _growth(n)
+    growth = _steady_growth(n)
     assert growth < n * 100 + 16_384, f"{growth} bytes kept after compiling and dropping {n} functions"
 
 
 @pytest.mark.slow
 def test_two_thousand_compilations_keep_memory_flat():
-    growth = _growth(2000)
+    growth = _steady_growth(2000)
     assert growth < 256 * 1024, f"{growth} bytes kept after compiling and dropping 2000 functions"
