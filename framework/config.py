@@ -10,6 +10,7 @@ import contextlib
 import os
 import re
 import sys
+import warnings
 from typing import Any, Callable, Dict, Iterator, Tuple
 
 _DEVICE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(:\d+)?$")
@@ -43,6 +44,27 @@ def _mode(v: Any) -> str:
     if v not in ("FAST_RUN", "FAST_COMPILE", "DEBUG"):
         raise ValueError(f"config.mode must be 'FAST_RUN', 'FAST_COMPILE' or 'DEBUG', not {v!r}")
     return v
+
+
+_SWITCH_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False,
+                 "off": False}
+
+
+def env_switch(name: str, default: bool, unreadable: str) -> bool:
+    """The on/off environment variable ``name``: 1/true/yes/on or 0/false/no/off (any
+    case, spaces ignored); unset or empty gives ``default``. Any other value warns,
+    naming the variable, its value and ``unreadable`` (what happens instead, e.g.
+    "draw_ahead stays off"), and gives False: a switch nobody can read never turns a
+    feature on. For plugins' switches that live outside :data:`config`."""
+    value = os.environ.get(name, "")
+    if not value.strip():
+        return default
+    switch = _SWITCH_WORDS.get(value.strip().lower())
+    if switch is None:
+        warnings.warn(f"{name}={value!r} is not one of 1, true, yes, on, 0, false, no, off: {unreadable}",
+                      RuntimeWarning, stacklevel=3)
+        return False
+    return switch
 
 
 def _flag(v: Any) -> bool:

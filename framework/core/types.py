@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 import sys
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -22,18 +22,35 @@ FLOAT_DTYPES = ("float16", "float32", "float64")
 INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 
 
+_NAMES: Dict[Any, str] = {}  # what as_dtype has seen -> its name (a few dozen spellings at most)
+_NAMES_MAX = 512
+
+
 def as_dtype(dtype: Any) -> str:
-    """Normalise ``'floatX'``, ``np.float32``, ``'f4'`` ... to a dtype name."""
-    if dtype == "floatX" or dtype is None:
+    """Normalise ``'floatX'``, ``np.float32``, ``'f4'`` ... to a dtype name.
+
+    Called for every type a graph builds (thousands per compile): a spelling seen
+    before is one dictionary look-up, where ``numpy.dtype(x).name`` costs a few
+    microseconds and a new string each time."""
+    try:
+        return _NAMES[dtype]
+    except (KeyError, TypeError):  # not seen yet, or unhashable
+        pass
+    if dtype == "floatX" or dtype is None:  # follows config.floatX: never cached
         from ..config import config
 
         return config.floatX
     try:
-        # one shared string per dtype name (NumPy builds a new one on every call; long
-        # sessions keep many types alive in caches)
-        return sys.intern(np.dtype(dtype).name)
+        # one shared string per dtype name (long sessions keep many types alive in caches)
+        name = sys.intern(np.dtype(dtype).name)
     except TypeError:
         raise TypeError(f"{dtype!r} is not a dtype") from None
+    if len(_NAMES) < _NAMES_MAX:
+        try:
+            _NAMES[dtype] = name
+        except TypeError:
+            pass
+    return name
 
 
 def is_float(dtype: str) -> bool:

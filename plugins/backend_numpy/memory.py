@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 from typing import Optional
+
+from framework.config import env_switch
 
 # glibc's mallopt parameters (malloc.h)
 M_TRIM_THRESHOLD = -1
@@ -39,21 +40,14 @@ M_MMAP_THRESHOLD = -3
 MMAP_BYTES = 32 * 1024 * 1024  # glibc's largest mmap threshold on 64-bit (HEAP_MAX_SIZE / 2)
 TRIM_BYTES = 128 * 1024 * 1024  # free memory kept at the top of the heap, at most
 
-_SWITCH = {"": True, "1": True, "true": True, "yes": True, "on": True,
-           "0": False, "false": False, "no": False, "off": False}
 _USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_MAX_")
 
 _done: Optional[bool] = None  # None: not tried yet; else whether the settings were applied
 
 
 def _wanted() -> bool:
-    value = os.environ.get("FRAMEWORK_MALLOC_TUNE", "")
-    switch = _SWITCH.get(value.strip().lower())
-    if switch is None:
-        warnings.warn(f"FRAMEWORK_MALLOC_TUNE={value!r} is not one of 1, true, yes, on, 0, false, no, off: "
-                      "the allocator is left alone", RuntimeWarning, stacklevel=3)
-        return False
-    return switch and not any(name in os.environ for name in _USER_SETTINGS)
+    return (env_switch("FRAMEWORK_MALLOC_TUNE", True, "the allocator is left alone")
+            and not any(name in os.environ for name in _USER_SETTINGS))
 
 
 def tune_allocator() -> bool:

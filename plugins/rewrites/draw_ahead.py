@@ -40,8 +40,6 @@ keeps it off for one function even when enabled.
 """
 from __future__ import annotations
 
-import os
-import warnings
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -56,23 +54,14 @@ from framework.core.shape_ops import Shape_i
 from framework.core.shared import RandomStateType
 from framework.core.types import GenericType, TensorType
 from framework.core.variable import as_tensor_variable, constant
+from framework.config import env_switch
 from framework.plugins import RewriteSpec
-
-
-_SWITCH = {"": False, "0": False, "false": False, "no": False, "off": False,
-           "1": True, "true": True, "yes": True, "on": True}
 
 
 def _from_environment() -> bool:
     """``FRAMEWORK_DRAW_AHEAD``: 1/true/yes/on or 0/false/no/off (unset: off). Anything else is
     reported and leaves it off: an unsafe-to-guess switch is never read as "on"."""
-    value = os.environ.get("FRAMEWORK_DRAW_AHEAD", "")
-    switch = _SWITCH.get(value.strip().lower())
-    if switch is None:
-        warnings.warn(f"FRAMEWORK_DRAW_AHEAD={value!r} is not one of 1, true, yes, on, 0, false, no, off: "
-                      "draw_ahead stays off", RuntimeWarning, stacklevel=2)
-        return False
-    return switch
+    return env_switch("FRAMEWORK_DRAW_AHEAD", False, "draw_ahead stays off")
 
 
 ENABLED = _from_environment()

@@ -137,3 +137,26 @@ def test_unknown_device_in_flags_is_reported_when_compiling():
 def test_repr_lists_the_options():
     text = repr(config)
     assert "floatX=" in text and "device=" in text
+
+
+@pytest.mark.parametrize("value, default, expected", [
+    (None, True, True), (None, False, False), ("", False, False), ("  ", True, True),
+    ("1", False, True), ("ON", False, True), (" yes ", False, True), ("true", False, True),
+    ("0", True, False), ("Off", True, False), ("no", True, False), ("false", True, False),
+])
+def test_env_switch_reads_the_usual_spellings(monkeypatch, value, default, expected):
+    from framework.config import env_switch
+
+    if value is None:
+        monkeypatch.delenv("FRAMEWORK_TEST_SWITCH", raising=False)
+    else:
+        monkeypatch.setenv("FRAMEWORK_TEST_SWITCH", value)
+    assert env_switch("FRAMEWORK_TEST_SWITCH", default, "nothing happens") is expected
+
+
+def test_env_switch_never_reads_a_garbled_value_as_on(monkeypatch):
+    from framework.config import env_switch
+
+    monkeypatch.setenv("FRAMEWORK_TEST_SWITCH", "banana")
+    with pytest.warns(RuntimeWarning, match="FRAMEWORK_TEST_SWITCH='banana'.*the feature stays off"):
+        assert env_switch("FRAMEWORK_TEST_SWITCH", True, "the feature stays off") is False
