@@ -111,11 +111,15 @@ class RandomState(np.random.RandomState):
     def set_state(self, state: Any) -> None:
         """Set the state; one of another bit generator switches this object to that generator."""
         kind = _state_kind(state)
-        if kind is not None and kind != type(self._bit_generator).__name__:
-            bits = _bit_generator_class(kind, "RandomState.set_state")()
-            np.random.RandomState(bits).set_state(state)  # refuses a malformed state: self untouched
-            np.random.RandomState.__init__(self, bits)   # re-initialised in place on that generator
-        super().set_state(state)
+        try:
+            if kind is not None and kind != type(self._bit_generator).__name__:
+                bits = _bit_generator_class(kind, "RandomState.set_state")()
+                np.random.RandomState(bits).set_state(state)  # refuses a malformed state: self untouched
+                np.random.RandomState.__init__(self, bits)   # re-initialised in place on that generator
+            super().set_state(state)
+        except (IndexError, KeyError) as exc:  # NumPy's words for a short tuple or a dict missing a key
+            raise ValueError(f"RandomState.set_state: a malformed {kind or 'generator'} state "
+                             f"({type(exc).__name__}: {exc}); pass what get_state() returned") from None
 
     def __reduce__(self) -> Any:
         return _rebuild_random_state, (type(self), self.get_state(legacy=False))

@@ -237,3 +237,15 @@ def test_an_old_mt19937_checkpoint_loads_into_a_native_stream_and_replays(tmp_pa
     native_rv.rng.set_value(rng_from_arrays("rng_u", arrays, str(path)))
     for want in expected:
         np.testing.assert_array_equal(f_new(), want)
+
+
+@pytest.mark.parametrize("bad", [("MT19937", [1, 2, 3], 0), {"bit_generator": "PCG64", "state": {}}])
+def test_a_malformed_state_is_refused_readably_and_changes_nothing(bad):
+    from framework.random import RandomState
+
+    rng = RandomState(3)
+    before = rng.get_state()
+    with pytest.raises(ValueError, match="malformed .*state"):
+        rng.set_state(bad)
+    after = rng.get_state()
+    assert after["bit_generator"] == before["bit_generator"] and after["state"] == before["state"]
