@@ -100,9 +100,9 @@ def _broadcast_size(x: Any, y: Any) -> Any:
         return y
     if isinstance(y, int) and y == 1:
         return x
-    from framework.core.shape_infer import BroadcastDim
+    from framework.core.shape_infer import broadcast_dim
 
-    return BroadcastDim()(x, y)
+    return broadcast_dim(x, y)
 
 
 class StackedDotSum(Op):

@@ -11,7 +11,7 @@ import framework.tensor as T
 from framework import Mode, config, function
 from framework.core.scan import Scan
 
-from .test_scan_pushout import RBM, saturated_rbm
+from .test_scan_pushout import RBM, assert_naive_matches_tutorial, saturated_rbm
 
 
 def drawing_loops(f):
@@ -29,11 +29,7 @@ def test_naive_cost_through_a_drawing_chain_has_the_tutorial_forms_gradient(k):
         f = function([rbm.input], [naive, tutorial] + T.grad(naive, rbm.params) + T.grad(tutorial, rbm.params),
                      updates=updates)
         got = f(data)
-    assert np.isfinite(got[0]) and got[0] == got[1]
-    n = len(rbm.params)
-    for a, b in zip(got[2:2 + n], got[2 + n:]):
-        assert np.all(np.isfinite(a))
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert_naive_matches_tutorial(got, len(rbm.params))
     # the naive cost's gradient reads the user's own loop: it adds no loop to what the tutorial's form
     # compiles to (the cost's loop and the full history its gradient reads)
     alone = [function([rbm.input], [c] + T.grad(c, rbm.params), updates=updates) for c in (naive, tutorial)]

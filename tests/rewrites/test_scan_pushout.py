@@ -108,6 +108,15 @@ class RBM:
         return T.mean(T.sum(x * T.log(nv_mean) + (1 - x) * T.log(1 - nv_mean), axis=1))
 
 
+def assert_naive_matches_tutorial(got, n_params):
+    """``got`` = [naive cost, tutorial cost, naive grads..., tutorial grads...]: the costs are
+    equal and finite, and each naive gradient is finite and equals the tutorial form's."""
+    assert np.isfinite(got[0]) and got[0] == got[1]
+    for a, b in zip(got[2:2 + n_params], got[2 + n_params:]):
+        assert np.all(np.isfinite(a))
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
 def saturated_rbm(seed=0, n_visible=6, n_hidden=4, **kw):
     """Saturated units: weights +-100 * 2**k (k distinct) and biases +-50, so every
     pre-activation (a bias plus a signed sum of distinct powers of two) is at least 50
