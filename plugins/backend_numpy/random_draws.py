@@ -32,7 +32,6 @@ float32, against about 40 µs for the draw.
 from __future__ import annotations
 
 import ctypes
-import sys
 import threading
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -100,52 +99,9 @@ def _bernoulli(gen: np.random.Generator, size: Size, params: Tuple[Any, ...], dt
         # the RBM's case, inlined (bernoulli_from does the same in five calls)
         if not (p.min() >= 0 and p.max() <= 1):
             raise ValueError("p < 0, p > 1 or p contains NaNs")
-        u = _float32_uniforms(gen, p.shape, p.size)
+        u = gen.random(p.shape, dtype=_F32)
         return np.less(u, p, out=u)
     return bernoulli_from(gen.random, size, p, dtype)
-
-
-_PCG64 = np.random.PCG64
-_TWO_M24 = np.float32(2.0 ** -24)
-_LITTLE_ENDIAN = sys.byteorder == "little"  # the uint32 halves of a uint64, low half first
-
-
-def _float32_uniforms(gen: np.random.Generator, shape: Tuple[int, ...], n: int) -> np.ndarray:
-    """``gen.random(shape, dtype=float32)`` (``n`` samples), through :func:`_pcg64_float32_uniforms`
-    where that gives the same numbers and state."""
-    bits = gen.bit_generator
-    if n % 2 == 0 and n and type(bits) is _PCG64 and _pcg64_unbuffered(bits):
-        return _pcg64_float32_uniforms(bits, shape, n)
-    return gen.random(shape, dtype=_F32)
-
-
-def _pcg64_unbuffered(bits: Any) -> bool:
-    """Whether PCG64 ``bits`` holds no buffered half-word (``has_uint32`` is 0), read in place."""
-    if not _LITTLE_ENDIAN or not _pcg64_layout_ok():
-        return False
-    return ctypes.c_int.from_address(bits.ctypes.state_address + _PTR).value == 0
-
-
-def _pcg64_float32_uniforms(bits: Any, shape: Tuple[int, ...], n: int) -> np.ndarray:
-    """``Generator(bits).random(shape, dtype=float32)``, bit for bit, in fewer passes.
-
-    For an even number of samples and no buffered half-word, NumPy's float32
-    uniform is ``(w >> 8) * 2**-24`` for each 32-bit half ``w`` of successive
-    64-bit outputs, low half first -- exactly the little-endian ``uint32``
-    view of ``random_raw``. Drawing the raw words in one call and converting
-    them with two ufuncs skips NumPy's per-sample call through the bit
-    generator's function pointer: a Bernoulli draw of 20x784 (check of ``p``
-    included) measured 37.6-39.8 us before and 35.1-37.3 us after, one of
-    100x784 171-174 us before and 144 us after. It
-    leaves the state exactly where ``random`` would: no half-word flagged as
-    buffered, the last high half in the buffer field.
-    """
-    words = bits.random_raw(n // 2).view(np.uint32).reshape(shape)
-    # ``random`` leaves the last high half in the (unflagged) buffer: so does this, so that
-    # ``get_state`` reads the same either way
-    ctypes.c_uint32.from_address(bits.ctypes.state_address + _PTR + 4).value = int(words.flat[-1])
-    np.right_shift(words, 8, out=words)
-    return np.multiply(words, _TWO_M24, dtype=_F32)
 
 
 def _is_unit(lo: np.ndarray, hi: np.ndarray) -> bool:
@@ -160,7 +116,7 @@ def _uniform(gen: np.random.Generator, size: Size, params: Tuple[Any, ...], dtyp
         # the same doubles as RandomState.uniform(low, high, size)
         sample = gen.random(shape) if unit else gen.uniform(lo, hi, shape)
         return np.asarray(sample).astype(dtype, copy=False)
-    u = np.asarray(_float32_uniforms(gen, shape, int(np.prod(shape, dtype=np.int64))))
+    u = np.asarray(gen.random(shape, dtype=np.float32))
     if not unit:
         width = np.subtract(hi, lo, dtype=np.float64)
         if not np.all(np.isfinite(width)):
