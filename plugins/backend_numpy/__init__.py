@@ -17,6 +17,7 @@ from .einsum_plan import LOWERINGS as EINSUM_LOWERINGS
 from .fused import LOWERINGS
 from .memory import tune_allocator
 from .random_draws import FAST_DRAWS, backend_draw_ahead, bernoulli_from, bit_generator
+from .random_draws import LOWERINGS as DRAW_LOWERINGS
 
 __version__ = "0.1.0"
 
@@ -25,12 +26,13 @@ class NumpyBackend(Backend):
     """Arrays are NumPy arrays on the host; ops run their reference implementations,
     except those this plugin lowers itself (:data:`.fused.LOWERINGS`: fused
     element-wise programs as one generated function that reuses buffers;
-    :data:`.einsum_plan.LOWERINGS`: einsums as planned pairwise contractions)."""
+    :data:`.einsum_plan.LOWERINGS`: einsums as planned pairwise contractions;
+    :data:`.random_draws.LOWERINGS`: the Gibbs step's float32 Bernoulli draw as one function)."""
 
     name = "numpy"
     xp = np
     host_is_device = True
-    lowerings = {**LOWERINGS, **EINSUM_LOWERINGS}
+    lowerings = {**LOWERINGS, **EINSUM_LOWERINGS, **DRAW_LOWERINGS}
 
     def __init__(self, device: str) -> None:
         super().__init__(device)

@@ -38,6 +38,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from framework.core.linker import AFTER_FAILURE
+from framework.core.random_ops import RandomVariable
 
 from . import threads
 
@@ -306,11 +307,48 @@ def settle_after_failure() -> None:
 AFTER_FAILURE.append(settle_after_failure)
 
 
+# --- the RBM's draw, lowered to one function -----------------------------------------------------
+
+_RANDOM_STATE = np.random.RandomState
+_GENERATOR = np.random.Generator
+_NDARRAY = np.ndarray
+
+
+def lower_bernoulli(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
+    """The kernel of an in-place float32 ``bernoulli(p)`` without ``size`` (every Gibbs step's
+    draw): the checks and the draw of :func:`_bernoulli` in one function, without the three calls
+    (op kernel, ``backend.draw``, the distribution table) that the general path makes. Anything
+    else that reaches it at run time (a state without a bit generator, a ``p`` of another dtype or
+    empty) takes the general path, so the results and errors are those of ``backend.draw``."""
+    op = node.op
+    if type(op) is not RandomVariable or op.dist != "bernoulli":  # another op of that name (draw_ahead's)
+        return None
+    size, p = node.inputs[1], node.inputs[2]
+    if not (op.inplace and op.dtype == "float32" and p.type.dtype == "float32" and p.type.ndim
+            and size.type.shape[0] == 0):
+        return None
+    draw = backend.draw
+
+    def kernel(rng: Any, size: Any, p: Any) -> Tuple[Any, np.ndarray]:
+        if isinstance(rng, _RANDOM_STATE) and type(p) is _NDARRAY and p.dtype == _F32 and p.size:
+            bits = getattr(rng, "_bit_generator", None)
+            if bits is not None:
+                if not (p.min() >= 0 and p.max() <= 1):
+                    raise ValueError("p < 0, p > 1 or p contains NaNs")
+                u = _GENERATOR(bits).random(p.shape, dtype=_F32)
+                return rng, np.less(u, p, out=u)
+        return draw(rng, "bernoulli", None, (p,), "float32")
+
+    return kernel
+
+
+LOWERINGS: Dict[str, Callable[[Any, Any], Optional[Callable[..., Any]]]] = {"random_bernoulli": lower_bernoulli}
+
 # dist -> fn(generator, size, params, dtype) for the draws a Generator makes faster
 FAST_DRAWS: Dict[str, Callable[..., np.ndarray]] = {
     "uniform": _uniform,
     "bernoulli": _bernoulli,
 }
 
-__all__ = ["FAST_DRAWS", "AheadUniforms", "bit_generator", "bernoulli_from", "check_probability", "backend_draw_ahead",
+__all__ = ["FAST_DRAWS", "LOWERINGS", "AheadUniforms", "bit_generator", "bernoulli_from", "check_probability", "backend_draw_ahead",
            "settle_after_failure"]
