@@ -44,6 +44,8 @@ class ScalarOp:
     api: Tuple[str, ...] = ()  # the names of its user-facing function (``T.<name>``, see API)
     params: Tuple[str, ...] = ()  # that function's parameter names (default x / x, y)
     plugin: str = "kernel"  # provenance: who declared the row
+    # every output in [lo, hi] or NaN, for any input (infinities included; NaN only from a NaN)
+    bounds: Optional[Tuple[float, float]] = None
 
     def __repr__(self) -> str:
         return self.name
@@ -96,7 +98,8 @@ def _row_from_spec(spec: Any) -> ScalarOp:
         impl, ufunc = _ufunc(spec.impl), spec.impl
     grad = spec.grad
     return ScalarOp(spec.name, spec.nin, impl, grad, ufunc=ufunc, symbol=spec.symbol,
-                    exprs=dict(spec.exprs), doc=spec.doc, dtype_rule=spec.dtype, plugin=spec.plugin)
+                    exprs=dict(spec.exprs), doc=spec.doc, dtype_rule=spec.dtype, plugin=spec.plugin,
+                    bounds=spec.bounds)
 
 
 SCALAR_OPS: Dict[str, ScalarOp] = _Table()
@@ -203,6 +206,9 @@ class Elemwise(Op):
 
     def __str__(self) -> str:
         return self.name
+
+    def output_bounds(self, node: Apply, index: int) -> Optional[Tuple[float, float]]:
+        return self.scalar.bounds
 
     def make_node(self, *inputs: Any) -> Apply:
         s = self.scalar
@@ -498,14 +504,14 @@ declare("log10", 1, "log10", lambda i, z, g: [g / (i[0] * np.log(10.0))])
 declare("log1p", 1, "log1p", lambda i, z, g: [g / (1 + i[0])])
 declare("sqrt", 1, "sqrt", lambda i, z, g: [g * 0.5 / z])
 declare("sqr", 1, "square", lambda i, z, g: [g * 2 * i[0]])
-declare("tanh", 1, "tanh", lambda i, z, g: [g * (1 - z * z)])
+declare("tanh", 1, "tanh", lambda i, z, g: [g * (1 - z * z)], bounds=(-1.0, 1.0))
 declare("sin", 1, "sin", lambda i, z, g: [g * cos(i[0])])
 declare("cos", 1, "cos", lambda i, z, g: [-g * sin(i[0])])
 declare("tan", 1, "tan", lambda i, z, g: [g * (1 + z * z)])
 declare("arctan", 1, "arctan", lambda i, z, g: [g / (1 + sqr(i[0]))])
 declare("sinh", 1, "sinh", lambda i, z, g: [g * cosh(i[0])])
 declare("cosh", 1, "cosh", lambda i, z, g: [g * sinh(i[0])])
-declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)], buffered=True,
+declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)], buffered=True, bounds=(0.0, 1.0),
         doc="1 / (1 + exp(-x)), computed without overflow")
 declare("softplus", 1, _softplus, lambda i, z, g: [g * sigmoid(i[0])], buffered=True, doc="log(1 + exp(x)), stable")
 declare("sigmoid_xent", 2, _sigmoid_xent, lambda i, z, g: [g * (sigmoid(i[0]) - i[1]), -g * i[0]], buffered=True,

@@ -124,6 +124,11 @@ class Fused(Op):
         # an output that is an input passed through is a view of it
         self.view_map = {o: [r[1]] for o, r in enumerate(program.outputs) if r[0] == "in"}
 
+    def output_bounds(self, node: Apply, index: int) -> Optional[Tuple[float, float]]:
+        """The bounds of the row whose step computes output ``index`` (None for an input passed through)."""
+        ref = self.program.outputs[index]
+        return SCALAR_OPS[self.program.steps[ref[1]].op].bounds if ref[0] == "step" else None
+
     def __str__(self) -> str:
         ops = ",".join(s.op for s in self.program.steps)
         extra = f"; inplace={list(self.destroy)}" if self.destroy else ""

@@ -11,7 +11,9 @@ An op says, in one place:
   signature), from which shape signatures and shape rewrites are derived;
 * ``shape_constraints(node)``: the sizes its kernel checks at run time, which
   a rewrite keeps when it stops running the kernel (see ``shape_infer``);
-* storage facts: ``view_map`` / ``destroy_map``.
+* storage facts: ``view_map`` / ``destroy_map``;
+* value facts: ``output_bounds(node, i)``, an interval every value of output
+  ``i`` lies in (NaN aside), which lets a kernel downstream skip a check.
 
 Backends may register faster kernels for an op by its ``name`` (see
 :class:`framework.plugins.KernelSpec`); the op itself never changes.
@@ -108,6 +110,13 @@ class Op:
         read this node's output shape without running it. Records are
         ``(kind, (input, axis), (input, axis))``, kind ``"equal"``,
         ``"broadcast"`` or ``"to"``; axis None means an integer scalar input's value."""
+        return None
+
+    # --- values -------------------------------------------------------------
+    def output_bounds(self, node: Apply, index: int) -> Optional[Tuple[float, float]]:
+        """``(lo, hi)`` when every value of output ``index`` lies in ``[lo, hi]`` or is NaN,
+        whatever the inputs (infinities included), and a NaN comes only from a NaN input;
+        None (the default) when nothing is known."""
         return None
 
     # --- running ------------------------------------------------------------

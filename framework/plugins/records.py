@@ -137,7 +137,10 @@ class ScalarOpSpec:
     input gradients (symbolic), or None (no gradient). ``dtype``: optional
     rule ``f(*input dtypes) -> dtype`` (default: the dtype ``impl`` gives).
     ``exprs``: optional per-backend scalar expressions, e.g.
-    ``{"cuda": "({0} * {0} * {0})"}`` (``{k}``: argument k).
+    ``{"cuda": "({0} * {0} * {0})"}`` (``{k}``: argument k). ``bounds``:
+    optional ``(lo, hi)`` that every output lies in, or is NaN, for any input
+    (infinities included; NaN only from a NaN input) -- a fact kernels
+    downstream may rely on (a Bernoulli draw then checks only for NaN).
     """
 
     name: str
@@ -149,6 +152,7 @@ class ScalarOpSpec:
     symbol: Optional[str] = None
     doc: str = ""
     plugin: str = field(default="", compare=False)
+    bounds: Optional[Tuple[float, float]] = None
 
 
 RECORD_KINDS = {

@@ -319,7 +319,13 @@ def lower_bernoulli(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     draw): the checks and the draw of :func:`_bernoulli` in one function, without the three calls
     (op kernel, ``backend.draw``, the distribution table) that the general path makes. Anything
     else that reaches it at run time (a state without a bit generator, a ``p`` of another dtype or
-    empty) takes the general path, so the results and errors are those of ``backend.draw``."""
+    empty) takes the general path, so the results and errors are those of ``backend.draw``.
+
+    When the op that computes ``p`` states that its values lie in [0, 1] or are NaN
+    (``Op.output_bounds``: a sigmoid, or a fused program ending in one -- the RBM's means), the
+    only ``p`` that ``binomial`` would refuse is one with a NaN, and one BLAS dot of ``p`` with
+    itself (NaN if and only if some entry is: every square is at most 1) finds it, instead of
+    the two reductions ``min`` and ``max`` (measured in the PCD-15 step: 1.9 % of it)."""
     op = node.op
     if type(op) is not RandomVariable or op.dist != "bernoulli":  # another op of that name (draw_ahead's)
         return None
@@ -328,18 +334,26 @@ def lower_bernoulli(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
             and size.type.shape[0] == 0):
         return None
     draw = backend.draw
+    producer = p.owner
+    bounds = producer.op.output_bounds(producer, p.index) if producer is not None else None
+    check = _refuse_nan if bounds is not None and bounds[0] >= 0 and bounds[1] <= 1 else check_probability
 
     def kernel(rng: Any, size: Any, p: Any) -> Tuple[Any, np.ndarray]:
         if isinstance(rng, _RANDOM_STATE) and type(p) is _NDARRAY and p.dtype == _F32 and p.size:
             bits = getattr(rng, "_bit_generator", None)
             if bits is not None:
-                if not (p.min() >= 0 and p.max() <= 1):
-                    raise ValueError("p < 0, p > 1 or p contains NaNs")
+                check(p)
                 u = _GENERATOR(bits).random(p.shape, dtype=_F32)
                 return rng, np.less(u, p, out=u)
         return draw(rng, "bernoulli", None, (p,), "float32")
 
     return kernel
+
+
+def _refuse_nan(p: np.ndarray) -> None:
+    """:func:`check_probability` for a ``p`` known to lie in [0, 1] or be NaN: one BLAS dot."""
+    if np.isnan(np.vdot(p, p)):
+        raise ValueError("p < 0, p > 1 or p contains NaNs")
 
 
 LOWERINGS: Dict[str, Callable[[Any, Any], Optional[Callable[..., Any]]]] = {"random_bernoulli": lower_bernoulli}

@@ -86,3 +86,85 @@ def test_float64_and_sized_draws_are_not_lowered(streams):
     assert not lowered_kernels(function([p64], srng.binomial(size=p64.shape, n=1, p=p64, dtype="float64")))
     p = T.matrix("p", dtype="float32")
     assert not lowered_kernels(function([p], srng.binomial(size=(2, 3, 4), n=1, p=p, dtype="float32")))
+
+
+# --- value facts: a p known to lie in [0, 1] is checked for NaN only -----------------------------
+
+def check_of(f):
+    """The check the lowered draw's kernel runs (its closure's ``check``)."""
+    (kernel,) = lowered_kernels(f)
+    cells = dict(zip(kernel.__code__.co_freevars, (c.cell_contents for c in kernel.__closure__)))
+    return cells["check"].__name__
+
+
+def test_a_sigmoids_p_is_checked_for_nan_only_and_any_other_p_fully(streams):
+    _, _, f = gibbs_like(streams)
+    assert check_of(f) == "_refuse_nan"
+    p = T.matrix("p", dtype="float32")
+    g = function([p], streams(seed=1).binomial(size=p.shape, n=1, p=p, dtype="float32"))
+    assert check_of(g) == "check_probability"
+    q = T.exp(-p)  # exp's values are not bounded by 1
+    h = function([p], streams(seed=1).binomial(size=q.shape, n=1, p=q, dtype="float32"))
+    assert check_of(h) == "check_probability"
+
+
+@pytest.mark.parametrize("poison", [np.nan, np.inf, -np.inf, 1e30, -1e30])
+def test_a_diverged_pre_activation_still_fails_through_the_nan_check(streams, poison):
+    """sigmoid(+-inf) is 1 or 0 -- a valid p -- and sigmoid(NaN) is NaN, refused as
+    ``binomial`` refuses it, with the state untouched."""
+    x, srng, f = gibbs_like(streams)
+    rng_var = srng.updates()[0][0]
+    values = np.zeros((4, 6), dtype="float32")
+    values[1, 2] = poison
+    before = get_backend("cpu").copy_rng(rng_var.get_value(borrow=True))
+    if np.isnan(poison):
+        with pytest.raises(ValueError, match="p < 0, p > 1 or p contains NaNs"):
+            f(values)
+        assert_same_state(rng_var.get_value(borrow=True), before)
+    else:
+        sample = f(values)
+        assert sample[1, 2] == (1.0 if poison > 0 else 0.0)
+
+
+def test_output_bounds_are_the_rows_and_follow_fusion():
+    from framework.core.elemwise import SCALAR_OPS
+    from framework.core.fusion import Fused
+
+    assert SCALAR_OPS["sigmoid"].bounds == (0.0, 1.0)
+    assert SCALAR_OPS["tanh"].bounds == (-1.0, 1.0)
+    assert SCALAR_OPS["exp"].bounds is None
+    x, b = T.matrix("x", dtype="float32"), T.vector("b", dtype="float32")
+    out = T.nnet.sigmoid(x + b)
+    assert out.owner.op.output_bounds(out.owner, 0) == (0.0, 1.0)
+    f = function([x, b], [out, T.tanh(x) * 2])
+    fused = [n for n in f.maker.fgraph.toposort() if isinstance(n.op, Fused)]
+    assert fused
+    got = sorted((n.op.output_bounds(n, i) for n in fused for i in range(len(n.outputs))), key=repr)
+    assert (0.0, 1.0) in got and None in got  # tanh(x) * 2 is not within tanh's bounds
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_bounded_rows_keep_their_promise_at_the_extremes(dtype):
+    """The facts the check relies on, for every way a NumPy kernel computes the rows:
+    the row's reference, FAST_COMPILE, and the fused kernel of FAST_RUN."""
+    info = np.finfo(dtype)
+    values = np.array([-np.inf, -info.max, -1e4, -100, -20, -1e-30, -0.0, 0.0, 1e-30, 20, 100, 1e4, info.max,
+                       np.inf, np.nan], dtype=dtype)
+    x = T.vector("x", dtype=dtype)
+    for mode in ("FAST_RUN", "FAST_COMPILE"):
+        f = function([x], [T.nnet.sigmoid(x), T.tanh(x), T.nnet.sigmoid(x * 1), T.tanh(x + 0)], mode=mode)
+        with np.errstate(all="ignore"):
+            outs = f(values)
+        for out, (lo, hi) in zip(outs, [(0, 1), (-1, 1)] * 2):
+            ok = np.isnan(out) | ((out >= lo) & (out <= hi))
+            assert ok.all(), (mode, out)
+            assert np.isnan(out).tolist() == np.isnan(values).tolist()
+
+
+def test_a_plugin_row_declares_its_bounds():
+    from framework.core.elemwise import _row_from_spec
+    from framework.plugins import ScalarOpSpec
+
+    row = _row_from_spec(ScalarOpSpec("squash", 1, lambda xp, x: x / (1 + abs(x)), bounds=(-1.0, 1.0)))
+    assert row.bounds == (-1.0, 1.0)
+    assert _row_from_spec(ScalarOpSpec("cube", 1, lambda xp, x: x ** 3)).bounds is None
