@@ -16,6 +16,7 @@ from framework.random import RandomState as FrameworkRandomState
 from .einsum_plan import LOWERINGS as EINSUM_LOWERINGS
 from .fused import LOWERINGS
 from .gemm_layout import LOWERINGS as GEMM_LOWERINGS
+from .reductions import LOWERINGS as REDUCE_LOWERINGS
 from .memory import tune_allocator
 from .random_draws import FAST_DRAWS, backend_draw_ahead, bernoulli_from, bit_generator
 from .random_draws import LOWERINGS as DRAW_LOWERINGS
@@ -29,12 +30,13 @@ class NumpyBackend(Backend):
     element-wise programs as one generated function that reuses buffers;
     :data:`.einsum_plan.LOWERINGS`: einsums as planned pairwise contractions;
     :data:`.random_draws.LOWERINGS`: the Gibbs step's float32 Bernoulli draw as one function;
-    :data:`.gemm_layout.LOWERINGS`: float32 products with a transposed matrix, swapped for the BLAS)."""
+    :data:`.gemm_layout.LOWERINGS`: float32 products with a transposed matrix, swapped for the BLAS;
+    :data:`.reductions.LOWERINGS`: ``mean`` and ``sum_to_shape`` without NumPy's Python wrappers)."""
 
     name = "numpy"
     xp = np
     host_is_device = True
-    lowerings = {**LOWERINGS, **EINSUM_LOWERINGS, **DRAW_LOWERINGS, **GEMM_LOWERINGS}
+    lowerings = {**LOWERINGS, **EINSUM_LOWERINGS, **DRAW_LOWERINGS, **GEMM_LOWERINGS, **REDUCE_LOWERINGS}
 
     def __init__(self, device: str) -> None:
         super().__init__(device)
