@@ -108,13 +108,19 @@ def _pytensor_build(data: np.ndarray, batch: int, hidden: int):  # pragma: no co
 def measure(batch: int, hidden: int, rounds: int) -> Dict[str, Optional[float]]:
     data = rs.make_data(n=max(2 * batch, 1000))
     steps = _steps_for(batch, hidden)
-    fns = {"framework": rs.build_framework_step(data, True, K, batch, hidden)["step"],
+    train, n = rs.build_framework_step(data, True, K, batch, hidden)["step"], len(data) // batch
+    # every side takes minibatch i % n of the data: the compiled function's index must wrap too
+    # (unwrapped, indices past the data gave it empty minibatches at batch >= 100 until 2026-12-07)
+    fns = {"framework": lambda i: train(i % n),
            "numpy": rs.build_numpy_step(data, True, K, batch, hidden)}
     pt = pytensor_step(data, batch, hidden)
     if pt is not None:
         fns["pytensor"] = pt
-    for f in fns.values():
+    for name, f in fns.items():
         _time(f, 1, 0)
+        costs = [f(i) for i in range(2 * n)]  # each minibatch of the data, twice: all real work
+        if not np.all(np.isfinite(costs)):
+            raise RuntimeError(f"{name} at batch {batch}, hidden {hidden}: a non-finite cost {costs}")
     samples: Dict[str, List[float]] = {k: [] for k in fns}
     for r in range(rounds):
         for k, f in fns.items():

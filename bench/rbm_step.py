@@ -87,7 +87,8 @@ def build_numpy_step(data: np.ndarray, persistent: bool, k: int, batch: int = BA
 
 
 def time_round(step, steps: int, offset: int) -> float:
-    """Seconds per step over ``steps`` consecutive calls."""
+    """Seconds per step over ``steps`` consecutive calls of ``step(i)``, i in 0..49 (the minibatches
+    of 1,000 examples at batch 20: a step built for another batch size must wrap ``i`` itself)."""
     start = time.perf_counter()
     for i in range(steps):
         step((offset + i) % (N_EXAMPLES // BATCH))
