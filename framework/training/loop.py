@@ -53,7 +53,7 @@ from .images import caption, upscale
 from .observers import notify, observe, stop_at_batch_boundary
 from .progress import Progress
 from .run_state import CHECKPOINT_NAME, read_checkpoint, restore_state, state_arrays, state_kinds, updated_shared
-from .tensorboard import RunLogger, tensorboard_command
+from .tensorboard import TRAIN_ROLE, RunLogger, event_file_role, tensorboard_command
 
 __all__ = ["Trainer", "TrainResult", "TrainingError", "CHECKPOINT_NAME", "filters_png_name", "updated_shared",
            "SAMPLES_PNG_NAME", "read_checkpoint", "DefaultEpochs", "observe"]
@@ -270,7 +270,9 @@ class Trainer:
         between leaves events the checkpoint does not know about. TensorBoard's
         ``purge_step`` cannot drop them all (per-epoch tags count epochs, per-minibatch
         tags minibatches), so the resumed run truncates the checkpoint's event file to
-        its recorded size and removes the event files written after it."""
+        its recorded size and removes the training event files written after it
+        (another command's, such as ``framework sample``'s, are left alone: see
+        ``RunLogger``'s ``role``)."""
         events = meta.get("events")
         if not isinstance(events, dict) or not isinstance(events.get("file"), str):
             return
@@ -281,7 +283,8 @@ class Trainer:
         if os.path.getsize(path) > size:
             os.truncate(path, size)
         for other in glob.glob(os.path.join(glob.escape(self.logdir), "events.out.tfevents.*")):
-            if os.path.basename(other) > name:  # names sort in creation order
+            # names sort in creation order; only training's files go (framework sample's stay)
+            if os.path.basename(other) > name and event_file_role(other) in ("", TRAIN_ROLE):
                 os.remove(other)
 
     # -- the run directory ----------------------------------------------------------
@@ -334,7 +337,7 @@ class Trainer:
         os.makedirs(self.logdir, exist_ok=True)
         # Tell TensorBoard to forget whatever an interrupted run logged after
         # its last checkpoint (for a fresh run: everything already there).
-        self._logger = RunLogger(self.logdir, purge_step=self.start_epoch * self.n_batches)
+        self._logger = RunLogger(self.logdir, purge_step=self.start_epoch * self.n_batches, role=TRAIN_ROLE)
         self._prepared = True
         notify("on_start", self)
 

@@ -219,6 +219,17 @@ def _summary_writer_class() -> Any:
     return _WRITER_CLASS
 
 
+TRAIN_ROLE = "train"
+"""The role of the event files a training run writes (see :class:`RunLogger`)."""
+
+
+def event_file_role(name: str) -> str:
+    """The role an event file's name ends with ('' for none: another writer's, or one from before
+    roles), for files named by :class:`RunLogger`: ``events.out.tfevents.<s>.<host>.<ns>.<pid>[.<role>]``."""
+    last = os.path.basename(name).rsplit(".", 1)[-1]
+    return last if last.isalpha() else ""
+
+
 class RunLogger:
     """Writes one run's TensorBoard events into ``logdir``.
 
@@ -240,9 +251,19 @@ class RunLogger:
     ``purge_step`` (for a resumed run) tells TensorBoard to drop events of
     the earlier, interrupted run whose step is ``>= purge_step`` — for *all*
     tags, so it only makes sense when every tag counts steps the same way.
+
+    ``role`` (letters only) ends the event file's name (``....<pid>.<role>``):
+    a resumed training run cuts back only the files of training (role
+    :data:`TRAIN_ROLE`, or none: files written before roles existed), never
+    those another command wrote into the same directory (``framework
+    sample``'s, role ``"sample"``). :func:`event_file_role` reads it back.
     """
 
-    def __init__(self, logdir: PathLike, flush_secs: int = 10, purge_step: Optional[int] = None) -> None:
+    def __init__(self, logdir: PathLike, flush_secs: int = 10, purge_step: Optional[int] = None,
+                 role: str = "") -> None:
+        if role and not role.isalpha():
+            raise ValueError(f"RunLogger role must be letters only, got {role!r}")
+        self._role = role
         self._summary_writer_class = _summary_writer_class()
         self.logdir = os.fspath(logdir)
         os.makedirs(self.logdir, exist_ok=True)
@@ -263,7 +284,7 @@ class RunLogger:
             # stamp and the process id keep the files of two loggers opened in
             # one second (a run and its resumption) apart and in creation order
             # (TensorBoard reads a directory's files in name order).
-            suffix = f".{time.time_ns():020d}.{os.getpid()}"
+            suffix = f".{time.time_ns():020d}.{os.getpid()}" + (f".{self._role}" if self._role else "")
             self._current = self._summary_writer_class(
                 logdir=self.logdir, flush_secs=self._flush_secs, filename_suffix=suffix, purge_step=self._purge_step)
             self._event_file = self._current.file_writer.event_writer.path

@@ -376,7 +376,7 @@ def sample(args: argparse.Namespace) -> int:
         image = upscale(samples_image(samples, img, scale=gaussian))
         path = os.path.join(args.logdir, "samples.png")
         save_png(path, image)
-        with RunLogger(args.logdir) as log:
+        with RunLogger(args.logdir, role="sample") as log:
             log.image("samples", image, int(meta["epoch"]))
         print(f"sampled {args.n_chains} chains x {args.n_samples} samples, {args.plot_every} Gibbs steps apart, "
               f"in {time.perf_counter() - start:.1f} s: {path}")

@@ -365,3 +365,38 @@ def test_a_random_state_out_of_range_is_refused(part, value):
     arrays[f"rng_{part}"] = np.array(value)
     with pytest.raises(CheckpointError, match=f"rng_{part}"):
         rng_state_from_arrays(arrays)
+
+
+def test_a_resume_cuts_back_only_the_training_runs_own_event_files(tmp_path):
+    """Event files another command wrote into the run's directory (``framework sample``'s, role
+    "sample") after the checkpoint survive a resume; a later *training* file the checkpoint does
+    not know about (a resumed run killed before its first checkpoint) is still removed."""
+    from framework.training.tensorboard import TRAIN_ROLE, RunLogger, event_file_role
+
+    first, _ = _trainer(tmp_path, 2)
+    first.fit()
+    first.close()
+    with RunLogger(tmp_path, role="sample") as log:
+        log.scalar("samples/written", 1.0, 0)
+        sample_file = log.event_file
+    with RunLogger(tmp_path, role=TRAIN_ROLE) as log:  # an interrupted resumption's events
+        log.scalar("train/cost", 123.0, 9)
+        stale_file = log.event_file
+    assert event_file_role(sample_file) == "sample" and event_file_role(stale_file) == TRAIN_ROLE
+    resumed, _ = _trainer(tmp_path, 4, resume=True)
+    resumed.fit()
+    resumed.close()
+    assert os.path.exists(sample_file)
+    assert not os.path.exists(stale_file)
+    events = _read(tmp_path)
+    assert [e.value for e in events.Scalars("samples/written")] == [1.0]
+    assert [e.step for e in events.Scalars("train/cost")] == [0, 1, 2, 3]
+
+
+def test_event_file_roles_are_read_from_the_name():
+    from framework.training.tensorboard import RunLogger, event_file_role
+
+    assert event_file_role("events.out.tfevents.1700000000.host.00000001700000000000000000.4242") == ""
+    assert event_file_role("/a/b/events.out.tfevents.1700000000.host.00000001700000000000000000.42.train") == "train"
+    with pytest.raises(ValueError, match="letters only"):
+        RunLogger("unused", role="sample.1")
