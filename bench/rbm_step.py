@@ -14,9 +14,10 @@ Timing: both run alternately in this process (rounds of ``--steps`` calls
 each, the median per-step time of the rounds is kept), and the NumPy reference
 also runs alone in a subprocess (so that neither can slow the other down
 through caches, allocator or thread state). The ratio reported is the worse
-of framework / NumPy-in-process and framework / NumPy-alone. Also reported:
-the time to build the graph (``get_cost_updates``) and to compile it
-(``function``).
+of framework / NumPy-in-process and framework / NumPy-alone (the median of
+three fresh processes: one process's timing depends on where its arrays
+land). Also reported: the time to build the graph (``get_cost_updates``) and
+to compile it (``function``).
 
     python bench/rbm_step.py [--rounds 7] [--steps 20] [--markdown] [--draw-ahead]
 """
@@ -95,12 +96,22 @@ def time_round(step, steps: int, offset: int) -> float:
     return (time.perf_counter() - start) / steps
 
 
+ALONE_PROCESSES = 3  # the reference alone: the median of this many fresh interpreters
+
+
 def numpy_alone(persistent: bool, k: int, rounds: int, steps: int) -> float:
-    """The NumPy reference timed in a fresh interpreter of its own (median seconds per step)."""
+    """The NumPy reference timed alone, each time in a fresh interpreter of its own: the median over
+    :data:`ALONE_PROCESSES` interpreters of each one's median seconds per step. One interpreter's
+    timing depends on where its arrays land (up to 6-10 % between two processes of the same code
+    on the machine of docs/benchmarks.md); the median of three is the reference's typical time,
+    not its luckiest or unluckiest."""
     code = (f"import sys; sys.path.insert(0, {HERE!r}); import rbm_step as b, json; "
             f"print(json.dumps(b._numpy_only({persistent!r}, {k}, {rounds}, {steps})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+    times = []
+    for _ in range(ALONE_PROCESSES):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        times.append(float(json.loads(out.stdout.strip().splitlines()[-1])))
+    return statistics.median(times)
 
 
 def _numpy_only(persistent: bool, k: int, rounds: int, steps: int) -> float:
