@@ -283,8 +283,13 @@ def useless_sum_to_shape(fgraph: FunctionGraph, node: Apply) -> Result:
 
 def elemwise_of_broadcast(fgraph: FunctionGraph, node: Apply) -> Result:
     """``f(broadcast_like(g, x), y, ...)`` -> ``f(g, y, ...)`` when the other
-    inputs provably broadcast to that shape on their own: the element-wise op broadcasts ``g``
-    itself, without materialising the view (a ~2 us ``broadcast_to`` each)."""
+    inputs provably broadcast to that shape on their own -- on every axis where the
+    broadcast is not statically 1 (a column ``(n, 1)`` beside an ``(n, m)`` operand
+    qualifies: the gradient of a mean, scaling each row) -- so the element-wise op
+    broadcasts ``g`` itself, without materialising the view (a ~2 us ``broadcast_to``
+    each, and a column operand's slower loop). The result's shape cannot change: every
+    axis of the broadcast is 1 or the others' own size (and ``same_or_none`` refuses a
+    change of rank)."""
     if not isinstance(node.op, E.Elemwise):
         return None
     inputs = list(node.inputs)
@@ -295,7 +300,10 @@ def elemwise_of_broadcast(fgraph: FunctionGraph, node: Apply) -> Result:
             continue
         others = [shape_signature(u) for j, u in enumerate(inputs)
                   if j != k and isinstance(u.type, TensorType)]
-        if others and broadcast_signature(others, v.type.ndim) == shape_signature(v):
+        if not others:
+            continue
+        theirs = broadcast_signature(others, v.type.ndim)
+        if all(mine == 1 or mine == their for mine, their in zip(shape_signature(v), theirs)):
             inputs[k] = src.inputs[0]
             changed = True
     if not changed:
@@ -303,6 +311,26 @@ def elemwise_of_broadcast(fgraph: FunctionGraph, node: Apply) -> Result:
     new = node.op.make_node(*inputs).outputs[0]
     return same_or_none(new, node.outputs[0])
 
+
+
+def dimshuffle_of_broadcast(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``dimshuffle(broadcast_like(s, *dims))`` -> ``broadcast_like(s, *dims')`` for a 0-d ``s``
+    (``dims`` permuted as the pattern says, a constant 1 for each ``'x'``): a scalar broadcast to a
+    shape and then reordered is the scalar broadcast to the reordered shape. The gradient of a
+    mean through a row sum makes ``dimshuffle{0,x}(broadcast_like(-1/n, n))``; lifted, it meets
+    ``elemwise_of_broadcast`` in the multiply that scales each row."""
+    if not isinstance(node.op, DimShuffle):
+        return None
+    src = node.inputs[0].owner
+    if src is None or not isinstance(src.op, BroadcastLike) or src.inputs[0].type.ndim != 0:
+        return None
+    from framework.core.variable import constant
+
+    dims = src.inputs[1:]
+    one = constant(np.int64(1))
+    new = BroadcastLike()(src.inputs[0], *[one if p == "x" else dims[p] for p in node.op.pattern])
+    out = node.outputs[0]
+    return [new] if new.type == out.type else None
 
 
 def broadcast_after_elemwise(fgraph: FunctionGraph, node: Apply) -> Result:
@@ -361,6 +389,8 @@ REWRITES = [
                 tags=("canonicalize", "shape"), doc="sum_to_shape(g, sizes) -> g when g provably has those sizes"),
     RewriteSpec("elemwise_of_broadcast", elemwise_of_broadcast, stage="canonicalize", tags=("canonicalize",),
                 doc="f(broadcast_like(g, x), y) -> f(g, y) when y provably broadcasts to x's shape"),
+    RewriteSpec("dimshuffle_of_broadcast", dimshuffle_of_broadcast, stage="canonicalize", tracks=("dimshuffle",),
+                tags=("canonicalize",), doc="dimshuffle(broadcast_like(s, dims)) -> broadcast_like(s, dims') for 0-d s"),
     RewriteSpec("broadcast_after_elemwise", broadcast_after_elemwise, stage="canonicalize",
                 tags=("canonicalize",), doc="f(broadcast_like(g, x), c) -> broadcast_like(f(g, c), x) for size-1 c"),
     RewriteSpec("useless_arithmetic", useless_arithmetic, stage="canonicalize", tracks=_ARITH,

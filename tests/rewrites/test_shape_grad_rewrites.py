@@ -1,6 +1,7 @@
 """The rewrites that clean up gradient bookkeeping: useless_sum_to_shape,
 elemwise_of_broadcast and filled_constant_shape."""
 import numpy as np
+import pytest
 
 import framework.tensor as T
 from framework import Mode, function, grad
@@ -111,3 +112,42 @@ def test_a_one_input_op_of_a_broadcast_runs_on_the_few_values():
         np.testing.assert_array_equal(a, b)
 
     check()
+
+
+def test_a_row_scaling_mean_gradient_needs_no_broadcast_column():
+    """The RBM's free-energy gradient: ``d mean(sum(f(x @ W), axis=1))`` scales each row by
+    ``1/n`` through ``dimshuffle{0,x}(broadcast_like(1/n, n))``; lifted through the
+    dimshuffle, the column meets the rows it scales and becomes the scalar itself."""
+    x, W = T.dmatrix("x"), T.dmatrix("W")
+    cost = T.nnet.softplus(T.dot(x, W)).sum(axis=1).mean()
+    g = grad(cost, W)
+    on = function([x, W], g)
+    off = function([x, W], g, mode=Mode(excluding=["dimshuffle_of_broadcast"]))
+    assert "broadcast_like" not in _names(on)
+    assert "broadcast_like" in _names(off)
+    rng = np.random.RandomState(0)
+    for rows in (1, 3, 7):
+        xv, Wv = rng.randn(rows, 4), rng.randn(4, 5)
+        np.testing.assert_array_equal(on(xv, Wv), off(xv, Wv))
+        expected = xv.T @ (1 / (1 + np.exp(-(xv @ Wv)))) / rows
+        np.testing.assert_allclose(on(xv, Wv), expected)
+
+
+def test_a_broadcast_column_that_might_not_fit_keeps_its_error():
+    """A column broadcast to a length nothing proves equal to the rows it meets is kept, so
+    a mismatch still fails as the graph says."""
+    from framework.core.shape_ops import BroadcastLike
+    from framework.core.variable import constant
+
+    a, b = T.dmatrix("a"), T.dvector("b")
+    s = T.dscalar("s")
+    col = BroadcastLike()(s, b.shape[0], constant(np.int64(1)))  # (len(b), 1)
+    f = function([a, b, s], a * col)
+    assert "broadcast_like" in _names(f)
+    np.testing.assert_array_equal(f(np.ones((3, 2)), np.zeros(3), 2.0), np.full((3, 2), 2.0))
+    with pytest.raises(ValueError):
+        f(np.ones((3, 2)), np.zeros(4), 2.0)
+    # the lift itself: a scalar broadcast then reordered is the scalar broadcast to the reordered shape
+    v = BroadcastLike()(s, b.shape[0])
+    g = function([b, s], T.shape_padright(v) + 0 * T.shape_padright(b))
+    np.testing.assert_array_equal(g(np.zeros(3), 5.0), np.full((3, 1), 5.0))
