@@ -325,7 +325,7 @@ def lower_bernoulli(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     (``Op.output_bounds``: a sigmoid, or a fused program ending in one -- the RBM's means), the
     only ``p`` that ``binomial`` would refuse is one with a NaN, and one BLAS dot of ``p`` with
     itself (NaN if and only if some entry is: every square is at most 1) finds it, instead of
-    the two reductions ``min`` and ``max`` (measured in the PCD-15 step: 1.9 % of it)."""
+    the two reductions ``min`` and ``max`` (measured in the PCD-15 step: about 1 % of it)."""
     op = node.op
     if type(op) is not RandomVariable or op.dist != "bernoulli":  # another op of that name (draw_ahead's)
         return None
