@@ -47,6 +47,16 @@ class ScalarOp:
     # every output in [lo, hi] or NaN, for any input (infinities included; NaN only from a NaN)
     bounds: Optional[Tuple[float, float]] = None
 
+    def __post_init__(self) -> None:
+        b = self.bounds
+        ok = b is None or (isinstance(b, tuple) and len(b) == 2
+                           and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in b)
+                           and b[0] <= b[1])
+        if not ok:
+            who = f" (declared by plugin {self.plugin!r})" if self.plugin and self.plugin != "kernel" else ""
+            raise ValueError(f"element-wise row {self.name!r}{who}: bounds must be None or a pair (lo, hi) of "
+                             f"numbers with lo <= hi, got {b!r:.60}")
+
     def __repr__(self) -> str:
         return self.name
 

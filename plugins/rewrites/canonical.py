@@ -15,6 +15,7 @@ from framework.core import elemwise as E
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Variable
 from framework.core.types import TensorType
+from framework.core.variable import constant
 from framework.core.subtensor import Subtensor
 from framework.core.shape_ops import Alloc, BroadcastLike, DimShuffle, Reshape, dimshuffle, reshape, static_vector
 from framework.core.shape_infer import keep_checks
@@ -324,8 +325,6 @@ def dimshuffle_of_broadcast(fgraph: FunctionGraph, node: Apply) -> Result:
     src = node.inputs[0].owner
     if src is None or not isinstance(src.op, BroadcastLike) or src.inputs[0].type.ndim != 0:
         return None
-    from framework.core.variable import constant
-
     dims = src.inputs[1:]
     one = constant(np.int64(1))
     new = BroadcastLike()(src.inputs[0], *[one if p == "x" else dims[p] for p in node.op.pattern])
@@ -376,8 +375,6 @@ def filled_constant_shape(fgraph: FunctionGraph, node: Apply) -> Result:
 
 
 def _const(value: np.ndarray) -> Variable:
-    from framework.core.variable import constant
-
     return constant(value)
 
 

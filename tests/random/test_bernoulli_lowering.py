@@ -168,3 +168,22 @@ def test_a_plugin_row_declares_its_bounds():
     row = _row_from_spec(ScalarOpSpec("squash", 1, lambda xp, x: x / (1 + abs(x)), bounds=(-1.0, 1.0)))
     assert row.bounds == (-1.0, 1.0)
     assert _row_from_spec(ScalarOpSpec("cube", 1, lambda xp, x: x ** 3)).bounds is None
+
+
+@pytest.mark.parametrize("bad", [(1.0, -1.0), "0..1", (0.0,), (True, 1.0)])
+def test_malformed_bounds_are_refused_naming_the_row_and_plugin(bad):
+    import framework
+    import framework.plugins as plugins
+    from framework.plugins import ScalarOpSpec, hookimpl
+
+    class Squash:
+        @hookimpl
+        def framework_scalar_ops(self):
+            yield ScalarOpSpec("squash", 1, lambda xp, x: x / (1 + abs(x)), bounds=bad)
+
+    plugins.register(Squash(), "squashplug")
+    try:
+        with pytest.raises(ValueError, match=r"row 'squash' \(declared by plugin 'squashplug'\): bounds must be"):
+            framework.ops.squash(T.dvector("x"))
+    finally:
+        plugins.unregister("squashplug")
