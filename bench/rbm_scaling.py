@@ -3,8 +3,9 @@
 Minibatches of 20, 100, 500 and 2,000 at 500 and 2,000 hidden units (784
 visible, float32, the tutorial's graph with its pseudo-likelihood monitor).
 At each size the framework's step and ``bench/numpy_rbm.py``'s step run
-alternately in this process, and the NumPy step also alone in a fresh
-process; the worse ratio is reported. PyTensor runs the same tutorial graph
+alternately in this process, and the NumPy step also alone in fresh
+processes (the median of three, as in ``rbm_step.py``); the worse ratio is
+reported. PyTensor runs the same tutorial graph
 when it is installed (optional; skipped otherwise). ``--png PATH`` draws the
 table as a plot (Pillow, already a dependency).
 
@@ -44,10 +45,15 @@ def _time(step, steps: int, offset: int) -> float:
 
 
 def numpy_alone(batch: int, hidden: int, rounds: int, steps: int) -> float:
+    """The reference timed alone: the median over ``rs.ALONE_PROCESSES`` fresh interpreters (as
+    ``rbm_step.py`` does: one interpreter's time moves by up to 6 % with where its arrays land)."""
     code = (f"import sys; sys.path.insert(0, {HERE!r}); import rbm_scaling as b, json; "
             f"print(json.dumps(b._numpy_only({batch}, {hidden}, {rounds}, {steps})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(json.loads(out.stdout.strip().splitlines()[-1]))
+    times = []
+    for _ in range(rs.ALONE_PROCESSES):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        times.append(float(json.loads(out.stdout.strip().splitlines()[-1])))
+    return statistics.median(times)
 
 
 def _numpy_only(batch: int, hidden: int, rounds: int, steps: int) -> float:
