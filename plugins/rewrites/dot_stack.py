@@ -105,6 +105,20 @@ def _broadcast_size(x: Any, y: Any) -> Any:
     return broadcast_dim(x, y)
 
 
+def _stack_rows(xp: Any, b: Any, d: Any, subtract: bool) -> Any:
+    """``[b; -d]`` (``[b; d]`` without ``subtract``): with ``subtract`` and one dtype, ``-d`` is
+    written straight into its rows of the stacked array (no temporary ``-d`` and its second copy;
+    the same ``negative``, so the same values)."""
+    if not subtract:
+        return xp.concatenate([b, d], axis=0)
+    if b.dtype != d.dtype or b.ndim != 2 or d.ndim != 2:
+        return xp.concatenate([b, xp.negative(d)], axis=0)
+    out = xp.empty((b.shape[0] + d.shape[0], b.shape[1]), dtype=b.dtype)
+    out[:b.shape[0]] = b
+    xp.negative(d, out=out[b.shape[0]:])
+    return out
+
+
 class StackedDotSum(Op):
     """``dot(A, B) + dot(C, D)`` (``-`` with ``subtract``) as one product of stacked operands.
 
@@ -153,7 +167,7 @@ class StackedDotSum(Op):
                 left = xp.concatenate([a.T, c.T], axis=0).T  # transposes: stack the rows of the originals
             else:
                 left = xp.concatenate([a, c], axis=1)
-            right = xp.concatenate([b, xp.negative(d) if self.subtract else d], axis=0)
+            right = _stack_rows(xp, b, d, self.subtract)
             # ||A|| ||B|| + ||C|| ||D|| <= ||[A C]|| ||[B; D]||: no partial sum of the products as
             # written, their sum or the stacked product can overflow (and every operand is finite)
             if bound is None or norm(xp, left) * norm(xp, right) <= bound:

@@ -68,3 +68,18 @@ def test_the_rbm_weight_update_is_one_gemm():
     assert "stacked_dot_sum" in op_names(f)
     data = (np.random.RandomState(3).rand(4, 9) < 0.5).astype(framework.config.floatX)
     assert np.isfinite(f(data))
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float32"), ("float64", "float64"), ("float64", "float32")])
+def test_stacked_right_operand_is_the_concatenation_bit_for_bit(dtypes):
+    """``[B; -D]`` written in place (one dtype) or concatenated (mixed dtypes): the same array as
+    ``concatenate([B, -D])``, dtype included; ``[B; D]`` without the subtraction."""
+    from framework_rewrites.dot_stack import _stack_rows
+
+    rng = np.random.RandomState(3)
+    b, d = rng.randn(3, 5).astype(dtypes[0]), rng.randn(4, 5).astype(dtypes[1])
+    for subtract in (True, False):
+        want = np.concatenate([b, -d if subtract else d], axis=0)
+        got = _stack_rows(np, b, d, subtract)
+        assert got.dtype == want.dtype and got.flags.c_contiguous
+        np.testing.assert_array_equal(got, want)
