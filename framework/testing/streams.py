@@ -30,6 +30,35 @@ class StreamsUnderTest:
         """Whether these streams promise Theano's (MT19937's) exact numbers."""
         return self.name == "theano"
 
+    @property
+    def bernoulli_is_uniform(self) -> bool:
+        """Whether ``binomial(n=1, p)`` draws ``uniform < p`` (the native streams, in every mode) rather
+        than ``RandomState.binomial(1, p)`` (the Theano layer: Theano's numbers, in every mode)."""
+        return not self.theano
+
+    def bernoulli(self, ref: np.random.RandomState, p: Any, size: Any = None) -> np.ndarray:
+        """The numbers ``binomial(size, n=1, p)`` draws from a state that ``ref`` replays (advancing
+        ``ref``), as float64 0/1: ``uniform < p`` with uniforms in ``p``'s precision (native) or
+        ``ref.binomial(1, p, size)`` (Theano layer)."""
+        p = np.asarray(p)
+        shape = np.shape(p) if size is None else tuple(size)
+        if not self.bernoulli_is_uniform:
+            return ref.binomial(1, p, shape).astype(np.float64)
+        gen = np.random.Generator(ref._bit_generator)
+        u = gen.random(shape, dtype=np.float32) if p.dtype == np.float32 else gen.random(shape)
+        return (u < p).astype(np.float64)
+
+    def uniform(self, ref: np.random.RandomState, low: float, high: float, size: Any, dtype: str) -> np.ndarray:
+        """The numbers ``uniform(size, low, high, dtype=dtype)`` draws from a state that ``ref``
+        replays (advancing ``ref``): in float32 on the native streams ``Generator.random(dtype=float32)``
+        scaled; otherwise (float64, or the Theano layer) ``RandomState.uniform``'s doubles, cast."""
+        if dtype == "float32" and not self.theano:
+            u = np.random.Generator(ref._bit_generator).random(size, dtype=np.float32)
+            if (low, high) != (0.0, 1.0):
+                u = u * np.float32(high - low) + np.float32(low)
+            return u
+        return ref.uniform(low, high, size).astype(dtype)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.cls(*args, **kwargs)
 

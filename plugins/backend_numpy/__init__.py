@@ -18,7 +18,7 @@ from .fused import LOWERINGS
 from .gemm_layout import LOWERINGS as GEMM_LOWERINGS
 from .reductions import LOWERINGS as REDUCE_LOWERINGS
 from .memory import tune_allocator
-from .random_draws import FAST_DRAWS, backend_draw_ahead, bernoulli_from, bit_generator
+from .random_draws import FAST_DRAWS, backend_draw_ahead, bernoulli_from, bit_generator, is_bernoulli
 from .random_draws import LOWERINGS as DRAW_LOWERINGS
 
 __version__ = "0.1.0"
@@ -75,17 +75,23 @@ class NumpyBackend(Backend):
              dtype: str) -> Tuple[Any, np.ndarray]:
         """Advance ``rng`` (a RandomState or Generator) in place and return it with the sample.
 
-        Uniform and Bernoulli draws go through a ``numpy.random.Generator``
-        built on the state's own bit generator (see :mod:`.random_draws`): the
-        state still lives in one place, so ``get_state``/``set_state``/``seed``
-        replay the draws exactly.
+        On the native streams' states (:class:`framework.random.RandomState`) uniform and
+        Bernoulli draws -- ``binomial`` with every ``n`` 1 included -- go through a
+        ``numpy.random.Generator`` built on the state's own bit generator (see
+        :mod:`.random_draws`): the state still lives in one place, so
+        ``get_state``/``set_state``/``seed`` replay the draws exactly. NumPy's own
+        ``RandomState`` (the Theano layer's states) draws with its own methods: Theano's numbers.
         """
-        fast = FAST_DRAWS.get(dist)
+        bits = bit_generator(rng)
+        if bits is not None and dist == "binomial" and is_bernoulli(*params):
+            dist, params = "bernoulli", params[1:]  # in every mode what FAST_RUN's binomial_to_uniform draws
+        fast = FAST_DRAWS.get(dist) if bits is not None else None
         if fast is not None:
-            bits = bit_generator(rng)
-            if bits is not None:
-                return rng, fast(np.random.Generator(bits), size, params, np.dtype(dtype))
-        if dist == "bernoulli":  # a state without a reachable bit generator: draw doubles, then cast
+            return rng, fast(np.random.Generator(bits), size, params, np.dtype(dtype))
+        if dist == "bernoulli":  # drawn by the state's own methods: binomial(1, p)'s numbers
+            if isinstance(rng, np.random.RandomState):
+                return rng, np.asarray(rng.binomial(1, params[0], size)).astype(dtype, copy=False)
+
             def uniforms(shape: Tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
                 return np.asarray(rng.random_sample(shape)).astype(dtype, copy=False)
 

@@ -9,7 +9,10 @@ that *same* bit generator object draws from, and advances, the very same
 state. Building one costs about 0.1 µs, so each draw builds its own and
 nothing is cached.
 
-What this changes in the numbers drawn (documented in docs/random.md):
+Only the native streams' states (:class:`framework.random.RandomState`) and ``Generator`` states
+take this path (:func:`bit_generator`); NumPy's own ``RandomState`` class -- the Theano layer's
+states -- draws with its own methods, Theano 1.0's numbers. On the fast states, what this changes
+in the numbers drawn (documented in docs/random.md):
 
 * ``uniform`` in float64: nothing. ``Generator.random``/``uniform`` turn two
   32-bit words into a 53-bit double with the same formula as
@@ -19,7 +22,8 @@ What this changes in the numbers drawn (documented in docs/random.md):
   two words for a double then rounded to float32. The numbers differ from
   FAST_COMPILE's old float64-then-cast draws and the state advances half as
   far; the law is the same to 2**-24.
-* ``bernoulli`` (what FAST_RUN makes of ``binomial(n=1, p)``): ``u < p`` with
+* ``bernoulli``, and ``binomial`` whose every ``n`` is 1 (:func:`is_bernoulli`: so that
+  FAST_COMPILE's binomial node and FAST_RUN's bernoulli draw the same numbers): ``u < p`` with
   ``u`` uniform in ``p``'s precision (float32 uniforms for float32 ``p``).
   ``P(u < p)`` is ``p`` rounded up to a multiple of 2**-24 (float32) or
   2**-53 (float64).
@@ -39,6 +43,7 @@ import numpy as np
 
 from framework.core.linker import AFTER_FAILURE
 from framework.core.random_ops import RandomVariable
+from framework.random import RandomState as FrameworkRandomState
 
 from . import threads
 
@@ -46,12 +51,31 @@ Size = Optional[Tuple[int, ...]]
 
 
 def bit_generator(rng: Any) -> Any:
-    """The bit generator behind a ``RandomState`` or ``Generator``; None for anything else."""
-    if isinstance(rng, np.random.RandomState):
-        return getattr(rng, "_bit_generator", None)
+    """The bit generator the fast draws may use: that of a ``Generator`` or of a
+    :class:`framework.random.RandomState` (the native streams' states).
+
+    None for NumPy's own ``RandomState`` class -- the Theano layer's streams, or a state a user
+    sets -- and anything else: those draw with the state's own methods (``uniform``'s doubles,
+    ``binomial``), which are the numbers Theano 1.0 drew, so a seeded Theano-era program keeps
+    them (docs/random.md, "Which numbers are drawn")."""
+    if type(rng) is FrameworkRandomState:
+        return rng._bit_generator
     if isinstance(rng, np.random.Generator):
         return rng.bit_generator
     return None
+
+
+def is_bernoulli(n: Any, p: Any) -> bool:
+    """Whether ``binomial(n, p)`` is a Bernoulli draw: every ``n`` is 1 and ``n`` does not widen
+    ``p``'s shape -- the conditions of the rewrite ``binomial_to_uniform``, read from the values.
+    The fast states then draw ``uniform < p`` for ``binomial`` too, so that FAST_COMPILE and
+    FAST_RUN (where that rewrite has made the node a ``bernoulli``) draw the same numbers."""
+    n, shape = np.asarray(n), np.shape(p)
+    if n.size == 0 or n.ndim > len(shape):
+        return False
+    if any(d != 1 and d != q for d, q in zip(n.shape[::-1], shape[::-1])):
+        return False
+    return bool(n.reshape(()) == 1) if n.size == 1 else bool(np.all(n == 1))
 
 
 def check_probability(p: np.ndarray) -> None:
@@ -309,7 +333,7 @@ AFTER_FAILURE.append(settle_after_failure)
 
 # --- the RBM's draw, lowered to one function -----------------------------------------------------
 
-_RANDOM_STATE = np.random.RandomState
+_FAST_STATE = FrameworkRandomState  # the states whose draws take the fast path (bit_generator)
 _GENERATOR = np.random.Generator
 _NDARRAY = np.ndarray
 
@@ -318,8 +342,9 @@ def lower_bernoulli(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     """The kernel of an in-place float32 ``bernoulli(p)`` without ``size`` (every Gibbs step's
     draw): the checks and the draw of :func:`_bernoulli` in one function, without the three calls
     (op kernel, ``backend.draw``, the distribution table) that the general path makes. Anything
-    else that reaches it at run time (a state without a bit generator, a ``p`` of another dtype or
-    empty) takes the general path, so the results and errors are those of ``backend.draw``.
+    else that reaches it at run time (a state not of the fast kind -- NumPy's own ``RandomState``
+    draws its own numbers, see :func:`bit_generator` --, a ``p`` of another dtype or empty) takes
+    the general path, so the results and errors are those of ``backend.draw``.
 
     When the op that computes ``p`` states that its values lie in [0, 1] or are NaN
     (``Op.output_bounds``: a sigmoid, or a fused program ending in one -- the RBM's means), the
@@ -339,12 +364,10 @@ def lower_bernoulli(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     check = _refuse_nan if bounds is not None and bounds[0] >= 0 and bounds[1] <= 1 else check_probability
 
     def kernel(rng: Any, size: Any, p: Any) -> Tuple[Any, np.ndarray]:
-        if isinstance(rng, _RANDOM_STATE) and type(p) is _NDARRAY and p.dtype == _F32 and p.size:
-            bits = getattr(rng, "_bit_generator", None)
-            if bits is not None:
-                check(p)
-                u = _GENERATOR(bits).random(p.shape, dtype=_F32)
-                return rng, np.less(u, p, out=u)
+        if type(rng) is _FAST_STATE and type(p) is _NDARRAY and p.dtype == _F32 and p.size:
+            check(p)
+            u = _GENERATOR(rng._bit_generator).random(p.shape, dtype=_F32)
+            return rng, np.less(u, p, out=u)
         return draw(rng, "bernoulli", None, (p,), "float32")
 
     return kernel
@@ -364,5 +387,5 @@ FAST_DRAWS: Dict[str, Callable[..., np.ndarray]] = {
     "bernoulli": _bernoulli,
 }
 
-__all__ = ["FAST_DRAWS", "LOWERINGS", "AheadUniforms", "bit_generator", "bernoulli_from", "check_probability", "backend_draw_ahead",
+__all__ = ["FAST_DRAWS", "LOWERINGS", "AheadUniforms", "bit_generator", "bernoulli_from", "is_bernoulli", "check_probability", "backend_draw_ahead",
            "settle_after_failure"]

@@ -235,12 +235,12 @@ def _is_shape_of(size: Variable, p: Variable) -> bool:
 
 
 def binomial_to_uniform(fgraph: FunctionGraph, node: Apply) -> Result:
-    """``binomial(n=1, p)`` → ``bernoulli(p)``: the same law, drawn as
-    ``uniform < p`` in ``p``'s precision (a uniform draw and a comparison in
-    one node instead of the binomial sampler, about 10x faster with NumPy).
-    ``p`` is still checked (< 0, > 1 or NaN raises, as for ``binomial``). The
-    generator state advances through the uniform draw instead; the numbers
-    drawn differ, their law does not (see docs/random.md)."""
+    """``binomial(n=1, p)`` → ``bernoulli(p)``: the node the NumPy backend lowers to one
+    function in the Gibbs step (``random_draws.lower_bernoulli``). ``p`` is still checked (< 0,
+    > 1 or NaN raises, as for ``binomial``). No number changes: the backend draws a Bernoulli
+    ``binomial`` exactly as a ``bernoulli`` -- ``uniform < p`` in ``p``'s precision on the native
+    streams' states, ``RandomState.binomial(1, p)`` on NumPy's own (the Theano layer's) -- so
+    FAST_COMPILE and FAST_RUN draw the same samples (docs/random.md)."""
     from framework.core.random_ops import RandomVariable, make_random
 
     op = node.op
@@ -272,5 +272,5 @@ REWRITES = [
                 doc="chains of dot in the cheapest order (opt_einsum); fast math: an intermediate the user's "
                     "order forms may overflow where the new order's does not, or the reverse"),
     RewriteSpec("binomial_to_uniform", binomial_to_uniform, stage="specialize", tracks=("random_binomial",),
-                tags=("specialize",), doc="binomial(1, p) -> bernoulli(p), drawn as uniform < p: same law, faster draw"),
+                tags=("specialize",), doc="binomial(1, p) -> bernoulli(p): one-function kernel, the same numbers"),
 ]

@@ -58,25 +58,32 @@ def test_binomial_accepts_the_closed_interval(streams, mode):
 
 # --- float32 uniforms: Generator speed, RandomState semantics ----------------------------
 
-def test_float32_uniform_draws_generator_numbers_from_the_randomstate(streams):
+@pytest.mark.parametrize("mode", MODES)
+def test_float32_uniform_numbers_are_the_documented_ones_in_every_mode(streams, mode):
+    """Native: ``Generator.random(dtype=float32)`` on the state's own bit generator. Theano layer:
+    ``RandomState.uniform``'s doubles cast to float32, as Theano 1.0 drew them."""
     srng = streams(seed=11)
     rv = srng.uniform((3, 5), dtype="float32")
-    f = function([], rv)
+    f = function([], rv, mode=mode)
     assert isinstance(rv.rng.get_value(), np.random.RandomState)
     ref = streams.reference_states(11, 1)[0]
-    gen = np.random.Generator(ref._bit_generator)  # documented: Generator.random(dtype=float32)
     for _ in range(3):
-        np.testing.assert_array_equal(f(), gen.random((3, 5), dtype=np.float32))
+        np.testing.assert_array_equal(f(), streams.uniform(ref, 0.0, 1.0, (3, 5), "float32"))
+    if streams.theano:  # spelled out with NumPy alone: what Theano's RandomFunction('uniform') returned
+        theano_rng = np.random.RandomState(int(np.random.RandomState(11).randint(2 ** 30)))
+        srng.seed(11)
+        np.testing.assert_array_equal(f(), theano_rng.uniform(0.0, 1.0, (3, 5)).astype("float32"))
+        ref = theano_rng
     # the state advanced exactly as the reference's did
     assert_same_state(rv.rng.get_value(), ref)
 
 
-def test_float32_uniform_with_bounds(streams):
+@pytest.mark.parametrize("mode", MODES)
+def test_float32_uniform_with_bounds(streams, mode):
     srng = streams(seed=11)
-    f = function([], srng.uniform((2000,), low=-2.0, high=3.0, dtype="float32"))
+    f = function([], srng.uniform((2000,), low=-2.0, high=3.0, dtype="float32"), mode=mode)
     out = f()
-    gen = np.random.Generator(streams.reference_states(11, 1)[0]._bit_generator)
-    expected = gen.random(2000, dtype=np.float32) * np.float32(5.0) + np.float32(-2.0)
+    expected = streams.uniform(streams.reference_states(11, 1)[0], -2.0, 3.0, (2000,), "float32")
     np.testing.assert_array_equal(out, expected)
     assert out.dtype == np.float32 and out.min() >= -2.0 and out.max() <= 3.0
 
@@ -125,20 +132,43 @@ def test_float64_uniform_numbers_are_randomstate_numbers(streams):
         np.testing.assert_array_equal(u2, r2.uniform(-1.0, 4.0, (5,)))
 
 
-def test_bernoulli_numbers_are_documented_uniform_comparisons(streams):
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("p_dtype", ["float32", "float64"])
+def test_bernoulli_numbers_are_the_documented_ones_in_every_mode(streams, mode, p_dtype):
+    """binomial(n=1, p): ``uniform < p`` (uniforms in p's precision) on the native streams,
+    ``RandomState.binomial(1, p)`` -- Theano's numbers -- on the Theano layer; FAST_COMPILE
+    (a binomial node) and FAST_RUN (made a bernoulli node by ``binomial_to_uniform``) alike."""
     srng = streams(seed=9)
-    p = T.matrix("p", dtype="float32")
-    f = function([p], srng.binomial(size=p.shape, n=1, p=p, dtype="float32"))
-    pv = np.random.RandomState(0).rand(6, 7).astype("float32")
-    gen = np.random.Generator(streams.reference_states(9, 1)[0]._bit_generator)
-    np.testing.assert_array_equal(f(pv), (gen.random((6, 7), dtype=np.float32) < pv).astype("float32"))
+    p = T.matrix("p", dtype=p_dtype)
+    f = function([p], [srng.binomial(size=p.shape, n=1, p=p, dtype="float32"),
+                       srng.binomial(size=(2, 6, 7), n=1, p=p), srng.binomial(n=1, p=0.25, size=(9,))], mode=mode)
+    pv = np.random.RandomState(0).rand(6, 7).astype(p_dtype)
+    r1, r2, r3 = streams.reference_states(9, 3)
+    for _ in range(2):
+        a, b, c = f(pv)
+        np.testing.assert_array_equal(a, streams.bernoulli(r1, pv).astype("float32"))
+        np.testing.assert_array_equal(b, streams.bernoulli(r2, pv, (2, 6, 7)).astype("int64"))
+        np.testing.assert_array_equal(c, streams.bernoulli(r3, np.float64(0.25), (9,)).astype("int64"))
+        assert a.dtype == np.float32 and b.dtype == np.int64
 
 
-def test_a_user_generator_state_still_works(streams):
-    """A state set to a Generator (or a RandomState on PCG64) draws from it."""
+def test_binomial_with_n_other_than_one_draws_numpys_binomial(streams):
+    srng = streams(seed=4)
+    p = T.vector("p")
+    f = function([p], srng.binomial(size=(3, 4), n=3, p=p))
+    pv = np.array([0.1, 0.5, 0.9, 0.3])
+    (ref,) = streams.reference_states(4, 1)
+    np.testing.assert_array_equal(f(pv), ref.binomial(3, pv, (3, 4)))
+
+
+def test_a_user_state_draws_its_own_kind_of_numbers(streams):
+    """A state set to a Generator draws the fast numbers from it; one set to NumPy's own RandomState
+    class (whatever its bit generator) draws RandomState's numbers, as the Theano layer's do."""
     srng = streams(seed=1)
     rv = srng.uniform((3,), dtype="float32")
     f = function([], rv)
+    rv.rng.set_value(np.random.Generator(np.random.PCG64(4)), borrow=True)
+    np.testing.assert_array_equal(f(), np.random.Generator(np.random.PCG64(4)).random(3, dtype=np.float32))
     rv.rng.set_value(np.random.RandomState(np.random.PCG64(4)), borrow=True)
-    expected = np.random.Generator(np.random.PCG64(4)).random(3, dtype=np.float32)
+    expected = np.random.RandomState(np.random.PCG64(4)).uniform(size=3).astype(np.float32)
     np.testing.assert_array_equal(f(), expected)

@@ -16,8 +16,9 @@ from framework.tensor.shared_randomstreams import RandomStreams
 from framework.testing.streams import assert_same_state
 
 
-# binomial(n=1, p) may be rewritten to a uniform draw (same law, other numbers):
-# tests that compare binomial draws with NumPy's binomial turn that rewrite off
+# binomial(n=1, p) draws the same numbers whether or not ``binomial_to_uniform`` made it a
+# bernoulli node (``streams.bernoulli`` says which: docs/random.md); tests that spell out the
+# binomial node keep that rewrite off, which must not change a number
 EXACT = framework.Mode("fast_run", excluding=["binomial_to_uniform"])
 
 
@@ -211,9 +212,9 @@ def test_binomial_with_symbolic_p_of_any_broadcastable_shape(streams):
     rv = np.array([0.1, 0.5, 0.9, 0.3])
     r1, r2, r3 = streams.reference_states(8, 3)
     a, b, c = function([p, row], [full, bcast, from_p], mode=EXACT)(pv, rv)
-    np.testing.assert_array_equal(a, r1.binomial(1, pv, pv.shape).astype("float32"))
+    np.testing.assert_array_equal(a, streams.bernoulli(r1, pv).astype("float32"))
     np.testing.assert_array_equal(b, r2.binomial(3, rv, (3, 4)))
-    np.testing.assert_array_equal(c, r3.binomial(1, pv))
+    np.testing.assert_array_equal(c, streams.bernoulli(r3, pv))
     assert a.dtype == np.float32 and b.dtype == np.int64 and b.max() <= 3
     assert full.type.shape == (None, None) and bcast.type.shape == (3, 4)
 
@@ -270,7 +271,7 @@ def test_samples_have_no_gradient_wrt_parameters(streams):
     g = T.grad(cost, p)
     pv = np.array([0.2, 0.8, 0.5])
     (ref,) = streams.reference_states(0, 1)
-    np.testing.assert_array_equal(function([p], g, mode=EXACT)(pv), ref.binomial(1, pv, pv.shape))
+    np.testing.assert_array_equal(function([p], g, mode=EXACT)(pv), streams.bernoulli(ref, pv))
 
 
 def test_draws_go_through_the_backend(streams):

@@ -281,8 +281,10 @@ def test_an_error_of_a_drawn_ahead_bernoulli_lists_its_uniforms_readably():
 
 @pytest.mark.parametrize("consumed", [True, False])
 def test_the_helper_thread_draws_on_both_bit_generators_and_puts_the_state_back(bit_generator, consumed):
-    """PCG64 (the native streams) as well as MT19937 is drawn on the helper thread -- not
-    quietly made the one-node way -- and its saved state restores exactly."""
+    """PCG64 (the native streams) is drawn on the helper thread -- not quietly made the one-node
+    way -- and its saved state restores exactly. NumPy's own RandomState (MT19937 here, the Theano
+    layer's states) draws ``binomial``'s numbers, not uniforms compared with ``p``: it is never
+    drawn ahead, and the one-node draw gives the same sample and state."""
     import framework_backend_numpy.random_draws as random_draws
 
     old = threads.set_enabled(True)
@@ -294,8 +296,15 @@ def test_the_helper_thread_draws_on_both_bit_generators_and_puts_the_state_back(
         rng.randint(0, 2 ** 31, size=1, dtype=np.uint32)
         before = backend.copy_rng(rng)
         ahead = backend.draw_ahead(rng, (7, 9), "float32", True)
-        assert ahead.job is not None  # drawn on the helper thread
         p = np.full((7, 9), 0.5, dtype=np.float32)
+        if bit_generator == "MT19937":
+            assert ahead.job is None  # nothing drawn ahead: the draw is made when p is known
+            numpy_rng = backend.copy_rng(before)
+            sample = ahead.bernoulli(p, np.dtype(np.float32))
+            np.testing.assert_array_equal(sample, numpy_rng.binomial(1, p).astype(np.float32))
+            assert_same_state(rng, numpy_rng)
+            return
+        assert ahead.job is not None  # drawn on the helper thread
         if consumed:
             p[3, 4] = np.nan  # refused: the state goes back as if never drawn
             with pytest.raises(ValueError, match="NaN"):

@@ -163,6 +163,12 @@ def test_bernoulli_draws_become_one_bernoulli_node():
     assert not np.array_equal(out, f(pv))  # the state advances
     g = function([p], s, mode=without("binomial_to_uniform"))
     assert "random_binomial" in op_names(g)
+    # and the rewrite changes no number: both draw uniform < p from the same state
+    fresh = [RandomStreams(seed=8).binomial(size=p.shape, n=1, p=p, dtype="float64") for _ in range(2)]
+    rewritten, plain = function([p], fresh[0]), function([p], fresh[1], mode=without("binomial_to_uniform"))
+    assert "random_bernoulli" in op_names(rewritten) and "random_binomial" in op_names(plain)
+    for _ in range(2):
+        np.testing.assert_array_equal(rewritten(pv), plain(pv))
 
 
 def test_bernoulli_draw_without_size_and_with_other_n_is_left_alone():

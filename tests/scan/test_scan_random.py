@@ -18,27 +18,12 @@ from framework.testing.streams import assert_same_state
 
 
 def bernoulli(rng, p, uniform):
-    """How the compiled graph draws binomial(n=1, p): NumPy's binomial, or
-    ``uniform < p`` where a specialising rewrite turned it into that (the
-    same law, other numbers)."""
+    """How the compiled graph draws binomial(n=1, p): ``uniform < p`` on the native streams'
+    states, NumPy's (Theano's) binomial on the Theano layer's (``streams.bernoulli_is_uniform``),
+    in every mode (docs/random.md)."""
     if uniform:
         return (rng.uniform(0.0, 1.0, np.shape(p)) < p).astype(np.float64)
     return rng.binomial(1, p, np.shape(p)).astype(np.float64)
-
-
-def draws_uniform(f):
-    """Whether ``f``'s Bernoulli draws (outside and inside its scans) became ``uniform < p``
-    draws (the ``bernoulli`` distribution: float64 uniforms for float64 ``p``, the very
-    numbers of ``RandomState.uniform``)."""
-    dists = set()
-    for node in f.maker.fgraph.toposort():
-        if isinstance(node.op, RandomVariable):
-            dists.add(node.op.dist)
-        if isinstance(node.op, Scan):
-            dists |= {n.op.dist for n in node.op.compile_inner(f.maker.backend).fgraph.toposort()
-                      if isinstance(n.op, RandomVariable)}
-    assert len(dists) == 1, dists
-    return dists == {"bernoulli"}
 
 
 def scan_node(f):
@@ -124,7 +109,7 @@ def test_tutorial_gibbs_sampling_with_shared_variables(streams):
     values, updates = scan(OneStep, outputs_info=sample, n_steps=10)
     gibbs10 = function([sample], values[-1], updates=updates)
     rh, rv = streams.reference_states(1234, 2)
-    uni = draws_uniform(gibbs10)
+    uni = streams.bernoulli_is_uniform
     v = np.zeros(6)
     for _ in range(10):
         h = bernoulli(rh, 1 / (1 + np.exp(-(v @ W_values + bhid_values))), uni)
@@ -280,7 +265,7 @@ def test_rbm_cd_k_training_step(streams, data):
     train = function([x], cost, updates=updates)
     rngs = streams.reference_states(streams_seed, 3)
     W1, hb1, vb1, v, h, pre_v, _ = reference_step(data, W0, np.zeros(7), np.zeros(12), None, rngs, 3, 0.1,
-                                                  draws_uniform(train))
+                                                  streams.bernoulli_is_uniform)
     monitor = train(data)
     np.testing.assert_allclose(rbm.W.get_value(), W1, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(rbm.hbias.get_value(), hb1, rtol=1e-10, atol=1e-12)
@@ -306,7 +291,7 @@ def test_rbm_pcd_k_chain_and_consider_constant(streams, data):
     W, hb, vb, chain = W0, np.zeros(7), np.zeros(12), np.zeros((5, 7))
     for _ in range(3):
         train(data)
-        W, hb, vb, v, chain, _, _ = reference_step(data, W, hb, vb, chain, rngs, 4, 0.05, draws_uniform(train))
+        W, hb, vb, v, chain, _, _ = reference_step(data, W, hb, vb, chain, rngs, 4, 0.05, streams.bernoulli_is_uniform)
         np.testing.assert_array_equal(persistent.get_value(), chain)
         np.testing.assert_allclose(rbm.W.get_value(), W, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(rbm.vbias.get_value(), vb, rtol=1e-10, atol=1e-12)
