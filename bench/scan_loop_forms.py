@@ -10,7 +10,12 @@ reports, moves by 2x between runs when other jobs share the machine):
 * ``generic``: the same compiled body driven by a generic Python loop over the
   op's layout (argument list and carries rebuilt from the output list each
   step, a loop over the stored outputs) -- the loop without generated lines;
-* ``numpy.add all`` / ``numpy.add last``: scan_overhead.py's reference loops.
+* ``numpy.add all`` / ``numpy.add last``: scan_overhead.py's reference loops;
+* ``taps all`` / ``taps last``: an output with two taps, ``dict(initial=x0,
+  taps=[-2, -1])`` on rows of 3 floats, body ``b - a`` (a shift register of two
+  carries: docs/benchmarks.md, "Not within target: outputs with several
+  taps"), against ``numpy taps all`` / ``numpy taps last``, the same loop with
+  ``numpy.subtract``.
 
 ``--no-generic`` leaves out the generic loop, so the script also runs against
 an older framework (an A/B of the loop: ``PYTHONPATH=<old tree> python
@@ -50,6 +55,35 @@ def generic_loop(run, T, args, n_seqs, n_carry, carry_src, stored, single):
     return bufs
 
 
+def taps_cases(steps):
+    """The two-tap output's compiled functions and its NumPy reference loops."""
+    import framework.tensor as T
+    from framework import function
+    from framework.scan_module import scan
+
+    x0 = T.dmatrix("x0")
+    result, _ = scan(lambda a, b: b - a, outputs_info=dict(initial=x0, taps=[-2, -1]), n_steps=steps)
+    f_all, f_last = function([x0], result), function([x0], result[-1])
+    v0, sub = np.arange(6.0).reshape(2, 3), np.subtract
+
+    def numpy_all():
+        out, a, b = np.empty((steps, 3)), v0[0], v0[1]
+        for t in range(steps):
+            a, b = b, sub(b, a)
+            out[t] = b
+        return out
+
+    def numpy_last():
+        a, b = v0[0], v0[1]
+        for _ in range(steps):
+            a, b = b, sub(b, a)
+        return b
+
+    np.testing.assert_array_equal(f_all(v0), numpy_all())
+    return {"taps all": lambda: f_all(v0), "taps last": lambda: f_last(v0),
+            "numpy taps all": numpy_all, "numpy taps last": numpy_last}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=2000)
@@ -69,7 +103,7 @@ def main() -> None:
     scan_overhead.STEPS = steps  # its reference loops, for this many steps
     ref = scan_overhead.numpy_cases()
     fns = {"scan all": lambda: f_all(x0), "scan last": lambda: f_last(x0),
-           "numpy.add all": ref["all steps"], "numpy.add last": ref["last step"]}
+           "numpy.add all": ref["all steps"], "numpy.add last": ref["last step"], **taps_cases(steps)}
     if not args.no_generic:
         (node,) = [n for n in f_all.maker.fgraph.toposort() if isinstance(n.op, Scan)]
         op = node.op
@@ -88,7 +122,8 @@ def main() -> None:
             fn()
             best[name] = min(best[name], time.perf_counter() - t0)
     ns = {k: v / steps * 1e9 for k, v in best.items()}
-    over = {"scan all": ns["scan all"] - ns["numpy.add all"], "scan last": ns["scan last"] - ns["numpy.add last"]}
+    over = {"scan all": ns["scan all"] - ns["numpy.add all"], "scan last": ns["scan last"] - ns["numpy.add last"],
+            "taps all": ns["taps all"] - ns["numpy taps all"], "taps last": ns["taps last"] - ns["numpy taps last"]}
     if "generic" in ns:
         over["generic"] = ns["generic"] - ns["numpy.add all"]
     for k, v in ns.items():

@@ -30,7 +30,8 @@ Storage facts, set by rewrites in the rewrites plugin and only read here:
 ``keep[k]`` (``None``: every step of stacked output k; ``n``: its last n
 steps, in order) and ``rng_inplace[k]`` (the k-th untraced carry, a generator
 state the body advances in place, is not copied before the loop). Steps 1..T-1
-of the loop are a few generated lines (:func:`_steps_source`), the rest is plain.
+of the loop are a few generated lines (:func:`_steps_source`), the rest is plain. A body output
+that is a carry's input or another output again is renamed, not copied (:func:`_renamed`).
 
 Gradient: back-propagation through time, another Scan built by
 :mod:`framework.core.scan_grad`.
@@ -205,13 +206,14 @@ class Scan(Op):
                             if in_place_state(ins[self.n_seqs + c])}
         rewrite(fgraph, mode)
         mark_inplace_draws(fgraph)  # the loop owns its generator states (copied once before the loop)
+        take, body = _renamed(fgraph, self.n_seqs, self.n_rec + self.n_state)
         ident = [lambda v: v] * len(ins)
-        n = len(fgraph.outputs)
+        n = len(body.outputs)
         if mode.linker == "debug":
-            linked = link_debug(fgraph, backend, ins, [], n, n == 1, ident, outputs_on_device=True)
+            linked = link_debug(body, backend, ins, [], n, n == 1, ident, outputs_on_device=True)
         else:
-            linked = link(fgraph, backend, ins, [], n, n == 1, ident, outputs_on_device=True, check_inputs=False)
-        linked.fgraph = fgraph
+            linked = link(body, backend, ins, [], n, n == 1, ident, outputs_on_device=True, check_inputs=False)
+        linked.fgraph, linked.take, linked.n_body = fgraph, take, n
         self.inner.compiled[key] = linked
         return linked
 
@@ -223,6 +225,8 @@ class Scan(Op):
         plan = _Plan(
             label=self.label, n_seqs=seqs, n_rec=self.n_rec, n_stack=n_stack, n_carry=len(carries),
             until=self.until, run=linked.run, step_error=_step_error_factory(linked, self.label),
+            take=linked.take, n_body=linked.n_body,  # renamed outputs (see _renamed)
+            tensor_finals=[isinstance(v.type, TensorType) for v in carries[self.n_rec:]],
             copies=[seqs + c for c, v in enumerate(carries)
                     if c >= self.n_rec and in_place_state(v) and not self.rng_inplace[c - self.n_rec]],
             copy_rng=backend.copy_rng, empty=backend.xp.empty, asarray=backend.xp.asarray,
@@ -270,7 +274,7 @@ def _loop_source() -> str:
 def _loop(p: _Plan) -> Callable[..., Any]:
     """The loop of one scan node (``p``: its :class:`_Plan`), as a plain Python function."""
     label, c0, n_rec, n_stack, run, steps, until = p.label, p.n_seqs, p.n_rec, p.n_stack, p.run, p.steps, p.until
-    single = p.n_stack + p.n_carry - p.n_rec + until == 1
+    single, take = p.n_body == 1, p.take
     c1 = c0 + p.n_carry
     s1 = n_stack + p.n_carry - n_rec  # the other carries' new values: outs[n_stack:s1]
     copies, scalars, held, stacked, checked, empty = p.copies, p.scalars, p.held, p.stacked, p.checked, p.empty
@@ -297,6 +301,8 @@ def _loop(p: _Plan) -> Callable[..., Any]:
             if c0:
                 args[:c0] = [q[0] for q in seqs]
             outs = [run(*args)] if single else run(*args)  # one output comes back as it is
+            if take:  # renamed outputs (see _renamed): the body's results or the carries entering the step
+                outs = [outs[i] if from_body else args[c0 + i] for from_body, i in take]
             bufs = [empty((T if keep is None else min(T, keep),) + outs[k].shape, dtype) for k, keep, dtype in held]
             for buf, (k, _, _) in zip(bufs, held) if held else ():
                 buf[0] = outs[k]
@@ -310,6 +316,8 @@ def _loop(p: _Plan) -> Callable[..., Any]:
         else:  # steps 1..T-1
             done, outs, finals = steps(T, [*seqs, *outs[:n_rec], *outs[n_stack:s1], *args[c1:]], bufs, outs, first,
                                        shapes)
+        if take:
+            outs, finals = _owned(p, outs, finals, args[c0:c1])
         results, i = [], 0
         for k, keep, dtype in stacked:  # the steps each stacked output keeps, in order
             if keep == 1:  # the body's last value (a new array, no one else's) with a step axis
@@ -321,6 +329,61 @@ def _loop(p: _Plan) -> Callable[..., Any]:
         return results[0] if len(results) == 1 else results
 
     return scan_kernel
+
+
+def _renamed(fgraph: Any, c0: int, n_carry: int) -> Tuple[Optional[List[Tuple[bool, int]]], Any]:
+    """Where the loop takes each body output from (``None``: all from the body, in order), and
+    the body to link.
+
+    An output with several taps is a shift register: the body passes a carry's value on
+    unchanged (the carry for tap -2 gets the old tap -1's) and returns its new value ``y``
+    twice (per-step output, newest carry). Linked, both would be copied every step (the
+    linker copies an output that is an input or another output, so each result is an array
+    of its own). The loop renames them instead: a tensor output that is carry ``c``'s inner
+    input is ``(False, c)``, the carry's value entering the step; one that repeats an earlier
+    output is that output's ``(True, j)``; the others are ``(True, j)``, the linked body's
+    j-th result. Two loop slots may then hold one array, and nothing writes into it: the body
+    never overwrites its inputs (the in-place rewrites spare a function's inputs,
+    ``private_storage`` in plugins/rewrites/inplace.py), the loop only copies values into its
+    buffers, and what the caller gets is copied once where it would be shared (:func:`_owned`).
+    Generator states are not renamed (the body's draws advance them in place). Decided after
+    the body's rewrites: an output they reduce to an input, or merge with another, counts."""
+    from .fgraph import FunctionGraph
+
+    carry = {v: c for c, v in enumerate(fgraph.inputs[c0:c0 + n_carry])}
+    take: List[Tuple[bool, int]] = []
+    first: Dict[Variable, int] = {}
+    kept: List[Variable] = []
+    for o in fgraph.outputs:
+        tensor = isinstance(o.type, TensorType)
+        if tensor and o in carry:
+            take.append((False, carry[o]))
+        elif tensor and o in first:
+            take.append((True, first[o]))
+        else:
+            first[o] = len(kept)
+            take.append((True, len(kept)))
+            kept.append(o)
+    if len(kept) == len(take):
+        return None, fgraph
+    return take, FunctionGraph(fgraph.inputs, kept)
+
+
+def _owned(p: _Plan, outs: List[Any], finals: List[Any], carry0: Sequence[Any]) -> Tuple[List[Any], List[Any]]:
+    """The last values and final carries to return, each an array of the caller's own: with
+    renamed outputs (:func:`_renamed`) a carry may still hold its initial value (the caller's
+    array, or a row of it) and two of them may be one array (``y`` as a per-step output read at
+    its last step and as the newest carry). Such a value is copied, once per call."""
+    seen = {id(v) for v in carry0}
+
+    def own(v: Any) -> Any:
+        if id(v) in seen and hasattr(v, "copy"):  # (not a Python number: immutable, maybe interned)
+            v = v.copy()
+        seen.add(id(v))
+        return v
+
+    outs = [own(v) if keep == 1 else v for v, (_, keep, _) in zip(outs, p.stacked)]
+    return outs, [own(v) if tensor else v for v, tensor in zip(finals, p.tensor_finals)]
 
 
 def _no_steps(p: _Plan, carry0: List[Any]) -> Any:
@@ -335,26 +398,46 @@ def _no_steps(p: _Plan, carry0: List[Any]) -> Any:
 def _steps_source(p: _Plan, n_in: int, n_out: int) -> str:
     """Steps 1.. of the loop, specialised to the node's layout: on a body as small as ``x + 1``
     a generic Python loop (argument lists rebuilt each step) has about 2-3 times the loop's
-    overhead per step (bench/scan_loop_forms.py; docs/benchmarks.md, "Scan loop (#18)")."""
+    overhead per step (bench/scan_loop_forms.py; docs/benchmarks.md, "Scan loop (#18)").
+
+    Output ``k``'s value is the local ``y{k}``; a renamed output (:func:`_renamed`) is a name
+    for another value instead: a repeated result is its first output's name, and a carry's value
+    entering the step is bound to ``y{k}`` before the carries change (a shift register
+    ``c0, c1 <- c1, y`` reads the old ``c1``). A renamed output's shape is not checked again
+    where it cannot differ: a repeated result is its first output's array (of the same type, so
+    checked alike), a carry's old value was checked as its new value a step before, and step 0
+    checked every output against the same shapes."""
     c0, n_rec = p.n_seqs, p.n_rec
     a = [f"q{k}" for k in range(c0)] + [f"c{k}" for k in range(p.n_carry)] + [f"w{k}" for k in range(n_in - c0 - p.n_carry)]
-    y, held = [f"y{k}" for k in range(n_out)], [k for k, _, _ in p.held]
+    take = p.take or [(True, k) for k in range(n_out)]
+    first_of = {i: k for k, (from_body, i) in reversed(list(enumerate(take))) if from_body}
+    y = [f"y{first_of[i]}" if from_body else f"y{k}" for k, (from_body, i) in enumerate(take)]
+    ran = [f"y{k}" for k in sorted(first_of.values())]  # what RUN returns, in order
+    carried = [f"            y{k} = c{i}" for k, (from_body, i) in enumerate(take) if not from_body]
+    held = [k for k, _, _ in p.held]
     carry_src = list(range(n_rec)) + list(range(p.n_stack, p.n_stack + p.n_carry - n_rec))
+    verified = {k for k, _ in p.checked}  # outputs whose shape holds at every step (see above)
+    checked = [(k, c) for k, c in p.checked
+               if y[k] == f"y{k}" and (take[k][0] or carry_src[take[k][1]] not in verified)]
     step_args, finals = [f"{v}[t]" for v in a[:c0]] + a[c0:], ", ".join(a[c0 + n_rec:c0 + p.n_carry])
     lines = [f"def steps(T, a, bufs, o, first, shapes):",
              f"    {', '.join(a)}{',' if len(a) == 1 else ''} = a" if a else "    pass",
              f"    {', '.join(f'b{k}' for k in held)}{',' if len(held) == 1 else ''} = bufs" if held else "",
              *[f"    R{k} = len(b{k})" for k in held if p.stacked[k][1] is not None],
-             f"    {', '.join(y)}, = o",  # S{k}: the shape output k must keep (its carry's initial, or step 0's)
+             f"    {', '.join(v if v == f'y{k}' else '_' for k, v in enumerate(y))}, = o",
+             # S{k}: the shape output k must keep (its carry's initial, or step 0's)
              *[f"    S{k} = " + (f"shapes[{k if k < n_rec else k - p.n_stack + n_rec}]" if c else f"first[{k}]")
-               for k, c in p.checked],
+               for k, c in checked],
              "    t = 1", "    try:",
              "        for t in range(1, T):",
-             f"            {', '.join(y)}{'' if n_out == 1 else ','} = RUN({', '.join(step_args)})",
-             *[f"            if y{k}.shape != S{k}: CHECK(P, [{', '.join(y)}], first, shapes, t)" for k, _ in p.checked],
-             *[f"            b{k}[{'t' if p.stacked[k][1] is None else f't % R{k}'}] = y{k}" for k in held],
-             *[f"            c{c} = y{k}" for c, k in enumerate(carry_src)],
-             f"            if y{n_out - 1}:" if p.until else "",
+             f"            {', '.join(ran)}{'' if len(ran) == 1 else ','} = RUN({', '.join(step_args)})" if ran
+             else f"            RUN({', '.join(step_args)})",
+             *carried,
+             *[f"            if {y[k]}.shape != S{k}: CHECK(P, [{', '.join(y)}], first, shapes, t)"
+               for k, _ in checked],
+             *[f"            b{k}[{'t' if p.stacked[k][1] is None else f't % R{k}'}] = {y[k]}" for k in held],
+             *[f"            c{c} = {y[k]}" for c, k in enumerate(carry_src)],
+             f"            if {y[n_out - 1]}:" if p.until else "",
              f"                return t + 1, [{', '.join(y)}], [{finals}]" if p.until else "",
              "    except Exception as exc:",
              "        raise STEP_ERROR(exc, t) from None",
