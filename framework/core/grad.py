@@ -271,7 +271,8 @@ def _stabilized(cost: Variable, keep: set) -> Variable:
     pre[-1]))`` read from the user's own loop, and is stabilised. When the push-out has to make
     the loop output something new, the copy's loop is another loop over the same generator
     states: it draws the same numbers (a draw is a function of its state, and a state read by two
-    loops is never advanced in place), at the cost of running the loop twice."""
+    loops is never advanced in place); its outputs are the user's loop's and more, so the rewrites
+    plugin's ``scan_merge_forward`` runs the two as one loop when compiling."""
     from .fgraph import FunctionGraph
     from .graph import Tag, ancestors, clone_replace, inputs_of, toposort
     from .mode import FAST_RUN

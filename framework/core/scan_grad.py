@@ -20,7 +20,10 @@ are its initial value followed by its stacked rows; for any other carry, and
 for random samples drawn in the body, a copy of the forward loop that also
 stacks them is run (from the same generator states, so it draws the same
 numbers). Every kind of state is handled by this one rule: there are only
-carries.
+carries. The copy is over the original's very inputs and its body's outputs
+are the original's plus the stacked values, so the rewrites plugin's
+``scan_merge_forward`` reads the original's outputs from it: the compiled
+function runs one forward loop.
 """
 from __future__ import annotations
 

@@ -17,6 +17,8 @@ One module per concept, each with a list ``REWRITES`` of
   factors' own sums of squares (a Jacobian penalty without the Jacobian);
 * :mod:`.dot_stack` — a sum of two matrix products as one product of stacked
   operands (a weight gradient's two minibatch products in one GEMM);
+* :mod:`.scan_merge` — a scan and the copy of its loop that its gradient
+  replays (to collect samples and untraced carries) run as one loop;
 * :mod:`.scan_reuse` — an expression of a scan's last steps that the body
   already outputs is read from the loop instead of recomputed;
 * :mod:`.layout` — a scan body's product with a transposed loop constant
@@ -37,7 +39,7 @@ from typing import Iterator
 from framework.plugins import RewriteSpec, hookimpl
 
 from . import (canonical, constant_folding, dot_stack, draw_ahead, fusion, inplace, layout, merge, rank_update,
-               scan_reuse, shape, specialize, stabilize, sum_squares)
+               scan_merge, scan_reuse, shape, specialize, stabilize, sum_squares)
 
 __version__ = "0.1.0"
 
@@ -48,8 +50,8 @@ except ModuleNotFoundError as exc:  # only the module itself may be missing
         raise
     SCAN_REWRITES = []
 
-MODULES = (merge, constant_folding, canonical, scan_reuse, shape, stabilize, specialize, rank_update, sum_squares, layout,
-           dot_stack, fusion, inplace, draw_ahead)
+MODULES = (merge, constant_folding, canonical, scan_merge, scan_reuse, shape, stabilize, specialize, rank_update,
+           sum_squares, layout, dot_stack, fusion, inplace, draw_ahead)
 
 
 @hookimpl

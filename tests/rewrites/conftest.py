@@ -69,3 +69,51 @@ def compare(inputs: Sequence[Any], outputs: Any, values_fn: Callable[[], Sequenc
         vals = values_fn()
         assert_same(f(*vals), g(*vals), **tol)
     return f
+
+
+def assert_identical(a: Any, b: Any) -> None:
+    """The same values bit for bit (dtypes and shapes too); generator states in the same state;
+    errors ``(type, message)`` alike."""
+    from framework.testing.streams import assert_same_state
+
+    if isinstance(a, np.random.RandomState):
+        assert_same_state(a, b)
+    elif isinstance(a, (list, tuple)):
+        assert type(a) is type(b) and len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_identical(x, y)
+    elif isinstance(a, (str, type)):
+        assert a == b
+    else:
+        a, b = np.asarray(a), np.asarray(b)
+        assert (a.dtype, a.shape) == (b.dtype, b.shape)
+        assert a.tobytes() == b.tobytes(), (a, b)
+
+
+def same_bits_without(rewrite: str, inputs: Sequence[Any], outputs: Any, arg_sets: Sequence[Sequence[Any]],
+                      excluding: Sequence[str] = (), **kw: Any) -> Any:
+    """Compile in FAST_RUN with and without ``rewrite`` (both without ``excluding``; ``kw`` to
+    ``function``, updates included). From the same values of every shared variable (generator
+    states included), each call of ``arg_sets`` gives the same bits -- results, or the error
+    raised -- and leaves the same shared values; the next call goes on from those. Returns
+    (with, without)."""
+    from framework.core.shared import SharedVariable
+
+    f = function(list(inputs), outputs, mode=without(*excluding), **kw)
+    g = function(list(inputs), outputs, mode=without(rewrite, *excluding), **kw)
+    state = [v for v in dict.fromkeys(f.maker.fgraph.inputs + g.maker.fgraph.inputs) if isinstance(v, SharedVariable)]
+
+    def call(fn: Any, args: Sequence[Any]) -> Any:
+        try:
+            out = fn(*args)
+        except Exception as exc:  # both must fail alike
+            out = (type(exc), str(exc))
+        return out, [v.get_value() for v in state]
+
+    for args in arg_sets:
+        start = [v.get_value() for v in state]
+        want = call(g, args)
+        for v, s in zip(state, start):
+            v.set_value(s)
+        assert_identical(call(f, args), want)
+    return f, g

@@ -11,6 +11,7 @@ import framework.tensor as T
 from framework import Mode, config, function
 from framework.core.scan import Scan
 
+from .conftest import same_bits_without
 from .test_scan_pushout import RBM, assert_naive_matches_tutorial, saturated_rbm
 
 
@@ -112,3 +113,20 @@ def test_the_non_drawing_scan_case_of_issue_17():
     value, g = function([x0], [cost, T.grad(cost, x0)])(np.array([1.0, -1.0]))
     assert value == 2048.0
     np.testing.assert_array_equal(g, [1024.0, -1024.0])
+
+
+@pytest.mark.parametrize("means_only", [False, True])
+def test_the_chain_and_the_loops_its_gradient_reads_run_once(means_only):
+    """The naive cost's gradient reads the chain's samples from a replay of the loop (and, for a
+    body without the pre-activation, the push-out's copy of it): ``scan_merge_forward`` leaves
+    one loop, with the same bits and the same generator states after each call."""
+    rng = np.random.RandomState(6)
+    n_vis, n_hid = 6, 4
+    rbm = RBM(n_vis, n_hid, rng.uniform(-1, 1, (n_vis, n_hid)), np.zeros(n_hid), np.zeros(n_vis))
+    data = (rng.rand(5, n_vis) > 0.5).astype("float64")
+    with config.change_flags(floatX="float64"):
+        outs, updates = rbm.chain(3, means_only=means_only)
+        naive = rbm.naive_reconstruction_cost(outs["nv_means"][-1])
+        merged, twice = same_bits_without("scan_merge_forward", [rbm.input], [naive] + T.grad(naive, rbm.params),
+                                          [(data,)] * 3, updates=updates)
+    assert (len(drawing_loops(merged)), len(drawing_loops(twice))) == (1, 2)
