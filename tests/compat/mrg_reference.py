@@ -34,13 +34,12 @@ def _mat_mul(a, b, m):
 
 
 def _mat_pow(a, e, m):
-    r = [[int(i == j) for j in range(3)] for i in range(3)]
-    while e:
-        if e & 1:
-            r = _mat_mul(r, a, m)
-        a = _mat_mul(a, a, m)
-        e >>= 1
-    return r
+    """a ** e mod m, top-down: (a ** (e // 2)) ** 2, times a when e is odd."""
+    if e == 0:
+        return [[int(i == j) for j in range(3)] for i in range(3)]
+    half = _mat_pow(a, e // 2, m)
+    square = _mat_mul(half, half, m)
+    return _mat_mul(square, a, m) if e % 2 else square
 
 
 COMPANION_1 = [[0, 2 ** 22, 2 ** 7 + 1], [1, 0, 0], [0, 1, 0]]
@@ -144,18 +143,25 @@ def normal_draw(rows, fix_rows, size, dtype="float64", avg=0.0, std=1.0) -> np.n
     return out * f(std) + f(avg)
 
 
+def first_over(row, u: float):
+    """Theano's compiled loop: (the first j whose running double sum of ``row`` exceeds ``u`` or None, that sum)."""
+    cum = 0.0
+    for j, p in enumerate(row):
+        cum += float(p)
+        if cum > float(u):
+            return j, cum
+    return None, cum
+
+
 def multinomial(pvals: np.ndarray, unis: np.ndarray, n: int, dtype="int64") -> np.ndarray:
     """Theano 1.0's compiled MultinomialFromUniform, loop for loop."""
     rows, k = pvals.shape
     z = np.zeros((rows, k), dtype=dtype)
     for c in range(n):
         for r in range(rows):
-            cum = 0.0
-            for j in range(k):
-                cum += float(pvals[r, j])
-                if cum > float(unis[c * rows + r]):
-                    z[r, j] += 1
-                    break
+            j, _ = first_over(pvals[r], unis[c * rows + r])
+            if j is not None:
+                z[r, j] += 1
     return z
 
 
@@ -167,19 +173,17 @@ def choice(pvals: np.ndarray, unis: np.ndarray, n: int, dtype="int64") -> np.nda
     z = np.full((rows, n), -1, dtype=dtype)
     for c in range(n):
         for r in range(rows):
-            cum = 0.0
-            for j in range(k):
-                cum += float(p[r, j])
-                if cum > float(unis[c * rows + r]):
-                    z[r, c] = j
-                    if c < n - 1:
-                        total = f(cum - float(p[r, j]))
-                        p[r, j] = 0
-                        for t in range(j, k):
-                            total = f(total + p[r, t])
-                        for t in range(k):
-                            p[r, t] = f(p[r, t] / total)
-                    break
+            j, cum = first_over(p[r], unis[c * rows + r])
+            if j is None:
+                continue
+            z[r, c] = j
+            if c < n - 1:
+                total = f(cum - float(p[r, j]))
+                p[r, j] = 0
+                for t in range(j, k):
+                    total = f(total + p[r, t])
+                for t in range(k):
+                    p[r, t] = f(p[r, t] / total)
     return z
 
 

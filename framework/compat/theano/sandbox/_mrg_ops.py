@@ -174,33 +174,61 @@ positions = Positions()
 
 # --- categories from uniforms ----------------------------------------------------------------
 
-class MultinomialFromUniform(_HostOp):
-    """``(pvals, unis, n) -> counts``: ``n`` categorical draws per row of ``pvals``.
-
-    Theano 1.0's compiled rule: draw ``c`` of row ``r`` uses ``unis[c * rows + r]``
-    and picks the first category whose running sum of probabilities, added up
-    in float64, exceeds it (none if the row sums to no more than it). The
-    counts have dtype ``odtype`` and ``pvals``' shape.
-    """
+class _FromUniform(_HostOp):
+    """``(pvals, unis, n) -> out``: ``n`` categorical draws per row of the matrix ``pvals``,
+    draw ``c`` of row ``r`` from ``unis[c * rows + r]`` (Theano 1.0's compiled rules)."""
 
     __props__ = ("odtype",)
 
     def __init__(self, odtype: str) -> None:
         self.odtype = str(odtype)
-        self.name = "multinomial_from_uniform"
 
     def host_int_inputs(self, node: Apply) -> frozenset:
-        return frozenset({2})
+        return frozenset({2})  # n
+
+    def out_shape(self, pvals: Variable, n: Variable) -> Tuple[Optional[int], ...]:
+        raise NotImplementedError
 
     def make_node(self, pvals: Any, unis: Any, n: Any = 1) -> Apply:
-        pvals, unis, n = _category_inputs(self.name, pvals, unis, n)
-        return Apply(self, [pvals, unis, n], [TensorType(self.odtype, pvals.type.shape)])
+        pvals, unis, n = as_tensor_variable(pvals), as_tensor_variable(unis), as_tensor_variable(n)
+        if pvals.ndim != 2:
+            raise NotImplementedError(f"{self.name}: pvals must be a matrix (one row of probabilities per draw), "
+                                      f"got {pvals.type}")
+        if unis.ndim != 1:
+            raise TypeError(f"{self.name}: the uniforms must be a vector, got {unis.type}")
+        if n.ndim != 0 or not is_int(n.dtype):
+            raise TypeError(f"{self.name}: n must be an integer scalar, got {n.type}")
+        n = cast(n, "int64") if n.dtype != "int64" else n
+        return Apply(self, [pvals, unis, n], [TensorType(self.odtype, self.out_shape(pvals, n))])
+
+    def host_inputs(self, pvals: Any, unis: Any, n: Any) -> Tuple[np.ndarray, np.ndarray, int]:
+        """``pvals``, the uniforms as an ``(n, rows)`` float64 array, and ``n``; or a ValueError."""
+        pvals, unis, n = np.asarray(pvals), np.asarray(unis), int(n)
+        if n < 0:
+            raise ValueError(f"{self.name}: n must not be negative, got {n}")
+        if unis.shape[0] != pvals.shape[0] * n:
+            raise ValueError(f"{self.name}: {unis.shape[0]} uniforms for {pvals.shape[0]} rows and n={n} (needs "
+                             f"rows * n = {pvals.shape[0] * n})")
+        return pvals, unis.astype(np.float64).reshape(n, pvals.shape[0]), n
+
+
+class MultinomialFromUniform(_FromUniform):
+    """``(pvals, unis, n) -> counts`` of ``pvals``' shape and dtype ``odtype``.
+
+    Each draw picks the first category whose running sum of probabilities,
+    added up in float64, exceeds its uniform (none if the row sums to no more).
+    """
+
+    name = "multinomial_from_uniform"
+
+    def out_shape(self, pvals: Variable, n: Variable) -> Tuple[Optional[int], ...]:
+        return pvals.type.shape
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
         return [tuple(input_shapes[0])]
 
     def run(self, node: Optional[Apply], pvals: Any, unis: Any, n: Any) -> np.ndarray:
-        pvals, u, n = _check_uniforms(self.name, pvals, unis, n)
+        pvals, u, n = self.host_inputs(pvals, unis, n)
         rows, k = pvals.shape
         out = np.zeros((rows, k), dtype=self.odtype)
         cum = np.cumsum(pvals, axis=1, dtype=np.float64)  # the C loop's running double sum, in order
@@ -213,36 +241,26 @@ class MultinomialFromUniform(_HostOp):
         return out
 
 
-class ChoiceFromUniform(_HostOp):
-    """``(pvals, unis, n) -> indices``: ``n`` categories per row of ``pvals``, without replacement.
+class ChoiceFromUniform(_FromUniform):
+    """``(pvals, unis, n) -> indices``: ``(rows, n)`` categories of dtype ``odtype``, without replacement.
 
-    Theano 1.0's compiled rule: draw ``c`` of row ``r`` uses ``unis[c * rows + r]``
-    and picks the first category whose running float64 sum exceeds it; before
-    the next draw that category's probability is set to 0 and the row is
-    divided by its new sum (computed in ``pvals``' dtype, starting from the
-    float64 sum before the category). A draw that finds no category gives -1
-    (Theano's compiled code left that entry unset). Result: ``(rows, n)`` of
-    ``odtype``.
+    Each draw picks the first category whose running float64 sum exceeds its
+    uniform; before the row's next draw that category's probability is set to
+    0 and the row is divided by its new sum (computed in ``pvals``' dtype,
+    starting from the float64 sum before the category). A draw that finds no
+    category gives -1 (Theano's compiled code left that entry unset).
     """
 
-    __props__ = ("odtype",)
+    name = "choice_from_uniform"
 
-    def __init__(self, odtype: str) -> None:
-        self.odtype = str(odtype)
-        self.name = "choice_from_uniform"
-
-    def host_int_inputs(self, node: Apply) -> frozenset:
-        return frozenset({2})
-
-    def make_node(self, pvals: Any, unis: Any, n: Any = 1) -> Apply:
-        pvals, unis, n = _category_inputs(self.name, pvals, unis, n)
-        return Apply(self, [pvals, unis, n], [TensorType(self.odtype, (pvals.type.shape[0], static_int(n)))])
+    def out_shape(self, pvals: Variable, n: Variable) -> Tuple[Optional[int], ...]:
+        return pvals.type.shape[0], static_int(n)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
         return [(input_shapes[0][0], node.inputs[2])]
 
     def run(self, node: Optional[Apply], pvals: Any, unis: Any, n: Any) -> np.ndarray:
-        pvals, u, n = _check_uniforms(self.name, pvals, unis, n)
+        pvals, u, n = self.host_inputs(pvals, unis, n)
         rows, k = pvals.shape
         if n > k:
             raise ValueError(f"{self.name}: cannot draw {n} categories without replacement out of {k}")
@@ -264,26 +282,3 @@ class ChoiceFromUniform(_HostOp):
             total[:, 1:] = np.where(cols[None, :] >= m[:, None], p[r], 0)
             p[r] /= np.add.accumulate(total, axis=1, dtype=p.dtype)[:, -1:]  # summed in order, in pvals' dtype
         return out
-
-
-def _category_inputs(name: str, pvals: Any, unis: Any, n: Any) -> Tuple[Variable, Variable, Variable]:
-    pvals, unis, n = as_tensor_variable(pvals), as_tensor_variable(unis), as_tensor_variable(n)
-    if pvals.ndim != 2:
-        raise NotImplementedError(f"{name}: pvals must be a matrix (one row of probabilities per draw), got "
-                                  f"{pvals.type}")
-    if unis.ndim != 1:
-        raise TypeError(f"{name}: the uniforms must be a vector, got {unis.type}")
-    if n.ndim != 0 or not is_int(n.dtype):
-        raise TypeError(f"{name}: n must be an integer scalar, got {n.type}")
-    return pvals, unis, cast(n, "int64") if n.dtype != "int64" else n
-
-
-def _check_uniforms(name: str, pvals: Any, unis: Any, n: Any) -> Tuple[np.ndarray, np.ndarray, int]:
-    """``pvals``, the uniforms as an ``(n, rows)`` float64 array, and ``n``; or a ValueError."""
-    pvals, unis, n = np.asarray(pvals), np.asarray(unis), int(n)
-    if n < 0:
-        raise ValueError(f"{name}: n must not be negative, got {n}")
-    if unis.shape[0] != pvals.shape[0] * n:
-        raise ValueError(f"{name}: {unis.shape[0]} uniforms for {pvals.shape[0]} rows and n={n} (needs "
-                         f"rows * n = {pvals.shape[0] * n})")
-    return pvals, unis.astype(np.float64).reshape(n, pvals.shape[0]), n
