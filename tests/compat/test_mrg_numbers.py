@@ -9,7 +9,6 @@ compared value for value with the scalar re-implementation in
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -309,4 +308,3 @@ def test_six_int_seeds_and_a_seed_equal_to_six_copies():
     seed = [1, 2, 3, 4, 5, 6]
     c = theano.function([], rng_mrg.MRG_RandomStreams(seed=seed).uniform((4,)))()
     np.testing.assert_array_equal(c, ref.Streams.draw(ref.Streams(seed).new(4), 4))
-    assert math.isfinite(float(c.sum()))

@@ -12,8 +12,9 @@ shifts both triples (``(x1, x11, x12)``, ``(x2, x21, x22)``) and returns
 ``k = x1 - x2``, plus ``M1`` when that is not positive: an integer in
 ``[1, M1]``. Theano's C code forms those products with shifts and masks in
 int32 arithmetic that wraps; for states in range (``[0, M1)`` and ``[0, M2)``)
-the wrapped sums reduce to exactly the modular values above, which
-:func:`_step` forms the same sums whole in uint64 and reduces them by folding (no wrap).
+the wrapped sums reduce to exactly the modular values above, and
+:func:`_step` computes those values from the whole sums in uint64, reduced by
+folding (nothing wraps).
 
 **Streams.** A stream is a state; its substreams are spaced ``2**72`` steps
 apart and successive streams ``2**134`` apart (matrix powers of the two
@@ -162,7 +163,7 @@ def _below(y: np.ndarray, t: np.ndarray, m: int) -> None:
 def _step(x: List[np.ndarray]) -> np.ndarray:
     """Advance the states ``x`` (six uint64 arrays, replaced in the list) one step; returns ``k``.
 
-    The sums are formed whole (below ``2**48`` in uint64, no wrap) and reduced by folding
+    The sums are formed whole (below ``2**54`` in uint64, no wrap) and reduced by folding
     (:func:`_fold`) -- the modular values Theano's wrapping int32 code arrives at.
     """
     x11, x12, x13, x21, x22, x23 = x

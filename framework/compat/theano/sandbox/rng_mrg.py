@@ -19,7 +19,7 @@ when not given, is :func:`guess_n_streams` of the size.
 from __future__ import annotations
 
 import warnings
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
