@@ -402,8 +402,10 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
         user_out[k] = results[pos]
     finals = results[len(rec_idx) + len(step_idx) + len(state_inner) - len(updates):]
     for s, final in zip(updates, finals):
-        if not isinstance(s.type, TensorType):
-            s.default_update = final  # a function that forgets to pass `updates` still advances the stream
+        if not isinstance(s.type, TensorType) or s.tag.get("is_rng"):
+            # a generator state (or a tensor state tagged as one, Theano's `tag.is_rng`: MRG streams): a
+            # function that forgets to pass `updates` still advances the stream
+            s.default_update = final
     ordered = OrderedDict(zip(updates, finals))
     if return_list:
         return user_out, ordered

@@ -189,3 +189,27 @@ def test_training_on_cuda_checkpoints_and_resumes(tmp_path) -> None:
     args = ["train", "rbm", "--device", "cuda", "--hidden", "12", "--k", "2", "--logdir", logdir]
     assert main(args + ["--epochs", "1"]) == 0
     assert main(args + ["--epochs", "2", "--resume"]) == 0
+
+
+def test_mrg_streams_draw_theanos_numbers_on_the_device_too() -> None:
+    """MRG_RandomStreams has no device kernel: its draws run on the host (state and sample
+    cross over), and give the numbers they give on the CPU, in and out of scan."""
+    from framework.compat.theano.sandbox.rng_mrg import MRG_RandomStreams
+
+    def draws(device):
+        with config.change_flags(device=device):
+            rng = MRG_RandomStreams(12345)
+            u = rng.uniform((7,), nstreams=7)
+            n = rng.normal((5,), truncate=True)
+            m = rng.multinomial(pvals=np.full((3, 4), 0.25, dtype="float32"), n=2)
+            walk, upd = scan(lambda: rng.binomial((2,), p=0.5, dtype="float32"), n_steps=3)
+            f = function([], [u, n, m, walk], updates=upd)
+            state = rng.state_updates[0][0].get_value(borrow=True)
+            return [f() for _ in range(2)], state
+
+    on_gpu, state = draws("cuda")
+    assert isinstance(state, cupy.ndarray) and state.dtype == np.int32
+    on_cpu, _ = draws("cpu")
+    for a, b in zip(on_gpu, on_cpu):
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y)
