@@ -129,6 +129,17 @@ def _check_run(op: "_ConvOp", x_shape: Optional[Sequence[int]], w_shape: Sequenc
         if actual is not None and any(h is not None and h != a for h, a in zip(hint, actual)):
             raise ShapeError(f"{name}: {what}={tuple(hint)} was given when building, but the value has "
                              f"shape {tuple(actual)}")
+    if isinstance(op, Conv2d) and x_shape is not None:
+        _check_fit(op.params, x_shape, w_shape, "")
+
+
+def _check_fit(params: ConvParams, xs: Sequence[Any], ws: Sequence[Any], where: str) -> None:
+    """The (dilated) filters fit in the padded input: otherwise the output would have no pixel (or a
+    negative number), which is an error when building (static sizes) and at run time alike."""
+    ho, wo = params.out_hw(xs[2:], ws[2:])
+    if (ho is not None and ho <= 0) or (wo is not None and wo <= 0):
+        raise ShapeError(f"conv2d: the filters {tuple(ws)} (with {params.describe()}) do not fit in "
+                         f"the input {tuple(xs)}: the output would have {ho} x {wo} pixels{where}")
 
 
 # --- the ops --------------------------------------------------------------------
@@ -175,11 +186,8 @@ class Conv2d(_ConvOp):
         if xs[1] is not None and ws[1] is not None and xs[1] != ws[1] * g:
             raise ShapeError(f"conv2d: the input {x.type} has {xs[1]} channels but the filters {w.type} "
                              f"(num_groups={g}) expect {ws[1] * g} (at {format_trace(user_trace())})")
+        _check_fit(self.params, xs, ws, f" (at {format_trace(user_trace())})")
         ho, wo = self.params.out_hw(xs[2:], ws[2:])
-        if (ho is not None and ho <= 0) or (wo is not None and wo <= 0):
-            raise ShapeError(f"conv2d: the filters {tuple(ws)} (with {self.params.describe()}) do not fit in "
-                             f"the input {tuple(xs)}: the output would have {ho} x {wo} pixels "
-                             f"(at {format_trace(user_trace())})")
         return Apply(self, [x, w], [TensorType(self._out_dtype(x, w), (xs[0], ws[0], ho, wo))])
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Sequence[Any]]) -> List[Tuple[Any, ...]]:

@@ -51,8 +51,8 @@ def padding(border_mode: Any, kshp: Pair, dilation: Pair) -> Pair:
         return (0, 0)
     if border_mode == "full":
         return tuple(d * (k - 1) for k, d in zip(kshp, dilation))  # type: ignore[return-value]
-    if border_mode == "half":
-        return tuple(d * (k // 2) for k, d in zip(kshp, dilation))  # type: ignore[return-value]
+    if border_mode == "half":  # half the dilated filter, as Theano 1.0 (abstract_conv, CorrMM)
+        return tuple((d * (k - 1) + 1) // 2 for k, d in zip(kshp, dilation))  # type: ignore[return-value]
     return border_mode
 
 
@@ -70,7 +70,7 @@ def border_pad(border_mode: Any, k: Any, dilation: int, axis: int) -> Any:
     if border_mode == "full":
         return None if k is None else dilation * (k - 1)
     if border_mode == "half":
-        return None if k is None else dilation * (k // 2)
+        return None if k is None else (dilation * (k - 1) + 1) // 2
     return border_mode[axis]
 
 

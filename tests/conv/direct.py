@@ -15,8 +15,8 @@ def conv_padding(border_mode, kshp, dil):
         return (0, 0)
     if border_mode == "full":
         return (dil[0] * (kshp[0] - 1), dil[1] * (kshp[1] - 1))
-    if border_mode == "half":
-        return (dil[0] * (kshp[0] // 2), dil[1] * (kshp[1] // 2))
+    if border_mode == "half":  # abstract_conv: dil_kernel_shape // 2, dil_kernel_shape = (k - 1) * d + 1
+        return (((kshp[0] - 1) * dil[0] + 1) // 2, ((kshp[1] - 1) * dil[1] + 1) // 2)
     if isinstance(border_mode, int):
         return (border_mode, border_mode)
     return tuple(border_mode)

@@ -40,6 +40,40 @@ def test_values_match_a_direct_loop(border_mode, subsample, dilation, groups, fl
     np.testing.assert_allclose(z.owner.op.impl(np, xv, wv), expected, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("kshp", [(2, 2), (4, 3), (2, 5)])
+@pytest.mark.parametrize("dilation", [(2, 2), (3, 1), (1, 2)])
+def test_half_padding_of_even_dilated_filters_is_half_the_dilated_filter(kshp, dilation):
+    """Theano 1.0 pads 'half' by ``((k - 1) d + 1) // 2`` (half the dilated filter), which for an
+    even k and d > 1 is less than ``(k // 2) d`` (a 2x2 filter at dilation 2: 1, not 2)."""
+    x, w = T.dtensor4("x"), T.dtensor4("w")
+    z = conv2d(x, w, border_mode="half", filter_dilation=dilation)
+    xv, wv = R.randn(1, 2, 7, 6), R.randn(3, 2, *kshp)
+    expected = direct.conv2d(xv, wv, border_mode="half", filter_dilation=dilation)
+    pad = [((k - 1) * d + 1) // 2 for k, d in zip(kshp, dilation)]
+    assert expected.shape[2:] == tuple(n + 2 * p - (k - 1) * d for n, p, k, d in zip((7, 6), pad, kshp, dilation))
+    f = function([x, w], [z] + grad((z ** 2).sum(), [x, w]))
+    got, gx, gw = f(xv, wv)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+    static = conv2d(T.TensorType("float64", (1, 2, 7, 6))("xs"), T.TensorType("float64", (3, 2) + kshp)("ws"),
+                    border_mode="half", filter_dilation=dilation)
+    assert static.type.shape == expected.shape
+    verify_grad(lambda a, b: conv2d(a, b, border_mode="half", filter_dilation=dilation), [xv, wv],
+                rng=np.random.RandomState(0))
+
+
+def test_filters_that_do_not_fit_are_an_error_at_run_time_too():
+    """Documented (docs/tensor.md): a ShapeError when building with static sizes, and at run time
+    with symbolic ones -- not an empty output."""
+    x, w = T.dtensor4("x"), T.dtensor4("w")
+    f = function([x, w], conv2d(x, w, subsample=(2, 1)))
+    assert f(np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 3, 3))).shape == (1, 1, 1, 1)
+    for image in [(1, 1, 2, 3), (1, 1, 1, 1), (2, 1, 3, 2)]:
+        with pytest.raises(NodeRuntimeError, match=r"do not fit in the input .*output would have") as info:
+            f(np.zeros(image), np.zeros((1, 1, 3, 3)))
+        assert "test_conv2d.py" in str(info.value)
+
+
 @pytest.mark.parametrize("border_mode", BORDER_MODES)
 @pytest.mark.parametrize("subsample", [(1, 1), (2, 2)])
 def test_gradients_match_finite_differences(border_mode, subsample):
