@@ -169,6 +169,68 @@ class Reduce(Op):
         return f"{self.kind}({', '.join(bits)})", 0
 
 
+class LogSumExp(Reduce):
+    """``log(sum(exp(x), axis, keepdims))`` that never overflows: ``m + log(sum(exp(x - m)))`` with
+    ``m`` the maximum along the axes -- 0 where that maximum is infinite or NaN, or the reduction
+    empty -- so every finite result is computed finite, and the rest is what the naive form gives:
+    ``-inf`` for an empty reduction or a group of ``-inf``, ``inf`` where an entry is ``inf``, NaN
+    where one is NaN. ``T.logsumexp`` builds it; the stabilisation ``log_sum_exp`` makes one of a
+    written-out ``log(sum(exp(x)))`` (Theano's ``local_log_sum_exp``). Its gradient is
+    ``g * exp(x - out)`` (the softmax along the axes)."""
+
+    host_bookkeeping = False  # a reduction with an exp per element: where the data is
+
+    def __init__(self, axis: Optional[Tuple[int, ...]], keepdims: bool) -> None:
+        super().__init__("logsumexp", axis, keepdims, None)
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor_variable(x)
+        if not x.dtype.startswith("float"):
+            raise TypeError(f"logsumexp: needs a float input, got {x.type} (cast it first)")
+        return super().make_node(x)
+
+    def impl(self, xp: Any, x: Any) -> Any:
+        x = xp.asarray(x)
+        axis = self.axis
+        size = 1
+        for a in (range(x.ndim) if axis is None else axis):
+            size *= x.shape[a]
+        zero = xp.zeros((), dtype=x.dtype)
+        if size and x.size:
+            m = xp.max(x, axis=axis, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, zero)
+        else:
+            m = zero
+        errstate = getattr(xp, "errstate", None)
+        if errstate is not None:
+            with errstate(divide="ignore", over="ignore", invalid="ignore"):
+                out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+        else:
+            out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+        if not self.keepdims:
+            out = xp.reshape(out, tuple(d for i, d in enumerate(out.shape)
+                                        if not (axis is None or i in axis)))
+        return xp.asarray(out, dtype=x.dtype)
+
+    def make_kernel(self, node: Apply, backend: Any):
+        impl, xp = self.impl, backend.xp
+        return lambda x: impl(xp, x)
+
+    def grad(self, node: Apply, output_grads):
+        (x,), (z,), g = node.inputs, node.outputs, output_grads[0]
+        return [self._expand(g, x) * E.exp(x - self._expand(z, x))]
+
+
+
+def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
+    """``log(sum(exp(x), axis, keepdims))``, computed without overflow (:class:`LogSumExp`)."""
+    x = as_tensor_variable(x)
+    ax = normalize_axis(axis, x.ndim, "logsumexp")
+    if ax is not None and len(ax) == x.ndim:
+        ax = None if not keepdims else ax
+    return LogSumExp(ax, bool(keepdims))(x)
+
+
 def count(x: Variable, axis: Optional[Tuple[int, ...]]) -> TensorVariable:
     """The number of elements ``x`` has along ``axis`` (symbolic when not static)."""
     axes = range(x.ndim) if axis is None else axis

@@ -155,6 +155,26 @@ def log_softmax_from_log(fgraph: FunctionGraph, node: Apply) -> Result:
     return None
 
 
+def log_sum_exp(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``log(sum(exp(x), axis, keepdims))`` → ``logsumexp(x, axis, keepdims)``: the maximum is
+    taken out before exponentiating (Theano's ``local_log_sum_exp``), so a sum whose terms
+    overflow (x > 709 in float64, 88 in float32) or all underflow no longer gives ``inf`` or
+    ``-inf``; where the naive form is finite the two agree to rounding, and its ``inf``, ``-inf``
+    and NaN are kept (see :class:`~framework.core.reduce.LogSumExp`)."""
+    from .reduce import LogSumExp, Reduce
+
+    src = node.inputs[0].owner
+    if src is None or type(src.op) is not Reduce or src.op.kind != "sum" or src.op.dtype is not None:
+        return None
+    e = ew(src.inputs[0], "exp")
+    if e is None:
+        return None
+    x = e.inputs[0]
+    if not x.dtype.startswith("float") or x.dtype != src.inputs[0].dtype:
+        return None
+    return _keep(LogSumExp(src.op.axis, src.op.keepdims)(x), node.outputs[0])
+
+
 def _quotient(v: Variable, num: List[Variable], den: List[Variable]) -> int:
     """Flatten ``v`` into numerator and denominator factors through mul, true_div
     and neg; returns the sign."""
@@ -292,6 +312,8 @@ REWRITES = [
                 tags=("stabilize",), doc="log(1 + x) -> log1p(x)"),
     RewriteSpec("expm1_from_exp", expm1_from_exp, stage="stabilize", tracks=("sub", "add"),
                 tags=("stabilize",), doc="exp(x) - 1 -> expm1(x)"),
+    RewriteSpec("log_sum_exp", log_sum_exp, stage="stabilize", tracks=("log",),
+                tags=("stabilize",), doc="log(sum(exp(x), axis)) -> logsumexp(x, axis): max(x) + log(sum(exp(x - max)))"),
     RewriteSpec("log_softmax_from_log", log_softmax_from_log, stage="stabilize", tracks=("log",),
                 tags=("stabilize",), doc="log(softmax(x)) -> log_softmax(x)"),
     RewriteSpec("sigmoid_crossentropy", sigmoid_crossentropy, stage="stabilize", tracks=("add", "sub", "neg"),

@@ -27,6 +27,7 @@ from ..core.ifelse import ifelse  # noqa: E402 -- lazy: only the branch taken ru
 # reductions
 sum, prod, mean, max, min = _red.sum, _red.prod, _red.mean, _red.max, _red.min
 argmax, argmin, var, std, all, any = _red.argmax, _red.argmin, _red.var, _red.std, _red.all, _red.any
+logsumexp = _red.logsumexp
 # shapes and assembly
 shape, reshape, flatten, transpose, dimshuffle = _shp.shape, _shp.reshape, _shp.flatten, _shp.transpose, _shp.dimshuffle
 shape_padleft, shape_padright, shape_padaxis, squeeze = _shp.shape_padleft, _shp.shape_padright, _shp.shape_padaxis, _shp.squeeze

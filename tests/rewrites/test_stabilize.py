@@ -84,6 +84,50 @@ def test_log_softmax():
     compare([x], T.log(T.nnet.softmax(x)), lambda: [rand((3, 4))], "log_softmax_from_log")
 
 
+@pytest.mark.parametrize("axis", [1, 0, None, (0, 1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_log_sum_exp(axis, keepdims, dtype):
+    """log(sum(exp(x))) is computed as max + log(sum(exp(x - max))) (Theano's local_log_sum_exp):
+    finite where the terms overflow or all underflow, equal to the naive form where that is finite,
+    and the naive form's inf, -inf and nan kept (an empty sum, a group of -inf, an inf, a nan)."""
+    from scipy.special import logsumexp as scipy_lse
+
+    x = T.TensorType(dtype, (None, None))("x")
+    out = T.log(T.exp(x).sum(axis=axis, keepdims=keepdims))
+    f = function([x], [out, T.grad(out.sum(), x)])
+    assert "logsumexp" in op_names(f) and "exp" not in " ".join(op_names(f)).split("logsumexp")[0]
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    for scale in (1.0, 100.0, 1e4):
+        xv = (np.random.RandomState(3).randn(3, 4) * scale).astype(dtype)
+        value, grad = f(xv)
+        want = scipy_lse(xv.astype("float64"), axis=axis, keepdims=keepdims)
+        np.testing.assert_allclose(value, want, rtol=tol)
+        assert value.dtype == np.dtype(dtype) and np.all(np.isfinite(grad))
+        sm = np.exp(xv.astype("float64") - scipy_lse(xv.astype("float64"), axis=axis, keepdims=True))
+        np.testing.assert_allclose(grad, sm, rtol=max(tol, 1e-6), atol=1e-7)
+    naive = function([x], out, mode=Mode("fast_run", excluding=["log_sum_exp"]))
+    with np.errstate(all="ignore"):
+        special = np.array([[-np.inf, -np.inf, 0.5, 1.0], [np.inf, 1.0, 2.0, 3.0], [np.nan, 1.0, 0.0, 0.0]], dtype)
+        for value in (special, special[:, :0] if axis == 1 else special[:0]):
+            got, want = f(value)[0], naive(value)
+            assert got.shape == want.shape and got.dtype == want.dtype
+            finite = np.isfinite(want)
+            np.testing.assert_array_equal(np.where(finite, 0, got), np.where(finite, 0, want))  # inf, -inf, nan
+            np.testing.assert_allclose(got[finite], want[finite], rtol=tol)
+
+
+def test_log_sum_exp_is_exposed_as_T_logsumexp():
+    x = T.dmatrix("x")
+    f = function([x], [T.logsumexp(x, axis=-1), T.logsumexp(x)])
+    xv = np.array([[1000.0, 1000.0], [-1000.0, -1001.0]])
+    rows, total = f(xv)
+    np.testing.assert_allclose(rows, [1000.0 + np.log(2.0), -1000.0 + np.log1p(np.exp(-1.0))])
+    np.testing.assert_allclose(total, 1000.0 + np.log(2.0))
+    with pytest.raises(TypeError, match="float"):
+        T.logsumexp(T.imatrix("i"))
+
+
 def test_categorical_crossentropy_from_logits_with_class_indices_and_one_hot():
     z = T.dmatrix("z")
     y = T.ivector("y")
