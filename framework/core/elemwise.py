@@ -527,6 +527,9 @@ declare("softplus", 1, _softplus, lambda i, z, g: [g * sigmoid(i[0])], buffered=
 declare("sigmoid_xent", 2, _sigmoid_xent, lambda i, z, g: [g * (sigmoid(i[0]) - i[1]), -g * i[0]], buffered=True,
         doc="softplus(z) - t*z: the cross-entropy -(t*log(sigmoid(z)) + (1-t)*log(1-sigmoid(z))) from the "
             "logits z, finite for every z; its gradient in z is sigmoid(z) - t", api=())
+declare("logaddexp", 2, "logaddexp", lambda i, z, g: [g * sigmoid(i[0] - i[1]), g * sigmoid(i[1] - i[0])],
+        doc="log(exp(a) + exp(b)) without overflow (NumPy's logaddexp); what the stabilisation makes of "
+            "log(exp(a) + exp(b))")
 declare("relu", 1, lambda xp, x: xp.maximum(x, 0), lambda i, z, g: [switch(gt(i[0], 0), g, 0)], buffered=True)
 declare("lt", 2, "less", lambda i, z, g: _zeros(*i), symbol="<", is_comparison=True)
 declare("le", 2, "less_equal", lambda i, z, g: _zeros(*i), symbol="<=", is_comparison=True)

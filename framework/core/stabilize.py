@@ -175,6 +175,27 @@ def log_sum_exp(fgraph: FunctionGraph, node: Apply) -> Result:
     return _keep(LogSumExp(src.op.axis, src.op.keepdims)(x), node.outputs[0])
 
 
+def log_add_exp(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``log(exp(a) + exp(b) [+ exp(c) ...])`` → ``logaddexp(logaddexp(a, b), c) ...`` (Theano's
+    ``local_log_add``): finite where an ``exp`` overflows (a > 709 in float64) or both underflow;
+    ``inf``, ``-inf`` and NaN as the naive form gives them."""
+    if ew(node.inputs[0], "add") is None:
+        return None
+    parts = terms(node.inputs[0])
+    if any(sign < 0 for sign, _ in parts):
+        return None
+    args = []
+    for _, term in parts:
+        e = ew(term, "exp")
+        if e is None or not e.inputs[0].dtype.startswith("float"):
+            return None
+        args.append(e.inputs[0])
+    out = args[0]
+    for a in args[1:]:
+        out = E.logaddexp(out, a)
+    return _keep(out, node.outputs[0])
+
+
 def _quotient(v: Variable, num: List[Variable], den: List[Variable]) -> int:
     """Flatten ``v`` into numerator and denominator factors through mul, true_div
     and neg; returns the sign."""
@@ -312,6 +333,8 @@ REWRITES = [
                 tags=("stabilize",), doc="log(1 + x) -> log1p(x)"),
     RewriteSpec("expm1_from_exp", expm1_from_exp, stage="stabilize", tracks=("sub", "add"),
                 tags=("stabilize",), doc="exp(x) - 1 -> expm1(x)"),
+    RewriteSpec("log_add_exp", log_add_exp, stage="stabilize", tracks=("log",),
+                tags=("stabilize",), doc="log(exp(a) + exp(b)) -> logaddexp(a, b)"),
     RewriteSpec("log_sum_exp", log_sum_exp, stage="stabilize", tracks=("log",),
                 tags=("stabilize",), doc="log(sum(exp(x), axis)) -> logsumexp(x, axis): max(x) + log(sum(exp(x - max)))"),
     RewriteSpec("log_softmax_from_log", log_softmax_from_log, stage="stabilize", tracks=("log",),

@@ -216,6 +216,10 @@ CUDA: Dict[str, Rule] = {
     # max(z, 0) - t*z + log1p(exp(-|z|))
     "sigmoid_xent": lambda k, ct, o: (f"(fw_maximum({o[0]}, ({ct})0) - {o[1]} * {o[0]} + "
                                       f"log1p(exp(-({o[0]} > 0 ? {o[0]} : -{o[0]}))))"),
+    # NumPy's logaddexp: equal arguments (infinities included) give a + log 2; NaN propagates
+    "logaddexp": lambda k, ct, o: (f"({o[0]} == {o[1]} ? {o[0]} + ({ct})0.6931471805599453 : "
+                                   f"({o[0]} > {o[1]} ? {o[0]} + log1p(exp({o[1]} - {o[0]})) : "
+                                   f"{o[1]} + log1p(exp({o[0]} - {o[1]}))))"),
     "relu": lambda k, ct, o: f"fw_maximum({o[0]}, ({ct})0)",
     "lt": "({0} < {1})", "le": "({0} <= {1})", "gt": "({0} > {1})", "ge": "({0} >= {1})",
     "eq": "({0} == {1})", "neq": "({0} != {1})",

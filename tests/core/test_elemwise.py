@@ -131,6 +131,7 @@ CASES = {
     "cosh": Case("cosh", np.cosh, ["any"], UNARY_DT),
     "sigmoid": Case("sigmoid", _np_sigmoid, ["any"], UNARY_DT),
     "softplus": Case("softplus", _np_softplus, ["any"], UNARY_DT),
+    "logaddexp": Case("logaddexp", np.logaddexp, ["any", "any"], BINARY_DT),
     "relu": Case("relu", _np_relu, ["nonzero"], UNARY_DT),
     "sigmoid_xent": Case("sigmoid_binary_crossentropy", _np_sigmoid_xent, ["any", "any"],
                          FLOAT_ONLY_BINARY + [("float32", "bool"), ("float64", "int8")]),

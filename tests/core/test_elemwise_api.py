@@ -10,7 +10,7 @@ from framework.core import elemwise as E
 
 # every element-wise name T had when it was a hand-written list: none may go
 NAMES = """abs_ add and_ arctan bitwise_and bitwise_not bitwise_or bitwise_xor cast ceil clip cos cosh eq exp
-exp2 expm1 fill floor floor_divide ge gt identity int_div invert isinf isnan le log log10 log1p log2 lt
+exp2 expm1 fill floor floor_divide ge gt identity int_div invert isinf isnan le log log10 log1p log2 logaddexp lt
 maximum minimum mod mul neg neq ones_like or_ pow relu round second sgn sigmoid sigmoid_binary_crossentropy
 sin sinh softplus sqr sqrt sub switch tan tanh true_div true_divide where xlogx xlogy0 xor zeros_like""".split()
 

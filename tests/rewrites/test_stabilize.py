@@ -117,6 +117,32 @@ def test_log_sum_exp(axis, keepdims, dtype):
             np.testing.assert_allclose(got[finite], want[finite], rtol=tol)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_log_of_a_sum_of_exps_is_logaddexp(dtype):
+    """log(exp(a) + exp(b) [+ exp(c)]) -> logaddexp (Theano's local_log_add): finite where the naive
+    form overflows or underflows, its inf/-inf/nan kept, gradients sigmoid(a - b), sigmoid(b - a)."""
+    a, b = T.TensorType(dtype, (None, None))("a"), T.TensorType(dtype, (None,))("b")
+    two = T.log(T.exp(a) + T.exp(b))
+    three = T.log(T.exp(a) + T.exp(b) + T.exp(2 * b))
+    f = function([a, b], [two, three] + T.grad((two + three).sum(), [a, b]))
+    assert "logaddexp" in op_names(f) and "exp" not in op_names(f)
+    av = np.array([[1000.0, -1000.0, 0.0, 3.0], [-50.0, 1.0, 2.0, 700.0]], dtype)
+    bv = np.array([1.0, -1001.0, 0.0, 710.0], dtype)
+    with np.errstate(all="ignore"):
+        v2, v3, ga, gb = f(av, bv)
+        a64, b64 = av.astype("float64"), bv.astype("float64")
+        tol = 1e-5 if dtype == "float32" else 1e-12
+        np.testing.assert_allclose(v2, np.logaddexp(a64, b64), rtol=tol)
+        np.testing.assert_allclose(v3, np.logaddexp(np.logaddexp(a64, b64), 2 * b64), rtol=tol)
+        assert v2.dtype == np.dtype(dtype) and np.all(np.isfinite(ga)) and np.all(np.isfinite(gb))
+        w3 = np.exp(a64 - np.logaddexp(np.logaddexp(a64, b64), 2 * b64))
+        np.testing.assert_allclose(ga, 1 / (1 + np.exp(b64 - a64)) + w3, rtol=max(tol, 1e-6), atol=1e-6)
+        special_a = np.array([[np.inf, -np.inf, np.nan, 0.0]], dtype)
+        special_b = np.array([1.0, -np.inf, 1.0, -np.inf], dtype)
+        naive = function([a, b], two, mode=Mode("fast_run", excluding=["log_add_exp"]))
+        np.testing.assert_array_equal(f(special_a, special_b)[0], naive(special_a, special_b))
+
+
 def test_log_sum_exp_is_exposed_as_T_logsumexp():
     x = T.dmatrix("x")
     f = function([x], [T.logsumexp(x, axis=-1), T.logsumexp(x)])
