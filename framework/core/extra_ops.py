@@ -107,8 +107,11 @@ class Repeat(Op):
                                 f"{repeats.type} (node built at {format_trace(node.trace)})")
         if is_int(x.dtype):
             return [None, None]
-        if self.axis is None:
-            return [sum_(g.reshape(make_vector(-1, repeats)), axis=1).reshape(x.shape), None]
+        if self.axis is None:  # the element count, not -1: NumPy cannot infer -1 beside a 0 repeats
+            from .reduce import count
+
+            n = E.cast(count(x, None), "int64")
+            return [sum_(g.reshape(make_vector(n, repeats)), axis=1).reshape(x.shape), None]
         dims = [shape_i(x, k) for k in range(x.ndim)]
         split = dims[:self.axis + 1] + [repeats] + dims[self.axis + 1:]
         return [sum_(g.reshape(make_vector(*split)), axis=self.axis + 1), None]

@@ -172,3 +172,21 @@ def test_function_takes_mode_third_as_theano():
     for mode in ("FAST_RUN", "FAST_COMPILE", "DebugMode", "Mode", theano.Mode(linker="py", optimizer="fast_compile")):
         f = theano.function([x], x * 2, mode)
         assert np.allclose(f([1.0, 2.0]), [2.0, 4.0])
+
+
+def test_submodules_are_theanos_before_anything_imports_them():
+    """In a fresh interpreter, ``import theano.tensor as T`` alone gives Theano's ``T.nnet`` (a vector's
+    softmax is a row, relu takes alpha) and the module ``T.xlogx``: the star import of framework's
+    namespace once left its own ``nnet`` and ``xlogx`` function there until something imported the
+    submodules by name."""
+    code = ("import framework.compat.theano as c; c.install()\n"
+            "import theano.tensor as T\n"
+            "v = T.dvector('v')\n"
+            "assert T.nnet.__name__ == 'framework.compat.theano.tensor.nnet', T.nnet\n"
+            "assert T.nnet.softmax(v).ndim == 2\n"
+            "T.nnet.relu(v, 0.1)\n"
+            "assert T.xlogx.__name__ == 'framework.compat.theano.tensor.xlogx', T.xlogx\n"
+            "T.xlogx.xlogx(v)\n"
+            "assert T.shared_randomstreams.RandomStreams.bit_generator == 'MT19937'\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr

@@ -41,6 +41,23 @@ def test_gradients_of_extra_ops():
     verify_grad(lambda a: extra_ops.cumsum(a, axis=1), [rng.rand(3, 4)], rng=rng)
     verify_grad(lambda a: extra_ops.cumprod(a, axis=0), [rng.rand(3, 4) + 0.5], rng=rng)
     verify_grad(lambda a: extra_ops.repeat(a, 3, axis=1), [rng.rand(2, 3)], rng=rng)
+    verify_grad(lambda a: extra_ops.repeat(a, 2), [rng.rand(2, 3)], rng=rng)
+
+
+def test_the_gradient_of_repeat_zero_times_is_zero():
+    """repeats=0 (an empty result): the gradient is zeros of x's shape, flattened or along an axis
+    (it once reshaped to (-1, 0), which NumPy cannot infer)."""
+    import theano
+    import theano.tensor as T
+    from theano.tensor import extra_ops
+
+    x = T.dmatrix("x")
+    for axis in (None, 0, 1):
+        y = extra_ops.repeat(x, 0, axis=axis)
+        f = theano.function([x], [y, T.grad((y * 2).sum(), x)])
+        value, grad = f(np.ones((4, 2)))
+        assert value.shape == np.repeat(np.ones((4, 2)), 0, axis=axis).shape
+        np.testing.assert_array_equal(grad, np.zeros((4, 2)))
 
 
 def test_xlogx_is_zero_at_zero():

@@ -16,12 +16,19 @@ from ....core.variable import TensorConstant, TensorVariable, as_tensor_variable
 from ....tensor import *  # noqa: F401,F403 -- Theano's T namespace starts from framework's
 from ....tensor import __all__ as _native_all
 from ....tensor.basic import tensor as _tensor
-from . import nnet, shared_randomstreams  # noqa: F401 -- imported with theano.tensor, as in Theano
+import importlib as _importlib
+
+# The submodules Theano imported with theano.tensor, bound by their full names: ``from . import
+# nnet`` would return the attribute the star import above bound first -- framework.tensor's own
+# ``nnet`` (whose softmax keeps a vector a vector, whose relu takes no alpha) -- so ``T.nnet`` was
+# Theano's only after something imported ``theano.tensor.nnet`` explicitly.
+nnet = _importlib.import_module(f"{__name__}.nnet")
+shared_randomstreams = _importlib.import_module(f"{__name__}.shared_randomstreams")
 from .basic_extras import (as_tensor, argmax, argmin, col, cols, dcol, dcols, drow,  # noqa: F401
                            drows, fcol, fcols, frow, frows, icol, icols, irow, irows, largest, lcol, lrow, max,
                            max_and_argmax, mean, min, prod, row, rows, smallest, std, sum, var, zcol, zrow, ccol, crow)
 from .extra_ops import bincount, cumprod, cumsum, repeat, squeeze, to_one_hot  # noqa: F401
-from . import xlogx  # noqa: F401 -- the module, as in Theano
+xlogx = _importlib.import_module(f"{__name__}.xlogx")  # the module, as in Theano (not framework's function)
 
 TensorSharedVariable = TensorSharedVariable
 _tensor_type = TensorType
