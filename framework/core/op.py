@@ -101,15 +101,19 @@ class Op:
         """The output shapes, one tuple per output, from ``input_shapes`` (one
         tuple per input whose entries are ints where static, else int64 scalar
         variables). Entries may be ints or int64 scalar variables. None (the
-        default) means "no rule": sizes are then read from the computed output."""
+        default) means "no rule": sizes are then read from the computed output.
+        A size known only by running the node (it depends on values) is given as
+        itself, ``Shape_i(k)(node.outputs[j])``: no reader takes that for a rule."""
         return None
 
-    def shape_constraints(self, node: Apply) -> Optional[List[Tuple[str, Tuple[int, Optional[int]], Tuple[int, Optional[int]]]]]:
+    def shape_constraints(self, node: Apply) -> Optional[List[Tuple[str, Any, Any]]]:
         """Sizes the kernel checks at run time that ``make_node`` could not
         (``[]``: none). None (the default) means "unknown": no rewrite may then
         read this node's output shape without running it. Records are
-        ``(kind, (input, axis), (input, axis))``, kind ``"equal"``,
-        ``"broadcast"`` or ``"to"``; axis None means an integer scalar input's value."""
+        ``(kind, a, b)``, kind ``"equal"``, ``"broadcast"``, ``"to"`` or
+        ``"at_most"``, each side ``(input, axis)`` or an int (a size known when
+        building); axis None means an integer scalar input's value (see
+        :mod:`framework.core.shape_infer`)."""
         return None
 
     # --- values -------------------------------------------------------------

@@ -177,6 +177,32 @@ class RandomVariable(Op):
                             f"made for {self.ndim} (at {where})")
         return shape
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        """The sample's shape, as :meth:`_sample_shape` has it: ``size`` (else the parameters'
+        broadcast shape), then a permutation's ``n`` or a multinomial's number of outcomes.
+        (The parameters' fit to ``size`` is the draw's own check: ``shape_constraints`` stays unknown.)"""
+        from .elemwise import cast
+        from .shape_infer import broadcast_dim
+
+        size, params, shapes = node.inputs[1], node.inputs[2:], [tuple(s) for s in input_shapes[2:]]
+        core: List[Any] = []
+        if self.info.name == "permutation":
+            core, shapes = [cast(params[0], "int64")], []
+        elif self.info.name == "multinomial":
+            core, shapes = [shapes[1][-1]], [shapes[0], shapes[1][:-1]]
+        n_base = self.ndim - len(core)
+        if size.type.shape[0]:
+            base = [size[i] for i in range(n_base)]
+        else:
+            base = []
+            for ax in range(n_base):
+                ds = [s[ax - n_base + len(s)] for s in shapes
+                      if ax - n_base + len(s) >= 0 and not (isinstance(s[ax - n_base + len(s)], int)
+                                                            and s[ax - n_base + len(s)] == 1)]
+                base.append(1 if not ds else ds[0] if len(ds) == 1 else broadcast_dim(*ds))
+        static = node.outputs[1].type.shape
+        return [(), tuple(st if st is not None else d for st, d in zip(static, base + core))]
+
     # --- gradient ---------------------------------------------------------------
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
         """No gradient flows through a draw: a sample is treated as a constant

@@ -180,6 +180,96 @@ class Scan(Op):
         out_types += [i.type for i in self.inner_parts()[2]]
         return Apply(self, [n_steps] + ins, out_types)
 
+    # --- shapes --------------------------------------------------------------------------------
+    def _body_shapes(self, node: Apply, shapes: Sequence[Tuple[Any, ...]]) -> Any:
+        """The body's shapes (:class:`~framework.core.scan_shapes.BodyShapes`) in the outer graph,
+        from the outer inputs' ``shapes``: a sequence row has its sequence's shape without the
+        first axis, a carry its initial value's, a non-sequence its own (its value too)."""
+        from .scan_shapes import BodyShapes
+
+        rows = [tuple(s)[1:] if k < self.n_seqs else tuple(s) for k, s in enumerate(shapes[1:])]
+        values = dict(zip(self.inner_parts()[3], self.outer_parts(node.inputs)[4]))
+        return BodyShapes(self.inner.inputs, self.inner.outputs, rows, values)
+
+    def _per_step(self, body: Any, shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        """Each stacked output's per-step shape: a traced carry's, and a per-step output that is
+        also a carry's new value (several taps), is the carry's initial shape (the loop checks
+        that it keeps it); the others' are the body's."""
+        carry_of = {self.inner.outputs[k]: c for c, k in enumerate(self.carry_outputs)}
+        out = []
+        for k in range(self.n_rec + self.n_nonrec):
+            o = self.inner.outputs[k]
+            out.append(tuple(shapes[1 + self.n_seqs + carry_of[o]]) if o in carry_of else body.shapes[o])
+        return out
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        """A stacked output has ``n_steps`` rows (``min(n_steps, keep)``; not known with ``until``)
+        of its per-step shape, read from the body's graph with its ops' own shape rules; a final
+        carry has its initial value's shape. A size that depends on values the loop makes (or on
+        an op without a shape rule) is the output's own ``shape_i``: not known without running."""
+        from . import elemwise as E
+        from .shape_infer import as_dim
+        from .shape_ops import Shape_i, static_int
+
+        steps: Any = None
+        if not self.until:
+            steps = static_int(node.inputs[0])
+            steps = as_dim(node.inputs[0]) if steps is None else steps
+        out = []
+        per_step = self._per_step(self._body_shapes(node, input_shapes), input_shapes)
+        for k, (o, keep, shape) in enumerate(zip(node.outputs, self.keep, per_step)):
+            lead = steps
+            if keep is not None and steps is not None:
+                lead = min(steps, keep) if isinstance(steps, int) else E.minimum(steps, np.int64(keep))
+            out.append(tuple(st if st is not None else d if d is not None else Shape_i(ax)(o)
+                             for ax, (st, d) in enumerate(zip(o.type.shape, (lead,) + tuple(shape)))))
+        first = 1 + self.n_seqs + self.n_rec
+        return out + [tuple(s) for s in input_shapes[first:first + self.n_state]]
+
+    def shape_constraints(self, node: Apply) -> Optional[List[Any]]:
+        checks = self._checks(node)
+        return None if checks is None else checks[0] + checks[1]
+
+    def _checks(self, node: Apply) -> Optional[Tuple[List[Any], List[Any]]]:
+        """What the loop checks, as shape constraints: ``0 <= n_steps <= len(sequence)``; and
+        the body's (its ops' checks, each carry keeping its initial shape, each step giving the
+        same shapes). None where some of the body's cannot be said in the outer inputs' sizes
+        (an op that does not declare its checks, a size not known without running). The loop
+        makes the body's checks at step 0, and, once, when it runs no step (its results' shapes
+        come from them)."""
+        from .shape_infer import _fits, input_shapes
+        from .shape_sig import dim_key
+
+        steps = [] if _never_negative(node.inputs[0]) else [("at_most", 0, (0, None))]
+        steps += [("at_most", (0, None), (1 + j, 0)) for j in range(self.n_seqs)]
+        shapes = input_shapes(node)
+        body = self._body_shapes(node, shapes)
+        if body.checks is None:
+            return None
+        side = _outer_side(node)
+        checks = []
+        for kind, a, b in body.checks:
+            if a is None or b is None:
+                return None
+            if _fits(kind, dim_key(a), dim_key(b)):
+                continue
+            sa, sb = side(a), side(b)
+            if sa is None or sb is None:
+                return None
+            checks.append((kind, sa, sb))
+        for c, k in enumerate(self.carry_outputs):
+            pos = 1 + self.n_seqs + c
+            if not isinstance(node.inputs[pos].type, TensorType):
+                continue
+            for want, got in zip(shapes[pos], body.shapes[self.inner.outputs[k]]):
+                more = _keeps_size(want, got, side)
+                if more is None:
+                    return None
+                checks += more
+        if any(None in shape for shape in self._per_step(body, shapes)):
+            return None
+        return steps, checks
+
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
         from .scan_grad import bptt
 
@@ -233,10 +323,11 @@ class Scan(Op):
             # scalar carries may arrive as Python numbers (host scalars pass as they are)
             scalars=[(seqs + c, np.dtype(v.type.dtype)) for c, v in enumerate(carries)
                      if isinstance(v.type, TensorType) and v.type.ndim == 0],
-            # stacked outputs (output, keep, dtype), those with a buffer, static shapes; shapes checked per step
+            # stacked outputs (output, keep, dtype), those with a buffer, their shapes when no step runs;
+            # shapes checked per step
             stacked=[(k, self.keep[k], np.dtype(outs[k].type.dtype)) for k in range(n_stack)],
             held=[(k, kp, np.dtype(outs[k].type.dtype)) for k, kp in enumerate(self.keep) if kp != 1],
-            shapes=[outs[k].type.shape for k in range(n_stack)],
+            zero_steps=_zero_steps(self, node, backend),
             checked=[(k, k < self.n_rec) for k in range(n_stack) if None in outs[k].type.shape]
             + [(k, True) for k in self.carry_outputs[self.n_rec:]
                if isinstance(outs[k].type, TensorType) and None in outs[k].type.shape])
@@ -247,6 +338,75 @@ class Scan(Op):
         kernel = _loop(plan)
         kernel.__source__ = _loop_source() + "\n" + src
         return kernel
+
+
+def _outer_side(node: Apply) -> Callable[[Any], Any]:
+    """``side(size)``: a size in the outer graph as a shape constraint's side of ``node`` (an
+    int, ``(input, axis)`` or ``(input, None)``, an integer scalar input's value), else None."""
+    from .shape_ops import Shape_i, static_int
+
+    def side(d: Any) -> Any:
+        if isinstance(d, (int, np.integer)):
+            return int(d)
+        known = static_int(d)
+        if known is not None:
+            return known
+        while d.owner is not None and d.owner.op.name.startswith("cast_int") and len(d.owner.inputs) == 1:
+            d = d.owner.inputs[0]
+        for j, x in enumerate(node.inputs):
+            if d is x and x.type.ndim == 0:
+                return (j, None)
+            if d.owner is not None and isinstance(d.owner.op, Shape_i) and d.owner.inputs[0] is x:
+                return (j, d.owner.op.i)
+        return None
+
+    return side
+
+
+def _never_negative(v: Variable) -> bool:
+    """Whether the integer scalar ``v`` is a size, or the least or greatest of sizes (the
+    loop's length without ``n_steps``: its shortest sequence's)."""
+    from .shape_ops import static_int
+
+    known = static_int(v)
+    if known is not None:
+        return known >= 0
+    node = v.owner
+    if node is None:
+        return False
+    name = node.op.name
+    if name == "shape_i" or (name.startswith("cast_int") and len(node.inputs) == 1):
+        return name == "shape_i" or _never_negative(node.inputs[0])
+    return name in ("minimum", "maximum") and all(_never_negative(i) for i in node.inputs)
+
+
+def _keeps_size(want: Any, got: Any, side: Callable[[Any], Any]) -> Optional[List[Any]]:
+    """Constraints saying that a carry's new size ``got`` equals its initial ``want`` (None: cannot
+    be said). A broadcast of sizes one of which is ``want`` equals it when the others broadcast to it."""
+    from .shape_infer import BroadcastDim
+    from .shape_sig import dim_key
+
+    if got is None:
+        return None
+    key = dim_key(want)
+    if dim_key(got) == key:
+        return []
+    sw, sg = side(want), side(got)
+    if sw is None:
+        return None
+    if sg is not None:
+        return [("equal", sw, sg)]
+    owner = getattr(got, "owner", None)
+    if owner is None or not isinstance(owner.op, BroadcastDim) or key not in [dim_key(x) for x in owner.inputs]:
+        return None
+    out = []
+    for x in owner.inputs:
+        if dim_key(x) != key:
+            sx = side(x)
+            if sx is None:
+                return None
+            out.append(("to", sx, sw))
+    return out
 
 
 _Plan = SimpleNamespace  # what the loop needs of a node, worked out once when the kernel is made
@@ -295,7 +455,7 @@ def _loop(p: _Plan) -> Callable[..., Any]:
             if not hasattr(args[i], "shape"):
                 args[i] = p.asarray(args[i], dtype)
         if T == 0:
-            return _no_steps(p, args[c0:c1])
+            return _no_steps(p, T, args)
         shapes, first = [getattr(v, "shape", None) for v in args[c0:c1]] if checked else None, None
         try:  # step 0: it also gives the shapes of the buffers
             if c0:
@@ -386,13 +546,40 @@ def _owned(p: _Plan, outs: List[Any], finals: List[Any], carry0: Sequence[Any]) 
     return outs, [own(v) if tensor else v for v, tensor in zip(finals, p.tensor_finals)]
 
 
-def _no_steps(p: _Plan, carry0: List[Any]) -> Any:
-    """Results of a loop that ran no step: empty stacked outputs (sizes not known statically are 0,
-    a traced carry's are its initial value's) and the initial carries (never the caller's arrays)."""
-    results = [p.empty((0,) + (tuple(carry0[k].shape) if k < p.n_rec else tuple(0 if d is None else d for d in shape)),
-                       dtype) for k, (_, _, dtype), shape in zip(range(p.n_stack), p.stacked, p.shapes)]
-    results += [v.copy() if hasattr(v, "shape") else v for v in carry0[p.n_rec:]]
+def _no_steps(p: _Plan, T: int, args: List[Any]) -> Any:
+    """Results of a loop that ran no step, the body never run: empty stacked outputs of the shape
+    the body would give each step (:func:`_zero_steps`) and the initial carries (never the
+    caller's arrays)."""
+    shapes = p.zero_steps(T, args)
+    results = [p.empty((0,) + shape, dtype) for shape, (_, _, dtype) in zip(shapes, p.stacked)]
+    results += [v.copy() if hasattr(v, "shape") else v for v in args[p.n_seqs + p.n_rec:p.n_seqs + p.n_carry]]
     return results[0] if len(results) == 1 else results
+
+
+def _zero_steps(op: Scan, node: Apply, backend: Any) -> Callable[[int, Sequence[Any]], List[Tuple[int, ...]]]:
+    """``per_step(n_steps, values)`` for a loop that runs no step: the body's checks of sizes
+    (what the shape rewrites keep where they stop running the loop, so both give the same
+    error), then each stacked output's per-step shape from the body's shape rules
+    (:func:`~framework.core.scan_shapes.zero_step_shapes`: 0 where they cannot tell). Built at
+    the first such call."""
+    built: List[Any] = []
+
+    def per_step(T: int, values: Sequence[Any]) -> List[Tuple[int, ...]]:
+        if not built:
+            from .scan_shapes import zero_step_shapes
+            from .shape_infer import CheckShapes
+
+            checks = op._checks(node)
+            body_checks = checks[1] if checks is not None else []
+            check = CheckShapes(op.name, node.trace, tuple(body_checks)).make_kernel(node, backend) if body_checks \
+                else None
+            built.append((check, zero_step_shapes(op, backend)))
+        check, shapes = built[0]
+        if check is not None:
+            check(None, T, *values)
+        return shapes(values)
+
+    return per_step
 
 
 def _steps_source(p: _Plan, n_in: int, n_out: int) -> str:

@@ -7,8 +7,15 @@ An op declares two shape facts next to ``make_node`` (see :class:`~framework.cor
 * ``shape_constraints(node)``: the sizes its kernel checks at run time that
   ``make_node`` could not prove, as ``(kind, a, b)`` records where ``a`` and
   ``b`` are ``(input index, axis)`` (``axis`` None: the value of an integer
-  scalar input) and ``kind`` is ``"equal"``, ``"broadcast"`` (equal or either
-  is 1) or ``"to"`` (``a`` broadcasts to ``b``: equal or ``a`` is 1).
+  scalar input) or a plain int (a size known when building), and ``kind`` is
+  ``"equal"``, ``"broadcast"`` (equal or either is 1), ``"to"`` (``a``
+  broadcasts to ``b``: equal or ``a`` is 1) or ``"at_most"`` (``a <= b``: a
+  loop's step count and its sequences' lengths).
+
+An output size that ``infer_shape`` cannot give without running the node is
+given as that very size, ``shape_i(node.outputs[j], k)``: readers see that it
+names the node's own output (the ``shape_i`` lift leaves it alone, a shape
+signature gets a fresh token for it).
 
 Reading a node's output shape from its inputs (the ``shape_i`` lift, a
 constant for a static shape) makes the node itself dead, and with it the
@@ -19,7 +26,7 @@ wrong-shaped result.
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -29,7 +36,8 @@ from .op import Op
 from .types import TensorType
 from .variable import as_tensor_variable, constant
 
-Constraint = Tuple[str, Tuple[int, Optional[int]], Tuple[int, Optional[int]]]
+Side = Union[int, Tuple[int, Optional[int]]]
+Constraint = Tuple[str, Side, Side]
 
 
 def input_shapes(node: Apply, cached: bool = False) -> List[Tuple[Any, ...]]:
@@ -77,10 +85,15 @@ class ShapeCheckError(NodeRuntimeError, ShapeError):
     """Sizes that a removed node would have rejected when run."""
 
 
-_RELATION = {"equal": "must equal", "broadcast": "must broadcast with", "to": "must broadcast to"}
+_RELATION = {"equal": "must equal", "broadcast": "must broadcast with", "to": "must broadcast to",
+             "at_most": "must be at most"}
 
 
-def _fits(kind: str, a: int, b: int) -> bool:
+def _fits(kind: str, a: Any, b: Any) -> bool:
+    """Whether sizes ``a`` and ``b`` satisfy ``kind``; also used on signature tokens (equal
+    tokens are equal sizes, an int is a known size), where False means "not proven"."""
+    if kind == "at_most":
+        return a == b or (isinstance(a, (int, np.integer)) and isinstance(b, (int, np.integer)) and a <= b)
     return a == b or (kind != "equal" and a == 1) or (kind == "broadcast" and b == 1)
 
 
@@ -115,7 +128,9 @@ class CheckShapes(Op):
     def make_kernel(self, node: Apply, backend: Any) -> Any:
         constraints, fail = self.constraints, self._fail
 
-        def size(values: Sequence[Any], side: Tuple[int, Optional[int]]) -> int:
+        def size(values: Sequence[Any], side: Side) -> int:
+            if isinstance(side, (int, np.integer)):
+                return int(side)
             i, axis = side
             return int(values[i]) if axis is None else values[i].shape[axis]
 
@@ -130,8 +145,10 @@ class CheckShapes(Op):
     def impl(self, xp: Any, value: Any, *values: Any) -> Any:
         return self.make_kernel(None, None)(value, *values)  # type: ignore[arg-type]
 
-    def _fail(self, kind: str, a: Tuple[int, Optional[int]], b: Tuple[int, Optional[int]], values: Sequence[Any]) -> None:
-        def show(side: Tuple[int, Optional[int]]) -> str:
+    def _fail(self, kind: str, a: Side, b: Side, values: Sequence[Any]) -> None:
+        def show(side: Side) -> str:
+            if isinstance(side, (int, np.integer)):
+                return f"size {int(side)}"
             i, axis = side
             v = values[i]
             if axis is None:
@@ -139,9 +156,9 @@ class CheckShapes(Op):
             return f"size {v.shape[axis]} (axis {axis} of input {i})"
 
         try:
+            scalars = {s[0] for s in (a, b) if not isinstance(s, (int, np.integer)) and s[1] is None}
             shapes = " and ".join(
-                str(tuple(getattr(v, "shape", ()))) if i not in {s[0] for s in (a, b) if s[1] is None}
-                else str(int(v)) for i, v in enumerate(values))
+                str(tuple(getattr(v, "shape", ()))) if i not in scalars else str(int(v)) for i, v in enumerate(values))
             msg = (f"op '{self.label}': input shapes {shapes} do not fit: {show(a)} {_RELATION[kind]} "
                    f"{show(b)} (node built at {format_trace(self.trace)})")
         except Exception:  # building the message must never fail
@@ -159,9 +176,11 @@ class CheckShapes(Op):
         return f"check_shapes{{{self.label}}}({', '.join(args)})", 100
 
 
-def _side_key(node: Apply, side: Tuple[int, Optional[int]]) -> Any:
+def _side_key(node: Apply, side: Side) -> Any:
     from .shape_sig import dim_key, shape_signature
 
+    if isinstance(side, (int, np.integer)):
+        return int(side)
     i, axis = side
     x = node.inputs[i]
     return dim_key(x) if axis is None else shape_signature(x)[axis]
@@ -219,11 +238,18 @@ def keep_checks(fgraph: Any, value: Variable, dropped: Variable, rewritten: Appl
 
 def static_check(op: Op, node_inputs: Sequence[Variable], constraints: Sequence[Constraint]) -> Optional[str]:
     """The first constraint that static sizes already break, described, else None."""
+    def known(s: Side) -> Optional[int]:
+        if isinstance(s, (int, np.integer)):
+            return int(s)
+        return node_inputs[s[0]].type.shape[s[1]] if s[1] is not None else None
+
+    def where(s: Side) -> str:
+        return "" if isinstance(s, (int, np.integer)) else f" (axis {s[1]} of input {s[0]})"
+
     for kind, a, b in constraints:
-        sa, sb = (node_inputs[s[0]].type.shape[s[1]] if s[1] is not None else None for s in (a, b))
+        sa, sb = known(a), known(b)
         if sa is not None and sb is not None and not _fits(kind, sa, sb):
-            return (f"size {sa} (axis {a[1]} of input {a[0]}) {_RELATION[kind]} "
-                    f"size {sb} (axis {b[1]} of input {b[0]})")
+            return f"size {sa}{where(a)} {_RELATION[kind]} size {sb}{where(b)}"
     return None
 
 

@@ -37,6 +37,9 @@ def shape_signature(v: Variable) -> Signature:
     if node is not None:
         from .shape_infer import infer_shapes
 
+        # a size the op cannot give is its output's own, ``shape_i(v, k)`` (see shape_infer): while
+        # the rule is read, v's axes stand for themselves
+        v.tag["_shape_sig"] = _fresh(v)
         shapes = infer_shapes(node, cached=True)
         if shapes is not None:
             sig = tuple(dim_key(d) for d in shapes[v.index])

@@ -217,7 +217,7 @@ def _dim(v: Variable, k: int) -> Variable:
                                 if i.owner is not None and isinstance(i.owner.op, Shape_i)), None)
                 if src is not None and isinstance(src.op, Shape_i):
                     nxt = (src.inputs[0], src.op.i)
-        if nxt is None:
+        if nxt is None or (nxt[0] is v and nxt[1] == k):  # (an op's own size: it cannot say)
             break
         v, k = nxt
     return Shape_i(k)(v)

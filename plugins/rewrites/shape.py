@@ -11,7 +11,7 @@ import numpy as np
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Variable
 from framework.core.shape_infer import BroadcastDim, as_dim, infer_shapes, keep_checks
-from framework.core.shape_ops import Shape, Shape_i
+from framework.core.shape_ops import Shape, Shape_i, make_vector
 from framework.core.subtensor import Subtensor
 from framework.core.variable import constant
 from framework.plugins import RewriteSpec
@@ -47,10 +47,16 @@ def _checked(fgraph: FunctionGraph, value: Variable, node: Apply) -> Result:
     return None if out is None else [out]
 
 
+def _one_size(node: Apply) -> bool:
+    """Whether ``node`` reads one entry of a vector at a constant index."""
+    op = node.op
+    return isinstance(op, Subtensor) and len(op.template) == 1 and isinstance(op.template[0], int)
+
+
 def shape_subtensor(fgraph: FunctionGraph, node: Apply) -> Result:
     """``x.shape[i]`` (indexing the shape vector with a constant) → ``shape_i(x, i)``."""
     op = node.op
-    if not isinstance(op, Subtensor) or len(op.template) != 1 or not isinstance(op.template[0], int):
+    if not _one_size(node):
         return None
     src = node.inputs[0].owner
     if src is None or not isinstance(src.op, Shape):
@@ -87,6 +93,32 @@ def shape_i_lift(fgraph: FunctionGraph, node: Apply) -> Result:
     return None if out is None else [out]
 
 
+def shape_lift(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``shape(op(...))`` → the sizes read from ``op``'s inputs through its ``infer_shape``,
+    where this read is all ``op`` runs for (so it stops running: a loop only its result's
+    shape is read of, say); its checks are kept as ``shape_i_lift`` keeps them."""
+    if not isinstance(node.op, Shape):
+        return None
+    v = node.inputs[0]
+    src = v.owner
+    if src is None or None not in v.type.shape:
+        return None
+    if any(client is not node for o in src.outputs for client, _ in fgraph.clients.get(o, ())):
+        return None
+    if all(client != "output" and _one_size(client) for client, _ in fgraph.clients.get(node.outputs[0], ())):
+        return None  # each reader takes one size: shape_subtensor makes them shape_i, lifted one by one
+    shapes = infer_shapes(src)
+    if shapes is None or len(shapes[v.index]) != v.type.ndim:
+        return None
+    dims = []
+    for static, d in zip(v.type.shape, shapes[v.index]):
+        d = as_dim(d if static is None else static)
+        if d.owner is not None and isinstance(d.owner.op, Shape_i) and d.owner.inputs[0] is v:
+            return None  # a size the op cannot give without running
+        dims.append(d)
+    return _checked(fgraph, make_vector(*dims, dtype="int64"), node)
+
+
 REWRITES = [
     RewriteSpec("shape_i_static", shape_i_static, stage="canonicalize", tracks=("shape_i",),
                 tags=("shape",), doc="x.shape[i] -> constant when static"),
@@ -96,4 +128,7 @@ REWRITES = [
                 tags=("shape",), doc="shape(x)[i] -> shape_i(x, i)"),
     RewriteSpec("shape_i_lift", shape_i_lift, stage="canonicalize", tracks=("shape_i",),
                 tags=("shape",), doc="shape of an op's output read from its inputs"),
+    RewriteSpec("shape_lift", shape_lift, stage="canonicalize", tracks=("shape",),
+                tags=("shape",), doc="x.shape read from the inputs of the op that computes x, when only "
+                                     "that shape is read of it (the op stops running)"),
 ]

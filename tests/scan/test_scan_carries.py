@@ -252,7 +252,8 @@ def test_multi_tap_outputs_match_a_numpy_loop_and_copy_nothing_per_step(taps, mo
     for steps in (0, 1, 2, 7):
         want = taps_reference(v0, taps, steps, weighted)
         got = f_all(v0, steps)
-        np.testing.assert_allclose(got, want if steps else np.empty((0, 0)), rtol=1e-13)  # sizes not known: 0
+        np.testing.assert_allclose(got, want if steps else np.empty((0, 3)), rtol=1e-13)  # the body's row shape
+        assert got.shape == (steps, 3)
         owned([got], [v0])
         if steps:
             np.testing.assert_allclose(f_last(v0, steps), want[-1], rtol=1e-13)
@@ -315,8 +316,9 @@ def test_renamed_values_the_caller_gets_are_arrays_of_its_own(keep):
             hist.append(hist[-2] * 0.5 + hist[-1])
             ys.append(hist[-1])
         stacked, c0, c1 = f(steps, a, b)
-        want = np.array(ys if keep is None else ys[-1:]) if steps else np.empty((0, 0))  # sizes not known: 0
+        want = np.array(ys if keep is None else ys[-1:]) if steps else np.empty((0, 2))  # the body's row shape
         np.testing.assert_array_equal(stacked, want)
+        assert stacked.shape == want.shape
         np.testing.assert_array_equal(c0, hist[-2])
         np.testing.assert_array_equal(c1, hist[-1])
         # at one step c0 is b passed on; at any, c1 is the last y that `stacked` holds too
