@@ -13,7 +13,7 @@ import time
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .errors import FrameworkError
 from .fgraph import FunctionGraph
@@ -97,20 +97,26 @@ def _check_replacement(spec: Any, node: Apply, new: Sequence[Variable]) -> None:
             )
 
 
-def _adopt(fgraph: FunctionGraph, new: Sequence[Variable], known: set, trace: Any) -> None:
-    """New nodes take the replaced node's user line. The walk stops at nodes already known (the
-    graph's, and those adopted earlier): what they compute from was adopted when they were, so a
-    replacement costs its new nodes, not the whole graph above it."""
+def _adopt(fgraph: FunctionGraph, new: Sequence[Variable], known: set, trace: Any) -> List[Apply]:
+    """New nodes take the replaced node's user line; returns them in a topological order. The walk
+    stops at nodes already known (the graph's, and those adopted earlier): what they compute from
+    was adopted when they were, so a replacement costs its new nodes, not the whole graph above it."""
     blocked = set(fgraph.inputs)
-    stack = list(new)
+    order: List[Apply] = []
+    stack: List[Tuple[Variable, bool]] = [(v, False) for v in reversed(list(new))]
     while stack:
-        v = stack.pop()
+        v, done = stack.pop()
         n = v.owner
+        if done:
+            order.append(n)  # after its inputs' nodes: a post-order
+            continue
         if n is None or n in known or v in blocked:
             continue
         n.trace = trace
         known.add(n)
-        stack.extend(n.inputs)
+        stack.append((v, True))
+        stack.extend((i, False) for i in reversed(n.inputs))
+    return order
 
 
 def run_local(fgraph: FunctionGraph, specs: Sequence[Any], report: RewriteReport, stage: str) -> None:
@@ -124,10 +130,18 @@ def run_local(fgraph: FunctionGraph, specs: Sequence[Any], report: RewriteReport
             generic.append(s)
     for n_pass in range(MAX_PASSES):
         changed = False
-        known = set(fgraph.toposort())
-        for node in list(fgraph.toposort()):
-            if node not in known or any(c is None for c in [node]):
-                continue
+        order = list(fgraph.toposort())
+        known = set(order)
+        # a worklist: the nodes a replacement adds are visited later in the same pass (after the
+        # node they replace, in their own topological order), so a chain of rewrites that each
+        # enable the next settles in one pass instead of one pass per link
+        # (at most a graph's worth of new nodes per pass: two rewrites undoing each other must not
+        # grow the list without end -- past that, new nodes wait for the next pass, whose count
+        # MAX_PASSES bounds)
+        budget, i = 2 * len(order) + 64, 0
+        while i < len(order):
+            node = order[i]
+            i += 1
             if not any(o in fgraph.clients for o in node.outputs):
                 continue  # removed by an earlier replacement in this pass
             for spec in by_op.get(node.op.name, []) + generic:
@@ -148,7 +162,10 @@ def run_local(fgraph: FunctionGraph, specs: Sequence[Any], report: RewriteReport
                 _check_replacement(spec, node, new)
                 if all(a is b for a, b in zip(node.outputs, new)):
                     continue
-                _adopt(fgraph, new, known, node.trace)
+                adopted = _adopt(fgraph, new, known, node.trace)
+                if budget > 0:
+                    order.extend(adopted)
+                    budget -= len(adopted) + 1
                 for old, nv in zip(node.outputs, new):
                     if nv.name is None and old.name is not None:
                         nv.name = old.name
