@@ -110,20 +110,16 @@ def ifelse(condition: Any, then_branch: Any, else_branch: Any, name: Optional[st
 Entry = Tuple[str, Apply, int]  # (kind, node, indent); kind: run | if | then_end | else | else_end
 
 
-def lazy_plan(order: Sequence[Apply], clients: Dict[Variable, List[Tuple[Any, int]]]) -> List[Entry]:
-    """The schedule of ``order`` with each lazy node's branch-only nodes moved into its branches.
-
-    A node belongs to a branch of lazy node L when every use of its outputs is
-    that branch's inputs of L, or another node of the branch (and none is a
-    function output). With several lazy nodes, a node goes to the innermost.
-    Without lazy nodes the plan is ``order`` itself.
-    """
-    lazies = [n for n in order if getattr(n.op, "lazy", False)]
-    if not lazies:
-        return [("run", n, 0) for n in order]
+def branch_blocks(order: Sequence[Apply],
+                  clients: Dict[Variable, List[Tuple[Any, int]]]) -> Dict[Apply, Tuple[Apply, int]]:
+    """Which branch of which lazy node each node belongs to (nodes run unconditionally are absent):
+    a node belongs to branch ``b`` of lazy node L when every use of its outputs is that branch's
+    inputs of L, or another node of the branch (and none is a function output); with several
+    lazy nodes, the innermost. Rewrites that merge nodes (fusion) keep to one block, so that a
+    branch's work -- and its errors -- stay in its branch."""
     position = {n: k for k, n in enumerate(order)}
     block: Dict[Apply, Tuple[Apply, int]] = {}
-    for lazy in lazies:  # toposort order: inner conditionals come first
+    for lazy in (n for n in order if getattr(n.op, "lazy", False)):  # inner conditionals first
         for b, idxs in enumerate(lazy.op.branches(lazy)):
             members: set = set()
             wanted = set(idxs)
@@ -141,7 +137,20 @@ def lazy_plan(order: Sequence[Apply], clients: Dict[Variable, List[Tuple[Any, in
                     members.add(node)
             for node in members:
                 block.setdefault(node, (lazy, b))
+    return block
 
+
+def lazy_plan(order: Sequence[Apply], clients: Dict[Variable, List[Tuple[Any, int]]]) -> List[Entry]:
+    """The schedule of ``order`` with each lazy node's branch-only nodes moved into its branches.
+
+    A node belongs to a branch of lazy node L when every use of its outputs is
+    that branch's inputs of L, or another node of the branch (and none is a
+    function output). With several lazy nodes, a node goes to the innermost.
+    Without lazy nodes the plan is ``order`` itself.
+    """
+    if not any(getattr(n.op, "lazy", False) for n in order):
+        return [("run", n, 0) for n in order]
+    block = branch_blocks(order, clients)
     plan: List[Entry] = []
 
     def emit(key: Optional[Tuple[Apply, int]], indent: int) -> None:

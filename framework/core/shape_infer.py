@@ -196,7 +196,11 @@ def unproven(node: Apply) -> Optional[List[Constraint]]:
 
 def _dropped(fgraph: Any, rewritten: Apply, value: Variable) -> List[Apply]:
     """The nodes that stop running when ``rewritten``'s output is replaced by
-    ``value``: ancestors whose every client is dropped too."""
+    ``value``: ancestors whose every client is dropped too. In a graph with a lazy node
+    (``ifelse``) a node that keeps other clients may still stop running *on this path* (its
+    other reader sits in the branch not taken), so there every ancestor counts as dropped:
+    a kept check costs a few comparisons, a lost one turns an error into a result."""
+    lazy = any(getattr(n.op, "lazy", False) for n in fgraph.toposort())
     keep, todo = set(), [value]
     while todo:  # value's new nodes, down to the graph's variables they read
         v = todo.pop()
@@ -211,7 +215,7 @@ def _dropped(fgraph: Any, rewritten: Apply, value: Variable) -> List[Apply]:
         if node in dropped or any(o in keep for o in node.outputs):
             continue
         clients = [c for o in node.outputs for c, _ in fgraph.clients.get(o, ())]
-        if any(c == "output" or c not in dropped for c in clients):
+        if not lazy and any(c == "output" or c not in dropped for c in clients):
             continue  # still computed (it comes back here if its last client is dropped)
         dropped.add(node)
         out.append(node)

@@ -215,8 +215,13 @@ def useless_alloc(fgraph: FunctionGraph, node: Apply) -> Result:
             return same_or_none(v, out)
         return None
     m, v = node.inputs
-    if covers(v, m) or cannot_enlarge(m, v):
-        return same_or_none(v, out)
+    if covers(v, m):
+        return same_or_none(v, out)  # m is computed for v anyway
+    if cannot_enlarge(m, v):
+        # m is read for its shape only, and no longer computed: the checks its computation made
+        # stay (a dot of mismatched shapes must still raise)
+        kept = keep_checks(fgraph, v, m, node)
+        return None if kept is None else same_or_none(kept, out)
     return None
 
 

@@ -10,12 +10,13 @@ kernel.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Set
+from typing import Any, Dict, List, Optional, Set
 
 from framework.core.elemwise import Elemwise
 from framework.core.fgraph import FunctionGraph
 from framework.core.fusion import Fused, Ref, ScalarProgram, Step
 from framework.core.graph import Apply, Constant, Variable
+from framework.core.ifelse import branch_blocks
 from framework.core.types import TensorType
 from framework.plugins import RewriteSpec
 
@@ -33,10 +34,16 @@ def _inline(v: Variable) -> bool:
     return isinstance(v, Constant) and v.type.ndim == 0
 
 
-def _grow(root: Apply, fgraph: FunctionGraph, pos: Dict[Apply, int]) -> Set[Apply]:
+def _grow(root: Apply, fgraph: FunctionGraph, pos: Dict[Apply, int],
+          blocks: Optional[Dict[Apply, Any]] = None) -> Set[Apply]:
     """The group around ``root``: element-wise producers of its inputs and
-    element-wise readers of its results, as long as the group stays acyclic."""
+    element-wise readers of its results, as long as the group stays acyclic and, in a graph
+    with lazy nodes (``ifelse``), within ``root``'s branch (``blocks``): a fused node with work
+    from a branch and from outside it would run that work -- and raise its errors -- whichever
+    branch is taken."""
     clients = fgraph.clients
+    blocks = blocks or {}
+    home = blocks.get(root)
     blocked = set(fgraph.inputs)
     group = {root}
     n_inputs = len({v for v in root.inputs if not _inline(v)})
@@ -48,7 +55,7 @@ def _grow(root: Apply, fgraph: FunctionGraph, pos: Dict[Apply, int]) -> Set[Appl
             candidates = [v.owner for v in node.inputs if v.owner is not None and v not in blocked]
             candidates += [c for o in node.outputs for c, _ in clients.get(o, []) if c != "output"]
             for p in candidates:
-                if p in group or not _fusable(p):
+                if p in group or not _fusable(p) or blocks.get(p) != home:
                     continue
                 new_inputs = {i for i in p.inputs if not _inline(i) and i.owner not in group}
                 if len(group) + 1 > MAX_STEPS or n_inputs + len(new_inputs) > MAX_INPUTS:
@@ -128,11 +135,13 @@ def fuse_elemwise(fgraph: FunctionGraph) -> None:
     while True:
         order = fgraph.toposort()
         pos = {n: i for i, n in enumerate(order)}
+        lazy = any(getattr(n.op, "lazy", False) for n in order)
+        blocks = branch_blocks(order, fgraph.clients) if lazy else None
         for root in reversed(order):
             if root in tried or not _fusable(root):
                 continue
             tried.add(root)
-            group = _grow(root, fgraph, pos)
+            group = _grow(root, fgraph, pos, blocks)
             if len(group) >= 2:
                 _fuse(fgraph, root, group, pos)
                 break

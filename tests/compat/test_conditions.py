@@ -54,6 +54,45 @@ def test_the_branch_not_taken_may_be_invalid(mode):
         f(1, x0, y0)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_branches_sharing_a_subexpression_stay_lazy(mode):
+    """exp(a) feeds both branches: fusion once put both branches' element-wise work into one
+    node beside exp(a), run whichever branch was taken -- the else branch's broadcast error
+    came out of a call that took the then branch (FAST_RUN only)."""
+    import theano
+    import theano.tensor as T
+    from theano.ifelse import ifelse
+
+    a, b = T.dvectors("a", "b")
+    c = T.iscalar("c")
+    f = theano.function([c, a, b], ifelse(c, T.exp(a) + 1, T.exp(a) * b + 1), mode=mode)
+    ones3, ones4 = np.ones(3), np.ones(4)  # exp(a) * b does not broadcast
+    np.testing.assert_allclose(f(1, ones3, ones4), np.exp(ones3) + 1)
+    with pytest.raises(ValueError):
+        f(0, ones3, ones4)
+    np.testing.assert_allclose(f(0, ones3, 2 * ones3), 2 * np.exp(ones3) + 1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_check_a_rewrite_keeps_runs_in_the_branch_that_needs_it(mode):
+    """The else branch reads dot(x, y) only for its shape (ones_like): the rewrite that drops
+    that read keeps dot's shape check -- in the else branch, although dot stays in the graph for
+    the then branch (where it would not run when the else branch is taken)."""
+    import theano
+    import theano.tensor as T
+    from theano.ifelse import ifelse
+
+    x, y = T.dvectors("x", "y")
+    s = T.dscalar("s")
+    c = T.iscalar("c")
+    d = T.dot(x, y)
+    f = theano.function([c, x, y, s], ifelse(c, d, s * T.ones_like(d)), mode=mode)
+    assert f(0, np.ones(3), np.ones(3), 2.0) == 2.0
+    for taken in (0, 1):
+        with pytest.raises(ValueError):
+            f(taken, np.ones(2), np.ones(3), 2.0)
+
+
 def test_the_generated_function_has_a_real_branch():
     import theano
     import theano.tensor as T

@@ -215,3 +215,16 @@ def test_adding_an_integer_zero_is_still_removed():
     f = framework.function([x], x + 0, mode="FAST_RUN")
     assert not any(getattr(n.op, "scalar", None) is not None and n.op.scalar.name == "add"
                    for n in f.maker.fgraph.toposort())
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_fill_read_for_its_shape_keeps_the_checks_of_what_it_no_longer_computes(mode):
+    """fill(m, v) -> v drops m's computation when m cannot enlarge v: a dot of mismatched vectors
+    (0-d) must still raise, in FAST_RUN as in FAST_COMPILE, and the fill still equal v otherwise."""
+    a, b = T.dvectors("a", "b")
+    x = T.dscalar("x")
+    for out in (T.fill(T.dot(a, b), x), T.second(T.dot(a, b), x)):
+        f = function([a, b, x], out, mode=mode)
+        assert f(np.ones(3), np.ones(3), 2.0) == 2.0
+        with pytest.raises(ValueError):
+            f(np.ones(2), np.ones(3), 2.0)
