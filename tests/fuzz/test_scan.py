@@ -21,7 +21,7 @@ import framework
 import framework.tensor as T
 from framework.scan_module import until
 
-from .generators import MODES, Outcome, check_seeds, outcome_difference, run_graph, seed_blocks
+from .generators import MODES, Outcome, check_seeds, fd_grad, outcome_difference, run_graph, seed_blocks
 
 SMOKE = range(0, 15)
 
@@ -154,6 +154,43 @@ def scan_agrees(seed: int, grad: bool) -> str | None:
         elif want.shape != got.shape or not np.allclose(want, got, rtol=1e-9, atol=1e-12):
             return f"{describe(case)}: output {j} {got.shape} against the NumPy loop's {want.shape}"
     return None
+
+
+def gradient_matches_differences(seed: int) -> str | None:
+    """FAST_RUN's gradient of a weighted sum of squares of every output, with respect to every
+    input, against central finite differences of the same compiled cost (the loop runs at
+    least one step; the modes' agreement is :func:`scan_agrees`'s)."""
+    case = make_case(seed)
+    if case["T"] == 0:
+        return None
+    ins, vals, res, updates = build(case)
+    cost = sum(((r ** 2) * (0.3 * (k + 1))).sum() for k, r in enumerate(res))
+    try:
+        f = framework.function(ins, cost, updates=updates, on_unused_input="ignore")
+        g = framework.function(ins, T.grad(cost, ins, disconnected_inputs="ignore"), updates=updates,
+                               on_unused_input="ignore")
+        grads = g(*[v.copy() for v in vals])
+    except Exception:
+        return None  # a case the modes' comparison covers (an error in both)
+    for k, v in enumerate(vals):
+        def cost_at(x, k=k):
+            args = [a.copy() for a in vals]
+            args[k] = x
+            return float(f(*args))
+        num = fd_grad(cost_at, v)
+        if not np.allclose(grads[k], num, rtol=1e-5, atol=1e-6):
+            return f"{describe(case)}: gradient of input {k} off by {np.max(np.abs(grads[k] - num)):.3g}"
+    return None
+
+
+def test_scan_gradient_differences_smoke():
+    check_seeds(SMOKE, gradient_matches_differences)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seeds", seed_blocks(400, block=50))
+def test_scan_gradient_differences(seeds):
+    check_seeds(seeds, gradient_matches_differences)
 
 
 @pytest.mark.parametrize("grad", [False, True], ids=["values", "gradients"])
