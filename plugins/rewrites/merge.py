@@ -3,8 +3,9 @@
 Two nodes that apply equal ops (``==``, i.e. same class and ``__props__``) to
 the very same input variables compute the same values, so one of them is
 enough; equal constants (same type, value and weakness) become one constant.
-Nodes whose ops have effects or draw random numbers are never merged: they
-read or return a non-tensor value (a random state), or overwrite an input.
+Nodes whose ops have effects are never merged: they overwrite an input, or read or return a
+non-tensor value; a random draw is merged only when it does not advance its state in place (the
+same state and parameters give the same numbers).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any, Dict, Tuple
 
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Constant
+from framework.core.random_ops import RandomVariable
 from framework.core.types import TensorType
 from framework.plugins import RewriteSpec
 
@@ -20,6 +22,12 @@ def _mergeable(node: Apply) -> bool:
     op = node.op
     if getattr(op, "destroy_map", None) or getattr(op, "nondeterministic", False):
         return False
+    if isinstance(op, RandomVariable):
+        # a draw is a pure function of its state: equal draws on the very same state and
+        # parameters give the same sample and the same new state (a cost and its gradient
+        # through an inlined one-step loop drew twice); one advancing its state in place
+        # overwrites an input and stays apart
+        return not op.inplace
     return all(isinstance(v.type, TensorType) for v in node.inputs + node.outputs)
 
 

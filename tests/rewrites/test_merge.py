@@ -41,11 +41,39 @@ def test_merge_keeps_values_on_random_inputs():
         compare([x, y], outs, lambda: [rand(shape), rand(shape)], "merge")
 
 
-def test_random_draws_are_never_merged():
-    """Two draws from one stream look alike (same op, same state input) but must stay two."""
+def test_two_draws_of_one_stream_are_not_merged():
+    """Two draws made by one stream look alike (same op, same shape) but each has a state of its
+    own: they must stay two draws with two samples."""
     from framework.random import RandomStreams
 
     srng = RandomStreams(seed=3)
     a, b = srng.uniform((5,)), srng.uniform((5,))
     va, vb = function([], [a, b])()
     assert not np.allclose(va, vb)
+
+
+def test_equal_draws_on_the_same_state_are_one_draw():
+    """The same draw applied twice to the very same state (what cloning -- an inlined loop and
+    its gradient's copy -- builds) gives the same sample and new state: merged into one, with
+    FAST_COMPILE's numbers and the state advanced once."""
+    from framework.core.random_ops import RandomVariable
+    from framework.random import RandomStreams
+
+    srng = RandomStreams(seed=5)
+    rv = srng.normal((4,))
+    rng, size, avg, std = rv.owner.inputs
+    twin = RandomVariable("normal", rv.dtype, 1).make_node(rng, size, avg, std).outputs[1]
+    outs = [rv * 2, twin + 1]
+    merged = function([], outs, updates=[(rng, rv.owner.outputs[0])])
+    draws = [n for n in merged.maker.fgraph.toposort() if isinstance(n.op, RandomVariable)]
+    assert len(draws) == 1
+    plain = function([], outs, updates=[(rng, rv.owner.outputs[0])], mode="FAST_COMPILE")
+    state = rng.get_value().get_state()
+    a = merged()
+    after = rng.get_value().get_state()
+    rng.get_value(borrow=True).set_state(state)
+    b = plain()
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_allclose(a[0] / 2, a[1] - 1, rtol=1e-12, atol=1e-12)  # one sample read twice
+    assert repr(after) == repr(rng.get_value().get_state())

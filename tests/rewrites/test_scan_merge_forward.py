@@ -108,7 +108,9 @@ def test_a_one_step_pair_is_merged_before_it_is_inlined():
     f, g = check([x0], [cost, T.grad(cost, x0)], upd, [(np.arange(4.0),)] * 3,
                  givens={n: np.int32(1)})
     assert (len(scans(f)[0]), len(scans(g)[0])) == (0, 0)
-    assert (len(outer_draws(f)), len(outer_draws(g))) == (1, 2)
+    # without the rewrite both inlined bodies draw from the same state: merge (which now merges
+    # equal draws on the same state) makes them one draw too, bit for bit the same (check above)
+    assert (len(outer_draws(f)), len(outer_draws(g))) == (1, 1)
     (draw,) = outer_draws(f)
     assert draw.op.inplace
 
