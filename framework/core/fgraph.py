@@ -28,6 +28,16 @@ class FunctionGraph:
         return self._order
 
     @property
+    def has_lazy(self) -> bool:
+        """Whether the graph holds a lazy node (``ifelse``), read once and kept: rewrites never
+        add one, so after that it can only say True of a graph that lost its last lazy node --
+        the cautious answer for what asks it (the shape checks a rewrite keeps)."""
+        cached = self.__dict__.get("_has_lazy")
+        if cached is None:
+            cached = self.__dict__["_has_lazy"] = any(getattr(n.op, "lazy", False) for n in self.toposort())
+        return cached
+
+    @property
     def apply_nodes(self) -> Set[Apply]:
         return set(self.toposort())
 

@@ -186,7 +186,8 @@ class LogSumExp(Reduce):
     def make_node(self, x: Any) -> Apply:
         x = as_tensor_variable(x)
         if not x.dtype.startswith("float"):
-            raise TypeError(f"logsumexp: needs a float input, got {x.type} (cast it first)")
+            raise TypeError(f"logsumexp: needs a float input, got {x.type} (cast it first; at "
+                            f"{format_trace(user_trace())})")
         return super().make_node(x)
 
     def impl(self, xp: Any, x: Any) -> Any:
@@ -211,10 +212,6 @@ class LogSumExp(Reduce):
             out = xp.reshape(out, tuple(d for i, d in enumerate(out.shape)
                                         if not (axis is None or i in axis)))
         return xp.asarray(out, dtype=x.dtype)
-
-    def make_kernel(self, node: Apply, backend: Any):
-        impl, xp = self.impl, backend.xp
-        return lambda x: impl(xp, x)
 
     def grad(self, node: Apply, output_grads):
         (x,), (z,), g = node.inputs, node.outputs, output_grads[0]

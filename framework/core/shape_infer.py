@@ -200,7 +200,7 @@ def _dropped(fgraph: Any, rewritten: Apply, value: Variable) -> List[Apply]:
     (``ifelse``) a node that keeps other clients may still stop running *on this path* (its
     other reader sits in the branch not taken), so there every ancestor counts as dropped:
     a kept check costs a few comparisons, a lost one turns an error into a result."""
-    lazy = any(getattr(n.op, "lazy", False) for n in fgraph.toposort())
+    lazy = getattr(fgraph, "has_lazy", True)
     keep, todo = set(), [value]
     while todo:  # value's new nodes, down to the graph's variables they read
         v = todo.pop()

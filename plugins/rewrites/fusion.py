@@ -135,8 +135,7 @@ def fuse_elemwise(fgraph: FunctionGraph) -> None:
     while True:
         order = fgraph.toposort()
         pos = {n: i for i, n in enumerate(order)}
-        lazy = any(getattr(n.op, "lazy", False) for n in order)
-        blocks = branch_blocks(order, fgraph.clients) if lazy else None
+        blocks = branch_blocks(order, fgraph.clients) if fgraph.has_lazy else None
         for root in reversed(order):
             if root in tried or not _fusable(root):
                 continue

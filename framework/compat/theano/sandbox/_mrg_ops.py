@@ -38,7 +38,8 @@ class _HostOp(Op):
     fresh_storage = True  # outputs are new arrays
 
     def run(self, node: Optional[Apply], *values: Any) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define run(node, *host_values): "
+                                  "every op of this module does")
 
     def impl(self, xp: Any, *values: Any) -> Any:
         out = self.run(None, *values)
@@ -187,7 +188,8 @@ class _FromUniform(_HostOp):
         return frozenset({2})  # n
 
     def out_shape(self, pvals: Variable, n: Variable) -> Tuple[Optional[int], ...]:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define out_shape(pvals, n): "
+                                  "the multinomial and choice ops of this module do")
 
     def make_node(self, pvals: Any, unis: Any, n: Any = 1) -> Apply:
         pvals, unis, n = as_tensor_variable(pvals), as_tensor_variable(unis), as_tensor_variable(n)
