@@ -295,12 +295,12 @@ def random_inplace(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
     if not isinstance(op, RandomVariable) or op.inplace:
         return None
     rng = node.inputs[0]
-    if not _only_updates_itself(fgraph, node, 0, rng):
+    if not only_updates_itself(fgraph, node, 0, rng):
         return None
     return op.clone(inplace=True).make_node(*node.inputs).outputs
 
 
-def _only_updates_itself(fgraph: Any, node: Apply, out_index: int, state: Variable) -> bool:
+def only_updates_itself(fgraph: Any, node: Apply, out_index: int, state: Variable) -> bool:
     """Whether ``state`` is a graph input used once (by ``node``) and
     ``node.outputs[out_index]`` is used only as the update of ``state``."""
     if not any(state is i for i in fgraph.inputs):
@@ -316,4 +316,4 @@ def _only_updates_itself(fgraph: Any, node: Apply, out_index: int, state: Variab
 
 
 __all__ = ["RandomVariable", "RandomTensorVariable", "Distribution", "DISTRIBUTIONS", "make_random",
-           "random_inplace"]
+           "random_inplace", "only_updates_itself"]

@@ -359,9 +359,7 @@ def lower_bernoulli(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
             and size.type.shape[0] == 0):
         return None
     draw = backend.draw
-    producer = p.owner
-    bounds = producer.op.output_bounds(producer, p.index) if producer is not None else None
-    check = _refuse_nan if bounds is not None and bounds[0] >= 0 and bounds[1] <= 1 else check_probability
+    check = _check_for(p)
 
     def kernel(rng: Any, size: Any, p: Any) -> Tuple[Any, np.ndarray]:
         if type(rng) is _FAST_STATE and type(p) is _NDARRAY and p.dtype == _F32 and p.size:
@@ -379,7 +377,67 @@ def _refuse_nan(p: np.ndarray) -> None:
         raise ValueError("p < 0, p > 1 or p contains NaNs")
 
 
-LOWERINGS: Dict[str, Callable[[Any, Any], Optional[Callable[..., Any]]]] = {"random_bernoulli": lower_bernoulli}
+def _skip_float32_uniforms(bits: Any, n: int) -> None:
+    """Move a PCG64 ``bits`` on exactly as ``Generator(bits).random(n, dtype=float32)`` would.
+
+    Each float32 uniform takes 32 bits (``next_uint32``): PCG64 hands out the low half
+    of a 64-bit word and keeps the high half buffered (``has_uint32``, ``uinteger``) for
+    the next one. So: the buffered half first, then ``advance`` (O(log n); it clears the
+    buffer) over all but the last word, and that last word drawn for real, one or two
+    uniforms of it, so that the buffer ends as drawing would leave it -- the whole
+    ``state`` dict included (a test compares it)."""
+    gen = _GENERATOR(bits)
+    if bits.state["has_uint32"]:
+        gen.random(1, dtype=_F32)  # takes the buffered half
+        n -= 1
+    if n <= 0:
+        return
+    if n % 2:
+        bits.advance((n - 1) // 2)
+        gen.random(1, dtype=_F32)  # low half out, high half buffered
+    else:
+        bits.advance(n // 2 - 1)
+        gen.random(2, dtype=_F32)  # both halves of the last word
+
+
+def lower_advance(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
+    """The kernel of ``random_advance`` (the rewrites plugin's dead draw) of a float32 Bernoulli
+    draw without ``size``: ``p`` checked as the draw checks it, then the native state's PCG64
+    moved on over ``p.size`` uniforms (:func:`_skip_float32_uniforms`) -- the state the draw
+    would leave, without drawing. Everything else (NumPy's own ``RandomState``, an MT19937
+    state, another dtype, an empty ``p``, draws pending on the helper thread) runs the op's own
+    kernel: the draw itself, its sample dropped."""
+    op = node.op
+    size, p = node.inputs[1], node.inputs[2:]
+    if op.dist != "bernoulli" or op.dtype != "float32" or size.type.shape[0] != 0 or len(p) != 1 \
+            or p[0].type.dtype != "float32" or not p[0].type.ndim:
+        return None
+    general = op.make_kernel(node, backend)
+    check = _check_for(p[0])
+    inplace, copy_rng, pcg64 = op.inplace, backend.copy_rng, np.random.PCG64
+
+    def kernel(rng: Any, size: Any, p: Any) -> Any:
+        if type(rng) is _FAST_STATE and type(rng._bit_generator) is pcg64 and type(p) is _NDARRAY \
+                and p.dtype == _F32 and p.size and not _pending():
+            check(p)
+            if not inplace:
+                rng = copy_rng(rng)
+            _skip_float32_uniforms(rng._bit_generator, p.size)
+            return rng
+        return general(rng, size, p)
+
+    return kernel
+
+
+def _check_for(p: Any) -> Callable[[np.ndarray], None]:
+    """The check a Bernoulli draw makes of ``p``: NaN only where ``p``'s op bounds it to [0, 1]."""
+    producer = p.owner
+    bounds = producer.op.output_bounds(producer, p.index) if producer is not None else None
+    return _refuse_nan if bounds is not None and bounds[0] >= 0 and bounds[1] <= 1 else check_probability
+
+
+LOWERINGS: Dict[str, Callable[[Any, Any], Optional[Callable[..., Any]]]] = {
+    "random_bernoulli": lower_bernoulli, "random_advance": lower_advance}
 
 # dist -> fn(generator, size, params, dtype) for the draws a Generator makes faster
 FAST_DRAWS: Dict[str, Callable[..., np.ndarray]] = {

@@ -19,7 +19,7 @@ def scan_rng_inplace(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
     scan's final state is used only as the update of that same input (see
     :func:`framework.core.random_ops.random_inplace`).
     """
-    from framework.core.random_ops import _only_updates_itself
+    from framework.core.random_ops import only_updates_itself
 
     op = node.op
     if not isinstance(op, Scan) or not op.n_state:
@@ -28,7 +28,7 @@ def scan_rng_inplace(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
     first_out = op.n_rec + op.n_nonrec
     flags = list(op.rng_inplace)
     for k, r in enumerate(carries):
-        if not flags[k] and in_place_state(r) and _only_updates_itself(fgraph, node, first_out + k, r):
+        if not flags[k] and in_place_state(r) and only_updates_itself(fgraph, node, first_out + k, r):
             flags[k] = True
     if tuple(flags) == op.rng_inplace:
         return None
