@@ -9,7 +9,7 @@ from __future__ import annotations
 import abc
 import functools
 
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple
 
 from .errors import FrameworkError
 
@@ -108,6 +108,15 @@ class Backend(abc.ABC):
         import copy
 
         return copy.deepcopy(state)
+
+    def rng_snapshots(self, dists: FrozenSet[str]) -> Optional[Tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]]:
+        """``(save, restore)`` for a shared state that a call's draws of ``dists`` advance in
+        place (:meth:`framework.core.op.Op.rng_advanced`): ``save(state)`` at the start of each
+        call, ``restore(state, saved)`` -- which returns the state the shared variable then
+        holds -- when the call fails. None: in-place draws never change a state object on this
+        backend. The default saves a copy and restores it (a new object)."""
+        copy = self.copy_rng
+        return copy, lambda state, saved: saved
 
     def draw(self, rng: Any, dist: str, size: Optional[Tuple[int, ...]], params: Tuple[Any, ...],
              dtype: str) -> Tuple[Any, Any]:

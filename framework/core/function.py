@@ -167,6 +167,8 @@ class Function:
         except BaseException as exc:
             if AFTER_FAILURE:
                 after_failure()
+            if self._linked.restore is not None:
+                self._linked.restore(exc)
             if not isinstance(exc, Exception):
                 raise
             better = self._linked.explain(exc)

@@ -50,11 +50,14 @@ def after_failure() -> None:
 class Linked:
     """A linked schedule: ``run`` and how to explain a failure inside it."""
 
-    def __init__(self, run: Callable[..., Any], filename: str, lines: Dict[int, Any], names: Dict[Variable, str]):
+    def __init__(self, run: Callable[..., Any], filename: str, lines: Dict[int, Any], names: Dict[Variable, str],
+                 restore: Optional[Callable[[BaseException], None]] = None):
         self.run = run
         self.filename = filename
         self.lines = lines
         self.names = names
+        # after a failed call: put back the shared generator states the call advanced in place
+        self.restore = restore
 
     def explain(self, exc: BaseException) -> Optional[BaseException]:
         """An exception naming the node (and the user's line) where ``exc`` happened."""
@@ -194,6 +197,7 @@ def link(
         if s in used:
             names[s] = f"s{k}"
             emit(f"s{k} = {cname}.value")
+    restore = _snapshot_states(fgraph, backend, names, containers, ns, emit)
     # constants, moved to the device once
     consts = itertools.count()
     for v in [i for node in fgraph.toposort() for i in node.inputs] + list(fgraph.outputs):
@@ -286,7 +290,69 @@ def link(
     exec(compile(src, filename, "exec"), ns)
     run = ns["run"]
     run.__source__ = src
-    return Linked(run, filename, lines, names)
+    if restore is not None:
+        restore.bind(run)
+    return Linked(run, filename, lines, names, restore)
+
+
+def advanced_states(fgraph: FunctionGraph) -> Dict[SharedVariable, frozenset]:
+    """The shared generator states some node of ``fgraph`` advances in place
+    (``Op.rng_advanced``), each with the distributions drawn from it."""
+    advanced: Dict[SharedVariable, frozenset] = {}
+    for node in fgraph.toposort():
+        for k, dists in node.op.rng_advanced(node).items():
+            state = node.inputs[k]
+            if isinstance(state, SharedVariable):
+                advanced[state] = advanced.get(state, frozenset()) | frozenset(dists)
+    return advanced
+
+
+def _snapshot_states(fgraph: FunctionGraph, backend: Backend, names: Dict[Variable, str],
+                     containers: Dict[SharedVariable, str], ns: Dict[str, Any],
+                     emit: Callable[..., None]) -> Optional[Callable[[BaseException], None]]:
+    """Emit, at the start of ``run``, a snapshot of each shared generator state that some node
+    advances in place (``Op.rng_advanced``), and return what puts them back after a failed call.
+
+    Without it a call that fails after an in-place draw would leave that stream advanced -- in
+    FAST_RUN only, where ``random_inplace`` made the draw in place: FAST_COMPILE copies the state
+    and stores nothing. With it, nothing is stored when a call fails, in every mode."""
+    undo = []
+    for state, dists in advanced_states(fgraph).items():
+        if state not in containers or state not in names:
+            continue
+        ops = backend.rng_snapshots(dists)
+        if ops is None:
+            continue
+        j = len(undo)
+        save, put_back = ops
+        ns[f"SAVE{j}"] = save
+        emit(f"R{j} = SAVE{j}({names[state]})")
+        undo.append((state.container, put_back))
+    if not undo:
+        return None
+    code = None
+
+    def restore(exc: BaseException) -> None:
+        # the snapshots are locals of the failed call's frame (a call that failed before
+        # taking them -- a bad input -- has none, and advanced nothing)
+        tb, frame = exc.__traceback__, None
+        while tb is not None:
+            if tb.tb_frame.f_code is code:
+                frame = tb.tb_frame
+            tb = tb.tb_next
+        if frame is None:
+            return
+        local = frame.f_locals
+        for j, (container, put_back) in enumerate(undo):
+            if f"R{j}" in local:
+                container.value = put_back(container.value, local[f"R{j}"])
+
+    def bind(run: Callable[..., Any]) -> None:
+        nonlocal code
+        code = run.__code__
+
+    restore.bind = bind  # type: ignore[attr-defined]
+    return restore
 
 
 def schedule_early(fgraph: FunctionGraph) -> List[Apply]:
@@ -380,13 +446,24 @@ def link_debug(
             bad = "NaN" if bool(xp.any(xp.isnan(value))) else "Inf"
             raise NodeRuntimeError(node_error_message(node, f"output {out.index} contains {bad}", ins))
 
+    snapshots = [(s, ops) for s, d in advanced_states(fgraph).items() if (ops := backend.rng_snapshots(d)) is not None]
+
     def run(*args: Any) -> Any:
         env: Dict[Variable, Any] = {}
-        taken_at: Dict[Apply, bool] = {}
         for k, (v, a) in enumerate(zip(explicit, args)):
             env[v] = filters[k](a)
         for s in all_shared:
             env[s] = s.container.value
+        saved = [(s, put_back, save(env[s])) for s, (save, put_back) in snapshots]
+        try:
+            return run_nodes(env)
+        except BaseException:
+            for s, put_back, snap in saved:  # a failed call stores nothing (see _snapshot_states)
+                s.container.value = put_back(s.container.value, snap)
+            raise
+
+    def run_nodes(env: Dict[Variable, Any]) -> Any:
+        taken_at: Dict[Apply, bool] = {}
         skip_below = None  # inside a branch not taken: the indent of its header
         for kind, node, depth in plan:
             if skip_below is not None:

@@ -20,7 +20,7 @@ Backends may register faster kernels for an op by its ``name`` (see
 """
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from .errors import GradientError, format_trace
 from .graph import Apply, Variable
@@ -122,6 +122,15 @@ class Op:
         whatever the inputs (infinities included), and a NaN comes only from a NaN input;
         None (the default) when nothing is known."""
         return None
+
+    # --- generator states ----------------------------------------------------
+    def rng_advanced(self, node: Apply) -> Dict[int, FrozenSet[str]]:
+        """The random-state inputs this node's kernel advances *in place*, each with the
+        distributions drawn from it (``{input index: {"uniform", ...}}``); ``{}`` (the default):
+        none. Where such a state is a shared variable's, the linker has the backend snapshot it
+        at the start of each call and puts it back when the call fails, so that a failed call
+        stores nothing, as without the in-place rewrite (docs/architecture.md)."""
+        return {}
 
     # --- running ------------------------------------------------------------
     def impl(self, xp: Any, *values: Any) -> Any:

@@ -22,7 +22,7 @@ parameter names and how many axes a draw adds to ``size`` (1 for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from .errors import ShapeError, format_trace, user_trace
 from .graph import Apply, Constant, Variable
@@ -202,6 +202,10 @@ class RandomVariable(Op):
                 base.append(1 if not ds else ds[0] if len(ds) == 1 else broadcast_dim(*ds))
         static = node.outputs[1].type.shape
         return [(), tuple(st if st is not None else d for st, d in zip(static, base + core))]
+
+    def rng_advanced(self, node: Apply) -> Dict[int, FrozenSet[str]]:
+        """An in-place draw advances its state input (a failed call puts it back)."""
+        return {0: frozenset((self.dist,))} if self.inplace else {}
 
     # --- gradient ---------------------------------------------------------------
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:

@@ -45,7 +45,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .errors import NodeRuntimeError, ShapeError
-from .graph import Apply, Variable, clone_replace
+from .graph import Apply, Variable, clone_replace, toposort
 from .op import Op
 from .types import TensorType, is_int
 
@@ -144,6 +144,15 @@ class Scan(Op):
     def outer_parts(self, inputs: Sequence[Variable]) -> Tuple[Any, ...]:
         """Outer inputs as (n_steps, sequences, traced carries, other carries, non-sequences)."""
         return (inputs[0],) + self.inner_parts(inputs[1:])
+
+    def rng_advanced(self, node: Apply) -> Dict[int, Any]:
+        """The generator-state carries the loop advances in place (``rng_inplace``), each with
+        every distribution the body draws (nested loops included)."""
+        if not any(self.rng_inplace):
+            return {}
+        dists = frozenset(_body_draws(self.inner))
+        first = 1 + self.n_seqs + self.n_rec
+        return {first + c: dists for c, flag in enumerate(self.rng_inplace) if flag}
 
     def __str__(self) -> str:
         keep = "/".join("all" if k is None else str(k) for k in self.keep)
@@ -668,6 +677,18 @@ def _step_error_factory(linked: Any, label: str) -> Callable[[BaseException, int
             return NodeRuntimeError(msg)
 
     return step_error
+
+
+def _body_draws(inner: "InnerGraph") -> set:
+    """The distributions drawn in a loop body, nested loops' bodies included."""
+    found: set = set()
+    for node in toposort(inner.outputs, blockers=inner.inputs):
+        dist = getattr(node.op, "dist", None)
+        if isinstance(dist, str):
+            found.add(dist)
+        elif isinstance(node.op, Scan):
+            found |= _body_draws(node.op.inner)
+    return found
 
 
 def mark_inplace_draws(fgraph: Any) -> None:

@@ -366,6 +366,11 @@ class CupyBackend(Backend):
             return DeviceRNG(state.key, state.counter)
         return DeviceRNG.from_host(state, self)
 
+    def rng_snapshots(self, dists: Any) -> None:
+        """None: a draw never writes into a state object here (it makes a new counter array), so
+        a failed call leaves every shared state as it was without a snapshot."""
+        return None
+
     def draw(self, rng: Any, dist: str, size: Optional[Tuple[int, ...]], params: Tuple[Any, ...],
              dtype: str) -> Tuple[Any, Any]:
         """One kernel per draw on this GPU (see :mod:`.random`)."""

@@ -18,7 +18,7 @@ from .fused import LOWERINGS
 from .gemm_layout import LOWERINGS as GEMM_LOWERINGS
 from .reductions import LOWERINGS as REDUCE_LOWERINGS
 from .memory import tune_allocator
-from .random_draws import FAST_DRAWS, backend_draw_ahead, bernoulli_from, bit_generator, is_bernoulli
+from .random_draws import FAST_DRAWS, backend_draw_ahead, bernoulli_from, bit_generator, is_bernoulli, state_snapshots
 from .random_draws import LOWERINGS as DRAW_LOWERINGS
 from .legacy_binomial import legacy_bernoulli, legacy_bernoulli_params
 
@@ -71,6 +71,10 @@ class NumpyBackend(Backend):
                 new.set_state(state.get_state(legacy=False))
                 return new
         return super().copy_rng(state)
+
+    def rng_snapshots(self, dists: Any) -> Tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]:
+        """Byte snapshots of the bit generator, restored in place (:func:`.random_draws.state_snapshots`)."""
+        return state_snapshots(dists, self.copy_rng)
 
     def draw(self, rng: Any, dist: str, size: Optional[Tuple[int, ...]], params: Tuple[Any, ...],
              dtype: str) -> Tuple[Any, np.ndarray]:

@@ -17,7 +17,7 @@
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Variable
@@ -60,6 +60,9 @@ class RandomAdvance(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> List[Any]:
         return [()]
+
+    def rng_advanced(self, node: Apply) -> Dict[int, FrozenSet[str]]:
+        return {0: frozenset((self.dist,))} if self.inplace else {}
 
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
         return [None] * len(node.inputs)

@@ -6,7 +6,10 @@ fixed one, combined with arithmetic -- are compiled in FAST_RUN and in FAST_COMP
 same seed, for the native ``framework.random.RandomStreams`` and for the Theano layer's
 ``theano.tensor.shared_randomstreams.RandomStreams``. Two calls each must give bit-identical
 numbers, the same shapes and dtypes, or the same kind of error: rewrites such as
-``binomial_to_uniform`` once changed the numbers drawn.
+``binomial_to_uniform`` once changed the numbers drawn. Some draws are *dead* (their sample
+is not an output: only their state update is kept, as the tutorial's CD-k draws its last
+hidden sample), so after the calls the states themselves are compared too, by the numbers
+each would draw next (``dead_draw`` advances them without drawing).
 """
 from __future__ import annotations
 
@@ -47,20 +50,28 @@ def draw_graph(seed: int, streams: str, mode: str):
             shape = x.shape if R.random() < .7 else (R.randint(1, 3), R.randint(1, 3))
             if kind == "bern":
                 p = T.sigmoid(x) if R.random() < .5 else x
-                outs.append(srng.binomial(size=x.shape, n=1, p=p, dtype=dtype))
+                out = srng.binomial(size=x.shape, n=1, p=p, dtype=dtype)
             elif kind == "bern_sig":
-                outs.append(srng.binomial(size=x.shape, n=1, p=T.nnet.sigmoid(T.dot(x, x.T)[:, :1] * x), dtype=dtype))
+                out = srng.binomial(size=x.shape, n=1, p=T.nnet.sigmoid(T.dot(x, x.T)[:, :1] * x), dtype=dtype)
             elif kind == "unif":
-                outs.append(srng.uniform(size=shape, low=-1, high=R.choice([1, 2]), dtype=dtype) * 2)
+                out = srng.uniform(size=shape, low=-1, high=R.choice([1, 2]), dtype=dtype) * 2
             elif kind == "norm":
-                outs.append(srng.normal(size=shape, avg=0.5, std=2.0, dtype=dtype) + x.sum())
+                out = srng.normal(size=shape, avg=0.5, std=2.0, dtype=dtype) + x.sum()
             else:
-                outs.append(srng.binomial(size=x.shape, n=3, p=0.3))
-        return function([x], outs, mode=mode, on_unused_input="ignore"), dtype
+                out = srng.binomial(size=x.shape, n=3, p=0.3)
+            if R.random() < .75:
+                outs.append(out)  # else a dead draw: only its state moves on
+        outs = outs or [x.sum()]
+        return function([x], outs, mode=mode, on_unused_input="ignore"), dtype, srng
+
+
+def next_numbers(srng) -> list:
+    """What each of the streams' states would draw next (the states after the calls)."""
+    return [np.asarray(state.get_value().uniform(size=4)) for state, _ in srng.updates()]
 
 
 def two_calls(seed: int, streams: str, mode: str) -> list[Outcome]:
-    f, dtype = draw_graph(seed, streams, mode)
+    f, dtype, srng = draw_graph(seed, streams, mode)
     rng = np.random.RandomState(seed)
     xv = rng.uniform(-0.5, 1.5, size=(rng.randint(1, 5), rng.randint(1, 5))).astype(dtype)
     if rng.rand() < 0.2:
@@ -71,6 +82,7 @@ def two_calls(seed: int, streams: str, mode: str) -> list[Outcome]:
             results.append(Outcome("ok", [np.asarray(o) for o in f(xv)]))
         except Exception as e:
             results.append(Outcome("error", error=e))
+    results.append(Outcome("ok", next_numbers(srng)))
     return results
 
 
