@@ -309,7 +309,7 @@ def advanced_states(fgraph: FunctionGraph) -> Dict[SharedVariable, frozenset]:
 
 def _snapshot_states(fgraph: FunctionGraph, backend: Backend, names: Dict[Variable, str],
                      containers: Dict[SharedVariable, str], ns: Dict[str, Any],
-                     emit: Callable[..., None]) -> Optional[Callable[[BaseException], None]]:
+                     emit: Callable[..., None]) -> Optional["_Restore"]:
     """Emit, at the start of ``run``, a snapshot of each shared generator state that some node
     advances in place (``Op.rng_advanced``), and return what puts them back after a failed call.
 
@@ -328,31 +328,34 @@ def _snapshot_states(fgraph: FunctionGraph, backend: Backend, names: Dict[Variab
         ns[f"SAVE{j}"] = save
         emit(f"R{j} = SAVE{j}({names[state]})")
         undo.append((state.container, put_back))
-    if not undo:
-        return None
-    code = None
+    return _Restore(undo) if undo else None
 
-    def restore(exc: BaseException) -> None:
-        # the snapshots are locals of the failed call's frame (a call that failed before
-        # taking them -- a bad input -- has none, and advanced nothing)
+
+class _Restore:
+    """After a failed call of ``run``: put back the shared generator states it advanced in
+    place, from the snapshots ``R0, R1, ...`` that are locals of the failed call's frame (a call
+    that failed before taking them -- a bad input -- has none, and advanced nothing)."""
+
+    def __init__(self, undo: List[Tuple[Any, Callable[[Any, Any], Any]]]) -> None:
+        self.undo = undo
+        self.code: Any = None  # run's code object, set once run exists
+
+    def bind(self, run: Callable[..., Any]) -> None:
+        self.code = run.__code__
+
+    def __call__(self, exc: BaseException) -> None:
         tb, frame = exc.__traceback__, None
         while tb is not None:
-            if tb.tb_frame.f_code is code:
+            if tb.tb_frame.f_code is self.code:
                 frame = tb.tb_frame
             tb = tb.tb_next
         if frame is None:
             return
         local = frame.f_locals
-        for j, (container, put_back) in enumerate(undo):
-            if f"R{j}" in local:
-                container.value = put_back(container.value, local[f"R{j}"])
-
-    def bind(run: Callable[..., Any]) -> None:
-        nonlocal code
-        code = run.__code__
-
-    restore.bind = bind  # type: ignore[attr-defined]
-    return restore
+        for j, (container, put_back) in enumerate(self.undo):
+            saved = local.get(f"R{j}")
+            if saved is not None:
+                container.value = put_back(container.value, saved)
 
 
 def schedule_early(fgraph: FunctionGraph) -> List[Apply]:
