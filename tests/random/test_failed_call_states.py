@@ -126,3 +126,27 @@ def test_a_bad_input_fails_before_any_draw():
     g = function([x], srng2.uniform(size=x.shape) + x)
     g(np.zeros((2, 2)))
     np.testing.assert_array_equal(after_good, g(np.zeros((2, 2))))
+
+
+def test_an_interrupt_mid_call_puts_the_streams_back():
+    """Ctrl-C inside a call (a ``KeyboardInterrupt`` from a kernel after the draws): the streams
+    are as before the call, so a training run that stops there and resumes from its checkpoint
+    draws what an uninterrupted run draws."""
+    x = T.matrix("x")
+    srng = RandomStreams(seed=4)
+    sample = srng.binomial(size=x.shape, n=1, p=T.nnet.sigmoid(x))
+    f = function([x], T.exp(sample).sum())
+    g = f._linked.run.__globals__
+    last = max((k for k in g if k.startswith("k") and k[1:].isdigit()), key=lambda k: int(k[1:]))
+    kernel = g[last]
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    before = snapshot(srng)
+    g[last] = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        f(np.zeros((3, 4)))
+    assert_states(srng, before)
+    g[last] = kernel
+    f(np.zeros((3, 4)))  # and the function still works
