@@ -242,7 +242,10 @@ def _emit_expansion(calls: List[Tuple[str, Tuple[Any, ...]]], args: List[str], o
             if into in scratch:
                 lines.append(f"{indent}{fn_name(name)}({', '.join(parts)}, out=_{into})")
             else:
-                lines.append(f"{indent}_{into} = {fn_name(name)}({', '.join(parts)})")
+                # asarray: a scratch of a 0-d argument's shape (sigmoid_xent's "m" for a scalar
+                # logit against a vector of targets) would be a NumPy scalar, and the next call
+                # writes into it (out=): without it that call raised a TypeError in FAST_RUN
+                lines.append(f"{indent}_{into} = XP.asarray({fn_name(name)}({', '.join(parts)}))")
                 scratch.add(into)
             continue
         if allocated:

@@ -239,3 +239,21 @@ def test_tutorial_cross_entropy_with_hand_written_sigmoid_is_finite():
     xent = -y * T.log(p) - (1 - y) * T.log(1 - p)
     out = function([z, y], xent)(EXTREME, np.ones(7))
     np.testing.assert_allclose(out, _softplus(-EXTREME), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_scalar_logit_against_a_vector_of_targets(dtype):
+    """``binary_crossentropy(sigmoid(z), t)`` with ``z`` 0-d and ``t`` a vector: the stable form's
+    NumPy kernel kept a scratch of ``z``'s shape that came out as a NumPy scalar, and the next
+    ufunc's ``out=`` raised a TypeError in FAST_RUN (found by the CuPy codegen fuzzer, whose
+    NumPy reference crashed)."""
+    z = T.scalar("z", dtype=dtype)
+    t = T.vector("t", dtype=dtype)
+    cost = T.nnet.binary_crossentropy(T.nnet.sigmoid(z), t)
+    f = function([z, t], [cost, T.grad(cost.sum(), z)])
+    g = function([z, t], [cost, T.grad(cost.sum(), z)], mode="FAST_COMPILE")
+    tv = np.array([0.0, 1.0, 0.25], dtype=dtype)
+    for zv in (3.0, -2.5, 0.0):
+        for got, want in zip(f(zv, tv), g(zv, tv)):
+            np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == "float32" else 1e-12)
+    assert np.all(np.isfinite(f(-800.0, tv)[0]))  # and it is the stable form
