@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
+import numpy as np
+
 from .graph import Apply, Variable, ancestors, toposort
 
 Client = Tuple[object, int]  # (Apply, input index) or ("output", output index)
@@ -63,9 +65,17 @@ class FunctionGraph:
 
     # --- editing -----------------------------------------------------------
     def replace(self, old: Variable, new: Variable, reason: str = "") -> None:
-        """Make every client of ``old`` use ``new`` instead."""
+        """Make every client of ``old`` use ``new`` instead.
+
+        A *weak* constant (a Python scalar, which NumPy 2 lets the other operand's dtype
+        win against) never replaces a variable that is not weak: it becomes a constant of
+        ``old``'s dtype. Otherwise ``x * fill(s, 2.5)`` (float32 ``x``, 0-d float32 ``s``:
+        a float64 product) became ``x * 2.5`` after ``fill(m, v) -> v``, a float32 result
+        under a float64 type."""
         if old is new:
             return
+        if getattr(new, "weak", False) and not getattr(old, "weak", False) and getattr(old.type, "ndim", None) == 0:
+            new = _strong(new, old)
         clients = self.clients
         moved = clients.pop(old, [])
         new_was_in = bool(clients.get(new))
@@ -127,3 +137,10 @@ class FunctionGraph:
 
     def __repr__(self) -> str:
         return f"FunctionGraph({self.inputs} -> {self.outputs}, {len(self.toposort())} nodes)"
+
+
+def _strong(c: Variable, like: Variable) -> Variable:
+    """The weak constant ``c`` as a constant of ``like``'s (0-d) type (the same value)."""
+    data = np.array(c.data, dtype=like.type.dtype)
+    data.setflags(write=False)
+    return type(c)(like.type, data, name=c.name)

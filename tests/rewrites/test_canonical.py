@@ -228,3 +228,19 @@ def test_fill_read_for_its_shape_keeps_the_checks_of_what_it_no_longer_computes(
         assert f(np.ones(3), np.ones(3), 2.0) == 2.0
         with pytest.raises(ValueError):
             f(np.ones(2), np.ones(3), 2.0)
+
+
+def test_a_weak_constant_never_replaces_a_typed_value():
+    """``fill(s, 2.5)`` (0-d float32 ``s``) is a float64 tensor; ``fill(m, v) -> v`` once put the
+    weak Python 2.5 in its place, so ``x * fill(s, 2.5)`` (float32 ``x``) gave float32 values
+    under its float64 type in FAST_RUN, float64 in FAST_COMPILE (found by the CuPy codegen
+    fuzzer). A weak constant now replaces only as a constant of the replaced variable's dtype."""
+    x = T.fvector("x")
+    s = T.fscalar("s")
+    out = x * T.fill(s, 2.5)
+    assert out.type.dtype == "float64"
+    args = (np.float32(1), np.ones(2, "float32"))
+    got = function([s, x], out)(*args)
+    want = function([s, x], out, mode="FAST_COMPILE")(*args)
+    assert got.dtype == want.dtype == np.float64
+    np.testing.assert_array_equal(got, want)
