@@ -660,18 +660,26 @@ def check_case(seed: int, cov: Optional[_Coverage] = None, stats: Optional[Count
     return f"{'; '.join(case.notes + ([diff] if diff else []))} | {case.describe()}"
 
 
-def worker(seeds: Sequence[int]) -> Dict[str, Any]:
+#: seconds one seed may take in the worker (it takes well under one, a first compile included):
+#: a kernel that never returns (undefined behaviour can make a loop endless) must not stall a block
+SEED_TIMEOUT = 60
+
+
+def worker(seeds: Sequence[int]) -> None:
+    """Check ``seeds``, printing one ``FUZZ {json}`` line per seed (its failure or None, and its
+    coverage counts) as it goes, so that what was checked survives the process dying."""
+    import faulthandler
+
     warnings.simplefilter("ignore")
     cov = _Coverage()
-    stats: Counter = Counter()
-    rows: Counter = Counter()
-    failures: Dict[int, str] = {}
     for seed in seeds:
         print(f"seed {seed}", file=sys.stderr, flush=True)  # names the seed if the process dies
+        faulthandler.dump_traceback_later(SEED_TIMEOUT, exit=True)
+        stats: Counter = Counter()
+        rows: Counter = Counter()
         msg = check_case(seed, cov, stats, rows)
-        if msg is not None:
-            failures[seed] = msg
-    return {"failures": failures, "stats": dict(stats), "rows": dict(rows)}
+        faulthandler.cancel_dump_traceback_later()
+        print("FUZZ " + json.dumps({"seed": seed, "failure": msg, "stats": stats, "rows": rows}), flush=True)
 
 
 def _main(argv: Sequence[str]) -> int:
@@ -698,8 +706,7 @@ def _main(argv: Sequence[str]) -> int:
         print("# difference:", check_case(a.show))
         return 0
     lo, hi = (int(s) for s in a.seeds.split(":"))
-    result = worker(range(lo, hi))
-    print("FUZZ-RESULT " + json.dumps(result))
+    worker(range(lo, hi))
     return 0
 
 
@@ -712,20 +719,38 @@ SMOKE = range(0, 40)
 KNOWN_FAILING_SMOKE: frozenset = frozenset()
 
 
-def run_worker(seeds: range, timeout: int = 1800) -> Dict[str, Any]:
-    """Run ``seeds`` in a subprocess on the stand-in; its failures (seed -> message) and counts."""
+def run_worker(seeds: range, timeout: int = 3600) -> Dict[str, Any]:
+    """Run ``seeds`` in a subprocess on the stand-in: ``failures`` (seed -> message), ``stats``
+    and ``rows`` (coverage counts). A seed that kills the worker (a host trap) or stalls it (a
+    kernel that never returns) fails with that, and the worker goes on after it."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(FAKE), str(REPO)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    env["PYTHONPATH"] = os.pathsep.join([str(FAKE), str(REPO)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH")
+                                                                  else []))
     env.pop("FRAMEWORK_FLAGS", None)
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--seeds", f"{seeds.start}:{seeds.stop}"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("FUZZ-RESULT ")]
-    if proc.returncode != 0 or not lines:
-        last = [ln for ln in proc.stderr.splitlines() if ln.startswith("seed ")][-1:]
-        pytest.fail(f"the worker died (rc={proc.returncode}) at {last or 'start-up'}:\n{proc.stderr[-4000:]}")
-    result = json.loads(lines[-1][len("FUZZ-RESULT "):])
-    result["failures"] = {int(k): v for k, v in result["failures"].items()}
-    return result
+    failures: Dict[int, str] = {}
+    stats: Counter = Counter()
+    rows: Counter = Counter()
+    start = seeds.start
+    while start < seeds.stop:
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--seeds", f"{start}:{seeds.stop}"],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+        for line in proc.stdout.splitlines():
+            if line.startswith("FUZZ "):
+                rec = json.loads(line[len("FUZZ "):])
+                stats.update(rec["stats"])
+                rows.update(rec["rows"])
+                if rec["failure"] is not None:
+                    failures[rec["seed"]] = rec["failure"]
+        if proc.returncode == 0:
+            break
+        on = [int(ln.split()[1]) for ln in proc.stderr.splitlines() if ln.startswith("seed ")][-1:]
+        if not on:
+            pytest.fail(f"the worker failed to start (rc={proc.returncode}):\n{proc.stderr[-4000:]}")
+        tail = "\n".join(ln for ln in proc.stderr.splitlines() if not ln.startswith("seed "))[-1500:]
+        failures[on[0]] = (f"the worker died on this seed (rc={proc.returncode}; a host trap, or a kernel that "
+                           f"ran longer than {SEED_TIMEOUT} s): {tail}")
+        start = on[0] + 1
+    return {"failures": failures, "stats": dict(stats), "rows": dict(rows)}
 
 
 def _check_block(seeds: Sequence[int], skip: frozenset = frozenset()) -> None:
