@@ -40,6 +40,9 @@ dtype"; ``np.mean(dtype=d)`` accumulates and divides in ``d``), and ``acc_dtype=
 is NumPy's ``dtype=`` of ``sum``/``prod``. Not drawn: an int axis of a 0-d input (NumPy's ufunc
 reductions take 0 and -1, a legacy quirk ``np.mean``/``var``/``std`` do not share; the framework
 refuses it) and a tuple axis for ``argmax`` (NumPy raises TypeError, the framework ValueError).
+FAST_RUN's stabilisations (docs/rewrites.md: ``log(1 + x)`` -> ``log1p``, ``log1p(exp(x))`` ->
+``softplus``, ``exp(x) - 1`` -> ``expm1``, ...) change values on purpose: a step they may rewrite,
+and what is computed from it, is compared with NumPy in FAST_COMPILE only (dtype and shape in both).
 
 Reproduce a seed, or run a range (one line per failing seed)::
 
@@ -251,6 +254,9 @@ class Term:
     err: Any = 0.0
     is_const: bool = False
     raises: Optional[BaseException] = None  # what NumPy raised computing it (value None)
+    #: a documented FAST_RUN stabilisation may rewrite it (log1p(exp(x)) -> softplus(x), ...): its
+    #: value (and what is computed from it) is NumPy's in FAST_COMPILE only
+    stabilized: bool = False
 
 
 @dataclass
@@ -366,6 +372,32 @@ def _propagated(name: str, fn: Callable[..., Any], args: List[Term], value: Any)
             raise Hazard("a rounding-sensitive step on a float a math library computed, too near a step")
         total = total + dev
     return total
+
+
+def _owner_name(v: Any) -> str:
+    owner = getattr(v, "owner", None)
+    if owner is None:
+        return ""
+    scalar = getattr(owner.op, "scalar", None)
+    return scalar.name if scalar is not None else getattr(owner.op, "kind", "")
+
+
+def _stabilizable(name: str, args: Sequence[Term]) -> bool:
+    """Whether FAST_RUN's stabilisations (docs/rewrites.md, "stabilisation") may rewrite this step:
+    ``log(1 + x)`` -> ``log1p``, ``log(exp(a) + exp(b))`` -> ``logaddexp``, ``log(sum(exp(x)))`` ->
+    ``logsumexp``, ``log1p(exp(x))`` -> ``softplus``, ``exp(x) - 1`` -> ``expm1``,
+    ``1 / (1 + exp(-x))`` -> ``sigmoid``. They change values on purpose (finite where NumPy's
+    form overflows, digits where it cancels)."""
+    owners = [_owner_name(a.var) for a in args if not a.is_const]
+    if name == "log":
+        return any(o in ("add", "sub", "sum", "exp", "true_div") for o in owners)
+    if name == "log1p":
+        return any(o in ("exp", "neg", "sub") for o in owners)
+    if name in ("sub", "add"):
+        return "exp" in owners
+    if name == "true_div":
+        return any(o in ("add", "exp") for o in owners)
+    return False
 
 
 def _zero_tie(name: str, vals: Sequence[Any], axes: Any = None) -> None:
@@ -561,6 +593,11 @@ class Builder:
                     _check_cast(vals[0] if name != "mean" else np.mean(vals[0], **self.mean_kw), dt.split("'")[1])
             _check_min_div(name, vals, value)
             _zero_tie(name, vals)
+            if name == "pow" and np.size(value) == 0 and np.asarray(value).dtype.kind in "iu" and any(
+                    a.is_const and isinstance(a.value, int) and a.value < 0 for a in args[1:]):
+                # an integer to a negative Python int: NumPy raises for every element, so only an
+                # empty array passes; the framework refuses it when building (defensible, see the report)
+                raise Hazard("an empty integer array to a negative Python int power")
         local = {f"_a{i}": a.var for i, a in enumerate(args)}
         try:
             with np.errstate(all="ignore"):
@@ -568,12 +605,13 @@ class Builder:
                            {"T": T, "np": np, "inf": math.inf, "nan": math.nan}, local)
         except Exception as e:
             raise _BuildError(e, Term(None, value, text, np_text, raises=exc))
+        stabilized = any(a.stabilized for a in args) or _stabilizable(name, args)
         if exc is not None:
-            return Term(var, None, text, np_text, raises=exc)
+            return Term(var, None, text, np_text, raises=exc, stabilized=stabilized)
         err = _propagated(name, fn, args, value)
         value_arr = np.asarray(value)
         if value_arr.dtype.kind != "f":
-            return Term(var, value, text, np_text)
+            return Term(var, value, text, np_text, stabilized=stabilized)
         if name in LIBM_ROWS or name in ("var", "std"):
             tol = tolerance(value_arr.dtype.name)
             if name in ("var", "std"):  # mean(c*c) * n/(n - ddof) rather than sum(c*c) / (n - ddof)
@@ -581,7 +619,7 @@ class Builder:
             with np.errstate(all="ignore"):
                 own = tol * np.abs(value_arr.astype("float64")) + tol * float(np.finfo(value_arr.dtype).tiny)
             err = err + np.where(np.isfinite(own), own, 0.0)
-        return Term(var, value, text, np_text, err if np.any(err) else 0.0)
+        return Term(var, value, text, np_text, err if np.any(err) else 0.0, stabilized=stabilized)
 
 
 class _BuildError(Exception):
@@ -690,16 +728,18 @@ def _error_difference(np_error: BaseException, fw: BaseException, where: str) ->
 def mode_difference(case: Case, mode: str, got: Outcome) -> Optional[str]:
     last = case.terms[-1]
     if last.raises is not None:
-        if got.status == "ok":
+        if got.status == "ok" and not (mode == "FAST_RUN" and last.stabilized):
             return (f"numpy raises {type(last.raises).__name__}: {str(last.raises)[:120]}; {mode} returns "
                     f"{[(v.dtype.name, v.shape) for v in got.values]}")
-        return _error_difference(last.raises, got.error, f"{mode} {got.status}")
+        return None if got.status == "ok" else _error_difference(last.raises, got.error, f"{mode} {got.status}")
     if got.status != "ok":
         return f"numpy gives a value; {mode} {got}"
     for i, (t, y) in enumerate(zip(case.terms, got.values)):
         x = np.asarray(t.value)
         if x.dtype != y.dtype or x.shape != y.shape:
             return f"output {i} ({t.text}): numpy {x.dtype} {x.shape}, {mode} {y.dtype} {y.shape}"
+        if mode == "FAST_RUN" and t.stabilized:
+            continue  # a documented stabilisation may have changed the value (dtype and shape kept)
         diff = value_difference(x, y, t.err)
         if diff is not None:
             return f"output {i} ({t.text}, {x.dtype}) in {mode}: {diff}"
