@@ -545,7 +545,19 @@ declare("xor", 2, "bitwise_xor", lambda i, z, g: _zeros(*i), symbol="^", api=("x
 declare("invert", 1, "invert", lambda i, z, g: _zeros(*i), symbol="~", api=("invert", "bitwise_not"))
 declare("isnan", 1, "isnan", lambda i, z, g: _zeros(*i), is_comparison=True)
 declare("isinf", 1, "isinf", lambda i, z, g: _zeros(*i), is_comparison=True)
-declare("switch", 3, "where", lambda i, z, g: [None, switch(i[0], g, 0), switch(i[0], 0, g)],
+def _switch(xp: Any, cond: Any, ift: Any, iff: Any) -> Any:
+    # NumPy's where casts a Python int branch to the other branch's integer dtype by wrapping
+    # it (``where(c, int8_x, 300)`` holds 44) where its arithmetic raises OverflowError (NEP
+    # 50); switch raises too -- when the graph is built, as ``int8_x + 300`` does
+    for a, b in ((ift, iff), (iff, ift)):
+        if type(a) is int and getattr(b, "dtype", None) is not None and b.dtype.kind in "iu":
+            info = np.iinfo(b.dtype)
+            if not info.min <= a <= info.max:
+                raise OverflowError(f"Python integer {a} out of bounds for {b.dtype}")
+    return xp.where(cond, ift, iff)
+
+
+declare("switch", 3, _switch, lambda i, z, g: [None, switch(i[0], g, 0), switch(i[0], 0, g)], ufunc="where",
         api=("switch", "where"), params=("cond", "ift", "iff"), doc="Element-wise ``ift if cond else iff`` (NumPy's ``where``).")
 declare("clip", 3, "clip",
         lambda i, z, g: [switch(and_(ge(i[0], i[1]), le(i[0], i[2])), g, 0),

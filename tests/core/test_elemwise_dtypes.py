@@ -177,3 +177,19 @@ def test_xlogy0_of_a_huge_python_int(mode: str) -> None:
     xv = np.array([0.0, 1.0, 0.5])
     got = function([x], xlogy0(x, 2 ** 64 - 1), mode=mode)(xv)
     np.testing.assert_allclose(got, [0.0, np.log(2.0 ** 64), 0.5 * np.log(2.0 ** 64)], rtol=1e-15)
+
+
+@pytest.mark.parametrize("value", [300, -129, 2 ** 63 - 1])
+def test_switch_with_a_python_int_that_does_not_fit_raises_when_built(value: int) -> None:
+    """NumPy's ``where(c, int8_x, 300)`` wraps the int (holds 44) where ``int8_x + 300`` raises
+    OverflowError; ``switch`` raises as the arithmetic does, naming the op (found by
+    tests/fuzz/test_numpy_semantics.py). Ints that fit keep the branch's dtype, as in NumPy."""
+    c, x = T.vector("c", dtype="bool"), T.vector("x", dtype="int8")
+    for build in (lambda: T.switch(c, x, value), lambda: T.switch(c, value, x)):
+        with pytest.raises(OverflowError, match="op 'switch'.*out of bounds for int8"):
+            build()
+    out = T.switch(c, x, -128)
+    assert out.dtype == "int8"
+    cv, xv = np.array([True, False]), np.array([5, 6], dtype="int8")
+    for mode in MODES:
+        np.testing.assert_array_equal(function([c, x], out, mode=mode)(cv, xv), np.where(cv, xv, -128))
