@@ -27,6 +27,8 @@ shared_randomstreams = _importlib.import_module(f"{__name__}.shared_randomstream
 from .basic_extras import (as_tensor, argmax, argmin, col, cols, dcol, dcols, drow,  # noqa: F401
                            drows, fcol, fcols, frow, frows, icol, icols, irow, irows, largest, lcol, lrow, max,
                            max_and_argmax, mean, min, prod, row, rows, smallest, std, sum, var, zcol, zrow, ccol, crow)
+from .basic_extras import PLURALS as _PLURALS
+globals().update(_PLURALS)  # T.scalars('xy') & co.: Theano's naming rule, not framework's
 from .extra_ops import bincount, cumprod, cumsum, repeat, squeeze, to_one_hot  # noqa: F401
 xlogx = _importlib.import_module(f"{__name__}.xlogx")  # the module, as in Theano (not framework's function)
 

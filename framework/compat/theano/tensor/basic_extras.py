@@ -104,12 +104,21 @@ def _fixed(shape: Tuple[Optional[int], ...], default: Optional[str], label: str)
 
 
 def _many(single):
-    def many(*names: Any):
-        if len(names) == 1 and isinstance(names[0], int):
-            return [single() for _ in builtins.range(names[0])]
-        out = [single(n) for n in names]
-        return out[0] if len(out) == 1 else out
+    """Theano's plural constructors (``T.scalars``, ``T.dmatrices``, ``T.rows`` ...): an int ``n``
+    gives a list of ``n`` anonymous variables; one name gives one variable; several names, or one
+    string of several characters, give a list with one variable per name -- Theano iterates over
+    a single string, so ``T.scalars('xy')`` is ``[scalar('x'), scalar('y')]``."""
 
+    def many(*names: Any):
+        if names and isinstance(names[0], int):
+            return [single() for _ in builtins.range(names[0])]
+        if len(names) == 1:
+            names = names[0]
+        if len(names) == 1:
+            return single(names[0] if isinstance(names, (list, tuple)) else names)
+        return [single(n) for n in names]
+
+    many.__name__ = single.__name__ + "s"
     return many
 
 
@@ -127,3 +136,12 @@ frow, fcol, drow, dcol, irow, icol, lrow, lcol = (_made[k] for k in ("frow", "fc
                                                                     "lrow", "lcol"))
 frows, fcols, drows, dcols, irows, icols = (_made[k] for k in ("frows", "fcols", "drows", "dcols", "irows", "icols"))
 crow, ccol, zrow, zcol = _made["crow"], _made["ccol"], _made["zrow"], _made["zcol"]
+
+
+# every plural constructor of theano.tensor with Theano's naming rule (framework's own ``T.scalars('xy')``
+# is one variable named 'xy')
+from ....tensor.basic import CONSTRUCTORS as _SINGLES, PLURALS as _NATIVE_PLURALS  # noqa: E402
+
+PLURALS = {name: _many(_SINGLES[name[:-3] + "x" if name.endswith("ices") else name[:-1]])
+           for name in _NATIVE_PLURALS}
+PLURALS.update((k, v) for k, v in _made.items() if k.endswith("s"))
