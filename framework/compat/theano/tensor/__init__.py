@@ -29,6 +29,8 @@ from .basic_extras import (as_tensor, argmax, argmin, col, cols, dcol, dcols, dr
                            max_and_argmax, mean, min, prod, row, rows, smallest, std, sum, var, zcol, zrow, ccol, crow)
 from .basic_extras import PLURALS as _PLURALS
 globals().update(_PLURALS)  # T.scalars('xy') & co.: Theano's naming rule, not framework's
+# theano.tensor.grad & co. are theano.gradient's (Theano's keywords: add_names, return_disconnected...)
+from ..gradient import Lop, Rop, consider_constant, grad, hessian, jacobian, verify_grad  # noqa: E402,F401
 from .extra_ops import bincount, cumprod, cumsum, repeat, squeeze, to_one_hot  # noqa: F401
 xlogx = _importlib.import_module(f"{__name__}.xlogx")  # the module, as in Theano (not framework's function)
 
@@ -39,7 +41,8 @@ __all__ = sorted(set(_native_all) | {
     "as_tensor", "row", "col", "rows", "cols", "frow", "fcol", "drow", "dcol", "irow", "icol", "lrow", "lcol",
     "frows", "fcols", "drows", "dcols", "irows", "icols", "crow", "ccol", "zrow", "zcol",
     "max_and_argmax", "largest", "smallest", "cumsum", "cumprod", "repeat", "bincount", "to_one_hot", "squeeze",
-    "xlogx", "nnet", "shared_randomstreams", "TensorSharedVariable"})
+    "xlogx", "nnet", "shared_randomstreams", "TensorSharedVariable", "grad", "Rop", "Lop", "jacobian", "hessian",
+    "consider_constant", "verify_grad"})
 
 
 def __getattr__(name: str) -> Any:
