@@ -29,6 +29,11 @@ class UnusedInputError(FrameworkError, ValueError):
     """An explicit input that no output or update depends on."""
 
 
+class MissingInputError(InputError):
+    """The outputs depend on a variable that is neither an input nor given by ``givens``
+    (Theano's ``theano.gof.MissingInputError``)."""
+
+
 class In:
     """An input with options, as Theano's ``In``.
 
@@ -50,6 +55,9 @@ class In:
         if implicit and value is None:
             raise ValueError(f"In({variable}, implicit=True) needs a value: an implicit input always "
                              "takes its value and cannot be passed in a call")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"In({variable}, name=...): the name is the keyword the input is given by, so it "
+                            f"must be a string, got {type(name).__name__} {name!r:.40}")
         self.variable = variable
         self.value = value
         self.has_default = value is not None
@@ -201,6 +209,14 @@ class Function:
                 values[k] = self._defaults[k]
         return values
 
+    # Theano's switch to skip the checks of the inputs: accepted (a program may set it) and without
+    # effect, since the checks here are what converts Python numbers and lists (docs/theano.md)
+    trust_input = False
+
+    def free(self) -> None:
+        """Theano's ``free()``: release intermediate storage. A compiled function here keeps no
+        intermediate values between calls, so there is nothing to release."""
+
     def copy(self, share_memory: bool = False, swap: Optional[Dict[SharedVariable, SharedVariable]] = None,
              delete_updates: bool = False, name: Optional[str] = None) -> "Function":
         """A new function computing the same thing; ``swap`` replaces shared
@@ -245,13 +261,21 @@ _MISSING = _Missing()
 
 
 def _default_updates(roots: Iterable[Variable], explicit: Dict[SharedVariable, Variable],
-                     no_default: Union[bool, Sequence[Variable]]) -> List[Tuple[SharedVariable, Variable]]:
+                     no_default: Union[bool, Sequence[Variable]],
+                     replace: Optional[Dict[Variable, Variable]] = None) -> List[Tuple[SharedVariable, Variable]]:
+    """The ``(shared, default_update)`` pairs to add: shared variables read by ``roots`` (after
+    ``replace``, the givens, is substituted) or by the default updates found, in that order."""
     if no_default is True:
         return []
+    if no_default is not False and no_default is not None and not (
+            isinstance(no_default, (list, tuple, set, frozenset))
+            and all(isinstance(v, Variable) for v in no_default)):
+        raise TypeError(f"no_default_updates must be True, False or a list of shared variables, got "
+                        f"{type(no_default).__name__} {no_default!r:.60}")
     skip = set(no_default or ())
     out: List[Tuple[SharedVariable, Variable]] = []
     seen = set(explicit)
-    frontier = list(roots)
+    frontier = clone_replace(list(roots), replace) if replace else list(roots)
     while frontier:
         found = []
         for v in ancestors(frontier):
@@ -259,7 +283,7 @@ def _default_updates(roots: Iterable[Variable], explicit: Dict[SharedVariable, V
                 seen.add(v)
                 out.append((v, v.default_update))
                 found.append(v.default_update)
-        frontier = found
+        frontier = clone_replace(found, replace) if replace and found else found
     return out
 
 
@@ -330,9 +354,6 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, updates: Any = Non
                     f"dtype and number of dimensions (cast it: T.cast(expr, '{s.type.dtype}'))"
                 )
         upd[s] = v
-    for s, v in _default_updates(outs + list(upd.values()), upd, no_default_updates):
-        upd[s] = v
-
     # givens
     replace: Dict[Variable, Variable] = {}
     for old, new in spec["givens"]:
@@ -345,6 +366,11 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, updates: Any = Non
             raise TypeError(f"givens: cannot replace {old} ({old.type}) by {new} ({new.type}): the dtype and "
                             "number of dimensions must match")
         replace[old] = new
+
+    # default updates of the shared variables the graph reads once givens are substituted: one
+    # that givens replaced is not read, so it is not updated (as in Theano)
+    for s, v in _default_updates(outs + list(upd.values()), upd, no_default_updates, replace):
+        upd[s] = v
 
     roots = outs + list(upd.values())
     cloned = clone_replace(roots, replace) if roots else []
@@ -360,8 +386,8 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, updates: Any = Non
     free = [v for v in used if v.owner is None and not isinstance(v, (Constant, SharedVariable)) and v not in explicit]
     if free:
         names = ", ".join(sorted(str(v) for v in free))
-        raise InputError(f"function(): the outputs depend on {names}, which is neither an input nor given a "
-                         "value through givens; add it to the inputs")
+        raise MissingInputError(f"function(): the outputs depend on {names}, which is neither an input nor given a "
+                                "value through givens; add it to the inputs")
     shared_vars = sorted({v for v in used if isinstance(v, SharedVariable)} | set(upd), key=lambda v: v._id)
     for s in shared_vars:
         if s.container.backend is not backend:

@@ -157,8 +157,8 @@ def grad(
         if len(in_grads) != len(node.inputs):
             raise GradientError(f"op '{node.op}' returned {len(in_grads)} gradients for {len(node.inputs)} inputs")
         for x, g in zip(node.inputs, in_grads):
-            if x not in depends or x in constants:
-                continue
+            if x not in depends or (x in constants and x not in wanted):
+                continue  # a constant asked for itself gets its gradient; nothing flows past it
             if is_int(x.dtype) and isinstance(x.type, TensorType):
                 int_reached.add(x)
                 continue

@@ -40,6 +40,10 @@ class Container:
 class SharedVariable(Variable):
     """A variable with a value that persists between function calls."""
 
+    # read when a function is compiled; a class default, so ``del s.default_update`` (as Theano
+    # programs write to drop one) leaves no update rather than a variable without the attribute
+    default_update: Optional[Variable] = None
+
     def __init__(self, type, value: Any, name: Optional[str], backend: Backend, borrow: bool = False) -> None:
         Variable.__init__(self, type, None, None, name)
         self.container = Container(None, backend)

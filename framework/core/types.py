@@ -213,7 +213,13 @@ class TensorType(Type):
         try:
             arr = np.asarray(value, dtype=dt)
         except OverflowError:
-            raise InputError(f"{name}: the value {value!r} does not fit dtype {self.dtype}") from None
+            if allow_downcast and dt.kind in "iu" and type(value) is int:
+                # asked to downcast: wrap around as a C cast does (what an array input of the same
+                # value gets), rather than refuse only the Python int
+                bits = 8 * dt.itemsize
+                return np.asarray(value & ((1 << bits) - 1), dtype=f"uint{bits}").astype(dt)
+            raise InputError(f"{name}: the value {value!r} does not fit dtype {self.dtype}"
+                             + ("" if allow_downcast else "; pass allow_input_downcast=True to wrap it")) from None
         if not allow_downcast and dt.kind != "f" and dt.kind != "c" and arr.item() != value:
             raise InputError(
                 f"{name}: the value {value!r} does not fit dtype {self.dtype} without changing; "

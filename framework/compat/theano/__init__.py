@@ -18,9 +18,9 @@ from ...core.op import Op
 from ...core.shared import SharedVariable, shared
 from ...printing import debugprint, pp
 from ._alias import install, real_theano, run_script, uninstall
-from .compile import FAST_COMPILE, FAST_RUN, In, Mode, Param, function
+from .compile import FAST_COMPILE, FAST_RUN, In, Mode, Out, Param, function
 from .gradient import Lop, Rop, grad
-from .scan_module import clone, foldl, foldr, map, reduce, scan
+from .scan_module import clone, foldl, foldr, map, reduce, scan, scan_checkpoints
 
 __version__ = "1.0.5+framework"
 version = __version__
@@ -49,5 +49,5 @@ from . import tensor  # noqa: E402 -- Theano imports theano.tensor with theano
 from . import scalar  # noqa: E402
 
 __all__ = ["config", "function", "shared", "grad", "scan", "map", "reduce", "foldl", "foldr", "clone", "pp",
-           "debugprint", "dot", "In", "Param", "Mode", "Op", "Apply", "Variable", "Constant", "SharedVariable",
-           "tensor", "scalar", "install", "uninstall", "run_script", "real_theano", "Rop", "Lop"]
+           "debugprint", "dot", "In", "Out", "Param", "Mode", "Op", "Apply", "Variable", "Constant", "SharedVariable",
+           "scan_checkpoints", "tensor", "scalar", "install", "uninstall", "run_script", "real_theano", "Rop", "Lop"]

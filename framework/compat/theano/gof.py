@@ -1,5 +1,6 @@
 """``theano.gof``: the graph classes (``Op``, ``Apply``, ``Variable``, ``Constant``) and ``graph`` helpers."""
 from ...core.graph import Apply, Constant, Variable, ancestors, toposort
+from ...core.function import MissingInputError
 from ...core.op import Op
 
-__all__ = ["Op", "Apply", "Variable", "Constant", "ancestors", "toposort"]
+__all__ = ["Op", "Apply", "Variable", "Constant", "ancestors", "toposort", "MissingInputError"]

@@ -15,21 +15,109 @@ __all__ = ["grad", "Lop", "Rop", "jacobian", "hessian", "verify_grad", "disconne
            "consider_constant", "GradientError", "DisconnectedInputError", "DisconnectedType", "NullTypeGradError"]
 
 NullTypeGradError = GradientError
-DisconnectedType = DisconnectedInputError
+
+
+class DisconnectedType:
+    """Theano's type of "no gradient flows here": ``DisconnectedType()()`` is a variable that, given
+    as a ``known_grads`` value, says the variable it is given for is disconnected from the cost;
+    ``grad(..., return_disconnected='Disconnected')`` returns such variables for disconnected
+    ``wrt``."""
+
+    def __call__(self, name: Optional[str] = None) -> "DisconnectedVariable":
+        return DisconnectedVariable(name)
+
+    def __eq__(self, other: Any) -> bool:
+        return type(other) is DisconnectedType
+
+    def __hash__(self) -> int:
+        return hash(DisconnectedType)
+
+    def __repr__(self) -> str:
+        return "DisconnectedType"
+
+
+class DisconnectedVariable:
+    """A disconnected gradient (``DisconnectedType()()``); not a tensor, it cannot be computed."""
+
+    type = DisconnectedType()
+
+    def __init__(self, name: Optional[str] = None) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return "DisconnectedType()()"
+
+
+_RETURN_DISCONNECTED = ("zero", "None", "Disconnected")
+_CHOICES = ("raise", "warn", "ignore")
 
 
 def grad(cost: Any, wrt: Any, consider_constant: Optional[Sequence[Any]] = None, disconnected_inputs: str = "raise",
          add_names: bool = True, known_grads: Optional[dict] = None, return_disconnected: str = "zero",
          null_gradients: str = "raise") -> Any:
-    """``theano.grad``: ``add_names`` and ``null_gradients`` are accepted (gradients here are never
-    null: an op without one raises GradientError when ``grad`` is called)."""
-    return _g.grad(cost, wrt, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs,
-                   known_grads=known_grads, return_disconnected=return_disconnected)
+    """``theano.grad`` (also ``theano.tensor.grad``) with Theano 1.0's keywords.
+
+    ``return_disconnected``: 'zero' (zeros), 'None' or 'Disconnected' (a ``DisconnectedType()()``)
+    for a ``wrt`` the cost does not depend on. ``known_grads`` values may be
+    ``DisconnectedType()()``. ``add_names`` names each gradient ``(dcost/dwrt)`` when both have
+    names. ``null_gradients`` is checked and otherwise has no effect: no gradient here is null (an
+    op without a gradient raises GradientError when ``grad`` is called)."""
+    if return_disconnected not in _RETURN_DISCONNECTED:
+        raise ValueError(f"grad: return_disconnected must be one of {', '.join(map(repr, _RETURN_DISCONNECTED))}, "
+                         f"not {return_disconnected!r}")
+    if null_gradients not in ("raise", "return"):
+        raise ValueError(f"grad: null_gradients must be 'raise' or 'return', not {null_gradients!r}")
+    if disconnected_inputs not in _CHOICES:
+        raise ValueError(f"grad: disconnected_inputs must be 'raise', 'warn' or 'ignore', not {disconnected_inputs!r}")
+    single = not isinstance(wrt, (list, tuple))
+    wrt_list = [wrt] if single else list(wrt)
+    known = dict(known_grads or {})
+    if cost is not None and isinstance(known.get(cost), DisconnectedVariable):
+        cost = None  # the cost itself said to be disconnected
+    known = {k: v for k, v in known.items() if not isinstance(v, DisconnectedVariable)}
+    if cost is None and not known:
+        out: List[Any] = []
+        for w in wrt_list:
+            _disconnected(w, disconnected_inputs)
+            out.append(None)
+    else:
+        out = _g.grad(cost, wrt_list, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs,
+                      known_grads=known or None, return_disconnected="none")
+    results = []
+    for w, g in zip(wrt_list, out):
+        if g is None:
+            g = (_zeros_for(w) if return_disconnected == "zero" else None if return_disconnected == "None"
+                 else DisconnectedType()())
+        elif add_names and cost is not None and cost.name is not None and getattr(w, "name", None) is not None \
+                and g.owner is not None and g.name is None:
+            g.name = f"(d{cost.name}/d{w.name})"
+        results.append(g)
+    return results[0] if single else results
+
+
+def _zeros_for(w: Any) -> Any:
+    from ...config import config
+    from ...core.types import is_int
+
+    w = as_tensor_variable(w)
+    return zeros_like(w, dtype=config.floatX) if is_int(w.dtype) else zeros_like(w)
+
+
+def _disconnected(w: Any, how: str) -> None:
+    msg = f"grad: the cost does not depend on {w}; pass disconnected_inputs='ignore' or 'warn' to get zeros instead"
+    if how == "raise":
+        raise DisconnectedInputError(msg)
+    if how == "warn":
+        import warnings
+
+        warnings.warn(msg, stacklevel=3)
 
 
 def consider_constant(x: Any) -> Any:
-    """Theano's ``consider_constant(x)``: ``x`` with no gradient flowing through it."""
-    return disconnected_grad(x)
+    """Theano's ``consider_constant(x)``: ``x`` in the forward pass; the gradient through it is
+    zero (connected: ``grad(consider_constant(x).sum(), x)`` is zeros, not an error -- Theano's
+    ``TestConsiderConstant``). ``disconnected_grad`` is the one that disconnects."""
+    return zero_grad(x)
 
 
 def _listed(x: Any) -> List[Any]:

@@ -6,7 +6,7 @@ from typing import Any, Optional
 from ...core.graph import clone_replace
 from ...scan_module import scan, until
 
-__all__ = ["scan", "until", "map", "reduce", "foldl", "foldr", "clone"]
+__all__ = ["scan", "until", "map", "reduce", "foldl", "foldr", "clone", "scan_checkpoints"]
 
 
 def map(fn: Any, sequences: Any, non_sequences: Any = None, truncate_gradient: int = -1, go_backwards: bool = False,
@@ -47,3 +47,15 @@ def clone(output: Any, replace: Any = None, strict: bool = True, share_inputs: b
     single = not isinstance(output, (list, tuple))
     outs = clone_replace([output] if single else list(output), dict(replace or {}))
     return outs[0] if single else outs
+
+
+def scan_checkpoints(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences: Any = None,
+                     name: str = "checkpointscan_fn", n_steps: Any = None, save_every_N: int = 10,
+                     padding: bool = True) -> Any:
+    """Theano's ``scan_checkpoints``: the same loop and outputs as ``scan``; Theano keeps only every
+    ``save_every_N``-th state for the gradient to trade memory for time. ``save_every_N`` and
+    ``padding`` are checked and otherwise have no effect: the values and gradients are ``scan``'s."""
+    if not isinstance(save_every_N, int) or isinstance(save_every_N, bool) or save_every_N < 1:
+        raise ValueError(f"scan_checkpoints: save_every_N must be a positive int, got {save_every_N!r}")
+    return scan(fn, sequences=sequences, outputs_info=outputs_info, non_sequences=non_sequences, n_steps=n_steps,
+                name=name)

@@ -1,4 +1,5 @@
-"""``theano.compile.io``: :class:`In`."""
+"""``theano.compile.io``: :class:`In` and :class:`Out`."""
 from ....core.function import In
+from . import Out
 
-__all__ = ["In"]
+__all__ = ["In", "Out"]

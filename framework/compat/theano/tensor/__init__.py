@@ -26,7 +26,13 @@ nnet = _importlib.import_module(f"{__name__}.nnet")
 shared_randomstreams = _importlib.import_module(f"{__name__}.shared_randomstreams")
 from .basic_extras import (as_tensor, argmax, argmin, col, cols, dcol, dcols, drow,  # noqa: F401
                            drows, fcol, fcols, frow, frows, icol, icols, irow, irows, largest, lcol, lrow, max,
-                           max_and_argmax, mean, min, prod, row, rows, smallest, std, sum, var, zcol, zrow, ccol, crow)
+                           max_and_argmax, mean, min, prod, row, rows, smallest, std, sum, var, zcol, zrow, ccol, crow,
+                           stack, flatten, round, iround, round_half_to_even, round_half_away_from_zero, ptp,
+                           roll, diag, tile)
+from .basic_extras import PLURALS as _PLURALS
+globals().update(_PLURALS)  # T.scalars('xy') & co.: Theano's naming rule, not framework's
+# theano.tensor.grad & co. are theano.gradient's (Theano's keywords: add_names, return_disconnected...)
+from ..gradient import Lop, Rop, consider_constant, grad, hessian, jacobian, verify_grad  # noqa: E402,F401
 from .extra_ops import bincount, cumprod, cumsum, repeat, squeeze, to_one_hot  # noqa: F401
 xlogx = _importlib.import_module(f"{__name__}.xlogx")  # the module, as in Theano (not framework's function)
 
@@ -37,7 +43,9 @@ __all__ = sorted(set(_native_all) | {
     "as_tensor", "row", "col", "rows", "cols", "frow", "fcol", "drow", "dcol", "irow", "icol", "lrow", "lcol",
     "frows", "fcols", "drows", "dcols", "irows", "icols", "crow", "ccol", "zrow", "zcol",
     "max_and_argmax", "largest", "smallest", "cumsum", "cumprod", "repeat", "bincount", "to_one_hot", "squeeze",
-    "xlogx", "nnet", "shared_randomstreams", "TensorSharedVariable"})
+    "xlogx", "nnet", "shared_randomstreams", "TensorSharedVariable", "grad", "Rop", "Lop", "jacobian", "hessian",
+    "consider_constant", "verify_grad", "iround", "round_half_to_even", "round_half_away_from_zero", "ptp", "roll",
+    "diag", "tile"})
 
 
 def __getattr__(name: str) -> Any:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import builtins
+
+import numpy as np
 from typing import Any, Optional, Sequence, Tuple
 
 from ....core import elemwise as _ew
@@ -16,20 +18,53 @@ def _cast_to(v: TensorVariable, dtype: Optional[str]) -> TensorVariable:
     return v if dtype is None or as_dtype(dtype) == v.dtype else _ew.cast(v, as_dtype(dtype))
 
 
+# Theano's CAReduceDtype: the result of sum/prod of integers is int64 (uint64 for unsigned ones)
+# unless ``dtype`` says otherwise, whatever ``acc_dtype`` is
+_WIDE = {"bool": "int64", "int8": "int64", "int16": "int64", "int32": "int64",
+         "uint8": "uint64", "uint16": "uint64", "uint32": "uint64"}
+
+
+def _check_acc(what: str, idtype: str, acc_dtype: Optional[str]) -> Optional[str]:
+    """Theano's rule for ``acc_dtype``: a float accumulator for integers, or one at least as
+    precise as the input; anything narrower is a TypeError (it would lose precision)."""
+    if acc_dtype is None:
+        return None
+    acc = as_dtype(acc_dtype)
+    if np.dtype(acc).kind in "fc" and np.dtype(idtype).kind in "biu":
+        return acc
+    up = np.result_type(np.dtype(idtype), np.dtype(acc)).name
+    if up != acc:
+        raise TypeError(f"{what}(..., acc_dtype={acc!r}) of a {idtype} input would lose precision: the accumulator "
+                        f"must be at least as precise as {up}. Leave acc_dtype out, give dtype= instead (the "
+                        f"result is cast at the end), or cast the input yourself")
+    return acc
+
+
+def _reduce_dtypes(what: str, x: TensorVariable, dtype: Optional[str],
+                   acc_dtype: Optional[str]) -> Tuple[str, str]:
+    out = as_dtype(dtype) if dtype is not None else _WIDE.get(x.dtype, x.dtype)
+    acc = _check_acc(what, x.dtype, acc_dtype)
+    if acc is None:  # at least the input's precision (and the result's)
+        acc = out if dtype is None else np.result_type(np.dtype(_WIDE.get(x.dtype, x.dtype)), np.dtype(out)).name
+    return out, acc
+
+
 def sum(input: Any, axis: Any = None, dtype: Optional[str] = None, keepdims: bool = False,  # noqa: A001
         acc_dtype: Optional[str] = None) -> TensorVariable:
-    """Theano's ``sum``: accumulates in ``acc_dtype`` (default: the result dtype), returns ``dtype``."""
-    acc = _red.sum(input, axis=axis, keepdims=keepdims, dtype=acc_dtype or dtype)
-    return _cast_to(acc, dtype)
+    """Theano's ``sum``: accumulates in ``acc_dtype``, returns ``dtype`` (default: the input's,
+    int64/uint64 for integers -- also when ``acc_dtype`` is narrower)."""
+    x = as_tensor_variable(input)
+    out, acc = _reduce_dtypes("sum", x, dtype, acc_dtype)
+    return _cast_to(_red.sum(x, axis=axis, keepdims=keepdims, dtype=acc), out)
 
 
 def prod(input: Any, axis: Any = None, dtype: Optional[str] = None, keepdims: bool = False,
          acc_dtype: Optional[str] = None, no_zeros_in_input: bool = False) -> TensorVariable:
-    """Theano's ``prod``; ``no_zeros_in_input`` is accepted (the gradient here is exact at zeros anyway)."""
+    """Theano's ``prod`` (dtypes as :func:`sum`); ``no_zeros_in_input`` is accepted (the gradient
+    here is exact at zeros anyway)."""
     x = as_tensor_variable(input)
-    if acc_dtype is not None:
-        x = _cast_to(x, acc_dtype)
-    return _cast_to(_red.prod(x, axis=axis, keepdims=keepdims), dtype)
+    out, acc = _reduce_dtypes("prod", x, dtype, acc_dtype)
+    return _cast_to(_red.prod(_cast_to(x, acc), axis=axis, keepdims=keepdims), out)
 
 
 def mean(input: Any, axis: Any = None, dtype: Optional[str] = None, op: bool = False, keepdims: bool = False,
@@ -37,6 +72,7 @@ def mean(input: Any, axis: Any = None, dtype: Optional[str] = None, op: bool = F
     """Theano's ``mean``: the sum runs in ``acc_dtype`` and the result is cast to ``dtype``
     (default: the input's float dtype, float64 for integers)."""
     x = as_tensor_variable(input)
+    _check_acc("mean", x.dtype, acc_dtype)
     if acc_dtype is not None and as_dtype(acc_dtype) != x.dtype:
         x = _ew.cast(x, as_dtype(acc_dtype))
     result = _red.mean(x, axis=axis, keepdims=keepdims)
@@ -104,12 +140,21 @@ def _fixed(shape: Tuple[Optional[int], ...], default: Optional[str], label: str)
 
 
 def _many(single):
-    def many(*names: Any):
-        if len(names) == 1 and isinstance(names[0], int):
-            return [single() for _ in builtins.range(names[0])]
-        out = [single(n) for n in names]
-        return out[0] if len(out) == 1 else out
+    """Theano's plural constructors (``T.scalars``, ``T.dmatrices``, ``T.rows`` ...): an int ``n``
+    gives a list of ``n`` anonymous variables; one name gives one variable; several names, or one
+    string of several characters, give a list with one variable per name -- Theano iterates over
+    a single string, so ``T.scalars('xy')`` is ``[scalar('x'), scalar('y')]``."""
 
+    def many(*names: Any):
+        if names and isinstance(names[0], int):
+            return [single() for _ in builtins.range(names[0])]
+        if len(names) == 1:
+            names = names[0]
+        if len(names) == 1:
+            return single(names[0] if isinstance(names, (list, tuple)) else names)
+        return [single(n) for n in names]
+
+    many.__name__ = single.__name__ + "s"
     return many
 
 
@@ -127,3 +172,133 @@ frow, fcol, drow, dcol, irow, icol, lrow, lcol = (_made[k] for k in ("frow", "fc
                                                                     "lrow", "lcol"))
 frows, fcols, drows, dcols, irows, icols = (_made[k] for k in ("frows", "fcols", "drows", "dcols", "irows", "icols"))
 crow, ccol, zrow, zcol = _made["crow"], _made["ccol"], _made["zrow"], _made["zcol"]
+
+
+# every plural constructor of theano.tensor with Theano's naming rule (framework's own ``T.scalars('xy')``
+# is one variable named 'xy')
+from ....tensor.basic import CONSTRUCTORS as _SINGLES, PLURALS as _NATIVE_PLURALS  # noqa: E402
+
+PLURALS = {name: _many(_SINGLES[name[:-3] + "x" if name.endswith("ices") else name[:-1]])
+           for name in _NATIVE_PLURALS}
+PLURALS.update((k, v) for k, v in _made.items() if k.endswith("s"))
+
+
+# --- Theano 1.0 spellings built from framework's ops (no op of their own) ---------------------------
+def stack(*tensors: Any, **kwargs: Any) -> TensorVariable:
+    """Theano's ``stack(tensors, axis=0)``, and its older ``stack(t1, t2, ...)`` (Theano 1.0 still
+    accepts it, with a DeprecationWarning)."""
+    from ....core import shape_ops as _so
+
+    if not tensors and not kwargs:
+        raise TypeError("stack() needs the tensors to stack: stack([a, b], axis=0)")
+    if "tensors" in kwargs:
+        seq, axis = kwargs.pop("tensors"), kwargs.pop("axis", 0)
+    elif tensors and not isinstance(tensors[0], (list, tuple)):
+        if kwargs:
+            raise TypeError(f"stack(t1, t2, ...) (the old form) takes no keyword, got {sorted(kwargs)}")
+        import warnings
+
+        warnings.warn("stack(*tensors) is deprecated in Theano; write stack(tensors, axis=0)", DeprecationWarning,
+                      stacklevel=2)
+        seq, axis = list(tensors), 0
+    else:
+        seq = tensors[0]
+        axis = tensors[1] if len(tensors) == 2 else kwargs.pop("axis", 0)
+    return _so.stack(list(seq), axis=axis)
+
+
+def flatten(x: Any, ndim: Optional[int] = None, outdim: Optional[int] = None) -> TensorVariable:
+    """Theano's ``flatten(x, ndim=1)``; ``outdim`` is its older name."""
+    from ....core import shape_ops as _so
+
+    if ndim is not None and outdim is not None:
+        raise ValueError("flatten(): give ndim or outdim (its older name), not both")
+    return _so.flatten(x, ndim if ndim is not None else outdim if outdim is not None else 1)
+
+
+def round_half_to_even(a: Any) -> TensorVariable:
+    """Round to the nearest integer, ties to the even one (NumPy's ``round``)."""
+    from ....tensor import round as _round
+
+    return _round(a)
+
+
+def round_half_away_from_zero(a: Any) -> TensorVariable:
+    """Round to the nearest integer, ties away from zero (C's ``round``): ``0.5`` -> 1, ``-2.5`` -> -3."""
+    a = as_tensor_variable(a)
+    if not a.dtype.startswith("float"):
+        return a
+    return _ew.sgn(a) * _ew.floor(_ew.abs_(a) + np.asarray(0.5, dtype=a.dtype))
+
+
+def round(a: Any, mode: Optional[str] = None) -> TensorVariable:  # noqa: A001 -- Theano's name
+    """Theano's ``round(a, mode)``: ``'half_to_even'`` (the default, as NumPy) or ``'half_away_from_zero'``."""
+    if mode is None or mode == "half_to_even":
+        return round_half_to_even(a)
+    if mode == "half_away_from_zero":
+        return round_half_away_from_zero(a)
+    raise ValueError(f"round(): mode must be 'half_to_even' or 'half_away_from_zero', not {mode!r}")
+
+
+def iround(a: Any, mode: Optional[str] = None) -> TensorVariable:
+    """``cast(round(a, mode), 'int64')``."""
+    return _ew.cast(round(a, mode), "int64")
+
+
+def ptp(a: Any, axis: Any = None) -> TensorVariable:
+    """Range of values (maximum - minimum) along ``axis``."""
+    return _red.max(a, axis=axis) - _red.min(a, axis=axis)
+
+
+def roll(x: Any, shift: Any, axis: Optional[int] = None) -> TensorVariable:
+    """NumPy's ``roll``: elements shifted by ``shift`` along ``axis`` (the flattened array when None)."""
+    from ....core import shape_ops as _so
+
+    x = as_tensor_variable(x)
+    if axis is None:
+        if x.ndim > 1:
+            return _so.reshape(roll(_so.flatten(x, 1), shift, 0), x.shape, ndim=x.ndim)
+        axis = 0
+    if axis < 0:
+        axis += x.ndim
+    shift = shift % x.shape[axis]
+    front = tuple([slice(None)] * axis + [slice(-shift, None)])
+    end = tuple([slice(None)] * axis + [slice(0, -shift)])
+    return _so.join(axis, x[front], x[end])
+
+
+def diag(v: Any, k: int = 0) -> TensorVariable:
+    """Theano's ``diag``: the diagonal matrix of a vector, or the diagonal of a matrix."""
+    from ....core.linalg import alloc_diag, extract_diag
+
+    v = as_tensor_variable(v)
+    if k != 0:
+        raise NotImplementedError(f"diag(v, k={k}): only the main diagonal (k=0) is available here")
+    if v.ndim == 1:
+        return alloc_diag(v)
+    if v.ndim == 2:
+        return extract_diag(v)
+    raise ValueError(f"diag(): expected a vector or a matrix, got {v.ndim} dimension(s)")
+
+
+def tile(x: Any, reps: Any, ndim: Optional[int] = None) -> TensorVariable:
+    """NumPy's ``tile``: ``x`` repeated ``reps[i]`` times along axis ``i`` (``reps``: a list of ints or
+    symbolic scalars; ``x`` gets leading axes when ``reps`` is longer)."""
+    from ....core import shape_ops as _so
+
+    x = as_tensor_variable(x)
+    reps = list(reps) if isinstance(reps, (list, tuple)) else [reps[i] for i in builtins.range(ndim or x.ndim)]
+    nd = ndim if ndim is not None else builtins.max(len(reps), x.ndim)
+    if len(reps) > nd or x.ndim > nd:
+        raise ValueError(f"tile(): ndim={nd} is smaller than len(reps)={len(reps)} or x.ndim={x.ndim}")
+    reps = [1] * (nd - len(reps)) + reps
+    if x.ndim < nd:
+        x = x.dimshuffle(["x"] * (nd - x.ndim) + list(builtins.range(x.ndim)))
+    pattern: list = []
+    for i in builtins.range(nd):
+        pattern += ["x", i]
+    shape: list = []
+    for i in builtins.range(nd):
+        shape += [reps[i], x.shape[i]]
+    big = _so.alloc(x.dimshuffle(pattern), *shape)
+    return _so.reshape(big, [reps[i] * x.shape[i] for i in builtins.range(nd)], ndim=nd)
