@@ -73,13 +73,21 @@ def grad(
     known_grads: Optional[Dict[Variable, Any]] = None,
     return_disconnected: str = "zero",
     stabilize: bool = True,
+    int_grads: str = "zero",
 ) -> Union[TensorVariable, List[TensorVariable]]:
     """Symbolic gradient of the scalar ``cost`` with respect to ``wrt``.
 
     ``consider_constant``: variables treated as constants (nothing flows
     through them). ``disconnected_inputs``: 'raise', 'warn' or 'ignore' when a
     ``wrt`` does not influence the cost. ``known_grads``: {variable: gradient}
-    to start from (``cost`` may then be None). Integer variables get zeros.
+    to start from (``cost`` may then be None).
+
+    ``int_grads``: what an integer variable gets. ``'zero'`` (the default): zeros, and an
+    integer cost is an error. ``'real'`` (Theano 1.0's rule, what ``theano.grad`` uses): the
+    gradient as if the integers were real numbers where they reach the cost through a float
+    result (``grad((iv * 2.5).sum(), iv)`` is 2.5 everywhere), zeros where every way runs
+    through integer results (``iv * 2`` is a step function), and an integer cost is allowed
+    (its own gradient is 1, in floatX).
 
     With ``stabilize`` (the default) the cost is first passed through the
     ``canonicalize`` and ``stabilize`` rewrite stages, so the gradient of a
@@ -91,6 +99,9 @@ def grad(
     """
     if disconnected_inputs not in ("raise", "warn", "ignore"):
         raise ValueError(f"disconnected_inputs must be 'raise', 'warn' or 'ignore', not {disconnected_inputs!r}")
+    if int_grads not in ("zero", "real"):
+        raise ValueError(f"int_grads must be 'zero' or 'real', not {int_grads!r}")
+    real_ints = int_grads == "real"
     single = isinstance(wrt, Variable)
     wrt_list = [wrt] if single else list(wrt)
     for w in wrt_list:
@@ -108,11 +119,11 @@ def grad(
                 f"grad: the cost must be a scalar, but {pp(cost)} has type {cost.type}{where}; "
                 "reduce it first, e.g. cost.sum() or cost.mean(), or use jacobian()"
             )
-        if is_int(cost.dtype):
+        if is_int(cost.dtype) and not real_ints:
             raise TypeError(f"grad: the cost {cost} has integer dtype {cost.dtype}; gradients need a float cost")
         # ones_like keeps the gradient a function of the cost's inputs (as in Theano);
         # the constant-shape rewrite folds it, so the cost itself is not computed
-        seeds[cost] = E.ones_like(cost)
+        seeds[cost] = E.ones_like(cost, dtype=_float_for(cost)) if is_int(cost.dtype) else E.ones_like(cost)
     for v, g in (known_grads or {}).items():
         g = as_tensor_variable(g)
         if g.ndim != v.ndim:
@@ -141,6 +152,11 @@ def grad(
     int_reached: set = set()  # integer variables the walk reached: what feeds them has a zero gradient
     for node in reversed(relevant):
         out_grads = [grads.get(o) for o in node.outputs]
+        if real_ints:  # an integer result is a step function of the node's inputs: zero flows back
+            for k, o in enumerate(node.outputs):
+                if out_grads[k] is not None and isinstance(o.type, TensorType) and is_int(o.dtype):
+                    out_grads[k] = None
+                    int_reached.add(o)
         if all(g is None for g in out_grads):
             continue
         if len(node.outputs) == 1 and out_grads[0] is None:
@@ -156,11 +172,19 @@ def grad(
             ) from exc
         if len(in_grads) != len(node.inputs):
             raise GradientError(f"op '{node.op}' returned {len(in_grads)} gradients for {len(node.inputs)} inputs")
+        if real_ints:
+            in_grads = _real_int_grads(node, out_grads, list(in_grads), depends)
         for x, g in zip(node.inputs, in_grads):
             if x not in depends or (x in constants and x not in wanted):
                 continue  # a constant asked for itself gets its gradient; nothing flows past it
             if is_int(x.dtype) and isinstance(x.type, TensorType):
-                int_reached.add(x)
+                if not (real_ints and g is not None and _float_result(node)):
+                    int_reached.add(x)
+                    continue
+                g = as_tensor_variable(g)  # 'real': the op's gradient, kept in its float dtype
+                if is_int(g.dtype):
+                    g = E.cast(g, _float_for(x))
+                _add_grad(grads, x, g)
                 continue
             if g is None or not isinstance(x.type, TensorType):
                 continue
@@ -192,6 +216,34 @@ def grad(
                 g = E.zeros_like(w)
         results.append(g)
     return results[0] if single else results
+
+
+def _real_int_grads(node: Apply, out_grads: List[Optional[Variable]], in_grads: List[Any],
+                    depends: set) -> List[Any]:
+    """``int_grads='real'``: ops give no gradient to their integer inputs (``dot`` skips it,
+    a table row's rule may); where the node has a float result, the gradient an integer input
+    gets is the one the same op gives that input cast to the result's float dtype."""
+    wanted = [k for k, x in enumerate(node.inputs)
+              if in_grads[k] is None and x in depends and isinstance(x.type, TensorType) and is_int(x.dtype)]
+    if not wanted or not _float_result(node):
+        return in_grads
+    fdt = next(o.dtype for o in node.outputs if isinstance(o.type, TensorType) and not is_int(o.dtype))
+    try:
+        proxy = node.op.make_node(*[E.cast(x, fdt) if k in wanted else x for k, x in enumerate(node.inputs)])
+    except Exception:  # an input that must be integer (an index, a size): a step, zero
+        return in_grads
+    if [o.type for o in proxy.outputs] != [o.type for o in node.outputs]:
+        return in_grads  # the op types its result otherwise for float inputs: no proxy
+    proxy_grads = node.op.grad(proxy, out_grads)
+    for k in wanted:
+        in_grads[k] = proxy_grads[k]
+    return in_grads
+
+
+def _float_result(node: Apply) -> bool:
+    """Whether some output of ``node`` is a float tensor: a way for its integer inputs to
+    influence a cost other than in steps (``int_grads='real'``)."""
+    return any(isinstance(o.type, TensorType) and not is_int(o.dtype) for o in node.outputs)
 
 
 def _float_for(v: Variable) -> str:

@@ -110,3 +110,57 @@ def test_known_grads_match_the_plain_gradient():
         got = theano.function(inputs, full)(*values)
         for a, b in zip(true, got):
             np.testing.assert_allclose(a, b)
+
+
+def test_gradient_wrt_an_integer_is_the_real_one():
+    """Theano 1.0's ``test_grad_int``: ``dot(X, W) + b`` through a sigmoid, ``X`` an int32 matrix,
+    gives the gradient a float64 ``X`` gets (framework's own ``grad`` gave zeros: silent)."""
+    W, b = T.dmatrix("W"), T.dvector("b")
+
+    def grad_fn(X):
+        cost = T.nnet.sigmoid(T.dot(X, W) + b).sum()
+        return theano.function([X, W, b], gradient.grad(cost, X), on_unused_input="ignore")
+
+    rng = np.random.RandomState(0)
+    xv = rng.randint(-3, 4, size=(4, 3)).astype("int32")
+    wv, bv = rng.randn(3, 2), rng.randn(2)
+    got = grad_fn(T.imatrix("X"))(xv, wv, bv)
+    want = grad_fn(T.dmatrix("X"))(xv.astype("float64"), wv, bv)
+    assert got.dtype.kind == "f"
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    iv = T.ivector("iv")
+    np.testing.assert_array_equal(theano.function([iv], gradient.grad((iv * 2.5).sum(), iv))([1, 2]), [2.5, 2.5])
+
+
+def test_integer_results_pass_no_gradient_and_an_integer_cost_is_allowed():
+    """Through integer results only (``iv * 2``, a cast to int) the gradient is zero, connected (no
+    disconnected error); an integer cost is allowed and its gradient wrt itself is 1."""
+    iv, x = T.ivector("iv"), T.dvector("x")
+    np.testing.assert_array_equal(theano.function([iv], gradient.grad((iv * 2).sum(), iv))([1, 2]), [0, 0])
+    g = gradient.grad((T.cast(x * 3, "int32") * 0.5).sum(), x)
+    np.testing.assert_array_equal(theano.function([x], g)([1.0, 2.0]), [0.0, 0.0])
+    ix = T.iscalar("ix")
+    assert float(theano.function([ix], gradient.grad(ix, ix))(7)) == 1.0
+    # a float path and an integer path from the same input: only the float one counts
+    g = gradient.grad((iv * 2.5).sum() + (iv * 3).sum(), iv)
+    np.testing.assert_array_equal(theano.function([iv], g)([1, 2]), [2.5, 2.5])
+
+
+def test_native_grad_keeps_integers_at_zero():
+    """framework's own ``grad`` is unchanged: integers get zeros, an integer cost is an error."""
+    import framework
+    iv = T.ivector("iv")
+    g = framework.grad((iv * 2.5).sum(), iv)
+    np.testing.assert_array_equal(theano.function([iv], g)([1, 2]), [0.0, 0.0])
+    with pytest.raises(TypeError, match="integer dtype"):
+        framework.grad(iv.sum(), iv)
+    with pytest.raises(ValueError, match="int_grads"):
+        framework.grad((iv * 2.5).sum(), iv, int_grads="float")
+
+
+def test_an_integer_index_gets_a_zero_gradient():
+    """An integer that only selects (an index) is a step: zero, whatever the mode of ``grad``."""
+    x, iv = T.dvector("x"), T.ivector("iv")
+    g = gradient.grad((x[iv] * 2.0).sum(), iv)
+    f = theano.function([x, iv], g, on_unused_input="ignore")
+    np.testing.assert_array_equal(f([1.0, 2.0, 3.0], [0, 2]), [0.0, 0.0])

@@ -57,7 +57,9 @@ def grad(cost: Any, wrt: Any, consider_constant: Optional[Sequence[Any]] = None,
          null_gradients: str = "raise") -> Any:
     """``theano.grad`` (also ``theano.tensor.grad``) with Theano 1.0's keywords.
 
-    ``return_disconnected``: 'zero' (zeros), 'None' or 'Disconnected' (a ``DisconnectedType()()``)
+    Integers follow Theano 1.0 (``int_grads='real'`` of framework's ``grad``): ``grad((iv * 2.5).sum(),
+    iv)`` is 2.5 everywhere, as for a float ``iv``; through integer results only it is zero; an
+    integer cost is allowed. ``return_disconnected``: 'zero' (zeros), 'None' or 'Disconnected' (a ``DisconnectedType()()``)
     for a ``wrt`` the cost does not depend on. ``known_grads`` values may be
     ``DisconnectedType()()``. ``add_names`` names each gradient ``(dcost/dwrt)`` when both have
     names. ``null_gradients`` is checked and otherwise has no effect: no gradient here is null (an
@@ -82,7 +84,7 @@ def grad(cost: Any, wrt: Any, consider_constant: Optional[Sequence[Any]] = None,
             out.append(None)
     else:
         out = _g.grad(cost, wrt_list, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs,
-                      known_grads=known or None, return_disconnected="none")
+                      known_grads=known or None, return_disconnected="none", int_grads="real")
     results = []
     for w, g in zip(wrt_list, out):
         if g is None:
