@@ -193,11 +193,13 @@ def infer_dtype(impl: Callable[..., Any], inputs: Sequence[Variable], key: Any) 
 def _int_range(value: Any) -> Any:
     """Part of the dtype cache key for a weak Python int: ints outside 0..127 may not fit
     a small integer dtype (NumPy 2 raises OverflowError). Whether one fits depends only on
-    the smallest dtype holding it, so that is the key (a few entries in all, not one per
-    distinct constant: the cache cannot grow over a long session)."""
+    the smallest dtype holding it, and the dtype NumPy gives the int alone (``second(x,
+    2**63 - 1)`` is int64, ``second(x, 2**64 - 1)`` uint64: both fit uint64 at least), so
+    those are the key (a few entries in all, not one per distinct constant: the cache
+    cannot grow over a long session)."""
     if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= 127:
         if -2 ** 63 <= value < 2 ** 64:
-            return np.min_scalar_type(value).name
+            return np.min_scalar_type(value).name, np.asarray(value).dtype.name
         return value  # too large for any dtype: NumPy's error, each its own (rare) entry
     return None
 

@@ -24,7 +24,9 @@ def _xlogy0(xp: Any, x: Any, y: Any) -> Any:
     # the result's (log of an int8 alone would be float16: 3 digits in a float64 result)
     x, y = in_float(xp, x, y)
     dt = xp.result_type(x, y)  # float64 x, float32 y: the log in float64 too
-    x, y = (a.astype(dt) if getattr(a, "dtype", dt) != dt else a for a in (x, y))
+    # Python scalars too: ``where(zero, 1, 2**64 - 1)`` would wrap the int to -1 (a NaN log)
+    # (not ``getattr(a, "dtype", None) == dt``: a dtype equals None, NumPy's default float64)
+    x, y = (a if hasattr(a, "dtype") and a.dtype == dt else xp.asarray(a, dtype=dt) for a in (x, y))
     zero = x == 0
     return xp.where(zero, 0, x * xp.log(xp.where(zero, 1, y)))
 

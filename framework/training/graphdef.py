@@ -42,6 +42,9 @@ def _shape_text(shape: Any) -> str:
 
 def graph_def(function: Any) -> Any:
     """The ``tensorboardX.proto.graph_pb2.GraphDef`` of a compiled ``function``."""
+    from .tensorboard import import_tensorboardx
+
+    import_tensorboardx()
     from tensorboardX.proto.attr_value_pb2 import AttrValue
     from tensorboardX.proto.graph_pb2 import GraphDef
     from tensorboardX.proto.node_def_pb2 import NodeDef

@@ -17,7 +17,8 @@ fixes the conventions the training command relies on:
   ``kill -9`` loses nothing logged before it.
 
 tensorboardX is imported only when a logger is created, so importing this
-module is cheap.
+module is cheap -- and without the heavy optional packages it tries at its own
+import (:func:`import_tensorboardx`).
 """
 from __future__ import annotations
 
@@ -85,6 +86,7 @@ class _EventFile:
     """
 
     def __init__(self, logdir: str, filename_suffix: str, flush_secs: float) -> None:
+        import_tensorboardx()
         from tensorboardX.proto.event_pb2 import Event
         from tensorboardX.record_writer import masked_crc32c
 
@@ -173,6 +175,32 @@ def _close_at_exit(ref: "weakref.ReferenceType[_EventFile]") -> None:
 _WRITER_CLASS: Any = None
 
 
+# Packages tensorboardX imports when they are installed, only to accept their objects
+# (torch tensors) or to write to cloud storage (boto3, google.cloud): importing torch
+# alone took ~8 s on a developer's machine, at every `framework train` start. The
+# training code passes NumPy arrays and writes local files, so it needs none of them.
+_TENSORBOARDX_OPTIONAL = ("torch", "boto3", "google.cloud")
+
+
+def import_tensorboardx() -> None:
+    """Import tensorboardX without the packages of :data:`_TENSORBOARDX_OPTIONAL` that are
+    not imported yet: while it imports, they read as missing (``sys.modules[name] = None``
+    makes ``import name`` raise ImportError, which tensorboardX catches), then they are
+    importable again. A package the program imported already is left alone (tensorboardX
+    then uses it, as it would have)."""
+    if "tensorboardX" in sys.modules:
+        return
+    hidden = [name for name in _TENSORBOARDX_OPTIONAL if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import tensorboardX  # noqa: F401
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
 def _summary_writer_class() -> Any:
     """``tensorboardX.SummaryWriter`` writing through :class:`_EventFile` (made on first use).
 
@@ -186,6 +214,7 @@ def _summary_writer_class() -> Any:
     if _WRITER_CLASS is not None:
         return _WRITER_CLASS
     try:
+        import_tensorboardx()
         from tensorboardX import FileWriter, SummaryWriter
         from tensorboardX.proto.event_pb2 import Event, SessionLog
     except ImportError as exc:  # a dependency, but give a clear message if it is broken

@@ -23,6 +23,8 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
+import numpy as np
+
 from framework.core.elemwise import SCALAR_OPS
 from framework.core.fusion import Fused, Ref, ScalarProgram, Step, const_value, step_shapes
 from framework.core.graph import Apply
@@ -171,6 +173,15 @@ def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
             o = f", out={out}" if out else ""
             return [f"{indent}{target} = {fn_name(row.ufunc)}({', '.join(args)}{o})"]
         if how == "expansion":
+            # a constant argument in the step's dtype, as the row's implementation converts
+            # it (``in_float``, then ``asarray(z, dtype=...)``): a weak int logit would
+            # otherwise give an int scratch buffer that ``exp`` cannot write into
+            for k, r in enumerate(s.args):
+                if r[0] == "const":
+                    key = f"C{next(n_consts)}"
+                    with np.errstate(over="ignore"):
+                        ns[key] = np.dtype(s.dtype).type(const_value(r))
+                    args[k] = key
             return _emit_expansion(EXPANSIONS[s.op], args, out, target, indent, fn_name,
                                    ns["XP_ERRSTATE"] is not None)
         if how == "cast" and out:

@@ -150,3 +150,30 @@ def test_softplus_of_exp_rewrite_keeps_unsigned_values(mode: str) -> None:
     np.testing.assert_allclose(got, np.log1p(np.exp(u)), rtol=2e-3)
     np.testing.assert_allclose(function([x], T.sigmoid(x), mode=mode)(u), 1 / (1 + np.exp(-u.astype("f2"))),
                                rtol=2e-3)
+
+
+def test_weak_int_dtype_does_not_depend_on_what_ran_before() -> None:
+    """The dtype cache keyed a weak Python int by the smallest dtype holding it, and both
+    ``2**63 - 1`` and ``2**64 - 1`` fit uint64 at least: after ``second(x, 2**63 - 1)`` (int64),
+    ``second(x, 2**64 - 1)`` was typed int64 too (NumPy: uint64) -- a type that depended on
+    what the process had compiled earlier (found by the CuPy codegen fuzzer)."""
+    x = T.vector("x", dtype="float32")
+    for value in (2 ** 63 - 1, 2 ** 64 - 1, -2 ** 63, 2 ** 63 - 1):
+        want = np.asarray(value).dtype
+        out = E.second(x, value)
+        assert out.dtype == want.name, value
+        for mode in MODES:
+            got = function([x], out, mode=mode)(np.zeros(2, dtype="float32"))
+            assert got.dtype == want and np.all(got == value), (value, mode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_xlogy0_of_a_huge_python_int(mode: str) -> None:
+    """``xlogy0(x, 2**64 - 1)``: the row's ``where(x == 0, 1, y)`` converted the Python int
+    itself, to int64 (-1), and the log was NaN; ``y`` is now converted in the result's float
+    type first (a NumPy dtype compares equal to None, which hid the Python int)."""
+    from framework.core.xlogx import xlogy0
+    x = T.vector("x", dtype="float64")
+    xv = np.array([0.0, 1.0, 0.5])
+    got = function([x], xlogy0(x, 2 ** 64 - 1), mode=mode)(xv)
+    np.testing.assert_allclose(got, [0.0, np.log(2.0 ** 64), 0.5 * np.log(2.0 ** 64)], rtol=1e-15)

@@ -257,3 +257,22 @@ def test_a_scalar_logit_against_a_vector_of_targets(dtype):
         for got, want in zip(f(zv, tv), g(zv, tv)):
             np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == "float32" else 1e-12)
     assert np.all(np.isfinite(f(-800.0, tv)[0]))  # and it is the stable form
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_python_int_logit_in_a_fused_chain(dtype):
+    """``sigmoid_binary_crossentropy(3, t) * 2 + t``: fusion wrote the stable form's steps into
+    scratch buffers, and the one computed from the int constant alone (``max(3, 0)``) was int64,
+    which ``exp`` could not write into -- FAST_RUN raised where FAST_COMPILE gave the loss (found
+    by the CuPy codegen fuzzer). The constant now enters the steps in the step's dtype, as the
+    row's own implementation converts it."""
+    from framework.core.elemwise import sigmoid_binary_crossentropy
+    t = T.vector("t", dtype=dtype)
+    tv = np.array([0.0, 1.0, 0.5], dtype=dtype)
+    for z in (3, -2, 0, 3.5):
+        for build in (lambda: sigmoid_binary_crossentropy(z, t) * 2 + t,
+                      lambda: T.exp(sigmoid_binary_crossentropy(z, t))):
+            got = function([t], build())(tv)
+            want = function([t], build(), mode="FAST_COMPILE")(tv)
+            assert got.dtype == want.dtype == dtype
+            np.testing.assert_array_equal(got, want)

@@ -218,3 +218,38 @@ def test_everything_logged_before_flush_survives_a_kill(tmp_path):
     assert [e.step for e in acc.Scalars("train/cost_step")][:600] == list(range(600))
     assert len(acc.Histograms("params/W")) == len(acc.Images("filters")) == 3
     assert len(_event_files(tmp_path)) == 1
+
+
+def test_logging_does_not_import_torch_or_cloud_clients(tmp_path):
+    """tensorboardX imports torch (and boto3, google.cloud) at its own import when they are
+    installed -- ~8 s at every ``framework train`` start on a machine with torch, for a run that
+    passes NumPy arrays. A stand-in ``torch`` that fails loudly when imported shows that logging
+    (scalars, images, histograms, the graph) never imports it, and that the user's own
+    ``import torch`` afterwards still reaches it."""
+    fake = tmp_path / "site"
+    for name in ("torch", "boto3"):
+        (fake / name).mkdir(parents=True)
+        (fake / name / "__init__.py").write_text(f"raise RuntimeError('{name} was imported')\n")
+    script = textwrap.dedent(f"""
+        import sys
+        import numpy as np
+        import framework, framework.tensor as T
+        from framework.training.tensorboard import RunLogger
+        x = T.dvector("x")
+        f = framework.function([x], (x * 2).sum())
+        with RunLogger({str(tmp_path / "run")!r}) as log:
+            log.scalar("cost", 1.0, 0)
+            log.image("filters", np.zeros((8, 8), dtype=np.uint8), 0)
+            log.histogram("W", np.arange(10.0), 0)
+            log.graph(f)
+        assert "torch" not in sys.modules and "boto3" not in sys.modules, sorted(sys.modules)
+        try:
+            import torch
+        except RuntimeError as exc:
+            print("later import:", exc)
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(fake)] + sys.path))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "later import: torch was imported"
+    assert _event_files(tmp_path / "run")
