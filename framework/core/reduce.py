@@ -11,7 +11,7 @@ import numpy as np
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from .errors import axis_int, format_trace, user_trace
-from .graph import Apply, Variable
+from .graph import Apply, Constant, Variable
 from .op import Op
 from .types import TensorType, is_int
 from .variable import TensorVariable, as_tensor_variable
@@ -280,7 +280,9 @@ def prod(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Optional[str]
     so Theano's ``no_zeros_in_input`` changes nothing; ``acc_dtype``/``dtype`` as in :func:`sum`."""
     x = as_tensor_variable(x)
     acc = acc_dtype if acc_dtype is not None else dtype
-    return _cast_result(_reduce("prod", _cast_result(x, acc), axis, keepdims), dtype)
+    # NumPy's prod of a small integer (or bool) promotes to int64/uint64: the result is cast back
+    # to the accumulator's dtype when no other dtype is asked for (as sum, and np.prod(dtype=acc))
+    return _cast_result(_reduce("prod", _cast_result(x, acc), axis, keepdims), dtype if dtype is not None else acc)
 
 
 def mean(x: Any, axis: Axis = None, keepdims: bool = False, dtype: Optional[str] = None,
@@ -317,15 +319,21 @@ def any(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
 
 
 def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> TensorVariable:
-    """Variance (``ddof`` as NumPy), built from ``mean``."""
+    """Variance (``ddof`` as NumPy), built from ``mean`` and ``sum``: NumPy's own steps, so the
+    same digits -- the sum of the squared deviations divided by ``max(n - ddof, 0)`` (``inf``
+    or NaN where ``ddof >= n``, as NumPy; never a negative variance)."""
     x = as_tensor_variable(x)
     ax = normalize_axis(axis, x.ndim, "var")
     centred = x - mean(x, ax, keepdims=True)
-    v = mean(centred * centred, ax, keepdims=keepdims)
-    if ddof:
-        n = E.cast(count(x, ax), v.dtype)
-        v = v * (n / (n - ddof))
-    return v
+    if not ddof:
+        return mean(centred * centred, ax, keepdims=keepdims)
+    ss = _reduce("sum", centred * centred, ax, keepdims)
+    n = count(x, ax)
+    if isinstance(n, Constant):
+        dof: Any = builtins.max(int(n.data) - ddof, 0)
+    else:
+        dof = E.maximum(n - ddof, 0)
+    return ss / E.cast(dof, ss.dtype)
 
 
 def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> TensorVariable:

@@ -105,20 +105,35 @@ def subtract_self(fgraph: FunctionGraph, node: Apply) -> Result:
     return _keep(E.zeros_like(a), node.outputs[0])
 
 
+def _negation_exact(v: Variable, out: Variable) -> bool:
+    """Whether ``-v`` computed in ``v``'s own dtype equals ``-v`` computed in the result's: a float
+    negates exactly in any float; an integer only wraps the same way in the result's own dtype
+    (``int8 + -uint8(1)`` is ``0 + 255``, while ``int8 - uint8(1)`` is ``-1``)."""
+    return np.dtype(v.type.dtype).kind in "fc" or v.type.dtype == out.type.dtype
+
+
 def sum_of_negations(fgraph: FunctionGraph, node: Apply) -> Result:
     """``x + -y`` → ``x - y``; ``-x + y`` → ``y - x``; ``x - -y`` → ``x + y``;
-    ``-x + -y`` → ``-(x + y)``; ``-(x - y)`` → ``y - x``; ``-x * -y`` → ``x * y``."""
+    ``-x * -y`` → ``x * y``; for integer results also ``-x + -y`` → ``-(x + y)`` and
+    ``-(x - y)`` → ``y - x``. A negated integer must have the result's dtype (it wraps in its
+    own). The last two change the sign of a float zero result (``-(1.0 - 1.0)`` is ``-0.0``,
+    ``1.0 - 1.0`` is ``+0.0``): for floats they are the fast-math rewrite :func:`negated_sum`."""
     name = node.op.scalar.name
     out = node.outputs[0]
+    exact_zero = np.dtype(out.type.dtype).kind not in "fc"
     if name == "neg":
         inner = ew(node.inputs[0], "sub")
-        if inner is not None:
+        if inner is not None and exact_zero:
             return same_or_none(E.sub(inner.inputs[1], inner.inputs[0]), out)
         return None
     a, b = node.inputs
     na, nb = ew(a, "neg"), ew(b, "neg")
+    if na is not None and not _negation_exact(na.inputs[0], out):
+        na = None
+    if nb is not None and not _negation_exact(nb.inputs[0], out):
+        nb = None
     if name == "add":
-        if na is not None and nb is not None:
+        if na is not None and nb is not None and exact_zero:
             return same_or_none(E.neg(E.add(na.inputs[0], nb.inputs[0])), out)
         if nb is not None:
             return same_or_none(E.sub(a, nb.inputs[0]), out)
@@ -128,6 +143,24 @@ def sum_of_negations(fgraph: FunctionGraph, node: Apply) -> Result:
         return same_or_none(E.add(a, nb.inputs[0]), out)
     elif name == "mul" and na is not None and nb is not None:
         return same_or_none(E.mul(na.inputs[0], nb.inputs[0]), out)
+    return None
+
+
+def negated_sum(fgraph: FunctionGraph, node: Apply) -> Result:
+    """Float ``-(x - y)`` → ``y - x`` and ``-x + -y`` → ``-(x + y)``: wrong only in the sign of a
+    zero result (``-(1.0 - 1.0)`` is ``-0.0``, ``1.0 - 1.0`` is ``+0.0``), so a *fast-math*
+    rewrite, off unless the user opts in with ``Mode(including=["fast_math"])``."""
+    out = node.outputs[0]
+    if np.dtype(out.type.dtype).kind not in "fc":
+        return None  # sum_of_negations does these for integers
+    if node.op.scalar.name == "neg":
+        inner = ew(node.inputs[0], "sub")
+        return None if inner is None else same_or_none(E.sub(inner.inputs[1], inner.inputs[0]), out)
+    if node.op.scalar.name == "add":
+        na, nb = ew(node.inputs[0], "neg"), ew(node.inputs[1], "neg")
+        if na is not None and nb is not None and _negation_exact(na.inputs[0], out) \
+                and _negation_exact(nb.inputs[0], out):
+            return same_or_none(E.neg(E.add(na.inputs[0], nb.inputs[0])), out)
     return None
 
 
@@ -409,6 +442,9 @@ REWRITES = [
                 doc="x - x -> zeros_like(x) (fast math: wrong for nan/inf x, off unless included)"),
     RewriteSpec("sum_of_negations", sum_of_negations, stage="canonicalize", tracks=("add", "sub", "mul", "neg"),
                 tags=("canonicalize",), doc="x + -y -> x - y and friends"),
+    RewriteSpec("negated_sum", negated_sum, stage="canonicalize", tracks=("add", "neg"),
+                tags=("canonicalize", "fast_math", "off_by_default"),
+                doc="float -(x - y) -> y - x, -x + -y -> -(x + y) (fast math: changes the sign of zero results)"),
     RewriteSpec("useless_cast", useless_cast, stage="canonicalize", tags=("canonicalize",),
                 doc="cast to the same dtype -> x; cast(cast(x)) -> one cast"),
     RewriteSpec("useless_identity", useless_identity, stage="canonicalize", tracks=("identity",),

@@ -2,6 +2,8 @@
 values, dtypes and static shapes against NumPy, and gradients."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -225,3 +227,41 @@ def test_static_shape_of_reductions():
     assert x.sum(axis=1, keepdims=True).type.shape == (2, 1, 4)
     assert x.max().type.shape == ()
     assert x.mean(axis=(0, 2), keepdims=True).type.shape == (1, None, 1)
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_var_with_ddof_at_least_the_count_is_numpys_inf_or_nan(mode):
+    """NumPy divides by ``max(n - ddof, 0)``: ``ddof >= n`` gives inf (or NaN for a zero sum of
+    squares), never the negative or finite variance that ``mean * n / (n - ddof)`` gave (found
+    by tests/fuzz/test_numpy_semantics.py). Other ddof: NumPy's digits, bit for bit."""
+    x = T.dmatrix("x")
+    v = np.array([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]])
+    outs = [x.var(axis=1, ddof=3), x.var(axis=1, ddof=4), x.std(axis=1, ddof=5), x.var(axis=0, ddof=1),
+            x.var(ddof=2), x.std(axis=(0, 1), ddof=1, keepdims=True)]
+    f = function([x], outs, mode=mode)
+    y = T.tensor("float32", (None, None), "y")  # sizes only known at run time
+    g = function([y], [y.var(axis=0, ddof=3), y.var(axis=1, ddof=1)], mode=mode)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = [np.var(v, axis=1, ddof=3), np.var(v, axis=1, ddof=4), np.std(v, axis=1, ddof=5),
+                np.var(v, axis=0, ddof=1), np.var(v, ddof=2), np.std(v, axis=(0, 1), ddof=1, keepdims=True)]
+        got = f(v)
+        w32 = v.astype("float32")
+        got32, want32 = g(w32), [np.var(w32, axis=0, ddof=3), np.var(w32, axis=1, ddof=1)]
+    for a, b in zip(got + got32, want + want32):
+        assert np.asarray(a).dtype == np.asarray(b).dtype and np.shape(a) == np.shape(b)
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_prod_with_acc_dtype_returns_the_accumulators_dtype(mode):
+    """``prod(x, acc_dtype=d)`` is ``np.prod(x, dtype=d)``, like ``sum``: NumPy's prod of an int8
+    array is int64, so the product was returned unwrapped (-400 for 100 * -4 where int8 gives 112)."""
+    b = T.tensor("int8", (None,), "b")
+    f = function([b], [T.prod(b, acc_dtype="int8"), T.prod(b, acc_dtype="uint16"), T.prod(b, acc_dtype="bool"),
+                       T.sum(b, acc_dtype="int8")], mode=mode)
+    v = np.array([100, -4], dtype="int8")
+    with np.errstate(all="ignore"):
+        want = [np.prod(v, dtype="int8"), np.prod(v, dtype="uint16"), np.prod(v, dtype="bool"), np.sum(v, dtype="int8")]
+    for a, w in zip(f(v), want):
+        assert a.dtype == w.dtype and a == w

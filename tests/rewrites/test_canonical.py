@@ -89,16 +89,57 @@ def test_x_minus_x_keeps_nan_for_non_finite_x(mode):
     (lambda x, y: (-x) * (-y), "mul"),
 ])
 def test_sums_of_negations_lose_their_negations(build, expect):
+    """Exact forms go by default; float ``-(x - y)`` -> ``y - x`` only in fast math (the sign of a
+    zero result: ``-(1.0 - 1.0)`` is ``-0.0``). Integers: all by default."""
     x, y = T.dvector("x"), T.dvector("y")
-    f = function([x, y], build(x, y), mode=without(*NO_FUSION))
+    signed_zero = build(x, y).owner.op.scalar.name == "neg"
+    mode = Mode("fast_run", including=["fast_math"], excluding=NO_FUSION) if signed_zero else without(*NO_FUSION)
+    f = function([x, y], build(x, y), mode=mode)
     assert "neg" not in ops(f) and expect in ops(f)
-    compare([x, y], build(x, y), lambda: [rand((4,)), rand((4,))], "sum_of_negations")
+    compare([x, y], build(x, y), lambda: [rand((4,)), rand((4,))], "negated_sum" if signed_zero else "sum_of_negations")
+    i, j = T.lvector("i"), T.lvector("j")
+    g = function([i, j], build(i, j), mode=without(*NO_FUSION))
+    assert "neg" not in ops(g) and expect in ops(g)
+    compare([i, j], build(i, j), lambda: [rand((4,), "int64", -100, 100), rand((4,), "int64", -100, 100)],
+            "sum_of_negations")
 
 
 def test_negated_sum_of_negations():
+    """``-x + -y`` -> ``-(x + y)``: integers by default, floats in fast math (signed zeros)."""
     x, y = T.dvector("x"), T.dvector("y")
-    f = function([x, y], (-x) + (-y), mode=without(*NO_FUSION))
+    f = function([x, y], (-x) + (-y), mode=Mode("fast_run", including=["fast_math"], excluding=NO_FUSION))
     assert ops(f).count("neg") == 1
+    i, j = T.lvector("i"), T.lvector("j")
+    g = function([i, j], (-i) + (-j), mode=without(*NO_FUSION))
+    assert ops(g).count("neg") == 1
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_negations_keep_the_sign_of_zero(mode):
+    """``-(x - y)`` at ``x == y`` is ``-0.0`` and ``-x + -y`` at ``x = -y`` is ``+0.0``, as NumPy
+    (found by tests/fuzz/test_numpy_semantics.py: FAST_RUN gave the other zero)."""
+    x, y = T.dvector("x"), T.dvector("y")
+    f = function([x, y], [-(x - y), (-x) + (-y)], mode=mode)
+    xv, yv = np.array([1.0, 0.0, 2.0]), np.array([1.0, -0.0, -2.0])
+    got = f(xv, yv)
+    for g, want in zip(got, [-(xv - yv), (-xv) + (-yv)]):
+        np.testing.assert_array_equal(np.signbit(g), np.signbit(want))
+        np.testing.assert_array_equal(g, want)
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_negation_of_a_narrower_integer_is_not_moved(mode):
+    """``int8 + -uint8`` negates in uint8 (``-1`` wraps to 255) before promoting to int16, so it is
+    not ``int8 - uint8``; the same for ``-a * -b`` and ``a - -b`` with a narrower negated operand
+    (found by tests/fuzz/test_numpy_semantics.py: FAST_RUN gave -1 where NumPy gives 255)."""
+    a, b = T.bvector("a"), T.tensor("uint8", (None,), "b")
+    f = function([a, b], [a + -b, (-a) * (-b), (-b) + a, a - (-a), T.cast(a, "int16") - -a], mode=mode)
+    av, bv = np.array([0, 3, -128], dtype="int8"), np.array([1, 2, 0], dtype="uint8")
+    with np.errstate(over="ignore"):
+        want = [av + -bv, (-av) * (-bv), (-bv) + av, av - (-av), av.astype("int16") - -av]
+    for g, w in zip(f(av, bv), want):
+        assert g.dtype == w.dtype
+        np.testing.assert_array_equal(g, w)
 
 
 def test_cast_to_same_dtype_and_cast_chains():
