@@ -3,7 +3,11 @@
 Each expression runs on device cpu (the NumPy backend: the reference) and cuda (the CPU
 stand-in for CuPy, tests/backend_cupy/fakecupy, which compiles the generated CUDA kernels
 with g++). R10/R10b and R14 were NumPy-backend bugs, fixed the same day (they now agree);
-the others are open -- see docs/dev/NOTES.md. Run from the repository root:
+R11 and R12 were NumPy-backend bugs too, fixed later. The CUDA-side ones (R1-R9, R5b) are
+fixed in plugins/backend_cupy/codegen.py (branch cupy-codegen-fix): every line now shows the
+same result on both devices (R9: both raise ValueError), and each has a regression test in
+tests/backend_cupy/test_codegen_edge_values.py; docs/backends.md, "Where C and NumPy 2 differ
+on edge values", says what the generated code does. Run from the repository root:
 
     .venv/bin/python docs/dev/cupy_codegen_repros.py
 """
@@ -39,7 +43,7 @@ run("R4b (x + 1) > -1, uint8 x = 7", [u8], T.gt(u8 + 1, -1), np.array([7], "uint
 run("R5 clip with a weak bound out of range: clip(x + 1, 0, 300), uint8 x = 200", [u8], T.clip(u8 + 1, 0, 300), np.array([200], "uint8"))
 run("R6 INT64_MIN literal: (-2**63) ** x + 1, int64 x = 1", [i64], T.pow(-2 ** 63, i64) + 1, np.array([1], "int64"))
 run("R6b maximum(x + 1, -2**63), int64 x = 0", [i64], T.maximum(i64 + 1, -2 ** 63), np.array([0], "int64"))
-# run("R6c INT64_MIN literal: (x + 1) > -2**63, int64 x = 0", [i64], T.gt(i64 + 1, -2 ** 63), np.array([0], "int64"))
+run("R6c INT64_MIN literal: (x + 1) > -2**63, int64 x = 0", [i64], T.gt(i64 + 1, -2 ** 63), np.array([0], "int64"))
 run("R7 signed overflow is UB in C: sgn(-x), int32 x = -2**31", [i32], T.sgn(-i32), np.array([-2 ** 31], "int32"))
 run("R7b (-x) < 0, int32 x = -2**31", [i32], T.lt(-i32, 0), np.array([-2 ** 31], "int32"))
 run("R7c abs(x) < 0, int32 x = -2**31", [i32], T.lt(abs(i32), 0), np.array([-2 ** 31], "int32"))

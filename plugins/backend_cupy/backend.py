@@ -339,6 +339,8 @@ class CupyBackend(Backend):
             if src is not None:
                 kern = cupy.ElementwiseKernel(src.in_params, src.out_params, src.operation, src.name,
                                               preamble=src.preamble)
+                if src.flags:
+                    kern = _FlaggedKernel(kern)
             self._fused[key] = kern
             return kern
 
@@ -410,6 +412,22 @@ class _FusedKernel:
                           f"op by op instead ({str(exc).splitlines()[0] if str(exc) else exc})", RuntimeWarning)
             self._failed = self.fallback()
             return self._failed(*args)
+
+
+class _FlaggedKernel:
+    """A generated kernel that may raise one of the backend's deferred errors (a signed integer
+    to a negative power: ``codegen.FLAG_INT_POW_NEGATIVE``): it gets the device's error flags
+    as its last input, and :meth:`CupyBackend.to_host` raises NumPy's error when they are next
+    read (with the results: no extra synchronisation; see :func:`.random.raise_pending`)."""
+
+    __slots__ = ("kern",)
+
+    def __init__(self, kern: Any) -> None:
+        self.kern = kern
+
+    def __call__(self, *args: Any) -> Any:
+        like = next(a for a in args if isinstance(a, _NDARRAY))
+        return self.kern(*args, _random._flags(like))
 
 
 def _outputs_span_inputs(prog: Any, ndims: Sequence[int]) -> bool:

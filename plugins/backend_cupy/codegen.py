@@ -44,6 +44,9 @@ class KernelSource:
     out_params: str
     operation: str
     preamble: str
+    #: whether the kernel takes the backend's error flags as its last input (``raw float64
+    #: fw_flags``, see FLAGS_PARAM): only kernels with a signed integer power do
+    flags: bool = False
 
     def as_cuda(self) -> str:
         """A stand-alone CUDA translation unit with the same body (for compile checks)."""
@@ -88,17 +91,23 @@ PREAMBLE = r"""
 #endif
 template <typename T> FW_FN T fw_maximum(T a, T b) { return (a != a) ? a : ((b != b) ? b : (a >= b ? a : b)); }
 template <typename T> FW_FN T fw_minimum(T a, T b) { return (a != a) ? a : ((b != b) ? b : (a <= b ? a : b)); }
+// the unsigned type integer arithmetic wraps in (at least unsigned int: narrower types promote to int)
+template <typename T> struct fw_uint { typedef unsigned int type; };
+template <> struct fw_uint<long long> { typedef unsigned long long type; };
+template <> struct fw_uint<unsigned long long> { typedef unsigned long long type; };
 template <typename T> FW_FN T fw_floordiv(T a, T b) {
   if (b == 0) return 0;
+  if (b < 0 && b == (T)-1) return (T)((typename fw_uint<T>::type)0 - (typename fw_uint<T>::type)a);  // MIN // -1 wraps
   T q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
   return q;
 }
-template <typename T> FW_FN T fw_floordiv_f(T a, T b) {
+template <typename T> FW_FN T fw_floordiv_f(T a, T b) {  // NumPy's npy_divmod
   if (b == 0) return a / b;
   T m = fmod(a, b);
   T d = (a - m) / b;
   if (m != 0 && ((b < 0) != (m < 0))) d -= 1;
+  if (d == 0) return copysign((T)0, a / b);
   T f = floor(d);
   if (d - f > (T)0.5) f += 1;
   return f;
@@ -106,7 +115,7 @@ template <typename T> FW_FN T fw_floordiv_f(T a, T b) {
 FW_FN float fw_floordiv(float a, float b) { return fw_floordiv_f<float>(a, b); }
 FW_FN double fw_floordiv(double a, double b) { return fw_floordiv_f<double>(a, b); }
 template <typename T> FW_FN T fw_mod(T a, T b) {
-  if (b == 0) return 0;
+  if (b == 0 || (b < 0 && b == (T)-1)) return 0;  // MIN % -1 is 0
   T r = a % b;
   if (r != 0 && ((r < 0) != (b < 0))) r += b;
   return r;
@@ -119,11 +128,21 @@ template <typename T> FW_FN T fw_mod_f(T a, T b) {
 }
 FW_FN float fw_mod(float a, float b) { return fw_mod_f<float>(a, b); }
 FW_FN double fw_mod(double a, double b) { return fw_mod_f<double>(a, b); }
+// a ** b for b >= 0 (an unsigned type, or checked by the caller), wrapping like NumPy
 template <typename T> FW_FN T fw_ipow(T a, T b) {
-  if (b < 0) return (a == 1) ? (T)1 : ((a == (T)-1) ? ((b % 2) ? (T)-1 : (T)1) : (T)0);
-  T r = 1;
-  while (b) { if (b & 1) r *= a; a *= a; b >>= 1; }
-  return r;
+  typedef typename fw_uint<T>::type U;
+  U r = 1, x = (U)a, e = (U)b;
+  while (e) { if (e & 1) r *= x; x *= x; e >>= 1; }
+  return (T)r;
+}
+// a signed ** b: NumPy raises for b < 0; here the kernel sets *err (the backend raises the
+// same ValueError when results next come back to the host) and gives what C would
+template <typename T> FW_FN T fw_ipow(T a, T b, double* err) {
+  if (b < 0) {
+    *err = 1.0;
+    return (a == 1) ? (T)1 : ((a == (T)-1) ? ((b & 1) ? (T)-1 : (T)1) : (T)0);
+  }
+  return fw_ipow(a, b);
 }
 FW_FN bool fw_ipow(bool a, bool b) { return a || !b; }
 """
@@ -139,18 +158,38 @@ def _literal(value: Any, dtype: Optional[str]) -> Tuple[str, str]:
     if isinstance(value, (bool, np.bool_)):
         return ("true" if value else "false"), dtype or "bool"
     if isinstance(value, int):
+        if value > 2**64 - 1 or value < -2**63:  # no C integer holds it: only a float computation can use it
+            return _weak_int_as_float(value, "float64"), dtype or "float64"
         if value > 2**63 - 1:
             return f"{value}ULL", dtype or "uint64"
-        return f"{value}LL", dtype or "int64"
+        if value == -2**63:  # "-9223372036854775808LL" negates a literal too large for long long
+            return "(-9223372036854775807LL - 1)", dtype or "int64"
+        return (f"({value}LL)" if value < 0 else f"{value}LL"), dtype or "int64"
     if isinstance(value, float):
-        if math.isnan(value):
-            text = "__longlong_as_double(0x7ff8000000000000LL)"
-        elif math.isinf(value):
-            text = f"__longlong_as_double({'0xfff0000000000000LL' if value < 0 else '0x7ff0000000000000LL'})"
-        else:
-            text = repr(value)
-        return text, dtype or "float64"
+        return _float_text(value), dtype or "float64"
     raise TypeError(f"cannot write the constant {value!r} into a GPU kernel")
+
+
+def _float_text(value: float) -> str:
+    """C text of a double, exact (NaN and infinities by their bits; negatives in parentheses)."""
+    if math.isnan(value):
+        return "__longlong_as_double(0x7ff8000000000000LL)"
+    if math.isinf(value):
+        return f"__longlong_as_double({'0xfff0000000000000LL' if value < 0 else '0x7ff0000000000000LL'})"
+    text = repr(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _weak_int_as_float(value: int, dtype: str) -> str:
+    """C text of a weak Python int in a float computation: NumPy converts it to ``dtype``
+    through a double (two roundings for float32), where a C cast of the integer rounds once."""
+    try:
+        as_double = float(value)
+    except OverflowError:
+        as_double = math.inf if value > 0 else -math.inf
+    with np.errstate(all="ignore"):
+        converted = float(np.asarray(as_double, dtype=dtype))
+    return _float_text(converted)
 
 
 def _cast(expr: str, src: str, dst: str) -> str:
@@ -185,14 +224,38 @@ def _int_or(text: str) -> Rule:
     return lambda k, ct, o: o[0] if k in "biu" else text.format(*o)
 
 
+#: the unsigned C type a signed (or narrow unsigned) integer computes in so that it wraps like
+#: NumPy: signed overflow is undefined behaviour in C, and a compiler may assume it never happens
+#: (unsigned char and unsigned short promote to int, so they need unsigned int as well)
+_WRAP = {"signed char": "unsigned int", "short": "unsigned int", "int": "unsigned int",
+         "long long": "unsigned long long", "unsigned char": "unsigned int", "unsigned short": "unsigned int"}
+
+
+def _wrapping(fmt: str, neutral: str) -> Rule:
+    """``fmt`` over the operands; on integers computed in the unsigned type of the same width
+    and cast back (two's complement wraparound, as NumPy; the casts cost nothing)."""
+    def rule(k: str, ct: str, o: Sequence[str]) -> str:
+        u = _WRAP.get(ct) if k in "iu" else None
+        if u is None:
+            return neutral.format(*o)
+        return f"(({ct})({fmt.format(*(f'(({u})({x}))' for x in o))}))"
+    return rule
+
+
 def _abs(k: str, ct: str, o: Sequence[str]) -> str:
-    return o[0] if k in "bu" else f"({o[0]} > 0 ? {o[0]} : -{o[0]})"
+    a = o[0]
+    if k in "bu":
+        return a
+    if k == "f":
+        return f"fabs({a})"  # +0.0 for both zeros
+    u = _WRAP[ct]
+    return f"(({ct})({a} < 0 ? ({u})0 - ({u})({a}) : ({u})({a})))"  # abs(MIN) is MIN, as NumPy
 
 
 def _sgn(k: str, ct: str, o: Sequence[str]) -> str:
     a = o[0]
-    if k == "f":
-        return f"({a} > 0 ? ({ct})1 : ({a} < 0 ? ({ct})-1 : {a}))"
+    if k == "f":  # NumPy: +0.0 for both zeros, NaN for NaN
+        return f"({a} > 0 ? ({ct})1 : ({a} < 0 ? ({ct})-1 : ({a} == 0 ? ({ct})0 : {a})))"
     return f"(({ct})(({a} > 0) - ({a} < 0)))"
 
 
@@ -201,14 +264,15 @@ def _float_test(fn: str) -> Rule:
 
 
 CUDA: Dict[str, Rule] = {
-    "add": "({0} + {1})", "sub": "({0} - {1})", "mul": "({0} * {1})", "true_div": "({0} / {1})",
+    "add": _wrapping("({0} + {1})", "({0} + {1})"), "sub": _wrapping("({0} - {1})", "({0} - {1})"),
+    "mul": _wrapping("({0} * {1})", "({0} * {1})"), "true_div": "({0} / {1})",
     "int_div": "fw_floordiv({0}, {1})", "mod": "fw_mod({0}, {1})",
     "pow": lambda k, ct, o: f"fw_ipow({o[0]}, {o[1]})" if k in "biu" else f"pow({o[0]}, {o[1]})",
     "maximum": "fw_maximum({0}, {1})", "minimum": "fw_minimum({0}, {1})",
-    "neg": "(-{0})", "abs": _abs, "sgn": _sgn,
+    "neg": _wrapping("(0u - {0})", "(-{0})"), "abs": _abs, "sgn": _sgn,
     "floor": _int_or("floor({0})"), "ceil": _int_or("ceil({0})"), "round": _int_or("rint({0})"),
     "exp": "exp({0})", "exp2": "exp2({0})", "expm1": "expm1({0})", "log": "log({0})", "log2": "log2({0})",
-    "log10": "log10({0})", "log1p": "log1p({0})", "sqrt": "sqrt({0})", "sqr": "({0} * {0})",
+    "log10": "log10({0})", "log1p": "log1p({0})", "sqrt": "sqrt({0})", "sqr": _wrapping("({0} * {0})", "({0} * {0})"),
     "tanh": "tanh({0})", "sin": "sin({0})", "cos": "cos({0})", "tan": "tan({0})", "arctan": "atan({0})",
     "sinh": "sinh({0})", "cosh": "cosh({0})",
     "sigmoid": "(1 / (1 + exp(-{0})))",
@@ -270,6 +334,88 @@ def _computation_dtype(op: str, step_dtype: str, args: Sequence[Tuple[str, str, 
     return step_dtype
 
 
+# --- steps whose C form depends on more than the computation dtype ------------------------
+
+#: the error flags a kernel may set: a float64 device array the backend passes as the last
+#: input (``raw float64 fw_flags``) to kernels whose ``KernelSource.flags`` is true, and reads
+#: when results next come back to the host (the CuPy backend's deferred errors, shared with
+#: its random draws: ``framework_backend_cupy.random.FLAGS``); slot FLAG_INT_POW_NEGATIVE: an
+#: integer raised to a negative integer power (NumPy raises ValueError)
+FLAGS_PARAM = "fw_flags"
+FLAG_INT_POW_NEGATIVE = 6
+
+_EXACT_COMPARISONS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "neq": "!="}
+#: ``a OP b`` when a < b for sure, and when a > b for sure
+_WHEN_LESS = {"lt": True, "le": True, "gt": False, "ge": False, "eq": False, "neq": True}
+_WHEN_GREATER = {"lt": False, "le": False, "gt": True, "ge": True, "eq": False, "neq": True}
+
+
+def _is_weak_int(arg: Tuple[str, str, Any]) -> bool:
+    return type(arg[2]) is int  # a weak Python int (not a bool)
+
+
+def _as(arg: Tuple[str, str, Any], dtype: str) -> str:
+    """C text of operand ``arg`` as a ``dtype`` value (a weak int in a float computation is
+    converted the way NumPy converts it)."""
+    text, dt, weak = arg
+    if type(weak) is int and _kind(dtype) == "f":
+        return _cast(_weak_int_as_float(weak, dtype), "float64", dtype)
+    return _cast(text, dt, dtype)
+
+
+def _out_of_range(value: int, dtype: str) -> int:
+    """-1 / 1 where the Python int ``value`` is below / above integer ``dtype``'s range, else 0."""
+    info = np.iinfo(dtype)
+    return -1 if value < info.min else (1 if value > info.max else 0)
+
+
+def _comparison(op: str, args: Sequence[Tuple[str, str, Any]], compute: str) -> Optional[str]:
+    """The C form of a comparison where NumPy 2 compares exact values and a cast would not
+    (None: the table's rule on operands cast to ``compute`` is exact)."""
+    (ta, da, _), (tb, db, _) = args
+    if _kind(compute) in "iu":
+        # a weak Python int outside the other operand's range: NumPy 2 compares the values, so
+        # the result is the same for every element (a C cast would wrap the constant)
+        for k, arg in enumerate(args):
+            if _is_weak_int(arg):
+                side = _out_of_range(arg[2], compute)
+                if side:
+                    const_is_less = side < 0
+                    other_is_less = not const_is_less
+                    a_is_less = const_is_less if k == 0 else other_is_less
+                    return "true" if (_WHEN_LESS if a_is_less else _WHEN_GREATER)[op] else "false"
+        return None
+    # uint64 against a signed integer: NumPy 2 compares exactly (its 'qQ->?' loops), where the
+    # promoted float64 would round both to 2**63
+    kinds = (_kind(da), _kind(db))
+    if args[0][2] is None and args[1][2] is None and {da, db} & {"uint64"} and "i" in kinds and "u" in kinds:
+        sym = _EXACT_COMPARISONS[op]
+        if kinds[0] == "i":
+            s = _cast(ta, da, "int64")
+            return (f"({s} < 0 ? {'true' if _WHEN_LESS[op] else 'false'} : "
+                    f"((unsigned long long)({s}) {sym} {_cast(tb, db, 'uint64')}))")
+        s = _cast(tb, db, "int64")
+        return (f"({s} < 0 ? {'true' if _WHEN_GREATER[op] else 'false'} : "
+                f"({_cast(ta, da, 'uint64')} {sym} (unsigned long long)({s})))")
+    return None
+
+
+def _clip(args: Sequence[Tuple[str, str, Any]], compute: str) -> str:
+    """``clip(x, lo, hi)``: as NumPy's ``np.clip``, a weak Python int bound beyond an integer
+    ``x``'s range is dropped (not cast: ``clip(uint8 x, 0, 300)`` is ``x``)."""
+    x, lo, hi = args
+    keep_lo = keep_hi = True
+    if _kind(x[1]) in "iu":
+        keep_lo = not (_is_weak_int(lo) and lo[2] <= np.iinfo(x[1]).min)
+        keep_hi = not (_is_weak_int(hi) and hi[2] >= np.iinfo(x[1]).max)
+    expr = _as(x, compute)
+    if keep_lo:
+        expr = f"fw_maximum({expr}, {_as(lo, compute)})"
+    if keep_hi:
+        expr = f"fw_minimum({expr}, {_as(hi, compute)})"
+    return expr
+
+
 def fused_source(steps: Sequence[Step], outputs: Sequence[Ref], in_dtypes: Sequence[str],
                  out_dtypes: Optional[Sequence[str]] = None) -> Optional[KernelSource]:
     """The ``cupy.ElementwiseKernel`` source of a scalar program.
@@ -316,16 +462,26 @@ def _fused_source(steps: Tuple[Step, ...], outputs: Tuple[Ref, ...], in_dtypes: 
             return text, dt, weak
         raise ValueError(f"unknown operand {ref!r} in a fused program")
 
+    flagged = False  # whether a step may set an error flag (a signed integer power)
     for j, step in enumerate(steps):
         args = [operand(r) for r in step.args]
         compute = _computation_dtype(step.op, step.dtype, args)
+        expr = None
         if step.op == "switch":
-            ops = [args[0][0]] + [_cast(t, dt, step.dtype) for t, dt, _ in args[1:]]
+            ops = [args[0][0]] + [_as(a, step.dtype) for a in args[1:]]
             expr = scalar_expression(step.op, step.dtype, ops, step.dtype)
         elif compute is None:
             expr = scalar_expression(step.op, args[0][1], [a[0] for a in args], step.dtype)
-        else:
-            ops = [_cast(t, dt, compute) for t, dt, _ in args]
+        elif step.op in _EXACT_COMPARISONS and len(args) == 2:
+            expr = _comparison(step.op, args, compute)
+        elif step.op == "clip":
+            expr = _clip(args, compute)
+        elif step.op == "pow" and _kind(compute) == "i":
+            ops = [_as(a, compute) for a in args]
+            expr = f"fw_ipow({ops[0]}, {ops[1]}, fw_err)"
+            flagged = True
+        if expr is None and compute is not None and step.op != "switch":
+            ops = [_as(a, compute) for a in args]
             expr = scalar_expression(step.op, compute, ops, step.dtype)
         if expr is None:
             raise _Unsupported(step.op)
@@ -347,10 +503,15 @@ def _fused_source(steps: Tuple[Step, ...], outputs: Tuple[Ref, ...], in_dtypes: 
         outs.append(odt)
 
     in_params = ", ".join(f"{dt} in{k}" for k, dt in enumerate(in_dtypes))
+    if flagged:
+        # the error flags are a raw *input* (CuPy allocates outputs only when none is given, and
+        # a raw output must be given): its CArray is const there, the memory it points to is not
+        in_params += f"{', ' if in_params else ''}raw float64 {FLAGS_PARAM}"
+        body.insert(0, f"double* const fw_err = const_cast<double*>(&{FLAGS_PARAM}[{FLAG_INT_POW_NEGATIVE}]);")
     out_params = ", ".join(f"{dt} out{k}" for k, dt in enumerate(outs))
     operation = "\n".join(body)
     digest = hashlib.sha1(f"{in_params}|{out_params}|{operation}".encode()).hexdigest()[:16]
-    return KernelSource(f"fw_fused_{digest}", in_params, out_params, operation, PREAMBLE)
+    return KernelSource(f"fw_fused_{digest}", in_params, out_params, operation, PREAMBLE, flagged)
 
 
 # --- stand-alone translation units (compile checks and host tests) -----------------------

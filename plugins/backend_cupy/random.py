@@ -344,6 +344,9 @@ def draw(rng: DeviceRNG, dist: str, size: Optional[Tuple[int, ...]], params: Seq
 # on the device (``outputs_on_device=True``) raises at the next read back. See docs/random.md.
 
 _P_BAD, _N_BAD, _SUM_BAD, _WORST, _PVALS_BAD, _MULTI_N_BAD, _N_FLAGS = 0, 1, 2, 3, 4, 5, 8
+# generated element-wise kernels with a signed integer power set slot 6 for a negative exponent
+# (NumPy raises): the same flags, read with the same single read back (see codegen.FLAGS_PARAM)
+from .codegen import FLAG_INT_POW_NEGATIVE as _INT_POW_NEGATIVE  # noqa: E402 - 6
 FLAGS: Dict[Any, Any] = {}  # device id -> float64 device array of _N_FLAGS flags (0 = clear)
 
 _FLAG_PREAMBLE = r"""
@@ -416,6 +419,10 @@ def raise_pending(device: Any = None) -> None:
         if not seen.any():
             continue
         flags.fill(0)
+        if seen[_INT_POW_NEGATIVE]:
+            raise ValueError("Integers to negative integer powers are not allowed. (an integer power in a "
+                             f"generated element-wise kernel on cuda:{key} since results last came back to "
+                             "the host; the check runs on the device and is read with the results)")
         where = (f" (a random draw on cuda:{key} since results last came back to the host; the check runs "
                  "on the device and is read with the results)")
         if seen[_SUM_BAD]:

@@ -81,7 +81,13 @@ def test_numpy_semantics_where_c_differs() -> None:
 
     assert "fw_floordiv(in0, in1)" in body("int_div", ["int64", "int64"], "int64")
     assert "fw_mod(in0, in1)" in body("mod", ["float64", "float64"], "float64")
-    assert "fw_ipow(in0, in1)" in body("pow", ["int32", "int32"], "int32")
+    assert "fw_ipow(in0, in1)" in body("pow", ["uint32", "uint32"], "uint32")
+    # a signed integer power takes the error flags (NumPy raises for a negative exponent)
+    signed = fused_source([Step("pow", (("in", 0), ("in", 1)), "int32")], [("step", 0)], ["int32", "int32"])
+    assert signed.flags and signed.in_params == "int32 in0, int32 in1, raw float64 fw_flags"
+    assert signed.operation.splitlines()[:2] == [
+        "double* const fw_err = const_cast<double*>(&fw_flags[6]);",
+        "const int t0 = (int)(fw_ipow(in0, in1, fw_err));"]
     assert "fw_maximum(in0, in1)" in body("maximum", ["float32", "float32"], "float32")
     assert "(!in0)" in body("invert", ["bool"], "bool")
     assert "(~in0)" in body("invert", ["int64"], "int64")
@@ -166,8 +172,10 @@ def test_each_row_matches_numpy_on_the_host(host_kernel, name: str, dtypes: tupl
     src = fused_source([Step(name, tuple(("in", k) for k in range(row.nin)), want.dtype.name)],
                        [("step", 0)], list(dtypes))
     assert src is not None
+    flags = [np.zeros(8)] if src.flags else []  # a signed integer power's error flags (see test_int_pow_*)
     (got,) = host_kernel(src.in_params, src.out_params, src.operation, src.preamble, src.name)(
-        *args, out_dtypes=[want.dtype.name])
+        *args, *flags, out_dtypes=[want.dtype.name])
+    assert not any(f.any() for f in flags)  # no negative exponent here
     assert got.dtype == want.dtype
     if want.dtype.kind == "f":
         rtol = 2e-6 if want.dtype == np.float32 else 1e-12
