@@ -280,10 +280,10 @@ class CupyBackend(Backend):
         out_dtype = node.outputs[0].type.dtype
         fn: Optional[Callable[..., Any]] = None
         scalar_ok = False
-        if row.ufunc is not None:
+        if row.ufunc is not None and not _needs_generated_kernel(node):
             fn = getattr(cupy, row.ufunc, None)
             scalar_ok = self._ufunc_type is not None and isinstance(fn, self._ufunc_type)
-        elif row.name in _SINGLE_KERNEL_ROWS:
+        elif row.name in _SINGLE_KERNEL_ROWS or row.ufunc is not None:
             fn = self._single_kernel(node)
             scalar_ok = fn is not None
         if fn is None:
@@ -388,6 +388,15 @@ class CupyBackend(Backend):
 
 # rows whose reference implementation launches several kernels: one generated kernel instead
 _SINGLE_KERNEL_ROWS = frozenset({"sigmoid", "softplus", "sigmoid_xent"})
+
+
+def _needs_generated_kernel(node: Apply) -> bool:
+    """A row with a CuPy ufunc that must still run as a generated kernel: an integer ``pow``
+    with a signed operand -- ``cupy.power`` gives a number for a negative exponent where NumPy
+    raises ValueError, the generated kernel raises it through the error flags (codegen.py)."""
+    if node.op.scalar.name != "pow" or node.outputs[0].type.dtype[0] not in "iu":
+        return False
+    return any(getattr(i.type, "dtype", "")[:3] == "int" for i in node.inputs)
 
 
 class _FusedKernel:

@@ -150,6 +150,12 @@ def _cases() -> Dict[str, Tuple[Callable[[], Tuple[list, Any]], list, Callable[.
          ValueError)
     case("int_pow_negative_base_1_raises", binary("int32", "int32", lambda x, y: x ** y + 1),
          [a([1, -1], "int32"), a([-3, -3], "int32")], ValueError)
+    # a lone integer pow node (not fused): still the generated kernel, not cupy.power (which
+    # on a GPU gives a number for a negative exponent)
+    case("int_pow_unfused_negative_raises", binary("int64", "int64", lambda x, y: x ** y), [a([2, 3]), a([-1, 2])],
+         ValueError)
+    case("int_pow_unfused", binary("int32", "int8", lambda x, y: x ** y), [a([2, -3], "int32"), a([3, 2], "int8")],
+         lambda x, y: np.power(x, y))
     case("int_pow_nonnegative_after_an_error", binary("int64", "int64", lambda x, y: x ** y + 1),
          [a([2, 3]), a([1, 2])], lambda x, y: np.power(x, y) + 1)
     return c
