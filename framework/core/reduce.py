@@ -31,11 +31,11 @@ def normalize_axis(axis: Axis, ndim: int, opname: str) -> Optional[Tuple[int, ..
     out = []
     for a in axes:
         a = axis_int(a, opname, axis)
-        if not -ndim <= a < builtins.max(ndim, 1):
+        if not -ndim <= a < ndim:  # a 0-d input has no axis 0 (NumPy's sum accepts one, its mean does not)
             raise ValueError(
                 f"{opname}: axis {a} is out of range for a {ndim}-d input (at {format_trace(user_trace())})"
             )
-        out.append(a % ndim if ndim else 0)
+        out.append(a % ndim)
     if len(set(out)) != len(out):
         raise ValueError(f"{opname}: repeated axis in {axis}")
     return tuple(sorted(out))
@@ -322,8 +322,12 @@ def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Ten
     """Variance (``ddof`` as NumPy), built from ``mean`` and ``sum``: NumPy's own steps, so the
     same digits -- the sum of the squared deviations divided by ``max(n - ddof, 0)`` (``inf``
     or NaN where ``ddof >= n``, as NumPy; never a negative variance)."""
+    return _var(x, axis, keepdims, ddof, "var")
+
+
+def _var(x: Any, axis: Axis, keepdims: bool, ddof: int, name: str) -> TensorVariable:
     x = as_tensor_variable(x)
-    ax = normalize_axis(axis, x.ndim, "var")
+    ax = normalize_axis(axis, x.ndim, name)
     centred = x - mean(x, ax, keepdims=True)
     if not ddof:
         return mean(centred * centred, ax, keepdims=keepdims)
@@ -337,4 +341,5 @@ def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Ten
 
 
 def std(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> TensorVariable:
-    return E.sqrt(var(x, axis, keepdims, ddof))
+    """Standard deviation: ``sqrt(var(...))`` (an error names ``std``)."""
+    return E.sqrt(_var(x, axis, keepdims, ddof, "std"))

@@ -265,3 +265,14 @@ def test_prod_with_acc_dtype_returns_the_accumulators_dtype(mode):
         want = [np.prod(v, dtype="int8"), np.prod(v, dtype="uint16"), np.prod(v, dtype="bool"), np.sum(v, dtype="int8")]
     for a, w in zip(f(v), want):
         assert a.dtype == w.dtype and a == w
+
+
+@pytest.mark.parametrize("name", ["sum", "prod", "max", "min", "mean", "var", "std", "argmax"])
+@pytest.mark.parametrize("axis", [0, -1, (0,)])
+def test_an_axis_of_a_0d_input_is_a_clear_error(name, axis):
+    """A 0-d input has no axis: every reduction says so when the graph is built, naming the op
+    (axis 0 went on to a raw NumPy AxisError from the dtype inference; NumPy's own sum accepts
+    it, its mean does not -- found by tests/fuzz/test_numpy_semantics.py)."""
+    x = T.dscalar("x")
+    with pytest.raises(ValueError, match=f"{name}: axis .* out of range for a 0-d input"):
+        getattr(T, name)(x, axis=axis)
