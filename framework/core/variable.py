@@ -187,6 +187,16 @@ class TensorVariable(Variable):
 
         return reduce.argmin(self, axis=axis, keepdims=keepdims)
 
+    def sort(self, axis=-1, kind=None, order=None):
+        from . import sort
+
+        return sort.sort(self, axis=axis, kind=kind, order=order)
+
+    def argsort(self, axis=-1, kind=None, order=None):
+        from . import sort
+
+        return sort.argsort(self, axis=axis, kind=kind, order=order)
+
     def var(self, axis=None, keepdims=False, ddof=0):
         from . import reduce
 
