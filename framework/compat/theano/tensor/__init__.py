@@ -34,6 +34,10 @@ globals().update(_PLURALS)  # T.scalars('xy') & co.: Theano's naming rule, not f
 # theano.tensor.grad & co. are theano.gradient's (Theano's keywords: add_names, return_disconnected...)
 from ..gradient import Lop, Rop, consider_constant, grad, hessian, jacobian, verify_grad  # noqa: E402,F401
 from .extra_ops import bincount, cumprod, cumsum, repeat, squeeze, to_one_hot  # noqa: F401
+# theano.tensor.sort is both a module (topk & co.) and, as in Theano, the function: import the module
+# first (which binds the name to it), then bind the function (the module is callable as well)
+_importlib.import_module(f"{__name__}.sort")
+from ....core.sort import argsort, sort  # noqa: E402,F401
 xlogx = _importlib.import_module(f"{__name__}.xlogx")  # the module, as in Theano (not framework's function)
 
 TensorSharedVariable = TensorSharedVariable
@@ -45,13 +49,13 @@ __all__ = sorted(set(_native_all) | {
     "max_and_argmax", "largest", "smallest", "cumsum", "cumprod", "repeat", "bincount", "to_one_hot", "squeeze",
     "xlogx", "nnet", "shared_randomstreams", "TensorSharedVariable", "grad", "Rop", "Lop", "jacobian", "hessian",
     "consider_constant", "verify_grad", "iround", "round_half_to_even", "round_half_away_from_zero", "ptp", "roll",
-    "diag", "tile"})
+    "diag", "tile", "sort", "argsort"})
 
 
 def __getattr__(name: str) -> Any:
     import importlib
 
-    if name in ("extra_ops", "nlinalg", "slinalg", "xlogx", "signal", "basic", "var", "sharedvar", "type",
+    if name in ("extra_ops", "nlinalg", "sort", "slinalg", "xlogx", "signal", "basic", "var", "sharedvar", "type",
                 "shared_randomstreams"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'theano.tensor' has no attribute {name!r} in framework's Theano compatibility "
