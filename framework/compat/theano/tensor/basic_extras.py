@@ -100,17 +100,64 @@ def min(x: Any, axis: Any = None, keepdims: bool = False) -> TensorVariable:  # 
     return _red.min(x, axis=axis, keepdims=keepdims)
 
 
+def _theano_axes(what: str, x: TensorVariable, axis: Any) -> Any:
+    """Theano 1.0's ``check_and_normalize_axes``: a list of axes is taken as a set (negative
+    entries counted from the end, repeats dropped, sorted); an empty list means every axis."""
+    if axis is None or not isinstance(axis, (list, tuple, np.ndarray)) or np.ndim(axis) == 0:
+        return axis
+    axes = sorted({_red.normalize_axis(a, x.ndim, what)[0] for a in axis})
+    return axes or None
+
+
+def _arg_reduce(kind: str, x: TensorVariable, axis: Any, keepdims: bool) -> TensorVariable:
+    """``argmax``/``argmin`` over Theano's axes. framework's own takes one axis or None (NumPy's
+    rule); several axes follow Theano 1.0's ``MaxAndArgmax``: the position in the selected axes
+    flattened together, in increasing axis order and C order. Built from framework's ops: the
+    kept axes first, the selected ones moved last and reshaped into one, the one-axis reduction
+    over it (every axis: the flattened input's position, as ``axis=None``)."""
+    from ....core import shape_ops as _so
+
+    ax = _theano_axes(kind, x, axis)
+    reduce_ = _red.argmax if kind == "argmax" else _red.argmin
+    if ax is None or not isinstance(ax, list) or len(ax) == 1:
+        return reduce_(x, axis=ax[0] if isinstance(ax, list) else ax, keepdims=keepdims)
+    if len(ax) == x.ndim:
+        return reduce_(x, axis=None, keepdims=keepdims)
+    keep = [i for i in builtins.range(x.ndim) if i not in ax]
+    static = [x.type.shape[a] for a in ax]
+    if builtins.all(d is not None for d in static):
+        n: Any = int(np.prod(static))
+    else:
+        n = _so.shape_i(x, ax[0])
+        for a in ax[1:]:
+            n = n * _so.shape_i(x, a)
+    moved = _so.reshape(_so.dimshuffle(x, keep + ax), [_so.shape_i(x, i) for i in keep] + [n], ndim=len(keep) + 1)
+    out = reduce_(moved, axis=len(keep))
+    if keepdims:
+        pattern, j = [], 0
+        for i in builtins.range(x.ndim):
+            pattern.append("x" if i in ax else j)
+            j += i not in ax
+        out = _so.dimshuffle(out, pattern)
+    return out
+
+
 def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> TensorVariable:
-    return _red.argmax(x, axis=axis, keepdims=keepdims)
+    """Theano's ``argmax``; over several axes, the position in those axes flattened together
+    (in increasing axis order, C order), as Theano 1.0's ``MaxAndArgmax``."""
+    return _arg_reduce("argmax", as_tensor_variable(x), axis, keepdims)
 
 
 def argmin(x: Any, axis: Any = None, keepdims: bool = False) -> TensorVariable:
-    return _red.argmin(x, axis=axis, keepdims=keepdims)
+    """Theano's ``argmin`` (several axes: as :func:`argmax`)."""
+    return _arg_reduce("argmin", as_tensor_variable(x), axis, keepdims)
 
 
 def max_and_argmax(a: Any, axis: Any = None, keepdims: bool = False) -> Tuple[TensorVariable, TensorVariable]:
-    """``(max(a, axis), argmax(a, axis))``."""
-    return _red.max(a, axis=axis, keepdims=keepdims), _red.argmax(a, axis=axis, keepdims=keepdims)
+    """``(max(a, axis), argmax(a, axis))``; ``axis`` may be several axes (see :func:`argmax`)."""
+    a = as_tensor_variable(a)
+    axis = _theano_axes("max_and_argmax", a, axis)
+    return _red.max(a, axis=axis, keepdims=keepdims), _arg_reduce("argmax", a, axis, keepdims)
 
 
 def largest(*args: Any) -> TensorVariable:
