@@ -315,17 +315,54 @@ def roll(x: Any, shift: Any, axis: Optional[int] = None) -> TensorVariable:
 
 
 def diag(v: Any, k: int = 0) -> TensorVariable:
-    """Theano's ``diag``: the diagonal matrix of a vector, or the diagonal of a matrix."""
+    """Theano's (and NumPy's) ``diag``: a vector ``v`` gives the square matrix with ``v`` on its
+    ``k``-th diagonal (``k > 0`` above the main one, ``k < 0`` below); a matrix gives its ``k``-th
+    diagonal, as a vector. Built from indexing, so the gradient is the indexing's."""
+    from ....core.errors import format_trace, user_trace
     from ....core.linalg import alloc_diag, extract_diag
 
     v = as_tensor_variable(v)
-    if k != 0:
-        raise NotImplementedError(f"diag(v, k={k}): only the main diagonal (k=0) is available here")
-    if v.ndim == 1:
-        return alloc_diag(v)
-    if v.ndim == 2:
-        return extract_diag(v)
-    raise ValueError(f"diag(): expected a vector or a matrix, got {v.ndim} dimension(s)")
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"diag(v, k): k must be an integer (the diagonal's offset), got {k!r} "
+                        f"(at {format_trace(user_trace())})")
+    k = int(k)
+    if v.ndim not in (1, 2):
+        raise ValueError(f"diag(): expected a vector or a matrix, got {v.ndim} dimension(s) ({v.type}; at "
+                         f"{format_trace(user_trace())})")
+    if k == 0:
+        return alloc_diag(v) if v.ndim == 1 else extract_diag(v)
+    return _diag_vector(v, k) if v.ndim == 1 else _diag_of_matrix(v, k)
+
+
+def _diag_positions(length: Any, k: int) -> Tuple[TensorVariable, TensorVariable]:
+    """The rows and columns of the ``k``-th diagonal's first ``length`` entries."""
+    from ....core import shape_ops as _so
+
+    steps = _so.arange(length)
+    return (steps - k if k < 0 else steps), (steps + k if k > 0 else steps)
+
+
+def _diag_vector(v: TensorVariable, k: int) -> TensorVariable:
+    from ....core import shape_ops as _so
+    from ....core.subtensor import set_subtensor
+
+    n = v.type.shape[0] if v.type.shape[0] is not None else _so.shape_i(v, 0)
+    size = n + builtins.abs(k)
+    rows, cols = _diag_positions(n, k)
+    return set_subtensor(_so.zeros((size, size), dtype=v.dtype)[rows, cols], v)
+
+
+def _diag_of_matrix(x: TensorVariable, k: int) -> TensorVariable:
+    from ....core import shape_ops as _so
+
+    n, m = x.type.shape
+    if n is not None and m is not None:  # NumPy's length, known when building
+        length: Any = builtins.max(0, builtins.min(n + builtins.min(k, 0), m - builtins.max(k, 0)))
+    else:
+        rows, cols = _so.shape_i(x, 0), _so.shape_i(x, 1)
+        length = _ew.maximum(_ew.minimum(rows + builtins.min(k, 0), cols - builtins.max(k, 0)), 0)
+    r, c = _diag_positions(length, k)
+    return x[r, c]
 
 
 def tile(x: Any, reps: Any, ndim: Optional[int] = None) -> TensorVariable:
