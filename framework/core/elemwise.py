@@ -549,11 +549,12 @@ def _switch(xp: Any, cond: Any, ift: Any, iff: Any) -> Any:
     # NumPy's where casts a Python int branch to the other branch's integer dtype by wrapping
     # it (``where(c, int8_x, 300)`` holds 44) where its arithmetic raises OverflowError (NEP
     # 50); switch raises too -- when the graph is built, as ``int8_x + 300`` does
-    for a, b in ((ift, iff), (iff, ift)):
-        if type(a) is int and getattr(b, "dtype", None) is not None and b.dtype.kind in "iu":
-            info = np.iinfo(b.dtype)
-            if not info.min <= a <= info.max:
-                raise OverflowError(f"Python integer {a} out of bounds for {b.dtype}")
+    if type(ift) is int or type(iff) is int:  # only a weak Python int branch needs the check
+        for a, b in ((ift, iff), (iff, ift)):
+            if type(a) is int and getattr(b, "dtype", None) is not None and b.dtype.kind in "iu":
+                info = np.iinfo(b.dtype)
+                if not info.min <= a <= info.max:
+                    raise OverflowError(f"Python integer {a} out of bounds for {b.dtype}")
     return xp.where(cond, ift, iff)
 
 
