@@ -65,7 +65,8 @@ class Reduce(Op):
         x = as_tensor_variable(x)
         axes = range(x.ndim) if self.axis is None else self.axis
         if self.kind in ("argmax", "argmin") and self.axis is not None and len(self.axis) > 1:
-            raise ValueError(f"{self.kind} takes one axis or None, not {self.axis}")
+            raise ValueError(f"{self.kind} takes one axis or None, not {self.axis}, as NumPy's (the Theano layer's "
+                             f"T.{self.kind} takes several) (at {format_trace(user_trace())})")
         shape = self.infer_shape(None, [x.type.shape])[0]
         dt = E.infer_dtype(lambda xp, a: self.impl(xp, a), [x], ("reduce", self.kind, self.dtype, self.axis))
         if x.ndim == 0 and self.kind in ("argmax", "argmin"):
