@@ -275,16 +275,35 @@ def _default_updates(roots: Iterable[Variable], explicit: Dict[SharedVariable, V
     skip = set(no_default or ())
     out: List[Tuple[SharedVariable, Variable]] = []
     seen = set(explicit)
-    frontier = clone_replace(list(roots), replace) if replace else list(roots)
+    frontier = list(roots)
     while frontier:
         found = []
-        for v in ancestors(frontier):
+        for v in _read_with(frontier, replace or {}):
             if isinstance(v, SharedVariable) and v not in seen and v not in skip and v.default_update is not None:
                 seen.add(v)
                 out.append((v, v.default_update))
                 found.append(v.default_update)
-        frontier = clone_replace(found, replace) if replace and found else found
+        frontier = found
     return out
+
+
+def _read_with(outputs: List[Variable], replace: Dict[Variable, Variable]) -> List[Variable]:
+    """The variables ``outputs`` read once ``replace`` (the givens) is substituted, as
+    ``clone_replace`` would build it (a replacement's own graph is not substituted again),
+    without cloning the graph: a walk that steps from a replaced variable to its value."""
+    seen, order = set(), []
+    stack = [(v, False) for v in outputs]
+    while stack:
+        v, inside = stack.pop()
+        if not inside and v in replace:
+            v, inside = replace[v], True
+        if (v, inside) in seen:
+            continue
+        seen.add((v, inside))
+        order.append(v)
+        if v.owner is not None:
+            stack.extend((i, inside) for i in v.owner.inputs)
+    return order
 
 
 def function(inputs: Sequence[Any] = (), outputs: Any = None, updates: Any = None, givens: Any = None,
