@@ -16,6 +16,7 @@ import numpy as np
 from .backend import Backend, get_backend
 from .errors import FrameworkError, InputError, format_trace
 from .fgraph import FunctionGraph
+from .grad import NullType
 from .graph import Constant, Variable, ancestors, clone_replace
 from .linker import AFTER_FAILURE, Linked, after_failure, link, link_debug
 from .mode import Mode, get_mode
@@ -404,6 +405,10 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, updates: Any = Non
                 warnings.warn(msg, stacklevel=2)
     free = [v for v in used if v.owner is None and not isinstance(v, (Constant, SharedVariable)) and v not in explicit]
     if free:
+        null = next((v for v in free if isinstance(v.type, NullType)), None)
+        if null is not None:
+            raise TypeError(f"function(): the outputs depend on a null gradient, which has no value: "
+                            f"{null.type.why_null}")
         names = ", ".join(sorted(str(v) for v in free))
         raise MissingInputError(f"function(): the outputs depend on {names}, which is neither an input nor given a "
                                 "value through givens; add it to the inputs")
