@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+import numpy as np
+
 from .errors import format_trace, user_trace
-from .graph import Apply, Variable
+from .graph import Apply, Constant, Variable
 from .op import Op
 from .types import TensorType
-from .variable import TensorVariable, as_tensor_variable
+from .variable import TensorVariable, as_tensor_variable, constant
 
 
 class IfElse(Op):
@@ -45,7 +47,9 @@ class IfElse(Op):
         if cond.ndim != 0:
             raise TypeError(f"ifelse: the condition must be a scalar, got {cond.type} "
                             f"(use T.switch for an element-wise choice) (at {format_trace(user_trace())})")
-        values = [as_tensor_variable(b) for b in branches]
+        # a Python number becomes a constant of its default dtype; made a strong (array) constant
+        # here, as the branch value is the output itself
+        values = [_strong(as_tensor_variable(b)) for b in branches]
         types = []
         for k, (t, e) in enumerate(zip(values[:n], values[n:])):
             if t.dtype != e.dtype or t.ndim != e.ndim:
@@ -87,10 +91,18 @@ class IfElse(Op):
         return f"ifelse({args[0]}, {then}, {else_})", 100
 
 
+def _strong(v: TensorVariable) -> TensorVariable:
+    """A weak constant (a Python number) as an array constant of the same dtype."""
+    if isinstance(v, Constant) and getattr(v, "weak", False):
+        return constant(np.asarray(v.data, dtype=v.dtype), dtype=v.dtype)
+    return v
+
+
 def ifelse(condition: Any, then_branch: Any, else_branch: Any, name: Optional[str] = None
-           ) -> Union[TensorVariable, List[TensorVariable]]:
+           ) -> Union[TensorVariable, List[TensorVariable], Tuple[TensorVariable, ...]]:
     """``then_branch`` if the scalar ``condition`` is true, else ``else_branch``, computing only
-    the branch taken. Each branch is a variable or a list of variables (matched pairwise)."""
+    the branch taken. Each branch is a variable or a list of variables (matched pairwise); the
+    result is a variable, a list or a tuple, as ``then_branch`` is (Theano's rule)."""
     single = not isinstance(then_branch, (list, tuple))
     then = [then_branch] if single else list(then_branch)
     else_ = [else_branch] if not isinstance(else_branch, (list, tuple)) else list(else_branch)
@@ -102,7 +114,9 @@ def ifelse(condition: Any, then_branch: Any, else_branch: Any, name: Optional[st
     if name is not None:
         for k, o in enumerate(outs):
             o.name = name if single else f"{name}[{k}]"
-    return outs[0] if single else outs
+    if single:
+        return outs[0]
+    return tuple(outs) if isinstance(then_branch, tuple) else outs
 
 
 # --- the linker's plan ---------------------------------------------------------------

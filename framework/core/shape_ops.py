@@ -359,6 +359,72 @@ def shape_padaxis(x: Any, axis: int) -> TensorVariable:
     return dimshuffle(x, pattern)
 
 
+class Rebroadcast(Op):
+    """``x`` with the static size of some axes changed: 1 (Theano's ``addbroadcast``: checked when
+    the function runs, a ValueError naming the axis and the user's line where the size is not 1)
+    or unknown (``unbroadcast``). A view; the values are unchanged. ``axes`` is a tuple of
+    ``(axis, broadcastable)`` pairs."""
+
+    __props__ = ("axes",)
+    view_map = {0: [0]}
+
+    def __init__(self, axes: Tuple[Tuple[int, bool], ...]) -> None:
+        self.axes = tuple(sorted((int(a), bool(b)) for a, b in axes))
+        self.name = "rebroadcast"
+
+    def __str__(self) -> str:
+        return "rebroadcast{" + ",".join(f"{a}:{int(b)}" for a, b in self.axes) + "}"
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor_variable(x)
+        shape = list(x.type.shape)
+        for a, b in self.axes:
+            if not 0 <= a < x.ndim:
+                raise ValueError(f"rebroadcast: axis {a} is out of range for {x.type} "
+                                 f"(at {format_trace(user_trace())})")
+            if b and shape[a] not in (None, 1):
+                raise ValueError(f"addbroadcast: axis {a} of {x.type} has size {shape[a]}, not 1 "
+                                 f"(at {format_trace(user_trace())})")
+            shape[a] = 1 if b else None
+        return Apply(self, [x], [TensorType(x.dtype, shape)])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        shape = list(input_shapes[0])
+        for a, b in self.axes:
+            if b:
+                shape[a] = 1
+        return [tuple(shape)]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return [("equal", (0, a), 1) for a, b in self.axes if b]
+
+    def impl(self, xp: Any, x: Any) -> Any:
+        shape = xp.shape(x)
+        for a, b in self.axes:
+            if b and shape[a] != 1:
+                raise ValueError(f"addbroadcast: axis {a} must have size 1 (it was declared broadcastable), "
+                                 f"got an array of shape {tuple(shape)}")
+        return x
+
+    def grad(self, node, output_grads):
+        x, g = node.inputs[0], output_grads[0]
+        if is_int(x.dtype):
+            return [None]
+        back = tuple((a, x.type.shape[a] == 1) for a, _ in self.axes)
+        return [rebroadcast(g, back)]
+
+
+def rebroadcast(x: Any, axes: Sequence[Tuple[int, bool]]) -> TensorVariable:
+    """``x`` with the axes of ``axes`` (``(axis, broadcastable)`` pairs) declared of size 1 or of
+    unknown size; nothing to do returns ``x``."""
+    x = as_tensor_variable(x)
+    axes = tuple((_axis(a, x.ndim, "rebroadcast"), bool(b)) for a, b in axes)
+    todo = tuple((a, b) for a, b in axes if (x.type.shape[a] == 1) != b)
+    if not todo:
+        return x
+    return Rebroadcast(todo)(x)
+
+
 # --- broadcasting and allocation ------------------------------------------------------
 
 class BroadcastLike(Op):

@@ -28,12 +28,17 @@ from .basic_extras import (as_tensor, argmax, argmin, col, cols, dcol, dcols, dr
                            drows, fcol, fcols, frow, frows, icol, icols, irow, irows, largest, lcol, lrow, max,
                            max_and_argmax, mean, min, prod, row, rows, smallest, std, sum, var, zcol, zrow, ccol, crow,
                            stack, flatten, round, iround, round_half_to_even, round_half_away_from_zero, ptp,
-                           roll, diag, tile)
+                           roll, diag, tile, addbroadcast, unbroadcast, patternbroadcast, tensor, eye,
+                           identity_like, arange, mgrid, ogrid, constant)
+from .basic_extras import TheanoTensorType as TensorType  # noqa: F401 -- TensorType(dtype, broadcastable)
 from .basic_extras import PLURALS as _PLURALS
 globals().update(_PLURALS)  # T.scalars('xy') & co.: Theano's naming rule, not framework's
 # theano.tensor.grad & co. are theano.gradient's (Theano's keywords: add_names, return_disconnected...)
 from ..gradient import Lop, Rop, consider_constant, grad, hessian, jacobian, verify_grad  # noqa: E402,F401
 from .extra_ops import bincount, cumprod, cumsum, repeat, squeeze, to_one_hot  # noqa: F401
+# Theano's inc_subtensor/set_subtensor keywords (inplace, set_instead_of_inc...) and take
+subtensor = _importlib.import_module(f"{__name__}.subtensor")
+from .subtensor import inc_subtensor, set_subtensor, take  # noqa: E402,F401
 # theano.tensor.sort is both a module (topk & co.) and, as in Theano, the function: import the module
 # first (which binds the name to it), then bind the function (the module is callable as well)
 _importlib.import_module(f"{__name__}.sort")
@@ -49,13 +54,15 @@ __all__ = sorted(set(_native_all) | {
     "max_and_argmax", "largest", "smallest", "cumsum", "cumprod", "repeat", "bincount", "to_one_hot", "squeeze",
     "xlogx", "nnet", "shared_randomstreams", "TensorSharedVariable", "grad", "Rop", "Lop", "jacobian", "hessian",
     "consider_constant", "verify_grad", "iround", "round_half_to_even", "round_half_away_from_zero", "ptp", "roll",
-    "diag", "tile", "sort", "argsort"})
+    "diag", "tile", "sort", "argsort", "subtensor", "inc_subtensor", "set_subtensor", "take",
+    "addbroadcast", "unbroadcast", "patternbroadcast", "TensorType", "tensor", "eye", "identity_like", "arange", "mgrid",
+    "ogrid", "constant"})
 
 
 def __getattr__(name: str) -> Any:
     import importlib
 
-    if name in ("extra_ops", "nlinalg", "sort", "slinalg", "xlogx", "signal", "basic", "var", "sharedvar", "type",
+    if name in ("extra_ops", "nlinalg", "sort", "subtensor", "slinalg", "xlogx", "signal", "basic", "var", "sharedvar", "type",
                 "shared_randomstreams"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'theano.tensor' has no attribute {name!r} in framework's Theano compatibility "

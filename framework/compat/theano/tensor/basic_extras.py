@@ -386,3 +386,175 @@ def tile(x: Any, reps: Any, ndim: Optional[int] = None) -> TensorVariable:
         shape += [reps[i], x.shape[i]]
     big = _so.alloc(x.dimshuffle(pattern), *shape)
     return _so.reshape(big, [reps[i] * x.shape[i] for i in builtins.range(nd)], ndim=nd)
+
+
+# --- broadcastable patterns: Theano's types say which axes have size 1 ----------------------------
+def _is_pattern(b: Any) -> bool:
+    """A Theano broadcastable pattern (bools, or 0/1), not a framework static shape (which has
+    None or sizes other than 0/1)."""
+    try:
+        items = list(b)
+    except TypeError:
+        return False
+    return builtins.all(isinstance(e, (bool, np.bool_)) or (isinstance(e, (int, np.integer)) and e in (0, 1))
+                        for e in items)
+
+
+def _shape_of(pattern: Any) -> Tuple[Optional[int], ...]:
+    return tuple(1 if b else None for b in pattern)
+
+
+class _TensorTypeMeta(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, TensorType)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return isinstance(sub, type) and issubclass(sub, TensorType)
+
+    def __call__(cls, dtype: Any, broadcastable: Any = (), name: Optional[str] = None,
+                 sparse_grad: bool = False) -> TensorType:
+        shape = _shape_of(broadcastable) if _is_pattern(broadcastable) else tuple(broadcastable)
+        return TensorType(as_dtype(dtype), shape)
+
+
+class TheanoTensorType(metaclass=_TensorTypeMeta):
+    """Theano's ``TensorType(dtype, broadcastable)``: a broadcastable pattern of bools (True: the
+    axis has size 1) gives framework's type with static size 1 there and unknown sizes elsewhere;
+    a framework static shape (with None or sizes) is taken as it is. ``isinstance(t, TensorType)``
+    holds for every framework tensor type."""
+
+
+def tensor(*args: Any, **kwargs: Any) -> TensorVariable:
+    """Theano's ``tensor(dtype, broadcastable, name=None)`` (framework's ``tensor(dtype, shape,
+    name, ndim)`` where the second argument is a static shape)."""
+    from ....tensor.basic import tensor as _native
+
+    pattern = kwargs.pop("broadcastable", args[1] if len(args) > 1 else None)
+    if pattern is not None and _is_pattern(pattern):
+        dtype = args[0] if args else kwargs.pop("dtype", None)
+        return _native(dtype, _shape_of(pattern), kwargs.pop("name", args[2] if len(args) > 2 else None))
+    return _native(*args, **kwargs)
+
+
+def patternbroadcast(x: Any, broadcastable: Sequence[bool]) -> TensorVariable:
+    """``x`` with Theano's broadcastable pattern: True axes must have size 1 (checked when the
+    function runs), False ones become of unknown size."""
+    from ....core import shape_ops as _so
+
+    x = as_tensor_variable(x)
+    if len(broadcastable) != x.ndim:
+        raise ValueError(f"patternbroadcast: the pattern {tuple(broadcastable)} has {len(broadcastable)} entries "
+                         f"for a {x.ndim}-d {x.type}")
+    return _so.rebroadcast(x, [(i, bool(b)) for i, b in enumerate(broadcastable)])
+
+
+def addbroadcast(x: Any, *axes: int) -> TensorVariable:
+    """``x`` with ``axes`` declared of size 1 (broadcastable); a size other than 1 there is a
+    ValueError when the function runs."""
+    from ....core import shape_ops as _so
+
+    return _so.rebroadcast(x, [(a, True) for a in axes])
+
+
+def unbroadcast(x: Any, *axes: int) -> TensorVariable:
+    """``x`` with ``axes`` no longer broadcastable (of unknown size); the values are unchanged."""
+    from ....core import shape_ops as _so
+
+    return _so.rebroadcast(x, [(a, False) for a in axes])
+
+
+# --- constructors --------------------------------------------------------------------------------
+def eye(n: Any, m: Any = None, k: int = 0, dtype: Any = None) -> TensorVariable:
+    """Theano's ``eye``: an ``n`` x ``m`` (default ``n``) matrix with ones on the ``k``-th diagonal;
+    ``dtype`` defaults to ``config.floatX``. ``n``, ``m`` and ``k`` may be symbolic integers."""
+    from ....config import config
+    from ....core import shape_ops as _so
+
+    if m is None:
+        m = n
+    rows = _so.arange(as_tensor_variable(n), dtype="int64")
+    cols = _so.arange(as_tensor_variable(m), dtype="int64")
+    ones = _ew.eq(_so.dimshuffle(rows, (0, "x")) + k, _so.dimshuffle(cols, ("x", 0)))
+    return _ew.cast(ones, as_dtype(dtype if dtype is not None else config.floatX))
+
+
+def identity_like(x: Any) -> TensorVariable:
+    """``eye`` of the shape and dtype of the matrix ``x``."""
+    from ....core import shape_ops as _so
+
+    x = as_tensor_variable(x)
+    return eye(_so.shape_i(x, 0), _so.shape_i(x, 1), 0, x.dtype)
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> TensorVariable:
+    """Theano's ``arange``: without ``dtype``, integer bounds give int64 (uint64 for unsigned
+    ones) whatever their own width ("don't be stingy", Theano's comment); floats the upcast."""
+    from ....core import shape_ops as _so
+
+    if dtype is None:
+        if stop is None:
+            start, stop = 0, start
+        ins = [as_tensor_variable(v) for v in (start, stop, step)]
+        dts = [np.dtype(v.dtype) for v in ins]
+        if builtins.all(d.kind in "biu" for d in dts):
+            unsigned = builtins.all(d.kind == "u" and not _weak(v) for d, v in zip(dts, ins))
+            dtype = "uint64" if unsigned else "int64"
+        return _so.arange(*ins, dtype=dtype)
+    return _so.arange(start, stop, step, dtype=dtype)
+
+
+def _weak(v: Any) -> bool:
+    return bool(getattr(v, "weak", False))
+
+
+class _Grid:
+    """``mgrid[0:3, 0:4]`` / ``ogrid[...]``: Theano's ``_nd_grid``, a list of one tensor per slice
+    (dense: each broadcast to the full grid; open: each of size 1 but on its own axis)."""
+
+    def __init__(self, sparse: bool) -> None:
+        self.sparse = sparse
+
+    def __getitem__(self, slices: Any) -> list:
+        if not isinstance(slices, tuple):
+            slices = (slices,)
+        from ....core import shape_ops as _so
+
+        ndim = len(slices)
+        for sl in slices:
+            if not isinstance(sl, slice) or isinstance(sl.step, complex):
+                raise NotImplementedError(f"{'ogrid' if self.sparse else 'mgrid'}: only slices with real "
+                                          f"steps are supported, got {sl!r}")
+        ranges = [arange(sl.start or 0, sl.stop, sl.step or 1) for sl in slices]
+        ranges = [_so.dimshuffle(r, ["x"] * j + [0] + ["x"] * (ndim - 1 - j)) for j, r in enumerate(ranges)]
+        if self.sparse:
+            return ranges
+        grids = []
+        for i in builtins.range(ndim):
+            g = ranges[i]
+            for j in builtins.range(ndim):
+                if j != i:
+                    g = g * _ew.ones_like(ranges[j])
+            grids.append(g)
+        return grids
+
+
+mgrid = _Grid(sparse=False)
+ogrid = _Grid(sparse=True)
+
+
+def constant(x: Any, name: Optional[str] = None, ndim: Optional[int] = None, dtype: Any = None) -> TensorVariable:
+    """Theano's ``constant(x, name, ndim, dtype)``: ``ndim`` adds leading axes of size 1 to reach
+    it, or removes leading size-1 axes; anything else is a ValueError."""
+    from ....core.variable import constant as _constant
+
+    if ndim is not None:
+        arr = np.asarray(x, dtype=dtype)
+        while arr.ndim < ndim:
+            arr = arr[None]
+        while arr.ndim > ndim and arr.shape[0] == 1:
+            arr = arr[0]
+        if arr.ndim != ndim:
+            raise ValueError(f"constant: a value of shape {np.shape(x)} cannot be made {ndim}-d "
+                             f"(only leading axes of size 1 are added or removed)")
+        x = arr
+    return _constant(x, name=name, dtype=dtype) if dtype is not None else _constant(x, name=name)

@@ -1,4 +1,4 @@
 """``theano.tensor.type``: :class:`TensorType`."""
-from ....core.types import TensorType
+from .basic_extras import TheanoTensorType as TensorType  # Theano's TensorType(dtype, broadcastable)
 
 __all__ = ["TensorType"]

@@ -1,0 +1,97 @@
+"""``theano.tensor.subtensor``: Theano 1.0's signatures of ``inc_subtensor``/``set_subtensor``,
+``take`` and the ``advanced_*subtensor1`` helpers, built on framework's one indexing op pair
+(:mod:`framework.core.subtensor`)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ....core import elemwise as _ew
+from ....core import shape_ops as _so
+from ....core import subtensor as _st
+from ....core.errors import format_trace, user_trace
+from ....core.shape_ops import DimShuffle
+from ....core.subtensor import IncSubtensor, Subtensor
+from ....core.variable import TensorVariable, as_tensor_variable
+
+__all__ = ["inc_subtensor", "set_subtensor", "take", "advanced_subtensor1", "advanced_inc_subtensor1",
+           "advanced_set_subtensor1", "Subtensor", "IncSubtensor"]
+
+
+def _permutation_of_indexing(x: Any):
+    """``(inner, order)`` when ``x`` is a permutation (``dimshuffle``/``.T``) of an indexing
+    result, else None."""
+    node = getattr(x, "owner", None)
+    if node is None or not isinstance(node.op, DimShuffle):
+        return None
+    inner = node.inputs[0]
+    order = tuple(node.op.pattern)
+    if sorted(p for p in order if p != "x") != list(range(inner.ndim)) or "x" in order:
+        return None
+    if getattr(inner, "owner", None) is None or not isinstance(inner.owner.op, Subtensor):
+        return None
+    return inner, order
+
+
+def inc_subtensor(x: Any, y: Any, inplace: bool = False, set_instead_of_inc: bool = False,
+                  tolerate_inplace_aliasing: bool = False) -> TensorVariable:
+    """Theano's ``inc_subtensor``: ``x`` is an indexing result (``m[2:, i]``, ``m[idx]``), or a
+    transposition of one (``m[1:].T``: the result is then the same transposition of the whole
+    updated tensor, as in Theano). ``set_instead_of_inc=True`` sets instead. ``inplace`` and
+    ``tolerate_inplace_aliasing`` are accepted; Theano's docstring says not to use them (its
+    optimizer decides), and here too the rewrites decide what runs in place: the result is the same."""
+    perm = _permutation_of_indexing(x)
+    if perm is not None:
+        inner, order = perm
+        y = as_tensor_variable(y)
+        if y.ndim > inner.ndim:
+            raise TypeError(f"inc_subtensor: a {y.ndim}-d value cannot increment a {inner.ndim}-d region "
+                            f"(at {format_trace(user_trace())})")
+        y = _so.shape_padleft(y, inner.ndim - y.ndim) if y.ndim < inner.ndim else y
+        inverse = [order.index(k) for k in range(inner.ndim)]
+        out = inc_subtensor(inner, _so.dimshuffle(y, inverse), set_instead_of_inc=set_instead_of_inc)
+        return _so.dimshuffle(out, order)
+    return (_st.set_subtensor if set_instead_of_inc else _st.inc_subtensor)(x, y)
+
+
+def set_subtensor(x: Any, y: Any, inplace: bool = False, tolerate_inplace_aliasing: bool = False) -> TensorVariable:
+    """Theano's ``set_subtensor`` (``inc_subtensor(..., set_instead_of_inc=True)``). Where an index
+    array repeats a position, the last value written there wins (NumPy's assignment)."""
+    return inc_subtensor(x, y, set_instead_of_inc=True)
+
+
+def advanced_subtensor1(x: Any, ilist: Any) -> TensorVariable:
+    """``x[ilist]`` for an integer vector ``ilist`` (Theano's ``AdvancedSubtensor1``)."""
+    ilist = as_tensor_variable(ilist)
+    if ilist.ndim != 1:
+        raise TypeError(f"advanced_subtensor1: the index must be an integer vector, got {ilist.type}")
+    return as_tensor_variable(x)[ilist]
+
+
+def advanced_inc_subtensor1(x: Any, y: Any, ilist: Any) -> TensorVariable:
+    """``inc_subtensor(x[ilist], y)``: repeated indices add every contribution."""
+    return inc_subtensor(advanced_subtensor1(x, ilist), y)
+
+
+def advanced_set_subtensor1(x: Any, y: Any, ilist: Any) -> TensorVariable:
+    return set_subtensor(advanced_subtensor1(x, ilist), y)
+
+
+def take(a: Any, indices: Any, axis: Any = None, mode: str = "raise") -> TensorVariable:
+    """Theano's (and NumPy's) ``take``: the entries of ``a`` at ``indices`` along ``axis``
+    (``None``: of the flattened ``a``). The result's shape is ``a.shape[:axis] + indices.shape +
+    a.shape[axis+1:]``. ``mode`` ``'raise'`` (an out-of-range index is an IndexError when the
+    function runs; negative ones count from the end), ``'clip'`` or ``'wrap'``."""
+    a = as_tensor_variable(a)
+    indices = as_tensor_variable(indices)
+    if mode not in ("raise", "clip", "wrap"):
+        raise ValueError(f"take: mode must be 'raise', 'clip' or 'wrap', got {mode!r}")
+    if axis is None:
+        a, axis = _so.flatten(a, 1), 0
+    axis = _so._axis(axis, a.ndim, "take")
+    if mode != "raise":
+        n = _so.shape_i(a, axis)
+        if mode == "clip":
+            indices = _ew.clip(indices, 0, n - 1)
+        else:
+            indices = indices % n
+    return a[(slice(None),) * axis + (indices,)]
