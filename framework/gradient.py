@@ -7,11 +7,13 @@ is a ``scan`` over the expression's elements.
 from typing import Sequence, Union
 
 from .core.errors import DisconnectedInputError, GradientError
-from .core.grad import disconnected_grad, grad, verify_grad, zero_grad
+from .core.grad import (NullType, NullTypeGradError, disconnected_grad, grad, grad_clip, grad_not_implemented,
+                        grad_scale, grad_undefined, verify_grad, zero_grad)
 from .core.graph import Variable
 from .core.variable import as_tensor_variable
 
-__all__ = ["grad", "jacobian", "hessian", "verify_grad", "disconnected_grad", "zero_grad",
+__all__ = ["grad", "jacobian", "hessian", "verify_grad", "disconnected_grad", "zero_grad", "grad_clip", "grad_scale",
+           "grad_undefined", "grad_not_implemented", "NullType", "NullTypeGradError",
            "GradientError", "DisconnectedInputError"]
 
 

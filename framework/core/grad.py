@@ -15,17 +15,19 @@ import numpy as np
 from .errors import DisconnectedInputError, GradientError, format_trace
 from .graph import Apply, Variable, ancestors, toposort
 from .op import Op
-from .types import TensorType, is_int
+from .types import TensorType, Type, is_int
 from .variable import TensorVariable, as_tensor_variable
 from . import elemwise as E
 
 
 class GradCut(Op):
     """Identity in the forward pass; the gradient is cut (``disconnected_grad``)
-    or replaced by zeros (``zero_grad``)."""
+    or replaced by zeros (``zero_grad``). Gradient-only: the ``gradient_only_identity``
+    rewrite removes it from compiled graphs (it only matters to ``grad``)."""
 
     __props__ = ("mode",)
     view_map = {0: [0]}
+    gradient_only = True
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
@@ -60,9 +62,161 @@ def zero_grad(x: Any) -> TensorVariable:
     return GradCut("zero")(x)
 
 
+def _scalar_operand(v: Any, what: str, x: Variable) -> Variable:
+    try:
+        t = as_tensor_variable(v)
+    except TypeError:
+        raise TypeError(f"{what} must be a number or a 0-d symbolic variable, got {type(v).__name__} "
+                        f"{v!r:.40}") from None
+    if t.ndim != 0:
+        raise TypeError(f"{what} must be a number or a 0-d symbolic variable, got {t} of type {t.type}")
+    return t
+
+
+class GradClip(Op):
+    """``grad_clip(x, lower, upper)``: identity in the forward pass; the gradient that flows back
+    through it is clipped element-wise to ``[lower, upper]``. The bounds are inputs (numbers become
+    constants; 0-d variables work too) and get no gradient. Gradient-only: compiled graphs lose it."""
+
+    name = "grad_clip"
+    __props__ = ()
+    view_map = {0: [0]}
+    gradient_only = True
+
+    def make_node(self, x: Any, lower: Any, upper: Any) -> Apply:
+        x = as_tensor_variable(x)
+        lo = _scalar_operand(lower, "grad_clip: the lower bound", x)
+        hi = _scalar_operand(upper, "grad_clip: the upper bound", x)
+        if isinstance(lower, (int, float, np.number)) and isinstance(upper, (int, float, np.number)) \
+                and lower > upper:
+            raise ValueError(f"grad_clip: the lower bound {lower!r} is above the upper bound {upper!r}")
+        return Apply(self, [x, lo, hi], [x.type])
+
+    def impl(self, xp: Any, x: Any, lower: Any, upper: Any) -> Any:
+        return x
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [input_shapes[0]]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
+
+    def grad(self, node: Apply, output_grads):
+        _, lo, hi = node.inputs
+        return [E.clip(output_grads[0], lo, hi), None, None]
+
+
+class GradScale(Op):
+    """``grad_scale(x, multiplier)``: identity in the forward pass; the gradient that flows back
+    through it is multiplied by ``multiplier`` (a number or a 0-d variable, which gets no
+    gradient; -1 reverses the gradient). Gradient-only: compiled graphs lose it."""
+
+    name = "grad_scale"
+    __props__ = ()
+    view_map = {0: [0]}
+    gradient_only = True
+
+    def make_node(self, x: Any, multiplier: Any) -> Apply:
+        x = as_tensor_variable(x)
+        m = _scalar_operand(multiplier, "grad_scale: the multiplier", x)
+        return Apply(self, [x, m], [x.type])
+
+    def impl(self, xp: Any, x: Any, multiplier: Any) -> Any:
+        return x
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [input_shapes[0]]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
+
+    def grad(self, node: Apply, output_grads):
+        return [node.inputs[1] * output_grads[0], None]
+
+
+def grad_clip(x: Any, lower: Any, upper: Any) -> TensorVariable:
+    """``x`` in the forward pass; the gradient through it is clipped element-wise to
+    ``[lower, upper]`` (Theano's ``grad_clip``)."""
+    return GradClip()(x, lower, upper)
+
+
+def grad_scale(x: Any, multiplier: Any) -> TensorVariable:
+    """``x`` in the forward pass; the gradient through it is multiplied by ``multiplier``
+    (Theano's ``grad_scale``; ``grad_scale(x, -1)`` reverses it)."""
+    return GradScale()(x, multiplier)
+
+
+GRADIENT_ONLY_OPS = ("zero_grad", "disconnected_grad", "grad_clip", "grad_scale")
+"""Names of the ops that are the identity in the forward pass and only change gradients: the
+rewrites plugin's ``gradient_only_identity`` removes them from compiled graphs."""
+
+
+# --- null gradients ---------------------------------------------------------------------------
+
+
+class NullType(Type):
+    """The type of a gradient that does not exist: mathematically undefined, or not implemented by
+    an op (Theano's ``NullType``). An op's ``grad`` may return ``grad_undefined(...)`` or
+    ``grad_not_implemented(...)`` for an input; ``grad`` carries such a gradient to everything that
+    depends on it and, when it reaches a ``wrt``, raises :class:`NullTypeGradError` (or returns the
+    null variable with ``null_gradients='return'``). A null variable has no value: compiling a
+    function that needs one is a ``TypeError`` giving ``why_null``."""
+
+    dtype = "object"
+
+    def __init__(self, why_null: str = "(no explanation given)") -> None:
+        self.why_null = why_null
+
+    def filter(self, value: Any, name: str = "input", allow_downcast: Optional[bool] = None) -> Any:
+        raise TypeError(f"{name} is a null gradient (NullType) and cannot hold a value: {self.why_null}")
+
+    def __eq__(self, other: Any) -> bool:
+        return type(other) is NullType and other.why_null == self.why_null
+
+    def __hash__(self) -> int:
+        return hash(("NullType", self.why_null))
+
+    def __repr__(self) -> str:
+        return "NullType"
+
+
+class NullTypeGradError(GradientError, TypeError):
+    """``grad`` found a null gradient (undefined or not implemented) for one of its ``wrt``."""
+
+
+def is_null(v: Any) -> bool:
+    """Whether ``v`` is a null gradient (a variable of :class:`NullType`)."""
+    return isinstance(getattr(v, "type", None), NullType)
+
+
+def _op_label(op: Any) -> str:
+    return str(op) if isinstance(op, Op) else getattr(op, "__name__", None) or repr(op)
+
+
+def grad_not_implemented(op: Any, x_pos: int, x: Any, comment: str = "") -> Variable:
+    """For an op's ``grad``: the gradient of input ``x_pos`` (``x``) is not implemented. Returns a
+    null variable; ``grad`` raises :class:`NullTypeGradError` if it reaches a ``wrt``."""
+    return NullType(f"This variable is Null because the grad method for input {x_pos} ({x}) of the "
+                    f"{_op_label(op)} op is not implemented. {comment}".rstrip())()
+
+
+def grad_undefined(op: Any, x_pos: int, x: Any, comment: str = "") -> Variable:
+    """For an op's ``grad``: the gradient of input ``x_pos`` (``x``) is mathematically undefined.
+    Returns a null variable; ``grad`` raises :class:`NullTypeGradError` if it reaches a ``wrt``."""
+    return NullType(f"This variable is Null because the grad method for input {x_pos} ({x}) of the "
+                    f"{_op_label(op)} op is mathematically undefined. {comment}".rstrip())()
+
+
 def _add_grad(acc: Dict[Variable, Variable], v: Variable, g: Variable) -> None:
     prev = acc.get(v)
-    acc[v] = g if prev is None else prev + g
+    if prev is None:
+        acc[v] = g
+    elif is_null(prev):
+        pass  # a null term makes the sum null; the first one found is kept (as in Theano)
+    elif is_null(g):
+        acc[v] = g
+    else:
+        acc[v] = prev + g
 
 
 def grad(
@@ -74,6 +228,7 @@ def grad(
     return_disconnected: str = "zero",
     stabilize: bool = True,
     int_grads: str = "zero",
+    null_gradients: str = "raise",
 ) -> Union[TensorVariable, List[TensorVariable]]:
     """Symbolic gradient of the scalar ``cost`` with respect to ``wrt``.
 
@@ -96,7 +251,15 @@ def grad(
     expects). Random draws, ``wrt``, ``consider_constant`` and
     ``known_grads`` variables are kept as they are, so the gradient uses the
     very samples the cost used.
+
+    ``null_gradients``: what happens when a ``wrt``'s gradient is null (an op's gradient rule
+    said ``grad_undefined`` or ``grad_not_implemented`` on the way): ``'raise'`` (the default)
+    raises :class:`NullTypeGradError` with the op's explanation, ``'return'`` returns the null
+    variable (of :class:`NullType`) in that place. A null gradient passes through every op it
+    meets (but ``disconnected_grad``) and makes any sum it is part of null.
     """
+    if null_gradients not in ("raise", "return"):
+        raise ValueError(f"null_gradients must be 'raise' or 'return', not {null_gradients!r}")
     if disconnected_inputs not in ("raise", "warn", "ignore"):
         raise ValueError(f"disconnected_inputs must be 'raise', 'warn' or 'ignore', not {disconnected_inputs!r}")
     if int_grads not in ("zero", "real"):
@@ -125,6 +288,9 @@ def grad(
         # the constant-shape rewrite folds it, so the cost itself is not computed
         seeds[cost] = E.ones_like(cost, dtype=_float_for(cost)) if is_int(cost.dtype) else E.ones_like(cost)
     for v, g in (known_grads or {}).items():
+        if is_null(g):
+            _add_grad(seeds, v, g)
+            continue
         g = as_tensor_variable(g)
         if g.ndim != v.ndim:
             raise ValueError(f"known_grads: gradient for {v} has {g.ndim} dims, the variable has {v.ndim}")
@@ -154,12 +320,20 @@ def grad(
         out_grads = [grads.get(o) for o in node.outputs]
         if real_ints:  # an integer result is a step function of the node's inputs: zero flows back
             for k, o in enumerate(node.outputs):
-                if out_grads[k] is not None and isinstance(o.type, TensorType) and is_int(o.dtype):
+                if out_grads[k] is not None and not is_null(out_grads[k]) and isinstance(o.type, TensorType) and is_int(o.dtype):
                     out_grads[k] = None
                     int_reached.add(o)
         if all(g is None for g in out_grads):
             continue
         if len(node.outputs) == 1 and out_grads[0] is None:
+            continue
+        null = next((g for g in out_grads if is_null(g)), None)
+        if null is not None:  # an undefined gradient makes everything it flows into undefined
+            if isinstance(node.op, GradCut) and node.op.mode == "disconnected":
+                continue
+            for x in node.inputs:
+                if x in depends and not (x in constants and x not in wanted):
+                    _add_grad(grads, x, null)
             continue
         try:
             in_grads = node.op.grad(node, out_grads)
@@ -177,6 +351,9 @@ def grad(
         for x, g in zip(node.inputs, in_grads):
             if x not in depends or (x in constants and x not in wanted):
                 continue  # a constant asked for itself gets its gradient; nothing flows past it
+            if is_null(g):
+                _add_grad(grads, x, g)
+                continue
             if is_int(x.dtype) and isinstance(x.type, TensorType):
                 if not (real_ints and g is not None and _float_result(node)):
                     int_reached.add(x)
@@ -196,6 +373,11 @@ def grad(
     results = []
     for w in wrt_list:
         g = grads.get(w)
+        if is_null(g):
+            if null_gradients == "raise":
+                raise NullTypeGradError(f"grad: the gradient with respect to {w} is null: {g.type.why_null}")
+            results.append(g)
+            continue
         if g is None:
             if is_int(w.dtype):
                 g = E.zeros_like(w, dtype=_float_for(w))

@@ -14,6 +14,7 @@ import numpy as np
 from framework.core import elemwise as E
 from framework.core.blas import Dot, Einsum, dot
 from framework.core.fgraph import FunctionGraph
+from framework.core.grad import GRADIENT_ONLY_OPS
 from framework.core.graph import Apply, Variable
 from framework.core.reduce import Reduce
 from framework.core.shape_ops import DimShuffle, reshape
@@ -23,6 +24,16 @@ from framework.plugins import RewriteSpec
 from .patterns import all_equal, as_type, cannot_enlarge, const_value, ew, is_const, single_client
 
 Result = Optional[List[Variable]]
+
+
+def gradient_only_identity(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``zero_grad(x)``, ``disconnected_grad(x)``, ``grad_clip(x, lo, hi)``, ``grad_scale(x, m)``
+    → ``x``: they are the identity in the forward pass and only shape gradients, which are built
+    before compiling. Run in ``specialize``, a stage ``grad`` never runs on the cost it
+    differentiates (it runs canonicalize and stabilize), so a gradient still sees them."""
+    if getattr(node.op, "gradient_only", False):
+        return [node.inputs[0]]
+    return None
 
 
 def _keep(new: Variable, old: Variable) -> Result:
@@ -260,6 +271,8 @@ def binomial_to_uniform(fgraph: FunctionGraph, node: Apply) -> Result:
 
 
 REWRITES = [
+    RewriteSpec("gradient_only_identity", gradient_only_identity, stage="specialize", tracks=GRADIENT_ONLY_OPS,
+                tags=("specialize",), doc="zero_grad/disconnected_grad/grad_clip/grad_scale(x) -> x"),
     RewriteSpec("pow_specialize", pow_specialize, stage="specialize", tracks=("pow",),
                 tags=("specialize",), doc="x**2 -> sqr(x), x**-1 -> 1/x, ..."),
     RewriteSpec("pow_sqrt", lambda fgraph, node: pow_specialize(fgraph, node, sqrt_too=True), stage="specialize",

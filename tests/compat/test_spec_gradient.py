@@ -164,3 +164,188 @@ def test_an_integer_index_gets_a_zero_gradient():
     g = gradient.grad((x[iv] * 2.0).sum(), iv)
     f = theano.function([x, iv], g, on_unused_input="ignore")
     np.testing.assert_array_equal(f([1.0, 2.0, 3.0], [0, 2]), [0.0, 0.0])
+
+
+# --- grad_clip, grad_scale (test_grad_clip, the grad_scale docstring) ---------------------------
+
+def test_grad_clip_clips_the_gradient_and_leaves_the_compiled_graph():
+    """test_grad_clip: ``grad(grad_clip(x, -1, 1)**2, x)`` at 2 is 1 (the plain gradient 4,
+    clipped), and no GradClip node is left in a FAST_RUN graph (the forward pass pays nothing)."""
+    x = T.scalar()
+    z = T.grad(gradient.grad_clip(x, -1, 1) ** 2, x)
+    z2 = T.grad(x ** 2, x)
+    f = theano.function([x], outputs=[z, z2])
+    assert not any(isinstance(n.op, gradient.GradClip) for n in f.maker.fgraph.toposort())
+    np.testing.assert_allclose(f(2.0), [1.0, 4.0])
+    np.testing.assert_allclose(f(-3.0), [-1.0, -6.0])      # clipped from below too
+    np.testing.assert_allclose(f(0.25), [0.5, 0.5])        # inside the bounds: unchanged
+    # element-wise, on a matrix, with the forward value untouched
+    m = T.dmatrix("m")
+    clipped = gradient.grad_clip(m, -0.5, 2.0)
+    g = T.grad((clipped * [[1.0, -3.0], [1.5, 0.1]]).sum(), m)
+    fv, gv = theano.function([m], [clipped, g])(np.arange(4.0).reshape(2, 2))
+    np.testing.assert_allclose(fv, np.arange(4.0).reshape(2, 2))
+    np.testing.assert_allclose(gv, [[1.0, -0.5], [1.5, 0.1]])
+
+
+def test_grad_clip_bounds():
+    x = T.scalar()
+    with pytest.raises(ValueError, match="lower bound"):
+        gradient.grad_clip(x, 1, -1)
+    with pytest.raises(TypeError, match="0-d"):
+        gradient.grad_clip(x, T.vector(), 1)
+    lo = T.scalar("lo")                                    # a symbolic bound: no gradient of its own
+    g = T.grad(gradient.grad_clip(x, lo, 1) ** 2, [x, lo], disconnected_inputs="ignore")
+    np.testing.assert_allclose(theano.function([x, lo], g)(-2.0, -3.0), [-3.0, 0.0])
+
+
+def test_grad_clip_inside_scan_is_still_applied_after_compiling_the_loop():
+    v = T.dvector("v")
+    out, _ = theano.scan(lambda xi: gradient.grad_clip(xi, -1, 1) ** 2, sequences=v)
+    np.testing.assert_allclose(theano.function([v], out)([2.0, 0.3]), [4.0, 0.09])
+    np.testing.assert_allclose(theano.function([v], T.grad(out.sum(), v))([2.0, 0.3]), [1.0, 0.6])
+
+
+def test_grad_scale_multiplies_the_gradient():
+    """Theano's ``grad_scale`` docstring: the gradient of ``sin`` at 2 is -0.416; through
+    ``grad_scale(fx, -1)`` it is 0.416. ``grad_scale(x, 2)**2`` at 2: 8 (4 doubled)."""
+    x = T.dscalar("x")
+    fx = T.sin(x)
+    fp = theano.function([x], T.grad(fx, x))
+    fpp = theano.function([x], T.grad(gradient.grad_scale(fx, -1.0), x))
+    np.testing.assert_allclose(fp(2.0), np.cos(2.0))
+    np.testing.assert_allclose(fpp(2.0), -np.cos(2.0))
+    f = theano.function([x], [T.grad(gradient.grad_scale(x, 2) ** 2, x), gradient.grad_scale(x, 2)])
+    assert not any(isinstance(n.op, gradient.GradScale) for n in f.maker.fgraph.toposort())
+    np.testing.assert_allclose(f(2.0), [8.0, 2.0])
+    lam = T.dscalar("lam")                                 # a symbolic multiplier (gradient reversal)
+    g = T.grad((gradient.grad_scale(x, -lam) * 3.0), x)
+    assert theano.function([x, lam], g)(1.0, 0.5) == -1.5
+    fv = T.fvector("fv")                                   # the gradient keeps the variable's dtype
+    assert T.grad(gradient.grad_scale(fv, lam).sum(), fv).dtype == "float32"
+
+
+def test_gradient_cuts_leave_the_compiled_graph():
+    """TestZeroGrad/TestDisconnectedGrad/TestConsiderConstant.test_op_removed; FAST_COMPILE keeps
+    them (Theano's test skips that mode too) and computes the same values."""
+    x = T.matrix("x")
+    a = np.arange(4.0).reshape(2, 2)
+    for cut, op in ((gradient.zero_grad, gradient.zero_grad_), (gradient.disconnected_grad, gradient.disconnected_grad_),
+                    (gradient.consider_constant, gradient.consider_constant_)):
+        y = x * cut(x)
+        f = theano.function([x], y)
+        assert op not in [n.op for n in f.maker.fgraph.toposort()]
+        np.testing.assert_allclose(f(a), a * a)
+        np.testing.assert_allclose(theano.function([x], y, mode="FAST_COMPILE")(a), a * a)
+
+
+# --- null gradients: NullType, grad_undefined, grad_not_implemented (test_grad, test_undefined_cost_grad)
+
+def _op_with_gradient(rule):
+    from framework.core.graph import Apply
+    from framework.core.op import Op
+
+    class Dummy(Op):
+        name = "dummy"
+
+        def make_node(self, x):
+            x = T.as_tensor_variable(x)
+            return Apply(self, [x], [x.type])
+
+        def impl(self, xp, x):
+            return x * 2
+
+        def grad(self, node, output_grads):
+            return [rule(self, 0, node.inputs[0])]
+
+    return Dummy()
+
+
+@pytest.mark.parametrize("rule", ["grad_undefined", "grad_not_implemented"])
+def test_null_gradients_raise_a_type_error_where_they_reach_a_wrt(rule):
+    """test_unimplemented_grad_grad / test_undefined_grad_grad: ``grad`` raises a TypeError
+    (``NullTypeGradError``) naming the op; with null_gradients='return' the null variable comes
+    back; a gradient that does not go through the op is unaffected."""
+    make = getattr(gradient, rule)
+    op = _op_with_gradient(make)
+    a, b = T.dscalar("a"), T.dscalar("b")
+    cost = op(a) * 3 + b ** 2
+    with pytest.raises(TypeError, match="dummy") as info:
+        gradient.grad(cost, a)
+    assert isinstance(info.value, gradient.NullTypeGradError)
+    word = "undefined" if rule == "grad_undefined" else "not implemented"
+    assert word in str(info.value)
+    ga, gb = gradient.grad(cost, [a, b], null_gradients="return")
+    assert isinstance(ga.type, gradient.NullType)
+    assert theano.function([a, b], gb, on_unused_input="ignore")(0.0, 1.5) == 3.0
+    # the null gradient spreads through the ops it meets, and through sums
+    c = T.dscalar("c")
+    with pytest.raises(gradient.NullTypeGradError):
+        gradient.grad(T.exp(op(a * c)) + a, c)
+    # but disconnected_grad stops it
+    assert theano.function([a], gradient.grad(gradient.disconnected_grad(op(a)) + a, a))(1.0) == 1.0
+
+
+@pytest.mark.parametrize("rule", ["grad_undefined", "grad_not_implemented"])
+def test_a_null_gradient_cannot_be_compiled(rule):
+    """test_unimplemented_grad_func / test_undefined_grad_func: a TypeError from ``function``."""
+    a = T.vector()
+    b = getattr(gradient, rule)(T.add, 0, a)
+    with pytest.raises(TypeError, match="null gradient"):
+        theano.function([a], b, on_unused_input="ignore")
+
+
+def test_known_grads_null_type_makes_the_gradient_null():
+    """test_undefined_cost_grad."""
+    x, y = T.iscalar(), T.iscalar()
+    cost = x + y
+    with pytest.raises(gradient.NullTypeGradError):
+        T.grad(cost, [x, y], known_grads={cost: gradient.NullType()()})
+    gx, gy = T.grad(cost, [x, y], known_grads={cost: gradient.NullType("why")()}, null_gradients="return")
+    assert gx.type == gradient.NullType("why") and gx.type.why_null == "why"
+
+
+def test_native_grad_null_gradients_keyword():
+    import framework
+    from framework.core.grad import NullTypeGradError
+
+    x = T.dscalar("x")
+    cost = _op_with_gradient(gradient.grad_undefined)(x)
+    with pytest.raises(NullTypeGradError):
+        framework.grad(cost, x)
+    assert isinstance(framework.grad(cost, x, null_gradients="return").type, gradient.NullType)
+    with pytest.raises(ValueError, match="null_gradients"):
+        framework.grad(cost, x, null_gradients="ignore")
+
+
+# --- subgraph_grad (test_subgraph_grad) ---------------------------------------------------------
+
+def test_subgraph_grad_matches_the_full_gradient():
+    """test_subgraph_grad: back-propagating a two-layer net one block at a time gives the full
+    gradient."""
+    rng = np.random.RandomState(0)
+    x, t = T.fvector("x"), T.fvector("t")
+    w1 = theano.shared(rng.randn(3, 4))
+    w2 = theano.shared(rng.randn(4, 2))
+    a1 = T.tanh(T.dot(x, w1))
+    a2 = T.tanh(T.dot(a1, w2))
+    cost2 = T.sqr(a2 - t).sum() + T.sqr(w2.sum())
+    cost1 = T.sqr(w1.sum())
+    inputs = [t, x]
+    values = [rng.randn(2).astype("float32"), rng.randn(3).astype("float32")]
+    true = theano.function(inputs, theano.grad(cost2 + cost1, [w2, w1]))(*values)
+    next_grad, param_grads = None, []
+    for params, cost, ends in (([w2], cost2, [a1]), ([w1], cost1, [x])):
+        param_grad, end_grad = theano.subgraph_grad(wrt=params, end=ends, start=next_grad, cost=cost)
+        next_grad = OrderedDict(zip(ends, end_grad))
+        param_grads.extend(param_grad)
+    got = theano.function(inputs, param_grads)(*values)
+    for a, b in zip(true, got):
+        assert np.sum(np.abs(a - b)) < 1e-5
+    # details: the part of start and the part of cost, over wrt + end
+    w, e, from_start, from_cost = gradient.subgraph_grad([w2], [a1], cost=cost2, details=True)
+    assert from_start is None and len(from_cost) == 2
+    with pytest.raises(ValueError, match="cost"):
+        gradient.subgraph_grad([w2], [a1])
+    with pytest.raises(TypeError, match="list"):
+        gradient.subgraph_grad(w2, [a1], cost=cost2)

@@ -7,14 +7,20 @@ from ...core import grad as _g
 from ...core.errors import DisconnectedInputError, GradientError
 from ...core.elemwise import zeros_like
 from ...core.graph import clone_replace
-from ...core.grad import disconnected_grad, verify_grad, zero_grad
+from ...core.grad import (GradClip, GradCut, GradScale, NullType, NullTypeGradError, disconnected_grad, grad_clip,
+                          grad_not_implemented, grad_scale, grad_undefined, is_null, verify_grad, zero_grad)
 from ...gradient import hessian, jacobian  # built on grad above the kernel (a scan over rows)
 from ...core.variable import as_tensor_variable
 
 __all__ = ["grad", "Lop", "Rop", "jacobian", "hessian", "verify_grad", "disconnected_grad", "zero_grad",
-           "consider_constant", "GradientError", "DisconnectedInputError", "DisconnectedType", "NullTypeGradError"]
+           "consider_constant", "GradientError", "DisconnectedInputError", "DisconnectedType", "NullTypeGradError",
+           "NullType", "grad_clip", "grad_scale", "grad_undefined", "grad_not_implemented", "subgraph_grad",
+           "GradClip", "GradScale"]
 
-NullTypeGradError = GradientError
+# the op instances Theano's tests look for in compiled graphs (they are removed there)
+zero_grad_ = GradCut("zero")
+disconnected_grad_ = GradCut("disconnected")
+consider_constant_ = zero_grad_
 
 
 class DisconnectedType:
@@ -62,8 +68,10 @@ def grad(cost: Any, wrt: Any, consider_constant: Optional[Sequence[Any]] = None,
     integer cost is allowed. ``return_disconnected``: 'zero' (zeros), 'None' or 'Disconnected' (a ``DisconnectedType()()``)
     for a ``wrt`` the cost does not depend on. ``known_grads`` values may be
     ``DisconnectedType()()``. ``add_names`` names each gradient ``(dcost/dwrt)`` when both have
-    names. ``null_gradients`` is checked and otherwise has no effect: no gradient here is null (an
-    op without a gradient raises GradientError when ``grad`` is called)."""
+    names. ``null_gradients``: a gradient that an op's rule made null (``grad_undefined``,
+    ``grad_not_implemented``, a ``NullType()()`` in ``known_grads``) raises ``NullTypeGradError``
+    where it reaches a ``wrt`` ('raise') or is returned ('return'); an op without any gradient rule
+    raises ``GradientError`` when ``grad`` is called."""
     if return_disconnected not in _RETURN_DISCONNECTED:
         raise ValueError(f"grad: return_disconnected must be one of {', '.join(map(repr, _RETURN_DISCONNECTED))}, "
                          f"not {return_disconnected!r}")
@@ -84,12 +92,15 @@ def grad(cost: Any, wrt: Any, consider_constant: Optional[Sequence[Any]] = None,
             out.append(None)
     else:
         out = _g.grad(cost, wrt_list, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs,
-                      known_grads=known or None, return_disconnected="none", int_grads="real")
+                      known_grads=known or None, return_disconnected="none", int_grads="real",
+                      null_gradients=null_gradients)
     results = []
     for w, g in zip(wrt_list, out):
         if g is None:
             g = (_zeros_for(w) if return_disconnected == "zero" else None if return_disconnected == "None"
                  else DisconnectedType()())
+        elif is_null(g):
+            pass
         elif add_names and cost is not None and cost.name is not None and getattr(w, "name", None) is not None \
                 and g.owner is not None and g.name is None:
             g.name = f"(d{cost.name}/d{w.name})"
@@ -157,3 +168,44 @@ def Rop(f: Any, wrt: Any, eval_points: Any) -> Any:  # noqa: N802 -- Theano's na
     return out if isinstance(f, (list, tuple)) else out[0]
 
 
+
+
+def subgraph_grad(wrt: List[Any], end: List[Any], start: Optional[dict] = None, cost: Any = None,
+                  details: bool = False) -> tuple:
+    """Theano's block-wise back-propagation helper: the gradients of ``cost`` (optional) and of the
+    known gradients ``start`` ({variable: its gradient}, optional) with respect to ``wrt`` and to
+    ``end``, stopping at ``end`` (its variables are taken as constants). Returns ``(wrt_grads,
+    end_grads)``, and with ``details`` also the lists of what ``start`` and ``cost`` each gave for
+    ``wrt`` and ``end`` together (``None`` for the one not given). Disconnected variables get zeros.
+    Feeding ``dict(zip(end, end_grads))`` to the next call as ``start`` back-propagates a network
+    one block at a time (``test_subgraph_grad``). As Theano warns: a gradient of ``cost`` with
+    respect to a ``start`` variable that ``start`` already holds is counted twice."""
+    if cost is None and start is None:
+        raise ValueError("subgraph_grad needs a cost, known gradients (start), or both")
+    if not isinstance(end, list):
+        raise TypeError(f"subgraph_grad: end must be a list of variables, got {type(end).__name__}")
+    if not isinstance(wrt, list):
+        raise TypeError(f"subgraph_grad: wrt must be a list of variables, got {type(wrt).__name__}")
+    if start is not None and not isinstance(start, dict):
+        raise TypeError(f"subgraph_grad: start must be a dict {{variable: gradient}}, got {type(start).__name__}")
+    params: List[Any] = []
+    for v in wrt + end:
+        if not any(v is p for p in params):
+            params.append(v)
+    start_grads = cost_grads = None
+    if start is not None:
+        start_grads = list(grad(None, params, known_grads=start, consider_constant=end, disconnected_inputs="ignore"))
+    if cost is not None:
+        cost_grads = list(grad(cost, params, consider_constant=end, disconnected_inputs="ignore"))
+    if start_grads is None:
+        grads = cost_grads
+    else:
+        grads = list(start_grads)
+        if cost_grads is not None:
+            grads = [a + b for a, b in zip(grads, cost_grads)]
+    by_id = {id(p): g for p, g in zip(params, grads)}
+    wrt_grads = [by_id[id(v)] for v in wrt]
+    end_grads = [by_id[id(v)] for v in end]
+    if details:
+        return wrt_grads, end_grads, start_grads, cost_grads
+    return wrt_grads, end_grads
