@@ -132,6 +132,17 @@ def aliases_root(v: Variable, roots: set) -> bool:
         v = v.owner.inputs[src[0]]
 
 
+def views_weak_constant(v: Variable) -> bool:
+    """Whether ``v``'s value may be a weak constant's own Python number, passed through by ops
+    that return an input as it is (``view_map``: ``ifelse``, ``zero_grad`` in FAST_COMPILE...)."""
+    if isinstance(v, Constant):
+        return bool(getattr(v, "weak", False))
+    if v.owner is None:
+        return False
+    src = getattr(v.owner.op, "view_map", {}).get(v.index) or getattr(v.owner.op, "destroy_map", {}).get(v.index)
+    return any(views_weak_constant(v.owner.inputs[i]) for i in (src or ()))
+
+
 def link(
     fgraph: FunctionGraph,
     backend: Backend,
@@ -263,6 +274,10 @@ def link(
         if (aliases_root(v, roots) or v in seen) and not scalar:
             expr = f"COPY({expr})"
         seen.add(v)
+        if scalar and views_weak_constant(v):
+            # the value may be a Python number (no [()]): the NumPy scalar of the output's dtype
+            ns[f"W{expr}"] = np.dtype(v.type.dtype).type
+            return f"W{expr}(TO_HOST({expr}, False))" if not host else f"W{expr}({expr})"
         if to_user and not host and not outputs_on_device and isinstance(v.type, TensorType):
             expr = f"TO_HOST({expr}, False)"
         return f"{expr}[()]" if scalar else expr
@@ -497,6 +512,8 @@ def link_debug(
                 raise wrap_node_error(node, exc, ins) from exc
             outs = [out] if len(node.outputs) == 1 else list(out)
             for o, val in zip(node.outputs, outs):
+                if type(val) in (bool, int, float, complex) and views_weak_constant(o):
+                    val = backend.from_host(np.asarray(val, dtype=o.type.dtype))  # a weak constant passed on
                 check(node, o, val, ins)
                 env[o] = val
 

@@ -764,3 +764,20 @@ def test_import_framework_does_not_load_plugins():
             "assert 'framework.tensor' not in sys.modules or True\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE", "DEBUG"])
+def test_a_python_number_passed_on_by_a_view_op_is_a_numpy_scalar(mode):
+    """An op that returns its input as it is (``zero_grad``, ``grad_clip``, ``ifelse``) applied to
+    a Python number: the output is that number, and the schedule's ``[()]`` for a 0-d result
+    failed on it ("'float' object is not subscriptable") where the rewrites do not remove the
+    op (FAST_COMPILE); DEBUG mode called it a dtype mismatch."""
+    from framework.core.grad import disconnected_grad, grad_clip, zero_grad
+    from framework.core.ifelse import ifelse
+
+    i = T.iscalar("i")
+    cases = [([], zero_grad(2.0), (), np.float64(2.0)), ([], disconnected_grad(3), (), np.int64(3)),
+             ([], grad_clip(2.5, -1.0, 1.0), (), np.float64(2.5)), ([i], ifelse(i, 1.0, 2.0), (0,), np.float64(2.0))]
+    for ins, out, args, want in cases:
+        got = function(ins, out, mode=mode)(*args)
+        assert type(got) is type(want) and got == want, (out, got)
