@@ -101,3 +101,27 @@ def test_dot_ranks():
                                np.dot(A3, A3.transpose(0, 2, 1)))
     np.testing.assert_allclose(F([t3], T.batched_dot(t3, t3.dimshuffle(0, 2, 1)))(A3),
                                np.einsum("bij,bkj->bik", A3, A3))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_round_half_away_from_zero_is_c_round(dtype, mode):
+    """``round(x, 'half_away_from_zero')`` is C's ``round`` (what Theano's kernel called). It was
+    ``sgn(x) * floor(|x| + 0.5)``, whose sum rounds: 0.49999999999999994 gave 1 and 2**52 + 1 gave
+    2**52 + 2; a zero's sign was lost. Checked against the C library's ``round``."""
+    import ctypes
+    import ctypes.util
+    import warnings
+
+    libm = ctypes.CDLL(ctypes.util.find_library("m"))
+    libm.round.restype, libm.round.argtypes = ctypes.c_double, [ctypes.c_double]
+    v = np.array([0.49999999999999994, 2.0 ** 52 + 1, 2.0 ** 52 - 0.5, -2.5, 2.5, -0.0, 0.0, -0.3, 1.5, -1.5,
+                  np.nan, np.inf, -np.inf, 2.0 ** 53 + 2, 8388609.0, 0.49999997, -0.49999997, 3e38], dtype=dtype)
+    x = T.vector(dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no invalid-operation warning for the infinities
+        got = theano.function([x], T.round(x, "half_away_from_zero"), mode=mode)(v)
+    want = np.array([libm.round(float(t)) for t in v], dtype=dtype)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

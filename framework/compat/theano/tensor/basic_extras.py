@@ -275,7 +275,15 @@ def round_half_away_from_zero(a: Any) -> TensorVariable:
     a = as_tensor_variable(a)
     if not a.dtype.startswith("float"):
         return a
-    return _ew.sgn(a) * _ew.floor(_ew.abs_(a) + np.asarray(0.5, dtype=a.dtype))
+    # not floor(|a| + 0.5): that sum rounds (0.49999999999999994 + 0.5 is 1.0, 2**52 + 1 + 0.5
+    # is 2**52 + 2); the fraction |a| - floor(|a|) is exact. Zeros keep their sign, as C's round.
+    # (infinities are kept apart: inf - floor(inf) would be an invalid operation)
+    m = _ew.abs_(a)
+    inf = _ew.isinf(m)
+    f = _ew.switch(inf, np.asarray(0, dtype=a.dtype), m)
+    t = _ew.floor(f)
+    r = _ew.switch(inf, m, t + _ew.cast(_ew.ge(f - t, np.asarray(0.5, dtype=a.dtype)), a.dtype))
+    return _ew.switch(_ew.eq(a, 0), a, _ew.switch(_ew.lt(a, 0), -r, r))
 
 
 def round(a: Any, mode: Optional[str] = None) -> TensorVariable:  # noqa: A001 -- Theano's name
