@@ -514,3 +514,25 @@ def inc_subtensor(x: Any, y: Any) -> TensorVariable:
 
 __all__ = ["Subtensor", "IncSubtensor", "getitem", "set_subtensor", "inc_subtensor", "make_template",
            "index_shape", "SCALAR", "ARRAY"]
+
+
+def take(a: Any, indices: Any, axis: Any = None, mode: str = "raise") -> TensorVariable:
+    """NumPy's (and Theano's) ``take``: the entries of ``a`` at ``indices`` along ``axis``
+    (``None``: of the flattened ``a``). The result's shape is ``a.shape[:axis] + indices.shape +
+    a.shape[axis+1:]``. ``mode`` ``'raise'`` (an out-of-range index is an IndexError when the
+    function runs; negative ones count from the end), ``'clip'`` or ``'wrap'``. Built from
+    indexing, so its gradient and shape rule are indexing's."""
+    from . import elemwise as E
+    from . import shape_ops as S
+
+    a = as_tensor_variable(a)
+    indices = as_tensor_variable(indices)
+    if mode not in ("raise", "clip", "wrap"):
+        raise ValueError(f"take: mode must be 'raise', 'clip' or 'wrap', got {mode!r} (at {format_trace(user_trace())})")
+    if axis is None:
+        a, axis = S.flatten(a, 1), 0
+    axis = S._axis(axis, a.ndim, "take")
+    if mode != "raise":
+        n = S.shape_i(a, axis)
+        indices = E.clip(indices, 0, n - 1) if mode == "clip" else indices % n
+    return a[(slice(None),) * axis + (indices,)]

@@ -207,6 +207,67 @@ class TensorVariable(Variable):
 
         return reduce.std(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
+    def any(self, axis=None, keepdims=False):
+        from . import reduce
+
+        return reduce.any(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis=None, keepdims=False):
+        from . import reduce
+
+        return reduce.all(self, axis=axis, keepdims=keepdims)
+
+    def ptp(self, axis=None):
+        """Range of values (maximum - minimum) along ``axis``."""
+        return self.max(axis=axis) - self.min(axis=axis)
+
+    def cumsum(self, axis=None):
+        from . import extra_ops
+
+        return extra_ops.cumsum(self, axis)
+
+    def cumprod(self, axis=None):
+        from . import extra_ops
+
+        return extra_ops.cumprod(self, axis)
+
+    def repeat(self, repeats, axis=None):
+        from . import extra_ops
+
+        return extra_ops.repeat(self, repeats, axis)
+
+    def take(self, indices, axis=None, mode="raise"):
+        from . import subtensor
+
+        return subtensor.take(self, indices, axis=axis, mode=mode)
+
+    def round(self):
+        """Rounded to the nearest integer, ties to even (NumPy's ``round``)."""
+        return _ew().round_(self)
+
+    def ravel(self):
+        return self.flatten(1)
+
+    def swapaxes(self, axis1, axis2):
+        """The transpose that exchanges two axes."""
+        from .shape_ops import _axis
+
+        a, b = _axis(axis1, self.ndim, "swapaxes"), _axis(axis2, self.ndim, "swapaxes")
+        order = list(range(self.ndim))
+        order[a], order[b] = order[b], order[a]
+        return self.transpose(*order)
+
+    def fill(self, value):
+        """An array of this one's shape filled with ``value`` (Theano's ``fill``; NumPy's
+        in-place ``fill`` has no symbolic meaning)."""
+        return _ew().fill(self, value)
+
+    def trace(self):
+        """Sum of the main diagonal of a matrix."""
+        from . import linalg
+
+        return linalg.trace(self)
+
     def norm(self, L=2, axis=None):
         if L == 1:
             return abs(self).sum(axis=axis)

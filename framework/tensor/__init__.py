@@ -35,7 +35,7 @@ shape_padleft, shape_padright, shape_padaxis, squeeze = _shp.shape_padleft, _shp
 concatenate, join, stack, arange, alloc = _shp.concatenate, _shp.join, _shp.stack, _shp.arange, _shp.alloc
 ones, zeros, make_vector, broadcast_like = _shp.ones, _shp.zeros, _shp.make_vector, _shp.broadcast_like
 # indexing
-set_subtensor, inc_subtensor = _sub.set_subtensor, _sub.inc_subtensor
+set_subtensor, inc_subtensor, take = _sub.set_subtensor, _sub.inc_subtensor, _sub.take
 # products
 dot, tensordot, batched_dot, outer, einsum = _blas.dot, _blas.tensordot, _blas.batched_dot, _blas.outer, _blas.einsum
 

@@ -229,3 +229,38 @@ def test_as_tensor_variable():
 
     with pytest.raises(TypeError, match="not a tensor"):
         T.as_tensor_variable(Variable(GenericType("thing")))
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_numpy_and_theano_methods_match_numpy(mode):
+    """The methods Theano's variables had and NumPy's arrays have (``x.any()``, ``x.take``,
+    ``x.cumsum``...): a Theano script calling them failed with AttributeError. Each against
+    NumPy: values and dtypes."""
+    import framework
+    import framework.tensor as T
+
+    x = T.dmatrix("x")
+    v = np.array([[1.0, -2.0, 3.0], [0.0, 5.0, -6.0]])
+    cases = [
+        (x.any(), v.any()), (x.all(axis=1), v.all(axis=1)), (x.any(keepdims=True), v.any(keepdims=True)),
+        (x.ptp(axis=0), np.ptp(v, axis=0)), (x.cumsum(axis=1), v.cumsum(axis=1)), (x.cumprod(), v.cumprod()),
+        (x.repeat(2, axis=0), v.repeat(2, axis=0)), (x.take([2, 0], axis=1), v.take([2, 0], axis=1)),
+        (x.take([5, -1]), v.take([5, -1])), (T.take(x, [3], axis=0, mode="wrap"), v.take([3], axis=0, mode="wrap")),
+        (T.take(x, [-4, 9], axis=1, mode="clip"), v.take([-4, 9], axis=1, mode="clip")),
+        ((x / 4).round(), (v / 4).round()), (x.ravel(), v.ravel()), (x.swapaxes(0, 1), v.swapaxes(0, 1)),
+        (x.fill(7.0), np.full_like(v, 7.0)), (x[:, :2].trace(), v[:, :2].trace()),
+    ]
+    got = framework.function([x], [c[0] for c in cases], mode=mode)(v)
+    for (expr, want), g in zip(cases, got):
+        assert np.asarray(g).dtype == np.asarray(want).dtype, expr
+        np.testing.assert_array_equal(g, want)
+
+
+def test_take_out_of_range_raises_when_run():
+    import framework
+    import framework.tensor as T
+
+    x = T.dvector("x")
+    f = framework.function([x], x.take([3]))
+    with pytest.raises(IndexError):
+        f(np.zeros(3))

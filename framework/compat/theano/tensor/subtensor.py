@@ -76,22 +76,4 @@ def advanced_set_subtensor1(x: Any, y: Any, ilist: Any) -> TensorVariable:
     return set_subtensor(advanced_subtensor1(x, ilist), y)
 
 
-def take(a: Any, indices: Any, axis: Any = None, mode: str = "raise") -> TensorVariable:
-    """Theano's (and NumPy's) ``take``: the entries of ``a`` at ``indices`` along ``axis``
-    (``None``: of the flattened ``a``). The result's shape is ``a.shape[:axis] + indices.shape +
-    a.shape[axis+1:]``. ``mode`` ``'raise'`` (an out-of-range index is an IndexError when the
-    function runs; negative ones count from the end), ``'clip'`` or ``'wrap'``."""
-    a = as_tensor_variable(a)
-    indices = as_tensor_variable(indices)
-    if mode not in ("raise", "clip", "wrap"):
-        raise ValueError(f"take: mode must be 'raise', 'clip' or 'wrap', got {mode!r}")
-    if axis is None:
-        a, axis = _so.flatten(a, 1), 0
-    axis = _so._axis(axis, a.ndim, "take")
-    if mode != "raise":
-        n = _so.shape_i(a, axis)
-        if mode == "clip":
-            indices = _ew.clip(indices, 0, n - 1)
-        else:
-            indices = indices % n
-    return a[(slice(None),) * axis + (indices,)]
+take = _st.take  # NumPy's and Theano's signature: framework.core.subtensor.take
