@@ -20,14 +20,30 @@ from .variable import TensorVariable, as_tensor_variable
 from . import elemwise as E
 
 
-class GradCut(Op):
-    """Identity in the forward pass; the gradient is cut (``disconnected_grad``)
-    or replaced by zeros (``zero_grad``). Gradient-only: the ``gradient_only_identity``
-    rewrite removes it from compiled graphs (it only matters to ``grad``)."""
+class GradientOnly(Op):
+    """What the gradient-only ops share: the identity on their first input in the forward pass
+    (its shape, no checks), other inputs only parametrise the gradient. The
+    ``gradient_only_identity`` rewrite removes them from compiled graphs (they only matter to
+    ``grad``)."""
 
-    __props__ = ("mode",)
     view_map = {0: [0]}
     gradient_only = True
+
+    def impl(self, xp: Any, x: Any, *params: Any) -> Any:
+        return x
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [input_shapes[0]]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return []
+
+
+class GradCut(GradientOnly):
+    """Identity in the forward pass; the gradient is cut (``disconnected_grad``)
+    or replaced by zeros (``zero_grad``)."""
+
+    __props__ = ("mode",)
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
@@ -36,15 +52,6 @@ class GradCut(Op):
     def make_node(self, x: Any) -> Apply:
         x = as_tensor_variable(x)
         return Apply(self, [x], [x.type])
-
-    def impl(self, xp: Any, x: Any) -> Any:
-        return x
-
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
-        return [input_shapes[0]]
-
-    def shape_constraints(self, node: Apply) -> list:
-        return []
 
     def grad(self, node: Apply, output_grads):
         if self.mode == "disconnected":
@@ -73,15 +80,13 @@ def _scalar_operand(v: Any, what: str, x: Variable) -> Variable:
     return t
 
 
-class GradClip(Op):
+class GradClip(GradientOnly):
     """``grad_clip(x, lower, upper)``: identity in the forward pass; the gradient that flows back
     through it is clipped element-wise to ``[lower, upper]``. The bounds are inputs (numbers become
     constants; 0-d variables work too) and get no gradient. Gradient-only: compiled graphs lose it."""
 
     name = "grad_clip"
     __props__ = ()
-    view_map = {0: [0]}
-    gradient_only = True
 
     def make_node(self, x: Any, lower: Any, upper: Any) -> Apply:
         x = as_tensor_variable(x)
@@ -92,43 +97,23 @@ class GradClip(Op):
             raise ValueError(f"grad_clip: the lower bound {lower!r} is above the upper bound {upper!r}")
         return Apply(self, [x, lo, hi], [x.type])
 
-    def impl(self, xp: Any, x: Any, lower: Any, upper: Any) -> Any:
-        return x
-
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
-        return [input_shapes[0]]
-
-    def shape_constraints(self, node: Apply) -> list:
-        return []
-
     def grad(self, node: Apply, output_grads):
         _, lo, hi = node.inputs
         return [E.clip(output_grads[0], lo, hi), None, None]
 
 
-class GradScale(Op):
+class GradScale(GradientOnly):
     """``grad_scale(x, multiplier)``: identity in the forward pass; the gradient that flows back
     through it is multiplied by ``multiplier`` (a number or a 0-d variable, which gets no
     gradient; -1 reverses the gradient). Gradient-only: compiled graphs lose it."""
 
     name = "grad_scale"
     __props__ = ()
-    view_map = {0: [0]}
-    gradient_only = True
 
     def make_node(self, x: Any, multiplier: Any) -> Apply:
         x = as_tensor_variable(x)
         m = _scalar_operand(multiplier, "grad_scale: the multiplier", x)
         return Apply(self, [x, m], [x.type])
-
-    def impl(self, xp: Any, x: Any, multiplier: Any) -> Any:
-        return x
-
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
-        return [input_shapes[0]]
-
-    def shape_constraints(self, node: Apply) -> list:
-        return []
 
     def grad(self, node: Apply, output_grads):
         return [node.inputs[1] * output_grads[0], None]
