@@ -37,7 +37,9 @@ Which zero ``maximum``/``minimum``/``relu``/``clip`` give for a tie of -0.0 and 
 NumPy's SIMD loops, so such ties are kept out too. Deliberate differences, checked as documented:
 ``mean(x, dtype=d)`` is the mean cast to ``d`` (docs/theano.md, "sum in acc_dtype, result in
 dtype"; ``np.mean(dtype=d)`` accumulates and divides in ``d``), and ``acc_dtype=`` (Theano's)
-is NumPy's ``dtype=`` of ``sum``/``prod``. Not drawn: an int axis of a 0-d input (NumPy's ufunc
+is NumPy's ``dtype=`` of ``sum``/``prod``; ``switch``/``where`` with a Python int branch outside
+the other branch's integer dtype raises OverflowError (NumPy's ``where`` wraps it; docs/tensor.md).
+Not drawn: an int axis of a 0-d input (NumPy's ufunc
 reductions take 0 and -1, a legacy quirk ``np.mean``/``var``/``std`` do not share; the framework
 refuses it) and a tuple axis for ``argmax`` (NumPy raises TypeError, the framework ValueError).
 FAST_RUN's stabilisations (docs/rewrites.md: ``log(1 + x)`` -> ``log1p``, ``log1p(exp(x))`` ->
@@ -126,7 +128,7 @@ ROWS: Dict[str, Tuple[Callable[..., Any], List[str]]] = {
     "identity": (np.copy, ["T.identity({0})"]),
     "zeros_like": (np.zeros_like, ["T.zeros_like({0})"]),
     "ones_like": (np.ones_like, ["T.ones_like({0})"]),
-    "switch": (np.where, ["T.switch({0}, {1}, {2})", "T.where({0}, {1}, {2})"]),
+    "switch": (lambda c, a, b: _np_switch(c, a, b), ["T.switch({0}, {1}, {2})", "T.where({0}, {1}, {2})"]),
     "clip": (np.clip, ["T.clip({0}, {1}, {2})", "method:{0}.clip({1}, {2})"]),
 }
 ARITY = {"switch": 3, "clip": 3}
@@ -328,6 +330,19 @@ def _paren(t: Term) -> str:
 def _format(fmt: str, args: Sequence[Term]) -> str:
     """The step's text: ``T.f(a, b)`` takes its arguments as they are, operators parenthesised."""
     return fmt.format(*[a.text if fmt.startswith("T.") else _paren(a) for a in args])
+
+
+def _np_switch(cond: Any, ift: Any, iff: Any) -> Any:
+    """NumPy's ``where``, but raising OverflowError for a Python int branch outside the other
+    branch's integer dtype, as ``int8_x + 300`` does: NumPy's ``where`` wraps it silently (300
+    -> 44), the framework's ``switch`` refuses it when built (a documented deviation,
+    docs/tensor.md "Python scalars are weak")."""
+    for a, b in ((ift, iff), (iff, ift)):
+        if type(a) is int and getattr(b, "dtype", None) is not None and b.dtype.kind in "iu":
+            info = np.iinfo(b.dtype)
+            if not info.min <= a <= info.max:
+                raise OverflowError(f"Python integer {a} out of bounds for {b.dtype}")
+    return np.where(cond, ift, iff)
 
 
 def _np_eval(fn: Callable[..., Any], vals: Sequence[Any]) -> Any:
