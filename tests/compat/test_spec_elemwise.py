@@ -107,3 +107,19 @@ def test_reduction_values_keepdims_and_empty_axes():
     assert z[0] == 0 and z[1] == 1 and z[2].shape == (3,)
     with pytest.raises(ValueError):
         F([m], T.max(m))(np.zeros((0, 3)))  # no identity, as NumPy and Theano
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_float32_sums_accumulate_in_float64(mode):
+    """Theano's ``CAReduceDtype`` default accumulators (float16 -> float32, float32 -> float64) and
+    its ``mean`` docstring ("a sum of a float32 tensor will be done in float64 ..., but that result
+    will be casted back in float32"): the functions follow them; results stay float32."""
+    x = T.fvector("x")
+    v = (np.random.RandomState(0).rand(100001) * 1000).astype("float32")
+    f = theano.function([x], [T.sum(x), T.mean(x), T.prod(x[:5]), T.sum(x, acc_dtype="float32")], mode=mode)
+    s, m, p, s32 = f(v)
+    assert s.dtype == m.dtype == p.dtype == s32.dtype == np.float32
+    assert s == np.float32(v.astype("float64").sum())
+    assert m == np.float32(v.astype("float64").mean())
+    assert p == np.float32(v[:5].astype("float64").prod())
+    assert s32 == v.sum(dtype="float32")  # an explicit acc_dtype is kept

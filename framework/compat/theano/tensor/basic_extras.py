@@ -40,12 +40,18 @@ def _check_acc(what: str, idtype: str, acc_dtype: Optional[str]) -> Optional[str
     return acc
 
 
+# Theano's default accumulators for floats (CAReduceDtype._acc_dtype; its ``mean`` docstring: "a
+# sum of a float32 tensor will be done in float64 ..., but that result will be casted back")
+_ACC = {"float16": "float32", "float32": "float64", "complex64": "complex128"}
+
+
 def _reduce_dtypes(what: str, x: TensorVariable, dtype: Optional[str],
                    acc_dtype: Optional[str]) -> Tuple[str, str]:
     out = as_dtype(dtype) if dtype is not None else _WIDE.get(x.dtype, x.dtype)
     acc = _check_acc(what, x.dtype, acc_dtype)
-    if acc is None:  # at least the input's precision (and the result's)
-        acc = out if dtype is None else np.result_type(np.dtype(_WIDE.get(x.dtype, x.dtype)), np.dtype(out)).name
+    if acc is None:  # Theano's default: at least the input's precision (and the result's), wider floats
+        wide = _ACC.get(x.dtype, _WIDE.get(x.dtype, x.dtype))
+        acc = np.result_type(np.dtype(wide), np.dtype(out)).name
     return out, acc
 
 
@@ -73,6 +79,8 @@ def mean(input: Any, axis: Any = None, dtype: Optional[str] = None, op: bool = F
     (default: the input's float dtype, float64 for integers)."""
     x = as_tensor_variable(input)
     _check_acc("mean", x.dtype, acc_dtype)
+    if acc_dtype is None and x.dtype in _ACC:
+        acc_dtype = _ACC[x.dtype]  # Theano's default: float32 summed in float64, cast back
     if acc_dtype is not None and as_dtype(acc_dtype) != x.dtype:
         x = _ew.cast(x, as_dtype(acc_dtype))
     result = _red.mean(x, axis=axis, keepdims=keepdims)
