@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .errors import DisconnectedInputError, GradientError, format_trace
+from .errors import DisconnectedInputError, GradientError, format_trace, user_trace
 from .graph import Apply, Variable, ancestors, toposort
 from .op import Op
 from .types import TensorType, Type, is_int
@@ -74,9 +74,11 @@ def _scalar_operand(v: Any, what: str, x: Variable) -> Variable:
         t = as_tensor_variable(v)
     except TypeError:
         raise TypeError(f"{what} must be a number or a 0-d symbolic variable, got {type(v).__name__} "
-                        f"{v!r:.40}") from None
+                        f"{v!r:.40} (at {format_trace(user_trace())})") from None
     if t.ndim != 0:
-        raise TypeError(f"{what} must be a number or a 0-d symbolic variable, got {t} of type {t.type}")
+        got = f"{v!r:.40}" if not isinstance(v, Variable) else str(v)
+        raise TypeError(f"{what} must be a number or a 0-d symbolic variable, got {got}, a {t.ndim}-d "
+                        f"{t.dtype} value (at {format_trace(user_trace())})")
     return t
 
 
@@ -94,7 +96,8 @@ class GradClip(GradientOnly):
         hi = _scalar_operand(upper, "grad_clip: the upper bound", x)
         if isinstance(lower, (int, float, np.number)) and isinstance(upper, (int, float, np.number)) \
                 and lower > upper:
-            raise ValueError(f"grad_clip: the lower bound {lower!r} is above the upper bound {upper!r}")
+            raise ValueError(f"grad_clip: the lower bound {lower!r} is above the upper bound {upper!r} "
+                             f"(at {format_trace(user_trace())})")
         return Apply(self, [x, lo, hi], [x.type])
 
     def grad(self, node: Apply, output_grads):
