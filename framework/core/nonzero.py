@@ -44,10 +44,11 @@ def _fmt(shape: Sequence[Any]) -> str:
 def mask_mismatch(mask_shape: Sequence[Any], x_shape: Sequence[Any], axis: int) -> Optional[str]:
     """NumPy's complaint about a boolean mask of ``mask_shape`` indexing the axes of a
     tensor of ``x_shape`` from ``axis`` on (sizes None are not known: never a mismatch),
-    or None when it fits."""
+    or None when it fits. As in NumPy, a mask axis of size 0 fits any axis (it selects
+    nothing: ``ones((2, 4))[zeros(0, bool)]`` has shape ``(0, 4)``)."""
     for i, m in enumerate(mask_shape):
         n = x_shape[axis + i]
-        if m is not None and n is not None and int(m) != int(n):
+        if m is not None and n is not None and int(m) != int(n) and int(m) != 0:
             axes = f"axis {axis}" if len(mask_shape) == 1 else f"axes {axis}..{axis + len(mask_shape) - 1}"
             return (f"boolean index did not match the indexed tensor along axis {axis + i}: the axis has "
                     f"size {int(n)} but the mask's axis {i} has size {int(m)} (a mask of shape "

@@ -318,3 +318,14 @@ def test_nonzero_gives_no_gradient_but_nonzero_values_does():
     _same(function([a], g)(av), np.array([0.0, 3.0, 3.0]))
     positions = grad(T.cast(T.nonzero(a)[0], "float64").sum(), a)  # integer results: zero, as argsort's
     _same(function([a], positions)(av), np.zeros(3))
+
+
+@pytest.mark.parametrize("shape, mshape", [((2, 4), (0,)), ((3, 1), (3, 0)), ((2, 3), (0, 3)), ((1,), (0,))])
+def test_a_mask_axis_of_size_zero_fits_any_axis_as_in_numpy(shape, mshape):
+    xv, mv = np.ones(shape), np.zeros(mshape, bool)
+    x, m = TensorType("float64", (None,) * len(shape))("x"), TensorType("bool", (None,) * len(mshape))("m")
+    for mode in MODES:
+        _same(function([x, m], x[m], mode=mode)(xv, mv), xv[mv])
+        _same(function([x], x[mv], mode=mode)(xv), xv[mv])
+    with pytest.raises(IndexError):  # but a non-empty axis must match
+        function([x, m], x[m])(xv, np.zeros((5,) + mshape[1:] if len(mshape) > 1 else (5,), bool))
