@@ -103,7 +103,7 @@ def _entry(item: Any, inputs: List[Variable]) -> Any:
             arr = constant(np.zeros((0,), dtype="int64"))
         else:
             arr = as_tensor_variable(item)
-        if arr.dtype == "bool":  # a mask reaches here only 0-d (expand_masks replaced the others)
+        if arr.dtype == "bool":  # (getitem's expand_masks turns masks into positions first)
             raise TypeError(f"index {arr} of dtype bool: {_BOOL_0D}")
         if not is_int(arr.dtype):
             raise TypeError(f"indices must be integers, got {arr} of dtype {arr.dtype}")

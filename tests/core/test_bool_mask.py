@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import framework
+import framework.gradient
 import framework.tensor as T
 from framework import function, grad
 from framework.core.nonzero import Nonzero
@@ -212,45 +213,31 @@ def test_set_and_inc_through_a_mask_broadcast_the_value(yshape):
         _same(got[1], want_inc)
 
 
-def _fd(cost, v, eps=1e-6):
-    g = np.zeros_like(v)
-    for i in np.ndindex(*v.shape):
-        up, down = v.copy(), v.copy()
-        up[i] += eps
-        down[i] -= eps
-        g[i] = (cost(up) - cost(down)) / (2 * eps)
-    return g
-
-
 @pytest.mark.parametrize("kind", ["read", "set", "inc"])
 def test_gradients_through_a_mask_match_finite_differences_in_both_modes(kind):
+    """The mask is ``x > 0``, made from ``x`` itself (the finite differences' steps never flip it);
+    ``verify_grad`` compares with central differences of the compiled function, whose values the
+    tests above compare with NumPy."""
     rng = np.random.RandomState(3)
-    xv = rng.randn(3, 4)
-    mv = xv > 0
-    yv = rng.randn(4)
-    x, m, y = T.dmatrix("x"), TensorType("bool", (None, None))("m"), T.dvector("y")
+    xv, yv = rng.randn(3, 4), rng.randn(4)
 
-    def ref(a, b):
-        z = a.copy()
-        if kind == "read":
-            return float((np.sin(a[mv]) ** 2).sum())
-        region = np.broadcast_to(b, a.shape)[mv]
-        if kind == "set":
-            z[mv] = region
-        else:
-            z[mv] += region
-        return float((np.sin(z) ** 2).sum())
+    def fn(x, y):
+        m = x > 0
+        region = T.broadcast_like(y, x)[m]
+        out = {"read": lambda: x[m], "set": lambda: T.set_subtensor(x[m], region),
+               "inc": lambda: T.inc_subtensor(x[m], region)}[kind]()
+        return T.sin(out) ** 2
 
-    region = T.broadcast_like(y, x)[m] if kind != "read" else None
-    out = {"read": lambda: T.sin(x[m]), "set": lambda: T.sin(T.set_subtensor(x[m], region)),
-           "inc": lambda: T.sin(T.inc_subtensor(x[m], region))}[kind]()
-    cost = (out ** 2).sum()
-    gx, gy = grad(cost, [x, y], disconnected_inputs="ignore")
-    got = {mode: function([x, m, y], [gx, gy], mode=mode, on_unused_input="ignore")(xv, mv, yv) for mode in MODES}
-    for a, b in zip(*got.values()):
+    for mode in MODES:
+        framework.gradient.verify_grad(fn, [xv, yv], rng=np.random.RandomState(0), mode=mode)
+    x, y = T.dmatrix("x"), T.dvector("y")
+    gs = grad(fn(x, y).sum(), [x, y], disconnected_inputs="ignore")
+    got = [function([x, y], gs, mode=mode, on_unused_input="ignore")(xv, yv) for mode in MODES]
+    for a, b in zip(*got):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(got["FAST_RUN"][0], _fd(lambda v: ref(v, yv), xv), rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(got["FAST_RUN"][1], _fd(lambda v: ref(xv, v), yv), rtol=1e-5, atol=1e-7)
+    want_gx = {"read": np.where(xv > 0, np.sin(2 * xv), 0.0), "set": np.where(xv > 0, 0.0, np.sin(2 * xv)),
+               "inc": np.sin(2 * (xv + np.where(xv > 0, yv, 0.0)))}[kind]
+    np.testing.assert_allclose(got[0][0], want_gx, rtol=1e-12)  # d sin(u)^2 / du = sin(2u)
 
 
 def test_a_mask_inside_scan():
@@ -329,3 +316,16 @@ def test_a_mask_axis_of_size_zero_fits_any_axis_as_in_numpy(shape, mshape):
         _same(function([x], x[mv], mode=mode)(xv), xv[mv])
     with pytest.raises(IndexError):  # but a non-empty axis must match
         function([x, m], x[m])(xv, np.zeros((5,) + mshape[1:] if len(mshape) > 1 else (5,), bool))
+
+
+def test_scan_reads_the_length_of_nonzero_from_its_shape_rule():
+    """A loop of no step still gives its output's per-step shape: scan's shape walk computes the
+    count of non-zero entries of the non-sequence from the op's rule, without running the body."""
+    w, n = T.dvector("w"), T.lscalar("n")
+    out, _ = framework.scan(lambda v: T.nonzero(v)[0] * 2, non_sequences=[w], n_steps=n)
+    f = function([w, n], [out, out.shape])
+    wv = np.array([0.0, 1.0, 2.0, 0.0])
+    for steps in (3, 0):
+        got, shape = f(wv, steps)
+        _same(got, np.tile(np.nonzero(wv)[0] * 2, (steps, 1)))
+        _same(shape, np.array([steps, 2]))
