@@ -16,9 +16,17 @@ Template entries:
 * ``("slice", start, stop, step)``: each part ``None``, an ``int`` or ``SCALAR``;
 * ``None``: a new axis of size 1; ``Ellipsis``: the remaining axes.
 
-Boolean masks are refused (their result's shape depends on the data): use
-``T.switch(mask, x, 0)`` to keep the shape, or index with the integer
-positions of the True entries (``numpy.nonzero(mask)`` for a constant mask).
+Boolean masks follow NumPy's definition: a k-d mask stands for the k integer
+arrays of its ``nonzero``, in its place in the index (:func:`expand_masks`,
+before the template is made). So a mask is ``k`` ``ARRAY`` entries fed by a
+:class:`~framework.core.nonzero.Nonzero` node, which first checks the mask's
+shape against the axes it indexes (NumPy's ``IndexError`` when they differ: a
+mask shorter than its axis never just picks the first entries). Reading,
+``set_subtensor``, ``inc_subtensor``, their gradients, the rewrites and the
+backends' kernels then see ordinary integer-array indexing. A constant mask
+on axes of known sizes becomes constant positions while building. A 0-d
+boolean index (``x[True]``) is refused: use ``x[None]`` (``x[None][:0]`` for
+``False``).
 """
 from __future__ import annotations
 
@@ -38,10 +46,9 @@ ARRAY = "<array>"  # placeholder: an integer index array input
 
 Template = Tuple[Any, ...]
 
-_BOOL_HINT = (
-    "boolean-mask indexing is not supported, because the result's shape would depend on the "
-    "data; use T.switch(mask, x, 0) to keep the shape, or index with integer positions "
-    "(numpy.nonzero(mask) for a constant mask)"
+_BOOL_0D = (
+    "a 0-d boolean index (True, False or a 0-d bool tensor) is not supported; x[None] gives what "
+    "x[True] would and x[None][:0] what x[False] would, and T.switch(cond, a, b) chooses values by a condition"
 )
 
 
@@ -58,7 +65,7 @@ def _consumes_axis(e: Any) -> bool:
 def _int_scalar(v: Any, inputs: List[Variable], what: str) -> Any:
     """A static int, or SCALAR after appending a symbolic integer scalar to ``inputs``."""
     if isinstance(v, (bool, np.bool_)):
-        raise TypeError(f"{what}: {_BOOL_HINT}")
+        raise TypeError(f"{what} must be an integer, got the bool {v!r}")
     if isinstance(v, (numbers.Integral, np.integer)):
         return int(v)
     if isinstance(v, Variable):
@@ -66,7 +73,7 @@ def _int_scalar(v: Any, inputs: List[Variable], what: str) -> Any:
         if t.ndim != 0:
             raise TypeError(f"{what} must be an integer scalar, got {t} of type {t.type}")
         if t.dtype == "bool":
-            raise TypeError(f"{what}: {_BOOL_HINT}")
+            raise TypeError(f"{what} must be an integer, got {t} of dtype bool")
         if not is_int(t.dtype):
             raise TypeError(f"{what} must be an integer, got {t} of dtype {t.dtype}")
         if isinstance(t, Constant):
@@ -86,7 +93,7 @@ def _entry(item: Any, inputs: List[Variable]) -> Any:
             for p in (item.start, item.stop, item.step)
         )
     if isinstance(item, (bool, np.bool_)):
-        raise TypeError(f"index {item!r}: {_BOOL_HINT}")
+        raise TypeError(f"index {item!r}: {_BOOL_0D}")
     if isinstance(item, (numbers.Integral, np.integer)):
         return int(item)
     if isinstance(item, (float, np.floating)):
@@ -96,8 +103,8 @@ def _entry(item: Any, inputs: List[Variable]) -> Any:
             arr = constant(np.zeros((0,), dtype="int64"))
         else:
             arr = as_tensor_variable(item)
-        if arr.dtype == "bool":
-            raise TypeError(f"index of dtype bool: {_BOOL_HINT}")
+        if arr.dtype == "bool":  # (getitem's expand_masks turns masks into positions first)
+            raise TypeError(f"index {arr} of dtype bool: {_BOOL_0D}")
         if not is_int(arr.dtype):
             raise TypeError(f"indices must be integers, got {arr} of dtype {arr.dtype}")
         if arr.ndim == 0:
@@ -107,6 +114,77 @@ def _entry(item: Any, inputs: List[Variable]) -> Any:
     raise TypeError(
         f"indices must be integers, slices, None, ... or integer arrays; got {type(item).__name__} {item!r:.40}"
     )
+
+
+def _as_mask(item: Any) -> Optional[TensorVariable]:
+    """``item`` as a boolean tensor when it is a boolean index (a bool array, list or tensor),
+    else None; a 0-d boolean index is refused (NumPy gives it a meaning we do not copy)."""
+    if isinstance(item, (bool, np.bool_)):
+        raise TypeError(f"index {item!r}: {_BOOL_0D} (at {format_trace(user_trace())})")
+    if isinstance(item, Variable):
+        mask = as_tensor_variable(item)
+    elif isinstance(item, np.ndarray) and item.dtype == bool:
+        mask = constant(item)
+    elif isinstance(item, (list, tuple)) and len(item) and not any(isinstance(e, slice) for e in item):
+        try:
+            mask = as_tensor_variable(item)
+        except Exception:  # noqa: BLE001 -- not a mask; _entry names what is wrong with it
+            return None
+    else:
+        return None
+    if mask.dtype != "bool":
+        return None
+    if mask.ndim == 0:
+        raise TypeError(f"index {mask}: {_BOOL_0D} (at {format_trace(user_trace())})")
+    return mask
+
+
+def _axes_taken(item: Any, mask: Optional[Variable]) -> int:
+    if item is None or item is Ellipsis:
+        return 0
+    return mask.ndim if mask is not None else 1
+
+
+def _mask_positions(x: TensorVariable, mask: TensorVariable, axis: int) -> List[Variable]:
+    """The ``mask.ndim`` integer index arrays that stand for ``mask`` indexing ``x`` from
+    ``axis``: constants when the mask is constant and the sizes are known, else the outputs
+    of a ``nonzero`` node (which checks the mask's shape against ``x``'s when the sizes are
+    not both known: a static mismatch is an IndexError now)."""
+    from .nonzero import Nonzero, mask_mismatch
+
+    xs, ms = x.type.shape[axis:axis + mask.ndim], mask.type.shape
+    bad = mask_mismatch(ms, x.type.shape, axis)
+    if bad is not None:
+        raise IndexError(f"subtensor: {x}[{mask}]: {bad} (at {format_trace(user_trace())})")
+    known = None not in xs and None not in ms
+    if known and isinstance(mask, Constant):
+        return [constant(p.astype("int64")) for p in np.nonzero(np.asarray(mask.data))]
+    node = Nonzero().make_node(mask) if known else Nonzero(axis).make_node(mask, x)
+    return list(node.outputs)
+
+
+def expand_masks(x: TensorVariable, idx: Any) -> Any:
+    """``idx`` with each boolean mask replaced by the integer arrays of its ``nonzero`` (NumPy's
+    definition of a mask in an index), checked against the axes of ``x`` it indexes."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    masks = [_as_mask(item) for item in items]
+    if all(m is None for m in masks):
+        return idx
+    taken = sum(_axes_taken(item, m) for item, m in zip(items, masks))
+    if taken > x.ndim:
+        raise IndexError(f"too many indices: {taken} for the {x.ndim}-d tensor {x} (a k-d boolean mask indexes "
+                         f"k axes) (at {format_trace(user_trace())})")
+    if sum(item is Ellipsis for item in items) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    out: List[Any] = []
+    axis = 0
+    for item, mask in zip(items, masks):
+        if mask is not None:
+            out.extend(_mask_positions(x, mask, axis))
+        else:
+            out.append(item)
+        axis += x.ndim - taken if item is Ellipsis else _axes_taken(item, mask)
+    return tuple(out)
 
 
 def make_template(idx: Any) -> Tuple[Template, List[Variable]]:
@@ -477,9 +555,9 @@ def _add_at(xp: Any, out: Any, idx: tuple, y: Any) -> None:
 # --- user-facing functions -----------------------------------------------------------
 
 def getitem(x: Any, idx: Any) -> TensorVariable:
-    """``x[idx]``: NumPy's basic and integer-array indexing, symbolic parts allowed."""
+    """``x[idx]``: NumPy's basic, integer-array and boolean-mask indexing, symbolic parts allowed."""
     x = as_tensor_variable(x)
-    template, inputs = make_template(idx)
+    template, inputs = make_template(expand_masks(x, idx))
     return Subtensor(template)(x, *inputs)
 
 

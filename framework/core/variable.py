@@ -236,6 +236,19 @@ class TensorVariable(Variable):
 
         return extra_ops.repeat(self, repeats, axis)
 
+    def nonzero(self, return_matrix=False):
+        """NumPy's ``x.nonzero()``: the int64 positions of the non-zero entries, one vector per
+        axis (Theano's ``return_matrix=True``: one matrix of shape ``(ndim, count)``)."""
+        from . import nonzero
+
+        return nonzero.nonzero(self, return_matrix=return_matrix)
+
+    def nonzero_values(self):
+        """Theano's ``x.nonzero_values()``: the non-zero entries, flattened in C order."""
+        from . import nonzero
+
+        return nonzero.nonzero_values(self)
+
     def take(self, indices, axis=None, mode="raise"):
         from . import subtensor
 

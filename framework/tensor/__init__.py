@@ -36,6 +36,7 @@ concatenate, join, stack, arange, alloc = _shp.concatenate, _shp.join, _shp.stac
 ones, zeros, make_vector, broadcast_like = _shp.ones, _shp.zeros, _shp.make_vector, _shp.broadcast_like
 # indexing
 set_subtensor, inc_subtensor, take = _sub.set_subtensor, _sub.inc_subtensor, _sub.take
+from ..core.nonzero import flatnonzero, nonzero, nonzero_values  # noqa: E402
 # products
 dot, tensordot, batched_dot, outer, einsum = _blas.dot, _blas.tensordot, _blas.batched_dot, _blas.outer, _blas.einsum
 

@@ -129,19 +129,26 @@ def test_too_many_indices_and_bad_index_kinds():
 @pytest.mark.parametrize("mask", [
     np.array([True, False, True]),
     [True, False, True],
-    True,
-], ids=["array", "list", "scalar"])
-def test_boolean_mask_is_a_type_error_suggesting_switch(mask):
+], ids=["array", "list"])
+def test_boolean_mask_selects_rows_like_numpy(mask):
+    # (until boolean masks were supported, these were refused with a TypeError suggesting T.switch)
+    x = tensor("float64", (3, 4))
+    value = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(function([x], x[mask])(value), value[np.asarray(mask)])
+
+
+@pytest.mark.parametrize("index", [True, False, np.bool_(True), (0, True)], ids=["true", "false", "np", "tuple"])
+def test_zero_d_boolean_index_is_a_type_error_suggesting_none_or_switch(index):
     x = tensor("float64", (3, 4))
     with pytest.raises(TypeError, match="switch") as info:
-        x[mask]
-    assert "nonzero" in str(info.value)
+        x[index]
+    assert "x[None]" in str(info.value)
 
 
-def test_symbolic_boolean_mask_is_a_type_error():
+def test_symbolic_boolean_mask_selects_the_true_entries():
     x = T.dvector("x")
-    with pytest.raises(TypeError, match="switch"):
-        x[x > 0]
+    value = np.array([1.0, -2.0, 3.0, 0.0])
+    np.testing.assert_array_equal(function([x], x[x > 0])(value), [1.0, 3.0])
 
 
 def test_runtime_out_of_range_names_the_op():

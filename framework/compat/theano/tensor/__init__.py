@@ -39,6 +39,7 @@ from .extra_ops import bincount, cumprod, cumsum, repeat, squeeze, to_one_hot  #
 # Theano's inc_subtensor/set_subtensor keywords (inplace, set_instead_of_inc...) and take
 subtensor = _importlib.import_module(f"{__name__}.subtensor")
 from .subtensor import inc_subtensor, set_subtensor, take  # noqa: E402,F401
+from .subtensor import flatnonzero, nonzero, nonzero_values  # noqa: E402,F401 -- 0-d refused, as Theano
 # theano.tensor.sort is both a module (topk & co.) and, as in Theano, the function: import the module
 # first (which binds the name to it), then bind the function (the module is callable as well)
 _importlib.import_module(f"{__name__}.sort")
@@ -55,6 +56,7 @@ __all__ = sorted(set(_native_all) | {
     "xlogx", "nnet", "shared_randomstreams", "TensorSharedVariable", "grad", "Rop", "Lop", "jacobian", "hessian",
     "consider_constant", "verify_grad", "iround", "round_half_to_even", "round_half_away_from_zero", "ptp", "roll",
     "diag", "tile", "sort", "argsort", "subtensor", "inc_subtensor", "set_subtensor", "take",
+    "nonzero", "flatnonzero", "nonzero_values",
     "addbroadcast", "unbroadcast", "patternbroadcast", "TensorType", "tensor", "eye", "identity_like", "arange", "mgrid",
     "ogrid", "constant"})
 

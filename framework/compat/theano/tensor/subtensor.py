@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ....core import elemwise as _ew
+from ....core import nonzero as _nz
 from ....core import shape_ops as _so
 from ....core import subtensor as _st
 from ....core.errors import format_trace, user_trace
@@ -77,3 +78,31 @@ def advanced_set_subtensor1(x: Any, y: Any, ilist: Any) -> TensorVariable:
 
 
 take = _st.take  # NumPy's and Theano's signature: framework.core.subtensor.take
+
+
+# --- theano.tensor.basic's nonzero family (exported by theano.tensor), kept beside the indexing
+# it is built on. Theano 1.0 refuses a 0-d input in all three (ValueError); framework's
+# flatnonzero/nonzero_values take it as a 1-element vector, as NumPy's flatnonzero does.
+
+def _not_0d(what: str, a: Any) -> TensorVariable:
+    a = as_tensor_variable(a)
+    if a.ndim == 0:
+        raise ValueError(f"{what} of the 0-d tensor {a}: Theano's nonzero family takes tensors of rank >= 1 "
+                         f"(flatten it first: {what}(a.flatten())) (at {format_trace(user_trace())})")
+    return a
+
+
+def nonzero(a: Any, return_matrix: bool = False) -> Any:
+    """Theano's ``nonzero(a, return_matrix=False)``: a tuple of int64 vectors (one per axis), or
+    with ``return_matrix`` one int64 matrix of shape ``(a.ndim, count)``."""
+    return _nz.nonzero(_not_0d("nonzero", a), return_matrix=return_matrix)
+
+
+def flatnonzero(a: Any) -> TensorVariable:
+    """Theano's ``flatnonzero(a)``: the positions of the non-zero entries of ``a.flatten()``."""
+    return _nz.flatnonzero(_not_0d("flatnonzero", a))
+
+
+def nonzero_values(a: Any) -> TensorVariable:
+    """Theano's ``nonzero_values(a)``: the non-zero entries of ``a.flatten()``, in order."""
+    return _nz.nonzero_values(_not_0d("nonzero_values", a))
