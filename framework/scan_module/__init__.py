@@ -54,8 +54,10 @@ class until:  # noqa: N801 -- Theano's name
         return f"until({self.condition})"
 
 
-class ScanError(TypeError):
-    """A scan call that cannot work (names the argument and the user's line)."""
+class ScanError(TypeError, ValueError):
+    """A scan call that cannot work (names the argument and the user's line). Theano raised
+    ``ValueError`` for some of these (outputs_info that does not match fn's outputs) and
+    ``TypeError`` for others, so this is both."""
 
 
 def _as_list(x: Any) -> List[Any]:
@@ -257,8 +259,8 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
 
     tap_inner, outs, body_updates, cond, _ = build(infos)
     outs = [o if isinstance(o, Variable) else as_tensor_variable(o) for o in outs]
-    if outputs_info is None:
-        infos = [None] * len(outs)
+    if outputs_info is None or (isinstance(outputs_info, (list, tuple)) and not outputs_info):
+        infos = [None] * len(outs)  # Theano: no outputs_info (None or []) means no output is fed back
     elif len(infos) != len(outs):
         raise ScanError(f"{where}: fn returned {len(outs)} output(s) but outputs_info has {len(infos)} entr"
                         f"{'y' if len(infos) == 1 else 'ies'}; give one entry (None for outputs that are not "
