@@ -174,8 +174,9 @@ def test_multiple_inputs_multiple_outputs():
     np.testing.assert_allclose(ty, vy)
 
 
-def _taps_model(go_backwards=False, with_nitsot=True):
-    """test_multiple_outs_taps's network: sequence taps [-1, 0, 1], output taps [-1, -3] (in that order)."""
+def _taps_model(go_backwards=False, with_nitsot=True, test_values=False):
+    """test_multiple_outs_taps's network: sequence taps [-1, 0, 1], output taps [-1, -3] (in that order);
+    ``test_values`` gives the inputs their values as ``tag.test_value``."""
     rng = _rng()
     l = 5
     vals = dict(W_in2=rng.uniform(size=(2,), low=-0.2, high=0.2), W=rng.uniform(size=(2, 2), low=-0.2, high=0.2),
@@ -184,6 +185,8 @@ def _taps_model(go_backwards=False, with_nitsot=True):
                 x0=rng.uniform(size=(2,), low=-0.2, high=0.2), y0=rng.uniform(size=(3,)))
     W_in2, W, W_out = (theano.shared(vals[k], name=k) for k in ("W_in2", "W", "W_out"))
     W_in1, u1, u2, x0, y0 = T.matrix("win"), T.matrix("u1"), T.matrix("u2"), T.vector("x0"), T.vector("y0")
+    for var, key in ((u1, "u1"), (u2, "u2"), (x0, "x0"), (y0, "y0"), (W_in1, "W_in1")) if test_values else ():
+        var.tag.test_value = vals[key]
 
     def f_rnn_cmpl(u1_t, u2_tm1, u2_t, u2_tp1, x_tm1, y_tm1, y_tm3, W_in1):
         outs = [theano.dot(u1_t, W_in1) + (u2_t + u2_tm1 * u2_tp1) * W_in2 + theano.dot(x_tm1, W),
@@ -319,32 +322,25 @@ def test_grad_two_scans():
     np.testing.assert_allclose(got, _numeric_grads(cost_at, [w0.astype("float64")], eps=1e-3)[0], rtol=2e-2, atol=1e-3)
 
 
-def test_using_taps_input_output():
-    # test_using_taps_input_output: `taps=-2` as a bare int on a sequence, output taps [-1, -2]
+@pytest.mark.parametrize("seq_taps", [-2, [-2, 2]])
+def test_using_taps_input_output_and_future_taps(seq_taps):
+    # test_using_taps_input_output (`taps=-2`, a bare int, on a sequence) and test_past_future_taps_shared
+    # (taps [-2, 2]); output taps [-1, -2] (in that order)
+    future = seq_taps != -2
     rng = _rng()
     vW, vW_in = rng.uniform(), rng.uniform()
-    vu, vx0 = rng.uniform(size=(4,), low=-5.0, high=5.0), rng.uniform(size=(2,), low=-5.0, high=5.0)
+    vu, vx0 = rng.uniform(size=(6 if future else 4,), low=-5.0, high=5.0), rng.uniform(size=(2,), low=-5.0, high=5.0)
     u, x0 = T.vector("u"), T.vector("x0")
     W_in, W = theano.shared(vW_in, name="w_in"), theano.shared(vW, name="w")
-    outputs, updates = theano.scan(lambda u_tm2, x_tm1, x_tm2: u_tm2 * W_in + x_tm1 * W + x_tm2,
-                                   dict(input=u, taps=-2), dict(initial=x0, taps=[-1, -2]), [])
+
+    def step(*args):  # u[t-2] (, u[t+2]), x[t-1], x[t-2]
+        return (args[0] + (args[1] if future else 0)) * W_in + args[-2] * W + args[-1]
+
+    outputs, updates = theano.scan(step, dict(input=u, taps=seq_taps), dict(initial=x0, taps=[-1, -2]), [])
     out = theano.function([u, x0], outputs, updates=updates, allow_input_downcast=True)(vu, vx0)
-    first = vu[0] * vW_in + vx0[1] * vW + vx0[0]
-    np.testing.assert_allclose(out, [first, vu[1] * vW_in + first * vW + vx0[1]])
-
-
-def test_past_future_taps_shared():
-    # test_past_future_taps_shared: sequence taps [-2, 2]
-    rng = _rng()
-    vW, vW_in = rng.uniform(), rng.uniform()
-    vu, vx0 = rng.uniform(size=(6,), low=-5.0, high=5.0), rng.uniform(size=(2,), low=-5.0, high=5.0)
-    u, x0 = T.vector("u"), T.vector("x0")
-    W_in, W = theano.shared(vW_in, name="w_in"), theano.shared(vW, name="w")
-    output, updates = theano.scan(lambda u_tm2, u_tp2, x_tm1, x_tm2: (u_tm2 + u_tp2) * W_in + x_tm1 * W + x_tm2,
-                                  dict(input=u, taps=[-2, 2]), dict(initial=x0, taps=[-1, -2]), [])
-    out = theano.function([u, x0], output, updates=updates, allow_input_downcast=True)(vu, vx0)
-    first = (vu[0] + vu[4]) * vW_in + vx0[1] * vW + vx0[0]
-    np.testing.assert_allclose(out, [first, (vu[1] + vu[5]) * vW_in + first * vW + vx0[1]])
+    seq = [vu[t] + (vu[t + 4] if future else 0) for t in range(2)]
+    first = seq[0] * vW_in + vx0[1] * vW + vx0[0]
+    np.testing.assert_allclose(out, [first, seq[1] * vW_in + first * vW + vx0[1]])
 
 
 @pytest.mark.parametrize("variant", [1, 2])
@@ -552,29 +548,14 @@ def test_grad_multiple_outs():
 
 @pytest.mark.parametrize("go_backwards", [False, True])
 def test_grad_multiple_outs_taps(go_backwards):
-    # test_grad_multiple_outs_taps (with compute_test_value='raise' while building) and
-    # test_grad_multiple_outs_taps_backwards
-    if go_backwards:
-        vals, ins, outs, updates = _taps_model(go_backwards=True, with_nitsot=False)
+    # test_grad_multiple_outs_taps (built with compute_test_value='raise', the inputs carrying test
+    # values) and test_grad_multiple_outs_taps_backwards
+    with theano.config.change_flags(compute_test_value="off" if go_backwards else "raise"):
+        vals, ins, outs, updates = _taps_model(go_backwards, with_nitsot=not go_backwards, test_values=not go_backwards)
         cost = _projected_cost(outs)
-    else:
-        vals = _taps_model()[0]
-        with theano.config.change_flags(compute_test_value="raise"):
-            u1, u2, x0, y0, W_in1 = T.matrix("u1"), T.matrix("u2"), T.vector("x0"), T.vector("y0"), T.matrix("win")
-            for var, key in ((u1, "u1"), (u2, "u2"), (x0, "x0"), (y0, "y0"), (W_in1, "W_in1")):
-                var.tag.test_value = vals[key]
-            W_in2, W, W_out = (theano.shared(vals[k], name=k) for k in ("W_in2", "W", "W_out"))
-
-            def f_rnn_cmpl(u1_t, u2_tm1, u2_t, u2_tp1, x_tm1, y_tm1, y_tm3, W_in1):
-                return [theano.dot(u1_t, W_in1) + (u2_t + u2_tm1 * u2_tp1) * W_in2 + theano.dot(x_tm1, W),
-                        (y_tm1 + y_tm3) * theano.dot(x_tm1, W_out), theano.dot(u1_t, W_in1)]
-
-            outs, updates = theano.scan(f_rnn_cmpl, [u1, dict(input=u2, taps=[-1, 0, 1])],
-                                        [x0, dict(initial=y0, taps=[-1, -3]), None], W_in1)
-            ins = [u1, u2, x0, y0, W_in1]
-            cost = _projected_cost(outs)
-            grads = T.grad(cost, ins)
-    grads = T.grad(cost, ins)
+        grads = T.grad(cost, ins)
+    if not go_backwards:  # the scan and its gradient were run on the test values while being built
+        assert outs[0].tag.test_value.shape == (5, 2) and grads[1].tag.test_value.shape == (7, 2)
     cost_fn = theano.function(ins, cost, updates=updates, no_default_updates=True)
     grad_fn = theano.function(ins, grads, updates=updates, no_default_updates=True)
     _check_grads(cost_fn, grad_fn, [vals[k] for k in ("u1", "u2", "x0", "y0", "W_in1")])
@@ -1549,8 +1530,6 @@ def test_mixture_dtype_outputs():
     assert o2.dtype == np.int64
     ref1 = _rnn_reference(v_u, v_x0, w_in, w)
     np.testing.assert_allclose(o1, ref1, rtol=1e-5)
-    np.testing.assert_array_equal(o2, np.float32(v_u) + np.float32(np.concatenate([[v_x0], ref1[:-1]])).astype("int64")
-                                  if False else o2)
     np.testing.assert_array_equal(o2, np.trunc(np.float32(v_u) + np.float32(np.concatenate([[v_x0], o1[:-1]]))))
 
 
