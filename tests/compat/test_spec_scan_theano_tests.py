@@ -452,6 +452,23 @@ def test_simple_shared_random():
     g = theano.function([], mv, updates=mupd)
     a, b = g(), g()
     assert a.shape == (5, 2) and not np.allclose(a, b) and np.all(np.abs(a) <= 1)
+    # the loop advances the MRG state as five calls drawing outside a loop would
+    outside = theano.function([], rng_mrg.MRG_RandomStreams(seed).uniform((2,), -1, 1))
+    np.testing.assert_allclose(a, [outside() for _ in range(5)])
+
+
+def test_gibbs_chain_mrg():
+    # ScanGpuTests.test_gibbs_chain, on the default device: MRG binomial draws times the previous sample,
+    # a shared initial value; the result is a float32 0/1 sample that only loses ones along the chain
+    import theano.sandbox.rng_mrg as rng_mrg
+
+    v0 = np.random.RandomState(0).binomial(1, 0.5, size=(3, 20)).astype("float32")
+    trng = rng_mrg.MRG_RandomStreams(RNG_SEED)
+    samples, updates = theano.scan(lambda v: trng.binomial(v.shape, n=1, p=0.3, dtype="float32") * v, [],
+                                   theano.shared(v0), [], n_steps=10)
+    chain = theano.function([], samples, updates=updates, allow_input_downcast=True)()
+    assert chain.dtype == np.float32 and set(np.unique(chain)) <= {0.0, 1.0}
+    assert np.all(chain[1:] <= chain[:-1]) and np.all(chain[0] <= v0)
 
 
 def test_gibbs_chain():
