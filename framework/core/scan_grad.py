@@ -86,8 +86,8 @@ def bptt(node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Option
     needed = set(ancestors(wanted, blockers=samples))
     if any(in_place_state(c) and c in needed for c in i_carries):
         raise NullTypeGradError(f"scan {op.label!r}: the gradient needs random draws made inside a nested "
-                            "scan of the body, which the backward loop cannot replay; draw them in the "
-                            "outer body or pass them in as sequences")
+                                "scan of the body, which the backward loop cannot replay; draw them in the "
+                                "outer body or pass them in as sequences")
 
     # 2. forward values: traced carries from their rows, the rest from a loop that also stacks them
     extra = [c for c in i_state if c in needed] + samples
