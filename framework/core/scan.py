@@ -129,6 +129,43 @@ class Scan(Op):
         n_stack = self.n_rec + self.n_nonrec
         return list(range(self.n_rec)) + list(range(n_stack, n_stack + self.n_state))
 
+    def connection(self) -> List[set]:
+        """For each outer input after ``n_steps``, the outer outputs it can change: an inner output
+        depends on the inner inputs it is computed from, and on whatever a carry it reads depended on
+        at the step before (a fixed point over the carries). ``grad`` uses it to call an input that
+        reaches no output with a gradient disconnected, as Theano's ``connection_pattern`` did."""
+        ins, outs = self.inner.inputs, self.inner.outputs
+        index = {v: i for i, v in enumerate(ins)}
+        deps = []
+        for o in outs:
+            seen, stack, found = set(), [o], set()
+            while stack:
+                v = stack.pop()
+                if v in seen:
+                    continue
+                seen.add(v)
+                if v in index:
+                    found.add(index[v])
+                elif v.owner is not None:
+                    stack.extend(v.owner.inputs)
+            deps.append(found)
+        carry_in = {self.n_seqs + c: k for c, k in enumerate(self.carry_outputs)}
+        changed = True
+        while changed:
+            changed = False
+            for d in deps:
+                more = set().union(*(deps[carry_in[i]] for i in d if i in carry_in)) - d
+                if more:
+                    d |= more
+                    changed = True
+        n_stack = self.n_rec + self.n_nonrec
+        outer_out = list(range(n_stack)) + [self.carry_outputs[self.n_rec + j] for j in range(self.n_state)]
+        reach = [{j for j, k in enumerate(outer_out) if i in deps[k]} for i in range(len(ins))]
+        first = self.n_seqs + self.n_rec
+        for j in range(self.n_state):  # a final carry is its initial value when the loop runs no step
+            reach[first + j].add(n_stack + j)
+        return reach
+
     @property
     def n_rng(self) -> int:
         """How many carries are generator states (the loop draws random numbers)."""

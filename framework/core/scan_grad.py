@@ -40,7 +40,7 @@ def _placeholder(v: Variable, name: str) -> Variable:
 
 def bptt(node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
     from . import elemwise as E
-    from .grad import grad as grad_fn
+    from .grad import NullTypeGradError, grad as grad_fn
     from .random_ops import RandomVariable
     from .scan import InnerGraph, Scan, in_place_state
     from .shape_ops import join, shape_i, shape_padleft
@@ -85,9 +85,9 @@ def bptt(node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Option
     samples = [n.outputs[1] for n in toposort(outs) if isinstance(n.op, RandomVariable) and n.outputs[1] in in_grad]
     needed = set(ancestors(wanted, blockers=samples))
     if any(in_place_state(c) and c in needed for c in i_carries):
-        raise GradientError(f"scan {op.label!r}: the gradient needs random draws made inside a nested "
-                            "scan of the body, which the backward loop cannot replay; draw them in the "
-                            "outer body or pass them in as sequences")
+        raise NullTypeGradError(f"scan {op.label!r}: the gradient needs random draws made inside a nested "
+                                "scan of the body, which the backward loop cannot replay; draw them in the "
+                                "outer body or pass them in as sequences")
 
     # 2. forward values: traced carries from their rows, the rest from a loop that also stacks them
     extra = [c for c in i_state if c in needed] + samples
@@ -174,4 +174,9 @@ def bptt(node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Option
         result[1 + n_seqs + len(inits) + m] = bw[off + pos]
     for pos, i in enumerate(seq_g):
         result[1 + i] = set_subtensor(E.zeros_like(seqs[i])[T - n_bwd:T], bw[pos][::-1])
+    # an input that changes no output with a gradient is disconnected (None), not a zero gradient
+    with_grad = {j for j, g in enumerate(output_grads) if g is not None}
+    for i, reach in enumerate(op.connection()):
+        if not reach & with_grad:
+            result[1 + i] = None
     return result

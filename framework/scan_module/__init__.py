@@ -30,6 +30,7 @@ import numpy as np
 
 from ..core import elemwise as E
 from ..core.errors import format_trace, user_trace
+from ..core.function import MissingInputError
 from ..core.graph import Constant, Variable, _ids, clone_replace
 from ..core.scan import InnerGraph, Scan
 from ..core.shape_ops import shape_i
@@ -54,8 +55,15 @@ class until:  # noqa: N801 -- Theano's name
         return f"until({self.condition})"
 
 
-class ScanError(TypeError):
-    """A scan call that cannot work (names the argument and the user's line)."""
+class ScanError(TypeError, ValueError):
+    """A scan call that cannot work (names the argument and the user's line). Theano raised
+    ``ValueError`` for some of these (outputs_info that does not match fn's outputs) and
+    ``TypeError`` for others, so this is both."""
+
+
+class StrictScanError(ScanError, MissingInputError):
+    """``strict=True`` and the body uses a shared variable it was not given in ``non_sequences``
+    (Theano raised ``gof.MissingInputError`` for this)."""
 
 
 def _as_list(x: Any) -> List[Any]:
@@ -257,8 +265,8 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
 
     tap_inner, outs, body_updates, cond, _ = build(infos)
     outs = [o if isinstance(o, Variable) else as_tensor_variable(o) for o in outs]
-    if outputs_info is None:
-        infos = [None] * len(outs)
+    if outputs_info is None or (isinstance(outputs_info, (list, tuple)) and not outputs_info):
+        infos = [None] * len(outs)  # Theano: no outputs_info (None or []) means no output is fed back
     elif len(infos) != len(outs):
         raise ScanError(f"{where}: fn returned {len(outs)} output(s) but outputs_info has {len(infos)} entr"
                         f"{'y' if len(infos) == 1 else 'ies'}; give one entry (None for outputs that are not "
@@ -321,8 +329,9 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
         frontier = [v for v in new_ext if isinstance(v, SharedVariable)]
     carried = set(updates)
     explicit = [v for v in non_seqs if not isinstance(v, Constant)]
-    ext_set = set(external)
-    ns_outer = [v for v in explicit if v in ext_set and v not in carried]
+    # the non-sequences given, once each, even those the body does not read (Theano's node takes them:
+    # a function input that only feeds one is used); then what the body reads from outside
+    ns_outer = [v for v in dict.fromkeys(explicit) if v not in carried]
     seen_ns = set(ns_outer)
     for v in sorted(external, key=lambda v: v._id):
         if v not in seen_ns and v not in carried:
@@ -332,8 +341,8 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
         allowed = set(explicit)
         sneaky = [v for v in ns_outer if isinstance(v, SharedVariable) and v not in allowed]
         if sneaky:
-            raise ScanError(f"{where}: strict=True but the body uses shared variable(s) "
-                            f"{', '.join(map(str, sneaky))} not given in non_sequences")
+            raise StrictScanError(f"{where}: strict=True but the body uses shared variable(s) "
+                                  f"{', '.join(map(str, sneaky))} not given in non_sequences")
 
     # 4. the loop's carries: a fed-back output with the one tap -1 is a traced carry (its values are
     #    the output); one with other taps is a per-step output plus `lag` carries holding its last
@@ -391,6 +400,9 @@ def scan(fn: Any, sequences: Any = None, outputs_info: Any = None, non_sequences
         steps = as_tensor_variable(n_steps)
         if steps.ndim != 0 or not is_int(steps.dtype):
             raise ScanError(f"{where}: n_steps must be an integer scalar, got {steps.type}")
+        if isinstance(steps, Constant) and int(steps.data) < 0:
+            raise ScanError(f"{where}: n_steps must be >= 0, got {int(steps.data)} (to run over sequences from "
+                            "their end, pass go_backwards=True)")
     op = Scan(InnerGraph(inner_ins, inner_outs), n_seqs=len(seq_outer), n_rec=len(rec_idx),
               n_nonrec=len(step_idx), n_state=len(state_inner), n_nonseqs=len(ns_outer),
               until=cond is not None, truncate_gradient=truncate_gradient, label=label, mode=mode)

@@ -169,3 +169,34 @@ def test_grad_of_nothing_connected_is_refused_clearly():
     r, _ = scan(lambda xt: xt * 2, sequences=x)
     with pytest.raises(GradientError):
         T.grad(r.sum(), w)
+
+
+def test_an_initial_state_no_output_reads_is_disconnected():
+    """z's new value never reads z: its initial value reaches no output, so grad refuses it (or gives
+    zeros with disconnected_inputs='ignore'); y0 reaches y only, so y0 is disconnected from x."""
+    from framework.gradient import DisconnectedInputError
+
+    x0, y0, z0 = T.dvector("x0"), T.dvector("y0"), T.dvector("z0")
+    (x, y, z), _ = scan(lambda a, b, c: (a ** 2, b, a + 1), outputs_info=[x0, y0, z0], n_steps=3)
+    cost = (x + y + z).sum()
+    T.grad(cost, [x0, y0])
+    with pytest.raises(DisconnectedInputError):
+        T.grad(cost, z0)
+    with pytest.raises(DisconnectedInputError):
+        T.grad(x.sum(), y0)
+    gz = T.grad(cost, z0, disconnected_inputs="ignore")
+    np.testing.assert_array_equal(function([x0, y0, z0], gz, on_unused_input="ignore")(*[np.ones(2)] * 3), [0, 0])
+    assert x.owner.op.connection() == [{0, 2}, {1}, set()]
+
+
+def test_a_final_state_is_connected_to_its_initial_value():
+    """A shared state whose new value does not read it still passes its initial value through when the
+    loop runs no step: the final value's gradient reaches the initial value."""
+    from framework import shared
+
+    s = shared(np.float64(3.0), name="s")
+    w, n = T.dscalar("w"), T.iscalar("n")
+    _, updates = scan(lambda: {s: w * 2}, n_steps=n)
+    g = T.grad(updates[s], s)
+    f = function([w, n], g, on_unused_input="ignore")
+    assert f(1.0, 0) == 1 and f(1.0, 3) == 0
