@@ -347,6 +347,62 @@ def test_an_op_with_no_input():
     np.testing.assert_array_equal(f(), [0.0, 1.0, 2.0])
 
 
+class MyType(theano.gof.Type):
+    """test_op.py's type of strings that start with ``thingy``."""
+
+    def __init__(self, thingy):
+        self.thingy = thingy
+
+    def __eq__(self, other):
+        return type(other) == type(self) and other.thingy == self.thingy
+
+    def __hash__(self):
+        return hash(self.thingy)
+
+    def filter(self, x, strict=False, allow_downcast=None):
+        if not isinstance(x, str):
+            raise TypeError("Invalid type")
+        if not x.startswith(self.thingy):
+            raise ValueError("Invalid value")
+        return x
+
+
+class MyOp(theano.Op):
+    def make_node(self, *inputs):
+        for input in inputs:
+            if not isinstance(input.type, MyType):
+                raise Exception("Error 1")
+        outputs = [MyType(sum([input.type.thingy for input in inputs]))()]
+        return theano.Apply(self, inputs, outputs)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_ops_of_a_users_own_type(mode):
+    """test_sanity_0, test_validate and test_op_no_input with test_op.py's ``MyType``."""
+    r1, r2 = MyType(1)(), MyType(2)()
+    node = MyOp().make_node(r1, r2)
+    assert [x for x in node.inputs] == [r1, r2]
+    assert [x.type for x in node.outputs] == [MyType(3)]
+    assert node.outputs[0].owner is node and node.outputs[0].index == 0
+    with pytest.raises(Exception, match="Error 1"):
+        MyOp()(T.dvector(), MyType(1)())
+
+    class NoInputOp(theano.Op):
+        def __eq__(self, other):
+            return type(self) == type(other)
+
+        def __hash__(self):
+            return hash(type(self))
+
+        def make_node(self):
+            return theano.Apply(self, [], [MyType('test')()])
+
+        def perform(self, node, inputs, output_storage):
+            output_storage[0][0] = 'test Op no input'
+
+    assert theano.function([], NoInputOp()(), mode=mode)() == 'test Op no input'
+
+
 def test_an_op_with_only_perform_has_no_c_code_and_one_with_only_c_code_does_not_compile():
     class IncOnePython(theano.Op):
         __props__ = ()
