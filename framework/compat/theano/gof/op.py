@@ -337,7 +337,8 @@ def _performer(op: Op, node: Apply) -> Callable[[List[Any], List[List[Any]]], No
             what = "only C code (c_code())"
         else:
             what = "no implementation"
-        raise TypeError(f"op {op} ({cls.__name__}) has {what}, and framework has no C back-end: define "
+        who = str(op) if str(op) == cls.__name__ else f"{op} ({cls.__name__})"
+        raise TypeError(f"op {who} has {what}, and framework has no C back-end: define "
                         f"perform(self, node, inputs, output_storage) to run it (node built at "
                         f"{format_trace(node.trace)})")
     perform = op.perform
