@@ -495,10 +495,23 @@ def _framework_grad(op: Op, node: Apply, output_grads: Sequence[Any]) -> List[An
             if is_int(term.dtype):
                 raise GradContractError(f"{op}.grad illegally returned an integer-valued variable for input {k} (dtype "
                                 f"{term.dtype}); gradients are float (node built at {where})")
-            if not all(a is not None and a == b for a, b in zip(term.type.shape, x.type.shape)):
+            if not _same_shape(term, x):
                 term = GradShapeCheck(str(op), k, node.trace)(term, x)
         result.append(term)
     return result
+
+
+def _same_shape(term: Variable, x: Variable) -> bool:
+    """Whether ``term`` provably has ``x``'s shape when the function runs (static sizes, or the
+    shape signatures the ops' own ``infer_shape`` give): then no run-time check is needed."""
+    from ....core.shape_sig import shape_signature
+
+    if all(a is not None and a == b for a, b in zip(term.type.shape, x.type.shape)):
+        return True
+    try:
+        return shape_signature(term) == shape_signature(x)
+    except Exception:  # an op's shape rule that cannot be read here: keep the check
+        return False
 
 
 class GradShapeCheck(_CoreOp):
