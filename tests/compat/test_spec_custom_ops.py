@@ -385,7 +385,7 @@ def test_ops_of_a_users_own_type(mode):
     assert [x.type for x in node.outputs] == [MyType(3)]
     assert node.outputs[0].owner is node and node.outputs[0].index == 0
     with pytest.raises(Exception, match="Error 1"):
-        MyOp()(T.dvector(), MyType(1)())
+        MyOp()(theano.gof.type.Generic()(), MyType(1)())  # MyOp requires MyType instances
 
     class NoInputOp(theano.Op):
         def __eq__(self, other):
