@@ -904,3 +904,56 @@ def test_perform_runs_on_host_arrays_on_the_cupy_backend():
     proc = subprocess.run([sys.executable, "-c", CUDA_SCRIPT], capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "cuda [[[4.0, 4.0], [4.0, 4.0]], [[2.0, 2.0], [2.0, 2.0]], [2, 2]] cupy"
+
+
+class Repeat(theano.Op):
+    """``x`` repeated ``n`` times (``n`` an integer input): a size that depends on an input's value."""
+
+    __props__ = ()
+
+    def make_node(self, x, n):
+        x, n = T.as_tensor_variable(x), T.as_tensor_variable(n)
+        return theano.Apply(self, [x, n], [T.dvector()])
+
+    def perform(self, node, inputs, output_storage):
+        x, n = inputs
+        output_storage[0][0] = np.tile(x, int(n))
+
+    def infer_shape(self, node, shapes):
+        return [(shapes[0][0] * node.inputs[1],)]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_infer_shape_reading_an_inputs_value(mode):
+    x, n = T.dvector("x"), T.lscalar("n")
+    y = Repeat()(x, n)
+    value, shape = theano.function([x, n], [y, y.shape], mode=mode)(np.arange(3.0), 2)
+    assert value.tolist() == [0.0, 1.0, 2.0] * 2 and tuple(shape) == (6,)
+    assert tuple(theano.function([x, n], y.shape, mode=mode)(np.arange(3.0), 4)) == (12,)
+
+
+def test_an_infer_shape_gets_static_sizes_as_ints_and_its_failures_name_the_op():
+    class RowOnly(theano.Op):
+        __props__ = ()
+
+        def make_node(self, x):
+            x = T.as_tensor_variable(x)
+            return theano.Apply(self, [x], [x.type()])
+
+        def perform(self, node, inputs, output_storage):
+            output_storage[0][0] = inputs[0] + 1
+
+        def infer_shape(self, node, shapes):
+            if shapes[0][0] != 1:  # a Python test on a static size
+                raise ValueError("rows only")
+            return shapes
+
+    r = T.row("r")
+    y = RowOnly()(r)
+    value, shape = theano.function([r], [y, y.shape])(np.zeros((1, 3)))
+    assert value.shape == tuple(shape) == (1, 3)
+    m = T.dmatrix("m")
+    y = RowOnly()(m)
+    with pytest.raises(Exception, match="RowOnly.infer_shape failed.*rows only") as info:
+        theano.function([m], [y, y.shape])
+    assert THIS_FILE in str(info.value)

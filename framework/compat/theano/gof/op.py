@@ -64,7 +64,12 @@ from ....core.variable import as_tensor_variable
 from .graph import Apply
 from .utils import MethodNotDefined
 
-__all__ = ["Op", "PureOp", "GradContractError", "rop_forward", "uses_own_r_op"]
+__all__ = ["Op", "PureOp", "GradContractError", "InferShapeError", "rop_forward", "uses_own_r_op"]
+
+
+class InferShapeError(ValueError):
+    """An op's ``infer_shape`` gave something that is not one shape per output of the right rank
+    (or failed): the message names the op and the line that built the node."""
 
 
 class GradContractError(GradientError, TypeError):
@@ -248,12 +253,12 @@ def checked_shapes(op: Any, node: Apply, shapes: Any) -> List[Tuple[Any, ...]]:
     where = format_trace(node.trace)
     if not isinstance(shapes, (list, tuple)) or len(shapes) != len(node.outputs):
         n = len(shapes) if isinstance(shapes, (list, tuple)) else safe_str(shapes, 60)
-        raise ValueError(f"{op}.infer_shape returned {n} shape(s) for {len(node.outputs)} output(s): it must return a "
+        raise InferShapeError(f"{op}.infer_shape returned {n} shape(s) for {len(node.outputs)} output(s): it must return a "
                          f"list with one shape tuple per output (node built at {where})")
     out = []
     for k, (o, shp) in enumerate(zip(node.outputs, shapes)):
         if not isinstance(shp, (list, tuple)) or (isinstance(o.type, TensorType) and len(shp) != o.type.ndim):
-            raise ValueError(f"{op}.infer_shape gave output {k} the shape {safe_str(shp, 60)}, but the output has "
+            raise InferShapeError(f"{op}.infer_shape gave output {k} the shape {safe_str(shp, 60)}, but the output has "
                              f"{o.type.ndim} dimension(s) ({o.type}) (node built at {where})")
         dims = []
         for d in shp:
@@ -264,7 +269,7 @@ def checked_shapes(op: Any, node: Apply, shapes: Any) -> List[Tuple[Any, ...]]:
             elif isinstance(d, Variable) and d.ndim == 0 and is_int(d.dtype):
                 pass
             else:
-                raise ValueError(f"{op}.infer_shape gave output {k} the size {safe_str(d, 60)}: sizes are integers or "
+                raise InferShapeError(f"{op}.infer_shape gave output {k} the size {safe_str(d, 60)}: sizes are integers or "
                                  f"integer scalar variables (node built at {where})")
             dims.append(d)
         out.append(tuple(dims))
@@ -402,9 +407,24 @@ def _shape_checker(op: Op, node: Apply) -> Optional[Callable[[List[Any], List[An
     from ....core.shape_ops import make_vector
     from ....core.types import TensorType as TT
 
-    dims = [tuple(TT("int64", ())(f"{i.name or 'input'}{k}_dim{a}") for a in range(i.type.ndim))
-            if isinstance(i.type, TensorType) else () for k, i in enumerate(node.inputs)]
-    shapes = op.infer_shape(node, dims)
+    # the sizes infer_shape is given: ints where static (as the shape rewrites give them), else variables
+    unknown_at: List[Tuple[int, int]] = []
+    dims = []
+    for k, i in enumerate(node.inputs):
+        ds = []
+        for a, d in enumerate(i.type.shape if isinstance(i.type, TensorType) else ()):
+            if d is None:
+                unknown_at.append((k, a))
+                d = TT("int64", ())(f"{i.name or 'input'}{k}_dim{a}")
+            ds.append(d)
+        dims.append(tuple(ds))
+    try:
+        shapes = op.infer_shape(node, dims)
+    except InferShapeError:
+        raise
+    except Exception as exc:
+        raise InferShapeError(f"{op}.infer_shape failed for the node built at {format_trace(node.trace)}: "
+                              f"{type(exc).__name__}: {safe_str(exc)}") from exc
     tensor_outs = [k for k, o in enumerate(node.outputs) if isinstance(o.type, TensorType) and o.type.ndim]
     if not tensor_outs:
         return None
@@ -413,18 +433,18 @@ def _shape_checker(op: Op, node: Apply) -> Optional[Callable[[List[Any], List[An
     stand_ins = {i: i.type.make_variable() for i in node.inputs if not isinstance(i, Constant)}
     (vector,) = clone_replace([make_vector(*flat, dtype="int64")], stand_ins)
     roots = set(inputs_of([vector]))
-    size_inputs = [d for ds in dims for d in ds]
+    size_inputs = [dims[k][a] for k, a in unknown_at]
     value_inputs = [k for k, i in enumerate(node.inputs) if stand_ins.get(i) in roots]
     unknown = roots - set(size_inputs) - {stand_ins[node.inputs[k]] for k in value_inputs}
     if any(not isinstance(r, Constant) and getattr(r, "get_value", None) is None for r in unknown):
-        raise ValueError(f"{op}.infer_shape gave sizes that depend on variables other than the node's inputs "
+        raise InferShapeError(f"{op}.infer_shape gave sizes that depend on variables other than the node's inputs "
                          f"(node built at {format_trace(node.trace)})")
     expected = function(size_inputs + [stand_ins[node.inputs[k]] for k in value_inputs], vector,
                         mode="FAST_COMPILE", on_unused_input="ignore", device="cpu")
     splits = np.cumsum([0] + [node.outputs[k].type.ndim for k in tensor_outs])
 
     def check(ins: List[Any], results: List[Any]) -> None:
-        sizes = [s for v, t in zip(ins, dims) for s in (np.shape(v) if t else ())]
+        sizes = [np.shape(ins[k])[a] for k, a in unknown_at]
         want = expected(*sizes, *[ins[k] for k in value_inputs])
         for j, k in enumerate(tensor_outs):
             got = tuple(np.shape(results[k]))
