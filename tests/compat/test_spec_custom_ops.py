@@ -402,6 +402,23 @@ def test_ops_of_a_users_own_type(mode):
 
     assert theano.function([], NoInputOp()(), mode=mode)() == 'test Op no input'
 
+    class Shout(theano.Op):
+        __props__ = ()
+
+        def make_node(self, s):
+            return theano.Apply(self, [s], [s.type()])
+
+        def perform(self, node, inputs, output_storage):
+            output_storage[0][0] = inputs[0] + "!"
+
+    s = MyType("ab")("s")
+    f = theano.function([s], Shout()(s), mode=mode)
+    assert f("abc") == "abc!"
+    with pytest.raises(TypeError, match="Invalid type"):
+        f(3)
+    with pytest.raises(ValueError, match="input 0.*Invalid value"):
+        f("xyz")
+
 
 def test_an_op_with_only_perform_has_no_c_code_and_one_with_only_c_code_does_not_compile():
     class IncOnePython(theano.Op):
