@@ -137,7 +137,10 @@ class Op(_CoreOp):
         props = self.__props__ if self._has_props else ()
         if not props:
             return type(self).__name__
-        return f"{type(self).__name__}{{{', '.join(f'{p}={getattr(self, p)!r}' for p in props)}}}"
+        try:
+            return f"{type(self).__name__}{{{', '.join(f'{p}={getattr(self, p)!r}' for p in props)}}}"
+        except Exception:  # a property not set yet: error messages name the op anyway
+            return type(self).__name__
 
     __repr__ = __str__
 
@@ -262,9 +265,7 @@ def checked_shapes(op: Any, node: Apply, shapes: Any) -> List[Tuple[Any, ...]]:
                              f"{o.type.ndim} dimension(s) ({o.type}) (node built at {where})")
         dims = []
         for d in shp:
-            if isinstance(d, (bool, np.bool_)):
-                d = None
-            elif isinstance(d, (int, np.integer)):
+            if isinstance(d, (int, np.integer)) and not isinstance(d, (bool, np.bool_)):
                 d = int(d)
             elif isinstance(d, Variable) and d.ndim == 0 and is_int(d.dtype):
                 pass
