@@ -185,10 +185,7 @@ def test_equal_ops_on_the_same_inputs_merge_and_ops_without_props_equal_only_the
     np.testing.assert_array_equal(a, np.full((2, 2), 9.0))
     np.testing.assert_array_equal(b, a)
 
-    class NoProps(theano.Op):
-        def make_node(self, x):
-            x = T.as_tensor_variable(x)
-            return theano.Apply(self, [x], [x.type()])
+    class NoProps(UnaryOp):
 
         def perform(self, node, inputs, out):
             out[0][0] = inputs[0] + 1
@@ -299,16 +296,22 @@ def test_as_op_refuses_what_is_not_a_type():
         as_op([T.dmatrix], T.dmatrix, infer_shape=3)
 
 
-# --- theano/gof/tests/test_op.py ---------------------------------------------------------
-
-class Doubler(theano.Op):
-    """A Theano op that the pickling, scan and givens tests use."""
-
-    __props__ = ()
+class UnaryOp(theano.Op):
+    """The tutorial's ``make_node`` of a one-input op whose output has the input's type (the
+    tests' own ops below share it)."""
 
     def make_node(self, x):
         x = T.as_tensor_variable(x)
         return theano.Apply(self, [x], [x.type()])
+
+
+# --- theano/gof/tests/test_op.py ---------------------------------------------------------
+
+class Doubler(UnaryOp):
+    """A Theano op that the pickling, scan and givens tests use."""
+
+    __props__ = ()
+
 
     def perform(self, node, inputs, output_storage):
         output_storage[0][0] = inputs[0] * 2
@@ -421,22 +424,16 @@ def test_ops_of_a_users_own_type(mode):
 
 
 def test_an_op_with_only_perform_has_no_c_code_and_one_with_only_c_code_does_not_compile():
-    class IncOnePython(theano.Op):
+    class IncOnePython(UnaryOp):
         __props__ = ()
 
-        def make_node(self, input):
-            input = T.as_tensor_variable(input)
-            return theano.Apply(self, [input], [input.type()])
 
         def perform(self, node, inputs, outputs):
             outputs[0][0] = inputs[0] + 1
 
-    class IncOneC(theano.Op):
+    class IncOneC(UnaryOp):
         __props__ = ()
 
-        def make_node(self, input):
-            input = T.as_tensor_variable(input)
-            return theano.Apply(self, [input], [input.type()])
 
         def c_code(self, node, name, inputs, outputs, sub):
             x, = inputs
@@ -517,7 +514,7 @@ def test_default_output_and_return_list():
 
 
 def test_perform_gets_params_where_the_op_has_them():
-    class Scale(theano.Op):
+    class Scale(UnaryOp):
         __props__ = ("k",)
 
         def __init__(self, k):
@@ -526,9 +523,6 @@ def test_perform_gets_params_where_the_op_has_them():
         def get_params(self, node):
             return {"k": self.k}
 
-        def make_node(self, x):
-            x = T.as_tensor_variable(x)
-            return theano.Apply(self, [x], [x.type()])
 
         def perform(self, node, inputs, output_storage, params):
             output_storage[0][0] = inputs[0] * params["k"]
@@ -554,15 +548,12 @@ def test_a_perform_that_converts_python_values_and_safe_casts():
     assert v.dtype == "float64" and np.asarray(s).dtype == "float64" and s == 2.0
 
 
-class Bump(theano.Op):
+class Bump(UnaryOp):
     """Adds one to its input *in place* (``destroy_map``), returning it."""
 
     __props__ = ()
     destroy_map = {0: [0]}
 
-    def make_node(self, x):
-        x = T.as_tensor_variable(x)
-        return theano.Apply(self, [x], [x.type()])
 
     def perform(self, node, inputs, output_storage):
         x, = inputs
@@ -603,13 +594,10 @@ def test_a_perform_that_overwrites_an_input_it_did_not_declare_is_an_error():
 
 @pytest.mark.parametrize("declared", [True, False])
 def test_an_op_returning_its_input_never_hands_the_callers_array_back(declared):
-    class Ident(theano.Op):
+    class Ident(UnaryOp):
         __props__ = ()
         view_map = {0: [0]} if declared else {}
 
-        def make_node(self, x):
-            x = T.as_tensor_variable(x)
-            return theano.Apply(self, [x], [x.type()])
 
         def perform(self, node, inputs, output_storage):
             output_storage[0][0] = inputs[0]
@@ -690,12 +678,9 @@ def test_rop_uses_the_ops_r_op_and_the_gradient_elsewhere():
 # --- what users get wrong ------------------------------------------------------------------
 
 def _perform_storing(value):
-    class Bad(theano.Op):
+    class Bad(UnaryOp):
         __props__ = ()
 
-        def make_node(self, x):
-            x = T.as_tensor_variable(x)
-            return theano.Apply(self, [x], [x.type()])
 
         def perform(self, node, inputs, output_storage):
             if value is not None:
@@ -803,12 +788,9 @@ def test_grad_undefined_and_connection_pattern():
 
 
 def _op_with_shape(rule):
-    class S(theano.Op):
+    class S(UnaryOp):
         __props__ = ()
 
-        def make_node(self, x):
-            x = T.as_tensor_variable(x)
-            return theano.Apply(self, [x], [x.type()])
 
         def perform(self, node, inputs, output_storage):
             output_storage[0][0] = np.concatenate([inputs[0], inputs[0]])
@@ -858,12 +840,9 @@ def test_an_op_without_infer_shape_gives_its_shapes_by_running(mode):
 
 
 def test_l_op_is_used_where_an_op_defines_it():
-    class Square(theano.Op):
+    class Square(UnaryOp):
         __props__ = ()
 
-        def make_node(self, x):
-            x = T.as_tensor_variable(x)
-            return theano.Apply(self, [x], [x.type()])
 
         def perform(self, node, inputs, output_storage):
             output_storage[0][0] = inputs[0] ** 2
@@ -950,12 +929,9 @@ def test_an_infer_shape_reading_an_inputs_value(mode):
 
 
 def test_an_infer_shape_gets_static_sizes_as_ints_and_its_failures_name_the_op():
-    class RowOnly(theano.Op):
+    class RowOnly(UnaryOp):
         __props__ = ()
 
-        def make_node(self, x):
-            x = T.as_tensor_variable(x)
-            return theano.Apply(self, [x], [x.type()])
 
         def perform(self, node, inputs, output_storage):
             output_storage[0][0] = inputs[0] + 1
