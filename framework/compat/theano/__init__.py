@@ -13,12 +13,12 @@ import importlib
 from typing import Any
 
 from ...config import config
-from ...core.graph import Apply, Constant, Variable
-from ...core.op import Op
+from ...core.graph import Constant, Variable
 from ...core.shared import SharedVariable, shared
 from ...printing import debugprint, pp
 from ._alias import install, real_theano, run_script, uninstall
-from .compile import FAST_COMPILE, FAST_RUN, In, Mode, Out, Param, function
+from .compile import FAST_COMPILE, FAST_RUN, In, Mode, Out, Param, as_op, function
+from .gof import Apply, Op
 from .gradient import Lop, Rop, grad, subgraph_grad
 from .scan_module import clone, foldl, foldr, map, reduce, scan, scan_checkpoints
 
@@ -50,4 +50,5 @@ from . import scalar  # noqa: E402
 
 __all__ = ["config", "function", "shared", "grad", "scan", "map", "reduce", "foldl", "foldr", "clone", "pp",
            "debugprint", "dot", "In", "Out", "Param", "Mode", "Op", "Apply", "Variable", "Constant", "SharedVariable",
-           "scan_checkpoints", "tensor", "scalar", "install", "uninstall", "run_script", "real_theano", "Rop", "Lop", "subgraph_grad"]
+           "scan_checkpoints", "tensor", "scalar", "install", "uninstall", "run_script", "real_theano", "Rop", "Lop", "subgraph_grad",
+           "as_op"]

@@ -6,11 +6,12 @@ from typing import Any, List, Optional, Sequence, Union
 from ...core import grad as _g
 from ...core.errors import DisconnectedInputError, GradientError
 from ...core.elemwise import zeros_like
-from ...core.graph import clone_replace
+from ...core.graph import clone_replace, toposort
 from ...core.grad import (GradClip, GradCut, GradScale, NullType, NullTypeGradError, disconnected_grad, grad_clip,
                           grad_not_implemented, grad_scale, grad_undefined, is_null, verify_grad, zero_grad)
 from ...gradient import hessian, jacobian  # built on grad above the kernel (a scan over rows)
 from ...core.variable import as_tensor_variable
+from .gof.op import rop_forward, uses_own_r_op
 
 __all__ = ["grad", "Lop", "Rop", "jacobian", "hessian", "verify_grad", "disconnected_grad", "zero_grad",
            "consider_constant", "GradientError", "DisconnectedInputError", "DisconnectedType", "NullTypeGradError",
@@ -151,11 +152,35 @@ def Lop(f: Any, wrt: Any, eval_points: Any, consider_constant: Optional[Sequence
 
 def Rop(f: Any, wrt: Any, eval_points: Any) -> Any:  # noqa: N802 -- Theano's name
     """The Jacobian-vector product ``d f / d wrt . eval_points``, built from two vector-Jacobian
-    products (the gradient of ``u^T J v`` with respect to ``u``), so every op with a gradient has one."""
+    products (the gradient of ``u^T J v`` with respect to ``u``), so every op with a gradient has one.
+    Where the graph holds a Theano-style op (``theano.Op``) that declares its own ``R_op``, the
+    product is built node by node instead, and that op's ``R_op`` is used (Theano's rule)."""
     fs, wrts, points = _listed(f), _listed(wrt), _listed(eval_points)
     if len(wrts) != len(points):
         raise ValueError(f"Rop: {len(wrts)} variable(s) but {len(points)} eval point(s)")
     fs = [as_tensor_variable(v) for v in fs]
+    if any(uses_own_r_op(n.op) for n in toposort(fs, blockers=wrts)):
+        out = [t if t is not None else zeros_like(v)
+               for v, t in zip(fs, rop_forward(fs, wrts, points, _node_rop))]
+        return out if isinstance(f, (list, tuple)) else out[0]
+    return _rop_by_vjp(fs, wrts, points, f)
+
+
+def _node_rop(node: Any, eval_points: List[Any]) -> List[Any]:
+    """One node's Jacobian-vector product (None for an output without one), by two VJPs on a
+    copy of the node whose inputs are stand-ins (so only this node's own derivative counts)."""
+    stand = [i.type.make_variable() for i in node.inputs]
+    copy = node.op.make_node(*stand)
+    ins = [s for s, e in zip(stand, eval_points) if e is not None]
+    outs = [o for o in copy.outputs if hasattr(o, "ndim")]
+    jvp = _rop_by_vjp(outs, ins, [e for e in eval_points if e is not None], outs)
+    back = dict(zip(stand, node.inputs))
+    back.update(zip(copy.outputs, node.outputs))
+    by_out = dict(zip(outs, clone_replace(jvp, back)))
+    return [by_out.get(o) for o in copy.outputs]
+
+
+def _rop_by_vjp(fs: List[Any], wrts: List[Any], points: List[Any], f: Any) -> Any:
     us = [v.type.make_variable(f"u_{v.name or 'f'}") for v in fs]
     vjp = _g.grad(None, wrts, known_grads=dict(zip(fs, us)), disconnected_inputs="ignore")
     total = None

@@ -12,7 +12,7 @@ from ....core.shared import SharedVariable, shared
 from ....core import function as _function_module
 
 __all__ = ["function", "In", "Out", "Param", "Mode", "shared", "SharedVariable", "Function", "get_mode",
-           "FAST_RUN", "FAST_COMPILE", "DebugMode", "UnusedInputError", "MissingInputError"]
+           "FAST_RUN", "FAST_COMPILE", "DebugMode", "UnusedInputError", "MissingInputError", "as_op"]
 
 
 class Out:
@@ -109,4 +109,5 @@ def function(inputs: Sequence[Any], outputs: Any = None, mode: Any = None, updat
         name=name, mode=get_mode(mode))
 
 
-from . import io, mode, sharedvalue  # noqa: E402,F401 -- theano.compile.io.Out & co. without importing them first
+from . import io, mode, ops, sharedvalue  # noqa: E402,F401 -- theano.compile.io.Out & co. without importing them first
+from .ops import as_op  # noqa: E402
