@@ -1,6 +1,6 @@
-"""Users' own ops, written against Theano 1.0's op contract: the "Extending Theano" tutorial
-(doc/extending/extending_theano.txt: ``DoubleOp`` with ``make_node`` and with ``itypes``/``otypes``,
-``AXPBOp`` and ``__props__``, ``as_op``), and the user-visible behaviour that Theano's
+"""Users' own ops, written against Theano 1.0's op contract: ops of the kinds the "Extending Theano"
+tutorial teaches (doc/extending/extending_theano.txt: an op with ``make_node``, one with
+``itypes``/``otypes``, one with ``__props__``, ``as_op``; written anew here), and the user-visible behaviour that Theano's
 theano/gof/tests/test_op.py and theano/compile/tests/test_ops.py check, read as the
 specification. Then what a user gets wrong (a ``perform`` storing the wrong thing, a ``grad``
 returning the wrong terms, a wrong ``infer_shape``...): each is an error naming the op and the
@@ -25,103 +25,81 @@ MODES = ["FAST_RUN", "FAST_COMPILE", "DebugMode"]
 THIS_FILE = "test_spec_custom_ops.py"
 
 
-# --- the tutorial's ops, unmodified -----------------------------------------------------------
+# --- ops of the kinds the tutorial teaches, written for these tests ---------------------------
+# (the same contract as its DoubleOp, DoubleOp with itypes/otypes, AXPBOp and the as_op example:
+# make_node/perform/infer_shape/grad/R_op, a declared signature, __props__, a decorated function)
 
 class DoubleOp1(theano.Op):
+    """Twice its input, any type: ``make_node`` gives the output the input's type."""
     __props__ = ()
 
     def make_node(self, x):
         x = theano.tensor.as_tensor_variable(x)
-        # Note: using x_.type() is dangerous, as it copies x's broadcasting
-        # behaviour
         return theano.Apply(self, [x], [x.type()])
 
     def perform(self, node, inputs, output_storage):
-        x = inputs[0]
-        z = output_storage[0]
-        z[0] = x * 2
+        (value,), (cell,) = inputs, output_storage
+        cell[0] = 2 * value
 
-    def infer_shape(self, node, i0_shapes):
-        return i0_shapes
+    def infer_shape(self, node, shapes):
+        return list(shapes)
 
     def grad(self, inputs, output_grads):
-        return [output_grads[0] * 2]
+        (g,) = output_grads
+        return [2 * g]
 
     def R_op(self, inputs, eval_points):
-        # R_op can receive None as eval_points.
-        # That mean there is no diferientiable path through that input
-        # If this imply that you cannot compute some outputs,
-        # return None for those.
-        if eval_points[0] is None:
-            return eval_points
-        return self.grad(inputs, eval_points)
+        # no path through the input: nothing to give
+        return list(eval_points) if eval_points[0] is None else self.grad(inputs, eval_points)
 
 
 doubleOp1 = DoubleOp1()
 
 
 class DoubleOp2(theano.Op):
+    """The same op with its signature declared (float64 matrices): no ``make_node``."""
     __props__ = ()
-
     itypes = [theano.tensor.dmatrix]
     otypes = [theano.tensor.dmatrix]
 
-    def perform(self, node, inputs, output_storage):
-        x = inputs[0]
-        z = output_storage[0]
-        z[0] = x * 2
-
-    def infer_shape(self, node, i0_shapes):
-        return i0_shapes
-
-    def grad(self, inputs, output_grads):
-        return [output_grads[0] * 2]
-
-    def R_op(self, inputs, eval_points):
-        if eval_points[0] is None:
-            return eval_points
-        return self.grad(inputs, eval_points)
+    perform = DoubleOp1.perform
+    infer_shape = DoubleOp1.infer_shape
+    grad = DoubleOp1.grad
+    R_op = DoubleOp1.R_op
 
 
 doubleOp2 = DoubleOp2()
 
 
 class AXPBOp(theano.Op):
-    """
-    This creates an Op that takes x to a*x+b.
-    """
+    """``a * x + b`` for numbers ``a`` and ``b`` that are the op's properties."""
     __props__ = ("a", "b")
 
     def __init__(self, a, b):
-        self.a = a
-        self.b = b
-        super(AXPBOp, self).__init__()
+        super().__init__()
+        self.a, self.b = a, b
 
     def make_node(self, x):
-        # check that the theano version has support for __props__.
-        assert hasattr(self, '_props'), ("Your version of theano is too"
-                                         "old to support __props__.")
+        assert hasattr(self, "_props")  # __props__ support, as the tutorial checks
         x = theano.tensor.as_tensor_variable(x)
         return theano.Apply(self, [x], [x.type()])
 
     def perform(self, node, inputs, output_storage):
-        x = inputs[0]
-        z = output_storage[0]
-        z[0] = self.a * x + self.b
+        output_storage[0][0] = self.a * inputs[0] + self.b
 
-    def infer_shape(self, node, i0_shapes):
-        return i0_shapes
+    def infer_shape(self, node, shapes):
+        return list(shapes)
 
 
 def infer_shape_numpy_dot(node, input_shapes):
-    ashp, bshp = input_shapes
-    return [ashp[:-1] + bshp[-1:]]
+    left, right = input_shapes
+    return [tuple(left[:-1]) + tuple(right[-1:])]
 
 
-@as_op(itypes=[theano.tensor.fmatrix, theano.tensor.fmatrix],
-       otypes=[theano.tensor.fmatrix], infer_shape=infer_shape_numpy_dot)
+@as_op(itypes=[theano.tensor.fmatrix, theano.tensor.fmatrix], otypes=[theano.tensor.fmatrix],
+       infer_shape=infer_shape_numpy_dot)
 def numpy_dot(a, b):
-    return np.dot(a, b)
+    return a @ b
 
 
 # module level, so that pickle finds it by name (theano/compile/tests/test_ops.py does the same)
@@ -351,32 +329,33 @@ def test_an_op_with_no_input():
 
 
 class MyType(theano.gof.Type):
-    """test_op.py's type of strings that start with ``thingy``."""
+    """A user's own type (the kind test_op.py builds): strings that begin with a given prefix."""
 
     def __init__(self, thingy):
         self.thingy = thingy
 
     def __eq__(self, other):
-        return type(other) == type(self) and other.thingy == self.thingy
+        return isinstance(other, MyType) and self.thingy == other.thingy
 
     def __hash__(self):
-        return hash(self.thingy)
+        return hash((MyType, self.thingy))
 
     def filter(self, x, strict=False, allow_downcast=None):
         if not isinstance(x, str):
-            raise TypeError("Invalid type")
-        if not x.startswith(self.thingy):
-            raise ValueError("Invalid value")
+            raise TypeError(f"not a string: {x!r}")
+        if x[:len(str(self.thingy))] != str(self.thingy):
+            raise ValueError(f"{x!r} does not begin with {self.thingy!r}")
         return x
 
 
 class MyOp(theano.Op):
+    """Joins values of MyType; the output's prefix is the sum of the inputs' (numbers here)."""
+
     def make_node(self, *inputs):
-        for input in inputs:
-            if not isinstance(input.type, MyType):
-                raise Exception("Error 1")
-        outputs = [MyType(sum([input.type.thingy for input in inputs]))()]
-        return theano.Apply(self, inputs, outputs)
+        if any(not isinstance(v.type, MyType) for v in inputs):
+            raise TypeError("MyOp takes MyType values only")
+        total = sum(v.type.thingy for v in inputs)
+        return theano.Apply(self, list(inputs), [MyType(total)()])
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -387,8 +366,8 @@ def test_ops_of_a_users_own_type(mode):
     assert [x for x in node.inputs] == [r1, r2]
     assert [x.type for x in node.outputs] == [MyType(3)]
     assert node.outputs[0].owner is node and node.outputs[0].index == 0
-    with pytest.raises(Exception, match="Error 1"):
-        MyOp()(theano.gof.type.Generic()(), MyType(1)())  # MyOp requires MyType instances
+    with pytest.raises(TypeError, match="MyType values only"):
+        MyOp()(theano.gof.type.Generic()(), MyType(1)())
 
     class NoInputOp(theano.Op):
         def __eq__(self, other):
@@ -417,9 +396,9 @@ def test_ops_of_a_users_own_type(mode):
     s = MyType("ab")("s")
     f = theano.function([s], Shout()(s), mode=mode)
     assert f("abc") == "abc!"
-    with pytest.raises(TypeError, match="Invalid type"):
+    with pytest.raises(TypeError, match="not a string"):
         f(3)
-    with pytest.raises(ValueError, match="input 0.*Invalid value"):
+    with pytest.raises(ValueError, match="input 0.*does not begin with"):
         f("xyz")
 
 
