@@ -89,6 +89,14 @@ _OPTIONS: Dict[str, Tuple[Any, Callable[[Any], Any], str]] = {
     "exception_verbosity": ("low", lambda v: _choice("exception_verbosity", v, "low", "high"),
                             "Theano option; errors here always name the op, shapes and user line"),
 }
+# Theano 1.0's numpy.seterr_* options: `import theano` hands them to numpy.seterr, as Theano does
+# (framework/compat/theano/_alias.py); 'None' leaves that kind of error as NumPy has it.
+_SETERR_CHOICES = ("ignore", "warn", "raise", "call", "print", "log", "None")
+for _kind, _default in (("all", "ignore"), ("divide", "None"), ("over", "None"), ("under", "None"),
+                        ("invalid", "None")):
+    _OPTIONS[f"numpy.seterr_{_kind}"] = (
+        _default, lambda v, _n=f"numpy.seterr_{_kind}": _choice(_n, v, *_SETERR_CHOICES),
+        f"numpy.seterr({_kind}=...) applied by `import theano` (Theano 1.0's default: {_default!r})")
 
 
 def _choice(name: str, v: Any, *allowed: str) -> str:
@@ -127,9 +135,7 @@ _THEANO_NO_OPS = {
     "dnn.library_path": "", "scan.allow_gc": False, "scan.allow_output_prealloc": True, "scan.debug": False,
     "DebugMode.check_c": True, "DebugMode.check_py": True, "DebugMode.check_finite": True,
     "DebugMode.check_strides": 0, "DebugMode.patience": 10, "NanGuardMode.nan_is_error": True,
-    "NanGuardMode.inf_is_error": True, "NanGuardMode.big_is_error": True, "numpy.seterr_all": "ignore",
-    "numpy.seterr_divide": "None", "numpy.seterr_over": "None", "numpy.seterr_under": "None",
-    "numpy.seterr_invalid": "None", "tensor.cmp_sloppy": 0, "tensor.local_elemwise_fusion": True,
+    "NanGuardMode.inf_is_error": True, "NanGuardMode.big_is_error": True, "tensor.cmp_sloppy": 0, "tensor.local_elemwise_fusion": True,
     "tensor.insert_inplace_optimizer_validate_nb": -1, "device_flag_default": "",
     "warn.ignore_bug_before": "0.9", "warn.argmax_pushdown_bug": False, "warn.gpusum_01_011_0111_bug": False,
     "warn.sum_sum_bug": False, "warn.sum_div_dimshuffle_bug": False, "warn.subtensor_merge_bug": False,

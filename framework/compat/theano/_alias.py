@@ -29,7 +29,10 @@ class _Loader(importlib.abc.Loader):
         self.target = target
 
     def create_module(self, spec):  # noqa: D401 -- importlib protocol
-        return importlib.import_module(self.target)
+        module = importlib.import_module(self.target)
+        if spec.name == "theano":
+            _apply_numpy_seterr()
+        return module
 
     def exec_module(self, module) -> None:
         pass  # the compat module ran when create_module imported it
@@ -55,6 +58,28 @@ class TheanoFinder(importlib.abc.MetaPathFinder):
 
 
 _FINDER: Optional[TheanoFinder] = None
+_NUMPY_ERR_BEFORE: Optional[dict] = None  # NumPy's settings before ``import theano`` changed them
+
+# config option -> numpy.seterr keyword; Theano 1.0's defaults are all='ignore', the others 'None'
+_SETERR_OPTIONS = {"numpy.seterr_all": "all", "numpy.seterr_divide": "divide", "numpy.seterr_over": "over",
+                   "numpy.seterr_under": "under", "numpy.seterr_invalid": "invalid"}
+
+
+def _apply_numpy_seterr() -> None:
+    """``import theano`` sets NumPy's floating-point error handling from ``config.numpy.seterr_*``,
+    as Theano 1.0's ``theano/__init__.py`` does: by default ``numpy.seterr(all='ignore')``, so a
+    Theano program prints no "divide by zero encountered in log" (from its graphs or from its own
+    NumPy code) that it would not print under Theano. ``'None'`` leaves a kind as it is;
+    :func:`uninstall` puts NumPy's previous settings back."""
+    global _NUMPY_ERR_BEFORE
+    import numpy
+
+    from ...config import config
+
+    chosen = {kw: getattr(config, opt) for opt, kw in _SETERR_OPTIONS.items()}  # validated when set
+    before = numpy.seterr(**{kw: None if value == "None" else value for kw, value in chosen.items()})
+    if _NUMPY_ERR_BEFORE is None:
+        _NUMPY_ERR_BEFORE = before
 
 
 def real_theano() -> Optional[str]:
@@ -92,11 +117,17 @@ def install(use_real_theano: bool = False) -> str:
 
 
 def uninstall() -> None:
-    """Undo :func:`install`: forget the hook and the ``theano`` modules it made."""
-    global _FINDER
+    """Undo :func:`install`: forget the hook and the ``theano`` modules it made, and put back
+    NumPy's floating-point error settings from before ``import theano``."""
+    global _FINDER, _NUMPY_ERR_BEFORE
     if _FINDER is not None:
         sys.meta_path[:] = [f for f in sys.meta_path if f is not _FINDER]
         _FINDER = None
+    if _NUMPY_ERR_BEFORE is not None:
+        import numpy
+
+        numpy.seterr(**_NUMPY_ERR_BEFORE)
+        _NUMPY_ERR_BEFORE = None
     for name in [n for n in sys.modules if n == "theano" or n.startswith("theano.")]:
         if getattr(sys.modules[name], "__name__", "").startswith(_PREFIX):
             del sys.modules[name]
