@@ -51,7 +51,7 @@ from framework.core.fgraph import FunctionGraph
 from framework.core.graph import Apply, Constant, Variable
 from framework.core.op import Op
 from framework.core.types import TensorType
-from framework.core.shape_ops import transpose
+from framework.core.shape_ops import DimShuffle, transpose
 from framework.plugins import RewriteSpec
 
 from .finite_guard import limit, norm, on_host
@@ -223,6 +223,37 @@ def dot_sum_stack(fgraph: FunctionGraph, node: Apply) -> Result:
     return [StackedDotSum(node.op.scalar.name == "sub").make_node(a, b, c, d, like=out).outputs[0]]
 
 
+def dot_transpose_lift(fgraph: FunctionGraph, node: Apply) -> Result:
+    """``dot(A, B).T`` (the transpose of a matrix product read only there) → ``dot(B.T, A.T)``.
+
+    The gradient of a weight used both as ``W`` and as ``W.T`` (the tied weights of autoencoders:
+    ``h @ W.T`` reconstructs) reaches ``W`` as ``dot(x.T, dh) + dot(h.T, dz).T``: a product plus the
+    transposed view of another. Lifted, both terms are products, which :func:`dot_sum_stack` makes
+    one GEMM, and the sum no longer reads a weight-sized array through a transposed (strided) view.
+    Each element is the same sum of the same products (``(A B)^T_ij = sum_k A_jk B_ki``); the BLAS's
+    blocking may order the sum differently, as between any two layouts of a product (see
+    :mod:`.layout`)."""
+    if not isinstance(node.op, DimShuffle) or node.op.pattern != (1, 0):
+        return None
+    prod = node.inputs[0]
+    src = prod.owner
+    if src is None or type(src.op) is not Dot or not single_client(fgraph, prod):
+        return None
+    a, b = src.inputs
+    if a.ndim != 2 or b.ndim != 2:
+        return None
+    out = Dot()(_transposed(b), _transposed(a))
+    return [out] if out.type == node.outputs[0].type else None
+
+
+def _transposed(v: Variable) -> Variable:
+    """``v.T``, or the matrix ``v`` is the transpose of (no transpose of a transpose)."""
+    src = v.owner
+    if src is not None and isinstance(src.op, DimShuffle) and src.op.pattern == (1, 0):
+        return src.inputs[0]
+    return transpose(v)
+
+
 def _scalar_factor(v: Variable, dtype: str) -> bool:
     """Whether ``v`` is a 0-d factor that ``multiply`` applies in ``dtype`` exactly as the element-wise
     ``mul`` node did: a 0-d tensor of that dtype, or a weak (Python) float constant, which NumPy casts
@@ -254,6 +285,10 @@ def dot_sum_stack_scale(fgraph: FunctionGraph, node: Apply) -> Result:
 
 
 REWRITES = [
+    RewriteSpec("dot_transpose_lift", dot_transpose_lift, stage="specialize", tracks=("dimshuffle",),
+                tags=("specialize",),
+                doc="dot(A, B).T -> dot(B.T, A.T) when the product is read only transposed: a tied weight's "
+                    "gradient term becomes a product that dot_sum_stack can stack with the other"),
     RewriteSpec("dot_sum_stack", dot_sum_stack, stage="specialize", tracks=("add", "sub"), tags=("specialize",),
                 doc="dot(A, B) + dot(C, D) -> dot(join(1, A, C), join(0, B, D)): one GEMM writing one result "
                     "(a weight gradient's two minibatch products)"),
