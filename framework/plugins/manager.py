@@ -133,6 +133,10 @@ def _problem(kind: str, record: Any, stages: set) -> Optional[str]:
             return f"{what}: {attr} must be callable or None, got {value!r}"
     if kind == "kernels" and not (_is_name(record.op) and _is_name(record.backend)):
         return f"{what}: op and backend must be non-empty str"
+    if kind == "kernels" and record.op_type is not None:
+        types = record.op_type if isinstance(record.op_type, tuple) else (record.op_type,)
+        if not types or not all(isinstance(t, type) for t in types):
+            return f"{what}: op_type must be an op class or a tuple of op classes, got {_safe(record.op_type)}"
     if kind == "backends":
         devices = record.devices
         if isinstance(devices, str) or not devices or not all(_is_name(d) for d in devices):
