@@ -33,7 +33,7 @@ class Backend(abc.ABC):
 
     def __init__(self, device: str) -> None:
         self.device = device
-        self._overrides: Optional[Dict[str, Any]] = None
+        self._overrides: Optional[Dict[str, Tuple[Tuple[Any, Any], ...]]] = None
         self._overrides_generation: Any = None
 
     # --- storage -----------------------------------------------------------
@@ -89,13 +89,17 @@ class Backend(abc.ABC):
 
         generation = plugins.generation()
         if self._overrides is None or self._overrides_generation != generation:
-            self._overrides = {op: spec for (op, be), spec in plugins.kernels().items() if be == self.name}
+            table: Dict[str, Tuple[Tuple[Any, Any], ...]] = {}
+            for spec in plugins.kernels().values():
+                if spec.backend == self.name:
+                    table[spec.op] = table.get(spec.op, ()) + ((spec, spec.op_types),)
+            self._overrides = table
             self._overrides_generation = generation
         op = node.op
-        spec = self._overrides.get(op.name)
-        if spec is None or not registered_for(op, spec.op_types, spec.build):
-            return None
-        return spec
+        for spec, op_types in self._overrides.get(op.name, ()):
+            if registered_for(op, op_types, spec.build):
+                return spec
+        return None
 
     # --- random numbers ----------------------------------------------------
     def new_rng(self, seed: Any) -> Any:
