@@ -165,7 +165,9 @@ def lowering_for(*op_types: type) -> Callable[[Callable[..., Any]], Callable[...
         def lower_dot(node, backend): ...
     """
     if not op_types or not all(isinstance(t, type) for t in op_types):
-        raise TypeError(f"lowering_for() takes the op classes a rule lowers, got {op_types!r}")
+        from .errors import safe_str
+
+        raise TypeError(f"lowering_for() takes the op classes a rule lowers, got {safe_str(op_types)}")
 
     def mark(rule: Callable[..., Any]) -> Callable[..., Any]:
         rule.op_types = frozenset(op_types)  # type: ignore[attr-defined]
