@@ -32,15 +32,16 @@ from framework.plugins import KernelSpec, RewriteSpec, hookimpl
 DEVICES = os.environ.get("FRAMEWORK_NAME_CLASH_DEVICES", "cpu").split(",")
 MODES = ["FAST_RUN", "FAST_COMPILE"]
 
-# Built-in names that some lowering, plugin kernel or rewrite is registered under, by arity of
-# the stand-in op (one input: 2 * x + 1; two inputs: 2 * a + b).
+# Built-in names that some lowering, plugin kernel (the CuPy backend's, the conv plugin's) or
+# rewrite is registered under, by arity of the stand-in op (one input: 2 * x + 1; two: 2 * a + b).
 UNARY = ["sigmoid", "softplus", "relu", "mean", "sum", "max", "neg", "log", "log1p", "exp", "sqr", "sqrt",
          "identity", "dimshuffle", "softmax", "log_softmax", "fused", "scan", "shape_i", "zero_grad",
          "disconnected_grad", "grad_clip", "ones_like", "zeros_like", "random_binomial", "random_bernoulli",
-         "random_advance", "random_uniform", "subtensor", "as_contiguous", "tanh", "abs", "cast_float64"]
+         "random_advance", "random_uniform", "subtensor", "as_contiguous", "tanh", "abs", "cast_float64",
+         "pool_2d", "max_pool_2d_grad"]
 BINARY = ["dot", "outer", "einsum", "batched_dot", "sum_to_shape", "sigmoid_xent", "add", "sub", "mul",
           "true_div", "pow", "reshape", "alloc", "second", "inc_subtensor", "set_subtensor", "tensordot",
-          "maximum", "minimum", "switch"]
+          "maximum", "minimum", "switch", "conv2d", "conv2d_grad_inputs", "conv2d_grad_weights"]
 
 
 class Clash(Op):
