@@ -12,6 +12,7 @@ import functools
 from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple
 
 from .errors import FrameworkError
+from .op import registered_for
 
 
 class BackendError(FrameworkError, RuntimeError):
@@ -32,7 +33,7 @@ class Backend(abc.ABC):
 
     def __init__(self, device: str) -> None:
         self.device = device
-        self._overrides: Optional[Dict[str, Any]] = None
+        self._overrides: Optional[Dict[str, Tuple[Tuple[Any, Any], ...]]] = None
         self._overrides_generation: Any = None
 
     # --- storage -----------------------------------------------------------
@@ -56,7 +57,9 @@ class Backend(abc.ABC):
     """The backend's own lowering table: op name -> ``rule(node, backend)``
     returning the kernel, or None for the op's own ``make_kernel``. Filled by
     the backend's plugin (the op is never touched); a plugin's ``KernelSpec``
-    for the same op and backend comes first."""
+    for the same op and backend comes first. A rule is for the op classes
+    :func:`lowering_for` gave it (``rule.op_types``): an op of another class
+    that shares the name never reaches it (see :func:`registered_for`)."""
 
     def kernel(self, node: Any) -> Callable[..., Any]:
         """The callable run for ``node``: a plugin's kernel for this op and
@@ -67,15 +70,18 @@ class Backend(abc.ABC):
             fn = spec.build(node, self)
             if fn is not None:
                 return checked_on_first_call(fn, node, spec, self.name)
-        rule = self.lowerings.get(node.op.name)
-        if rule is not None:
+        op = node.op
+        rule = self.lowerings.get(op.name)
+        if rule is not None and registered_for(op, getattr(rule, "op_types", None), rule):
             fn = rule(node, self)
             if fn is not None:
                 return fn
-        return node.op.make_kernel(node, self)
+        return op.make_kernel(node, self)
 
     def plugin_kernel(self, node: Any) -> Any:
-        """The ``KernelSpec`` a plugin registered for ``node``'s op on this backend, or None.
+        """The ``KernelSpec`` a plugin registered for ``node``'s op on this backend, or None:
+        keyed by the op's name, and only for the op class the spec is for (its ``op_type``;
+        see :func:`registered_for`), never for another op that shares the name.
 
         The table is rebuilt after any register / unregister / reset, so a kernel
         registered after a compile is used by the next compile."""
@@ -83,9 +89,17 @@ class Backend(abc.ABC):
 
         generation = plugins.generation()
         if self._overrides is None or self._overrides_generation != generation:
-            self._overrides = {op: spec for (op, be), spec in plugins.kernels().items() if be == self.name}
+            table: Dict[str, Tuple[Tuple[Any, Any], ...]] = {}
+            for spec in plugins.kernels().values():
+                if spec.backend == self.name:
+                    table[spec.op] = table.get(spec.op, ()) + ((spec, spec.op_types),)
+            self._overrides = table
             self._overrides_generation = generation
-        return self._overrides.get(node.op.name)
+        op = node.op
+        for spec, op_types in self._overrides.get(op.name, ()):
+            if registered_for(op, op_types, spec.build):
+                return spec
+        return None
 
     # --- random numbers ----------------------------------------------------
     def new_rng(self, seed: Any) -> Any:
@@ -137,6 +151,29 @@ class Backend(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.device!r}>"
+
+
+def lowering_for(*op_types: type) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a lowering rule as the one for ops of exactly these classes (``rule.op_types``).
+
+    A backend's table is keyed by op name (``{"dot": lower_dot}``); the name alone does not
+    say which op it is, since a user's or another plugin's op may share it. With this mark
+    :meth:`Backend.kernel` hands the rule only nodes whose op is of one of ``op_types``
+    (JAX's ``register_lowering(prim, rule)``: the rule is for the primitive, not for a name)::
+
+        @lowering_for(Dot)
+        def lower_dot(node, backend): ...
+    """
+    if not op_types or not all(isinstance(t, type) for t in op_types):
+        from .errors import safe_str
+
+        raise TypeError(f"lowering_for() takes the op classes a rule lowers, got {safe_str(op_types)}")
+
+    def mark(rule: Callable[..., Any]) -> Callable[..., Any]:
+        rule.op_types = frozenset(op_types)  # type: ignore[attr-defined]
+        return rule
+
+    return mark
 
 
 _backends: Dict[str, Tuple[Any, Backend]] = {}  # device -> (the BackendSpec it was made from, backend)

@@ -16,7 +16,10 @@ An op says, in one place:
   ``i`` lies in (NaN aside), which lets a kernel downstream skip a check.
 
 Backends may register faster kernels for an op by its ``name`` (see
-:class:`framework.plugins.KernelSpec`); the op itself never changes.
+:class:`framework.plugins.KernelSpec`); the op itself never changes. A name does
+not identify an op on its own (a user's op may share a built-in one's):
+:func:`registered_for` says whether a registration found under a name is for
+the op at hand.
 """
 from __future__ import annotations
 
@@ -146,6 +149,29 @@ class Op:
     def pp(self, node: Apply, args: Sequence[str]) -> Tuple[str, int]:
         """One-line rendering of the node given its rendered inputs, and a precedence."""
         return f"{self.name}({', '.join(args)})", 100
+
+
+def registered_for(op: Any, op_types: Any, registered: Any) -> bool:
+    """Whether a registration found under ``op``'s name (a lowering rule, a plugin's kernel, a
+    rewrite's ``tracks``) is one for ``op``, and not for another op class that shares the name.
+
+    ``op_types``: the op classes the registration says it is for (exact classes: a subclass is
+    another op, whose ``impl`` may differ). None: it does not say (a plain table entry, a
+    ``KernelSpec`` without ``op_type``), and the name is trusted only for the ops of the
+    framework itself (classes of the ``framework`` package) and the ops of the package that
+    registered it (``registered``'s module: its own ops); a same-named op of anyone else (a
+    user's script, a Theano-style op named after its class, another plugin) runs its own kernel.
+    """
+    cls = type(op)
+    if op_types is not None:
+        return cls in op_types
+    module = cls.__module__
+    if module.startswith("framework."):
+        return True
+    own = getattr(registered, "__module__", None) or getattr(getattr(registered, "func", None), "__module__", None)
+    if not own:
+        return True  # nothing says whose it is (a builtin, a partial of one): the name decides, as it always did
+    return module.partition(".")[0] == own.partition(".")[0]
 
 
 def _short(v: Any) -> str:

@@ -19,6 +19,7 @@ from .errors import FrameworkError
 from .fgraph import FunctionGraph
 from .graph import Apply, Variable
 from .mode import Mode
+from .op import registered_for
 
 MAX_PASSES = 64
 
@@ -120,12 +121,19 @@ def _adopt(fgraph: FunctionGraph, new: Sequence[Variable], known: set, trace: An
 
 
 def run_local(fgraph: FunctionGraph, specs: Sequence[Any], report: RewriteReport, stage: str) -> None:
+    # ``tracks`` names ops (or gives op classes): a name finds the nodes of that name whose op
+    # the rewrite is for (registered_for: the framework's ops and its own package's), never a
+    # same-named op of someone else's; a class finds the nodes of exactly that class
     by_op: Dict[str, List[Any]] = {}
+    by_type: Dict[type, List[Any]] = {}
     generic: List[Any] = []
     for s in specs:
         if s.tracks:
-            for op_name in s.tracks:
-                by_op.setdefault(op_name, []).append(s)
+            for track in s.tracks:
+                if isinstance(track, type):
+                    by_type.setdefault(track, []).append(s)
+                else:
+                    by_op.setdefault(track, []).append(s)
         else:
             generic.append(s)
     for n_pass in range(MAX_PASSES):
@@ -144,7 +152,13 @@ def run_local(fgraph: FunctionGraph, specs: Sequence[Any], report: RewriteReport
             i += 1
             if not any(o in fgraph.clients for o in node.outputs):
                 continue  # removed by an earlier replacement in this pass
-            for spec in by_op.get(node.op.name, []) + generic:
+            op = node.op
+            named = by_op.get(op.name)
+            if named and not type(op).__module__.startswith("framework."):
+                named = [spec for spec in named if registered_for(op, None, spec.rewrite)]
+            if by_type:
+                named = (named or []) + by_type.get(type(op), [])
+            for spec in (named + generic if named else generic):
                 try:
                     new = spec.rewrite(fgraph, node)
                 except RewriteError:

@@ -83,7 +83,19 @@ def _fatal(exc: BaseException) -> bool:
 
 
 def _kernel_key(record: Any) -> Hashable:
-    return (record.op, record.backend)
+    """``(op, backend)``; ``(op, backend, op classes)`` for a kernel scoped by ``op_type``, so that
+    a third party's op sharing a built-in op's name can have a kernel of its own on that backend."""
+    types = record.op_types
+    return (record.op, record.backend) if types is None else (record.op, record.backend, types)
+
+
+def _kernels_overlap(a: Any, b: Any) -> bool:
+    """Whether two kernels for one op name and backend could both apply to some op: unless both
+    say which op classes they are for (``op_type``), and no class is in both, they clash."""
+    if a.op != b.op or a.backend != b.backend:
+        return False
+    ta, tb = a.op_types, b.op_types
+    return ta is None or tb is None or bool(ta & tb)
 
 
 def _describe(kind: str, key: Hashable) -> str:
@@ -133,6 +145,10 @@ def _problem(kind: str, record: Any, stages: set) -> Optional[str]:
             return f"{what}: {attr} must be callable or None, got {value!r}"
     if kind == "kernels" and not (_is_name(record.op) and _is_name(record.backend)):
         return f"{what}: op and backend must be non-empty str"
+    if kind == "kernels" and record.op_type is not None:
+        types = record.op_type if isinstance(record.op_type, tuple) else (record.op_type,)
+        if not types or not all(isinstance(t, type) for t in types):
+            return f"{what}: op_type must be an op class or a tuple of op classes, got {_safe(record.op_type)}"
     if kind == "backends":
         devices = record.devices
         if isinstance(devices, str) or not devices or not all(_is_name(d) for d in devices):
@@ -303,6 +319,9 @@ class PluginManager:
                                           f"from {hook_name}(): {problem}")
                     key = _kernel_key(record) if kind == "kernels" else record.name
                     owner = self._records[kind].get(key) or staged[kind].get(key)
+                    if owner is None and kind == "kernels":
+                        owner = next((k for registry in (self._records[kind], staged[kind])
+                                      for k in registry.values() if _kernels_overlap(k, record)), None)
                     if owner is not None:
                         raise PluginError(f"plugin {name!r} registers {_describe(kind, key)}, "
                                           f"already registered by plugin {owner.plugin!r}")

@@ -8,7 +8,7 @@ the plugin responsible.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Any, Callable, Optional, Tuple
+from typing import Dict, Any, Callable, FrozenSet, Optional, Tuple
 
 STAGES: Tuple[str, ...] = ("canonicalize", "stabilize", "specialize", "fusion", "inplace")
 """The standard rewrite stages, in the order they run."""
@@ -35,7 +35,9 @@ class RewriteSpec:
 
     ``kind='local'``: ``rewrite(fgraph, node)`` returns ``None`` (no change) or
     a list of replacement variables for ``node.outputs``; ``tracks`` lists the
-    op names it looks at (empty: every node).
+    op names it looks at (empty: every node): a name reaches the framework's ops of
+    that name and those of the package ``rewrite`` comes from, never a same-named op
+    of anyone else; an op class in ``tracks`` reaches the ops of exactly that class.
     ``kind='global'``: ``rewrite(fgraph)`` edits the whole graph in place.
     A stage that is not one of :data:`STAGES` is created on first use,
     placed ``before`` or ``after`` a named stage.
@@ -45,7 +47,7 @@ class RewriteSpec:
     rewrite: Callable[..., Any]
     stage: str = "canonicalize"
     kind: str = "local"
-    tracks: Tuple[str, ...] = ()
+    tracks: Tuple[Any, ...] = ()  # op names (str) or op classes
     tags: Tuple[str, ...] = ()
     before: Optional[str] = None
     after: Optional[str] = None
@@ -79,6 +81,10 @@ class KernelSpec:
     ``op`` is the op's name (``Op.name``), ``backend`` the backend's name;
     ``build(node, backend)`` returns the callable run for that node:
     ``fn(*input_values) -> output`` (a tuple when the op has several outputs).
+    ``op_type``: the op class (or a tuple of classes) the kernel is for; it then runs only
+    for ops of exactly those classes named ``op``. Without it the name is trusted only for
+    the framework's own ops and the ops of the package ``build`` comes from, never for a
+    same-named op of anyone else (see :func:`framework.core.backend.registered_for`).
     """
 
     name: str
@@ -87,6 +93,15 @@ class KernelSpec:
     build: Callable[..., Callable[..., Any]]
     doc: str = ""
     plugin: str = field(default="", compare=False)
+    op_type: Any = None
+
+    @property
+    def op_types(self) -> Optional[FrozenSet[type]]:
+        """``op_type`` as a set of classes (None: not given)."""
+        t = self.op_type
+        if t is None:
+            return None
+        return frozenset(t) if isinstance(t, tuple) else frozenset((t,))
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,8 @@ def framework_backends():
 def framework_kernels():
     from .kernels import KERNELS
 
-    for name, op, build, doc in KERNELS:
-        yield KernelSpec(name=name, op=op, backend="cupy", build=build, doc=doc)
+    for name, op, op_type, build, doc in KERNELS:
+        yield KernelSpec(name=name, op=op, backend="cupy", build=build, doc=doc, op_type=op_type)
 
 
 __all__ = ["create", "available", "Availability", "INSTALL_HINT"]

@@ -33,10 +33,11 @@ import numpy as np
 
 import cupy
 
-from framework.core.backend import Backend, BackendError
+from framework.core.backend import Backend, BackendError, lowering_for, registered_for
 from framework.core.elemwise import Elemwise
 from framework.core.fusion import Fused
 from framework.core.graph import Apply, Constant
+from framework.core.shape_ops import Shape, Shape_i
 from framework_backend_numpy.einsum_plan import LOWERINGS as EINSUM_LOWERINGS
 
 from . import codegen
@@ -46,17 +47,19 @@ from .placement import Placement, int_positions, is_small_type
 _NDARRAY = cupy.ndarray
 
 
+@lowering_for(Shape)
 def _host_shape(node: Apply) -> Callable[..., Any]:
     return lambda x: np.asarray(np.shape(x), dtype=np.int64)
 
 
+@lowering_for(Shape_i)
 def _host_shape_i(node: Apply) -> Callable[..., Any]:
     i = node.op.i
     return lambda x: np.int64(np.shape(x)[i])
 
 
 # Shape reads a GPU function runs on the host: a device array's shape is host
-# metadata, so they never touch the device (op name -> rule(node) -> kernel).
+# metadata, so they never touch the device (op name -> rule(node) -> kernel; each rule for its op class).
 _HOST_SHAPE_LOWERINGS: Dict[str, Callable[[Apply], Callable[..., Any]]] = {
     "shape": _host_shape,
     "shape_i": _host_shape_i,
@@ -130,7 +133,7 @@ class CupyBackend(Backend):
     host_is_device = False
     # fused element-wise programs as generated CUDA kernels; einsums as the NumPy plugin's planned
     # contraction, run on CuPy arrays (framework_backend_numpy.einsum_plan: the same code for both)
-    lowerings = {"fused": lambda node, backend: backend.compile_fused(node), **EINSUM_LOWERINGS}
+    lowerings = {"fused": lowering_for(Fused)(lambda node, backend: backend.compile_fused(node)), **EINSUM_LOWERINGS}
 
     def __init__(self, device: str) -> None:
         super().__init__(device)
@@ -210,7 +213,7 @@ class CupyBackend(Backend):
 
     def _host_kernel(self, node: Apply) -> Callable[..., Any]:
         shape_rule = _HOST_SHAPE_LOWERINGS.get(node.op.name)
-        if shape_rule is not None:
+        if shape_rule is not None and registered_for(node.op, shape_rule.op_types, shape_rule):
             return shape_rule(node)
         base = self._host.kernel(node)
         consts = [(_scalarize(np.asarray(i.data)) if not getattr(i, "weak", False) else i.data)

@@ -1,7 +1,7 @@
 """Kernels this plugin gives the ``cupy`` backend where the reference is not GPU-friendly.
 
 Each is registered through ``framework_kernels()`` as a
-:class:`~framework.plugins.KernelSpec` (op name, backend ``'cupy'``); a
+:class:`~framework.plugins.KernelSpec` (op name and class, backend ``'cupy'``); a
 ``build`` returns None to keep the reference implementation for a node it
 does not improve. Importing this module does not import CuPy; the builders
 run only when a ``cuda`` function is linked.
@@ -12,7 +12,10 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from framework.core.blas import Dot
 from framework.core.graph import Apply, Constant
+from framework.core.shape_ops import Reshape
+from framework.core.subtensor import IncSubtensor
 
 
 def build_reshape(node: Apply, backend: Any) -> Optional[Callable[..., Any]]:
@@ -75,8 +78,9 @@ def build_dot(node: Apply, backend: Any) -> Optional[Callable[..., Any]]:
 
 
 KERNELS = (
-    ("cupy_reshape", "reshape", build_reshape, "static shapes as Python tuples"),
-    ("cupy_inc_subtensor", "inc_subtensor", build_inc_subtensor,
+    ("cupy_reshape", "reshape", Reshape, build_reshape, "static shapes as Python tuples"),
+    ("cupy_inc_subtensor", "inc_subtensor", IncSubtensor, build_inc_subtensor,
      "increments through repeated index arrays with cupyx.scatter_add"),
-    ("cupy_dot", "dot", build_dot, "matrix products through cuBLAS (cupy.matmul)"),
+    ("cupy_dot", "dot", Dot, build_dot, "matrix products through cuBLAS (cupy.matmul)"),
 )
+"""(kernel name, op name, the op's class, builder, what it does): each kernel is for that class only."""

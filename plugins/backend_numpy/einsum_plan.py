@@ -19,6 +19,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from framework.core.backend import lowering_for
+from framework.core.blas import Einsum
+
 Step = Tuple[Tuple[int, ...], Callable[..., Any]]
 
 
@@ -135,14 +138,12 @@ def run_einsum(xp: Any, inputs: Tuple[str, ...], output: str, dtype: Optional[st
     return out if dtype is None or out.dtype == dtype else out.astype(dtype)
 
 
+@lowering_for(Einsum)
 def lower_einsum(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     """The lowering rule (``Backend.lowerings``) of an ``einsum`` node (also named ``batched_dot``
-    or ``outer``): the planned contraction over the backend's ``xp``, cast to the node's dtype."""
-    from framework.core.blas import Einsum
-
+    or ``outer``): the planned contraction over the backend's ``xp``, cast to the node's dtype.
+    Only ``Einsum`` nodes reach it (``lowering_for``): another op of one of these names runs its own kernel."""
     op = node.op
-    if not isinstance(op, Einsum):
-        return None  # another op of the same name: its own kernel
     xp, inputs, output, dtype = backend.xp, op.inputs, op.output, node.outputs[0].dtype
     return lambda *operands: run_einsum(xp, inputs, output, dtype, operands)
 

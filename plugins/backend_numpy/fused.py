@@ -25,7 +25,8 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
-from framework.core.elemwise import SCALAR_OPS
+from framework.core.backend import lowering_for
+from framework.core.elemwise import SCALAR_OPS, Elemwise
 from framework.core.fusion import Fused, Ref, ScalarProgram, Step, const_value, step_shapes
 from framework.core.graph import Apply
 
@@ -274,11 +275,13 @@ def _emit_expansion(calls: List[Tuple[str, Tuple[Any, ...]]], args: List[str], o
     return lines
 
 
+@lowering_for(Fused)
 def lower_fused(node: Apply, backend: Any) -> Callable[..., Any]:
     """The ``fused`` rule: the generated function over ``backend.xp``."""
     return python_kernel(node, backend.xp)
 
 
+@lowering_for(Elemwise)
 def lower_expansion(node: Apply, backend: Any) -> Optional[Callable[..., Any]]:
     """The rule of a row in :data:`EXPANSIONS` (None: the op's own kernel)."""
     return single_step_kernel(node, backend.xp)

@@ -24,12 +24,14 @@ from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
+from framework.core.backend import lowering_for
 from framework.core.blas import Dot
 from framework.core.shape_ops import DimShuffle
 
 _F32 = np.dtype(np.float32)
 
 
+@lowering_for(Dot)
 def lower_dot(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     """The kernel of ``dot(a, W.T)`` in float32: the swapped product where it is faster, else ``numpy.dot``."""
     if type(node.op) is not Dot:

@@ -41,6 +41,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from framework.core.backend import lowering_for
 from framework.core.linker import AFTER_FAILURE
 from framework.core.random_ops import RandomVariable
 from framework.random import RandomState as FrameworkRandomState
@@ -385,6 +386,7 @@ _GENERATOR = np.random.Generator
 _NDARRAY = np.ndarray
 
 
+@lowering_for(RandomVariable)
 def lower_bernoulli(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     """The kernel of an in-place float32 ``bernoulli(p)`` without ``size`` (every Gibbs step's
     draw): the checks and the draw of :func:`_bernoulli` in one function, without the three calls
@@ -399,7 +401,7 @@ def lower_bernoulli(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     itself (NaN if and only if some entry is: every square is at most 1) finds it, instead of
     the two reductions ``min`` and ``max`` (measured in the PCD-15 step: about 1 % of it)."""
     op = node.op
-    if type(op) is not RandomVariable or op.dist != "bernoulli":  # another op of that name (draw_ahead's)
+    if op.dist != "bernoulli":  # (draw_ahead's op of that name never gets here: lowering_for)
         return None
     size, p = node.inputs[1], node.inputs[2]
     if not (op.inplace and op.dtype == "float32" and p.type.dtype == "float32" and p.type.ndim
@@ -483,8 +485,14 @@ def _check_for(p: Any) -> Callable[[np.ndarray], None]:
     return _refuse_nan if bounds is not None and bounds[0] >= 0 and bounds[1] <= 1 else check_probability
 
 
-LOWERINGS: Dict[str, Callable[[Any, Any], Optional[Callable[..., Any]]]] = {
-    "random_bernoulli": lower_bernoulli, "random_advance": lower_advance}
+LOWERINGS: Dict[str, Callable[[Any, Any], Optional[Callable[..., Any]]]] = {"random_bernoulli": lower_bernoulli}
+try:  # the op whose state lower_advance leaves is the rewrites plugin's dead draw
+    from framework_rewrites.random import RandomAdvance
+except ModuleNotFoundError as exc:  # that plugin is not installed: no such nodes to lower
+    if exc.name != "framework_rewrites":
+        raise
+else:
+    LOWERINGS["random_advance"] = lowering_for(RandomAdvance)(lower_advance)
 
 # dist -> fn(generator, size, params, dtype) for the draws a Generator makes faster
 FAST_DRAWS: Dict[str, Callable[..., np.ndarray]] = {

@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, Optional
 
 import numpy as np
 
+from framework.core.backend import lowering_for
 from framework.core.elemwise import SumToShape
 from framework.core.reduce import Reduce
 
@@ -21,6 +22,7 @@ _ADD_REDUCE = np.add.reduce
 _FLOATS = ("float32", "float64")
 
 
+@lowering_for(Reduce)
 def lower_mean(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     """``mean`` of float32/float64: ``numpy.mean``'s own steps (``add.reduce``, then a true
     division by the count as an ``intp``, in place for arrays), without its wrapper."""
@@ -51,6 +53,7 @@ def lower_mean(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     return kernel
 
 
+@lowering_for(SumToShape)
 def lower_sum_to_shape(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     """``sum_to_shape``: ``add.reduce`` over the axes to remove, as ``ndarray.sum`` would call
     it; without ``keepdims`` and a reshape when only leading axes go (the bias gradients)."""

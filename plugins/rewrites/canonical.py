@@ -17,7 +17,7 @@ from framework.core.graph import Apply, Variable
 from framework.core.types import TensorType
 from framework.core.variable import constant
 from framework.core.subtensor import Subtensor
-from framework.core.shape_ops import Alloc, BroadcastLike, DimShuffle, Reshape, dimshuffle, reshape, static_vector
+from framework.core.shape_ops import Alloc, BroadcastLike, DimShuffle, Reshape, Shape, dimshuffle, reshape, static_vector
 from framework.core.shape_infer import keep_checks
 from framework.core.shape_sig import broadcast_signature, shape_signature
 from framework.plugins import RewriteSpec
@@ -214,7 +214,7 @@ def reshape_chain(fgraph: FunctionGraph, node: Apply) -> Result:
     inner = x.owner
     if inner is not None and isinstance(inner.op, Reshape):
         return [reshape(inner.inputs[0], shp, ndim=out.type.ndim)]
-    if shp.owner is not None and shp.owner.op.name == "shape" and shp.owner.inputs[0] is x:
+    if shp.owner is not None and type(shp.owner.op) is Shape and shp.owner.inputs[0] is x:
         return [x]
     known = static_vector(shp)
     if known is not None and None not in x.type.shape and x.type.ndim == len(known):
