@@ -397,7 +397,9 @@ def _outer_side(node: Apply) -> Callable[[Any], Any]:
         known = static_int(d)
         if known is not None:
             return known
-        while d.owner is not None and d.owner.op.name.startswith("cast_int") and len(d.owner.inputs) == 1:
+        from .shape_sig import is_int_cast
+
+        while d.owner is not None and is_int_cast(d.owner):
             d = d.owner.inputs[0]
         for j, x in enumerate(node.inputs):
             if d is x and x.type.ndim == 0:
@@ -420,10 +422,16 @@ def _never_negative(v: Variable) -> bool:
     node = v.owner
     if node is None:
         return False
-    name = node.op.name
-    if name == "shape_i" or (name.startswith("cast_int") and len(node.inputs) == 1):
-        return name == "shape_i" or _never_negative(node.inputs[0])
-    return name in ("minimum", "maximum") and all(_never_negative(i) for i in node.inputs)
+    from .elemwise import Elemwise
+    from .shape_ops import Shape_i
+    from .shape_sig import is_int_cast
+
+    if type(node.op) is Shape_i:  # by class: a user's op named "shape_i" may return anything
+        return True
+    if is_int_cast(node):
+        return _never_negative(node.inputs[0])
+    return (type(node.op) is Elemwise and node.op.scalar.name in ("minimum", "maximum")
+            and all(_never_negative(i) for i in node.inputs))
 
 
 def _keeps_size(want: Any, got: Any, side: Callable[[Any], Any]) -> Optional[List[Any]]:

@@ -65,14 +65,27 @@ def dim_key(d: Any) -> Any:
     node = d.owner
     if node is None:
         return d
-    name = node.op.name
-    if name == "shape_i":
+    from .shape_infer import BroadcastDim, CheckShapes
+    from .shape_ops import Shape_i
+
+    # by class, not by name: a user's op named "shape_i" is not a size (issue 17; tests/plugins/test_name_clashes.py)
+    op_type = type(node.op)
+    if op_type is Shape_i:
         return shape_signature(node.inputs[0])[node.op.i]
-    if name == "broadcast_dim":
+    if op_type is BroadcastDim:
         return broadcast_signature([(dim_key(i),) for i in node.inputs], 1)[0]
-    if name in ("check_shapes", "cast_int64") or (name.startswith("cast_int") and len(node.inputs) == 1):
+    if op_type is CheckShapes or is_int_cast(node):
         return dim_key(node.inputs[0])
     return d
+
+
+def is_int_cast(node: Any) -> bool:
+    """Whether ``node`` is the element-wise cast of one value to an integer dtype (sizes pass through
+    it unchanged)."""
+    from .elemwise import Elemwise
+
+    return (type(node.op) is Elemwise and len(node.inputs) == 1
+            and node.op.scalar.name.startswith("cast_int"))
 
 
 def broadcast_signature(sigs: Sequence[Signature], ndim: int) -> Signature:

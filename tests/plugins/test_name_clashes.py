@@ -327,3 +327,36 @@ def test_the_same_tests_pass_on_the_cupy_stand_in() -> None:
     proc = _pytest(__file__, "-k", "not stand_in", FRAMEWORK_NAME_CLASH_DEVICES="cuda")
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     assert " passed" in proc.stdout
+
+
+# --- sizes: the kernel's shape reasoning reads sizes by op class too ----------------------------
+
+def test_a_users_op_named_shape_i_is_not_taken_for_a_size_by_grad():
+    """A user's op called ``shape_i`` (with an ``i``, even) that returns some other number: the shape
+    signatures must not read it as the length of its input, or ``grad`` would drop the summation of
+    a broadcast gradient and return a wrong-shaped result."""
+    import numpy as np
+
+    import framework.tensor as T
+    from framework import function, grad
+    from framework.core.graph import Apply
+    from framework.core.op import Op
+    from framework.core.types import TensorType
+    from framework.core.variable import as_tensor_variable
+
+    class Three(Op):
+        name = "shape_i"
+        i = 0
+        __props__ = ()
+
+        def make_node(self, v):
+            return Apply(self, [as_tensor_variable(v)], [TensorType("int64", ())])
+
+        def impl(self, xp, v):
+            return np.int64(3)
+
+    x = T.dvector("x")
+    out = x + T.alloc(0.0, Three()(x))  # x of length 1 broadcast to length 3
+    for mode in ("FAST_RUN", "FAST_COMPILE"):
+        g = function([x], grad(out.sum(), x), mode=mode)(np.array([1.0]))
+        np.testing.assert_array_equal(g, [3.0])
