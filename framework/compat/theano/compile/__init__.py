@@ -143,6 +143,7 @@ class DebugMode(Mode):
 
 FAST_RUN = Mode("cvm", "fast_run", name="FAST_RUN")
 FAST_COMPILE = Mode("vm", "fast_compile", name="FAST_COMPILE")
+_DEBUG = Mode("debug", None, name="DEBUG")  # config.mode's 'DebugMode'/'DEBUG': no rewrites, every node checked
 predefined_modes = {"FAST_RUN": FAST_RUN, "FAST_COMPILE": FAST_COMPILE}
 """Theano's table of mode names (``register_mode`` adds to it); the other names Theano knew
 ('Mode', 'DebugMode', 'NanGuardMode', 'ProfileMode', framework's 'DEBUG') map as ``config.mode``'s."""
@@ -166,7 +167,8 @@ def get_mode(mode: Any) -> Any:
     if isinstance(mode, str):
         if mode in predefined_modes:
             return predefined_modes[mode]
-        return _native_get_mode(_THEANO_MODES.get(mode, mode))
+        name = _THEANO_MODES.get(mode, mode)
+        return _DEBUG if name == "DEBUG" else _native_get_mode(name)
     return mode
 
 
@@ -192,5 +194,5 @@ def function(inputs: Sequence[Any], outputs: Any = None, mode: Any = None, updat
 
 from .monitormode import MonitorMode  # noqa: E402
 from .nanguardmode import NanGuardMode  # noqa: E402
-from . import debugmode, io, mode, monitormode, nanguardmode, ops, sharedvalue  # noqa: E402,F401 -- theano.compile.io.Out & co. without importing them first
+from . import debugmode, function_module, io, mode, monitormode, nanguardmode, ops, sharedvalue  # noqa: E402,F401 -- theano.compile.io.Out & co. without importing them first
 from .ops import as_op  # noqa: E402

@@ -44,6 +44,8 @@ from .subtensor import flatnonzero, nonzero, nonzero_values  # noqa: E402,F401 -
 # first (which binds the name to it), then bind the function (the module is callable as well)
 _importlib.import_module(f"{__name__}.sort")
 from ....core.sort import argsort, sort  # noqa: E402,F401
+from .checks import specify_shape  # noqa: E402,F401
+from .constants import NotScalarConstantError, get_scalar_constant_value  # noqa: E402,F401
 xlogx = _importlib.import_module(f"{__name__}.xlogx")  # the module, as in Theano (not framework's function)
 
 TensorSharedVariable = TensorSharedVariable
@@ -58,14 +60,14 @@ __all__ = sorted(set(_native_all) | {
     "diag", "tile", "sort", "argsort", "subtensor", "inc_subtensor", "set_subtensor", "take",
     "nonzero", "flatnonzero", "nonzero_values",
     "addbroadcast", "unbroadcast", "patternbroadcast", "TensorType", "tensor", "eye", "identity_like", "arange", "mgrid",
-    "ogrid", "constant"})
+    "ogrid", "constant", "specify_shape", "get_scalar_constant_value", "NotScalarConstantError"})
 
 
 def __getattr__(name: str) -> Any:
     import importlib
 
     if name in ("extra_ops", "nlinalg", "sort", "subtensor", "slinalg", "xlogx", "signal", "basic", "var", "sharedvar", "type",
-                "shared_randomstreams"):
+                "shared_randomstreams", "opt"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'theano.tensor' has no attribute {name!r} in framework's Theano compatibility "
                          "layer (docs/theano.md lists what it provides)")
