@@ -168,7 +168,11 @@ def get_mode(mode: Any) -> Any:
         if mode in predefined_modes:
             return predefined_modes[mode]
         name = _THEANO_MODES.get(mode, mode)
-        return _DEBUG if name == "DEBUG" else _native_get_mode(name)
+        if name == "DEBUG":
+            return _DEBUG
+        if name in predefined_modes:
+            return predefined_modes[name]
+        return _native_get_mode(name)
     return mode
 
 
