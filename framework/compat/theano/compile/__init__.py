@@ -84,6 +84,15 @@ def _optimizer(optimizer: Any) -> Optional[str]:
     return _OPTIMIZERS.get(optimizer, "fast_run")
 
 
+# Theano's names of whole optimiser groups that have a framework counterpart (a rewrite stage or
+# tag), so ``mode.excluding('local_elemwise_fusion')`` turns fusion off as it did in Theano.
+# Other names pass as they are (framework's own rewrite names and tags).
+_THEANO_REWRITE_NAMES = {"local_elemwise_fusion": "fusion", "elemwise_fusion": "fusion", "composite_elemwise_fusion": "fusion",
+                         "inplace_elemwise_optimizer": "inplace", "inplace_elemwise_opt": "inplace", "inplace_opt": "inplace",
+                         "constant_folding": "constant_folding", "stabilize": "stabilize", "specialize": "specialize",
+                         "canonicalize": "canonicalize"}
+
+
 class _Tags(tuple):
     """A mode's rewrite tags as framework reads them (a tuple), callable as Theano's methods of the
     same name: ``mode.excluding('fusion')`` is a copy of ``mode`` (its class and hooks kept) with
@@ -92,7 +101,7 @@ class _Tags(tuple):
     def __call__(self, *names: str) -> "Mode":
         mode, which = self.__dict__["mode"], self.__dict__["which"]
         new = copy.copy(mode)
-        setattr(new, which, tuple(self) + names)
+        setattr(new, which, tuple(self) + tuple(_THEANO_REWRITE_NAMES.get(n, n) for n in names))
         new._bind_tags()
         return new
 
@@ -167,6 +176,10 @@ def get_mode(mode: Any) -> Any:
     if isinstance(mode, str):
         if mode in predefined_modes:
             return predefined_modes[mode]
+        if mode == "NanGuardMode":  # Theano's: the checks of config.NanGuardMode.*, an AssertionError
+            from .nanguardmode import NanGuardMode as _NanGuard
+
+            return _NanGuard()
         name = _THEANO_MODES.get(mode, mode)
         if name == "DEBUG":
             return _DEBUG

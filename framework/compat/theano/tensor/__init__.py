@@ -71,3 +71,9 @@ def __getattr__(name: str) -> Any:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'theano.tensor' has no attribute {name!r} in framework's Theano compatibility "
                          "layer (docs/theano.md lists what it provides)")
+
+
+# ``T.basic`` is this layer's module (the star import above bound framework.tensor's own ``basic``);
+# imported last, since it re-exports every name bound above.
+basic = _importlib.import_module(f"{__name__}.basic")
+opt = _importlib.import_module(f"{__name__}.opt")

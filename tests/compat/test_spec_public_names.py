@@ -1,0 +1,477 @@
+"""Names of Theano 1.0's public modules that programs and their own test suites import, and that
+the layer lacked: each called as Theano 1.0's documentation and tests use it, its result checked
+against what they say (theano/compile/tests/test_monitormode.py, test_nanguardmode.py,
+theano/tests/unittest_tools.py, theano/gof/graph.py's docstrings, library/tensor/basic.txt).
+Our own tests; each says which Theano behaviour it follows."""
+from __future__ import annotations
+
+import io
+import pickle
+from contextlib import redirect_stdout
+
+import numpy as np
+import pytest
+
+import framework.compat.theano as _compat
+
+_compat.install()  # the session fixture does too; the imports below need it first
+
+import theano  # noqa: E402
+import theano.tensor as T  # noqa: E402
+from theano.compile import MonitorMode, NanGuardMode  # noqa: E402
+from theano.tests import unittest_tools as utt  # noqa: E402
+
+MODES = ["FAST_RUN", "FAST_COMPILE", "DebugMode"]
+
+
+# --- T.specify_shape -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_specify_shape_passes_a_value_of_that_shape_and_refuses_another(mode):
+    """``specify_shape(x, shape)`` is ``x``; a value of another shape is an AssertionError when
+    the function runs (Theano's SpecifyShape.perform asserts the shape)."""
+    x = T.matrix("x")
+    y = T.specify_shape(x, (2, 3))
+    f = theano.function([x], y * 2, mode=mode)
+    np.testing.assert_array_equal(f(np.ones((2, 3))), 2 * np.ones((2, 3)))
+    with pytest.raises(AssertionError, match=r"\(3, 3\).*\(2, 3\)"):
+        f(np.ones((3, 3)))
+
+
+def test_specify_shape_gives_the_shape_while_building_and_takes_a_symbolic_vector():
+    """The sizes given become the output's static shape (Theano's infer_shape gives them to shape
+    rewrites); a symbolic integer vector works too, checked when the function runs."""
+    x = T.matrix("x")
+    y = T.specify_shape(x, (4, 5))
+    assert y.type.shape == (4, 5)
+    assert int(T.get_scalar_constant_value(y.shape[1])) == 5
+    s = T.lvector("s")
+    f = theano.function([x, s], T.specify_shape(x, s).sum())
+    assert f(np.ones((2, 3)), [2, 3]) == 6
+    with pytest.raises(AssertionError):
+        f(np.ones((2, 3)), [3, 2])
+
+
+def test_specify_shape_refuses_a_shape_of_the_wrong_length_while_building():
+    with pytest.raises(ValueError, match="2 dimensions.*3 entries"):
+        T.specify_shape(T.matrix(), (1, 2, 3))
+    with pytest.raises(ValueError, match="axis 0.*size 1, not 2"):
+        T.specify_shape(T.row(), (2, 3))
+
+
+def test_specify_shape_gradient_is_the_output_gradient():
+    """Theano's SpecifyShape.grad passes the gradient through (with the shape specified)."""
+    x = T.matrix("x")
+    g = T.grad((T.specify_shape(x, (2, 2)) ** 2).sum(), x)
+    v = np.arange(4.0).reshape(2, 2)
+    np.testing.assert_allclose(theano.function([x], g)(v), 2 * v)
+
+
+# --- theano.tensor.opt: Assert / assert_ / Shape_i --------------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_assert_returns_the_value_and_raises_its_message_on_a_false_condition(mode):
+    """``opt.assert_(x, cond)`` is ``x``; a false condition raises AssertionError with the op's
+    message ('Theano Assert failed!' by default, or ``Assert(msg)``'s)."""
+    from theano.tensor.opt import Assert, assert_, assert_op
+
+    assert assert_ is assert_op
+    x = T.vector("x")
+    f = theano.function([x], assert_(x, T.gt(x.shape[0], 1)) * 2, mode=mode)
+    np.testing.assert_array_equal(f([1.0, 2.0]), [2.0, 4.0])
+    with pytest.raises(AssertionError, match="Theano Assert failed!"):
+        f([1.0])
+    g = theano.function([x], Assert("x must be positive")(x, T.all(x > 0)), mode=mode)
+    with pytest.raises(AssertionError, match="x must be positive"):
+        g([1.0, -1.0])
+
+
+def test_assert_conditions_must_be_scalars_and_get_no_gradient():
+    from theano.tensor.opt import assert_
+
+    x = T.vector("x")
+    with pytest.raises(TypeError, match="condition 0 must be a 0-d"):
+        assert_(x, x > 0)
+    g = theano.function([x], T.grad(assert_(x, T.gt(x.shape[0], 0)).sum(), x))
+    np.testing.assert_array_equal(g([3.0, 4.0]), [1.0, 1.0])
+
+
+def test_shape_i_is_one_entry_of_the_shape():
+    from theano.tensor.opt import Shape_i
+
+    x = T.matrix("x")
+    f = theano.function([x], Shape_i(1)(x))
+    assert f(np.ones((2, 5))) == 5
+
+
+# --- T.get_scalar_constant_value --------------------------------------------------------------
+
+def test_get_scalar_constant_value_follows_constants_static_sizes_and_elementwise_ops():
+    """Theano's get_scalar_constant_value: numbers, constants (one repeated value counts), static
+    sizes, element-wise ops of those; anything else is NotScalarConstantError."""
+    gv = T.get_scalar_constant_value
+    assert gv(3) == 3 and gv(np.array(2.5)) == 2.5
+    assert gv(T.constant(np.array([7, 7, 7]))) == 7
+    assert gv(T.cast(T.constant(3), "float32") * 2) == 6.0
+    assert gv(T.row().shape[0]) == 1
+    for unknown in (T.scalar(), T.matrix().shape[0], np.array([1, 2]), T.constant(np.array([1, 2]))):
+        with pytest.raises(T.NotScalarConstantError):
+            gv(unknown)
+    assert T.basic.get_scalar_constant_value is gv
+
+
+# --- theano.compile: modes --------------------------------------------------------------------
+
+def test_get_default_mode_and_get_mode_none_give_config_mode_as_a_mode_object():
+    """``get_mode(None)`` is ``config.mode``'s mode (Theano: ``get_default_mode()``); names give mode
+    objects whose ``including``/``excluding`` are Theano's methods."""
+    from theano.compile.mode import get_default_mode, get_mode
+
+    default = get_default_mode()
+    assert isinstance(default, theano.compile.Mode) and default.name == "FAST_RUN"
+    assert get_mode(None) is default is theano.compile.get_mode("FAST_RUN")
+    with theano.config.change_flags(mode="FAST_COMPILE"):
+        assert get_default_mode().name == "FAST_COMPILE"
+    assert get_mode("DebugMode").linker == "debug"
+    assert isinstance(get_mode("NanGuardMode"), NanGuardMode)
+    assert get_mode("Mode").name == "FAST_RUN"
+    fewer = default.excluding("fusion")
+    assert "fusion" in fewer.excluding and "fusion" not in default.excluding
+    assert fewer.including("canonicalize").excluding == fewer.excluding
+
+
+def test_theano_optimizer_group_names_switch_framework_stages():
+    """``excluding('local_elemwise_fusion')`` (Theano's name for the fusion group) turns fusion off."""
+    x = T.dscalar("x")
+    fused = theano.function([x], T.log(x) * x)
+    apart = theano.function([x], T.log(x) * x, mode=theano.compile.get_default_mode().excluding(
+        "local_elemwise_fusion", "inplace_elemwise_optimizer"))
+    assert len(fused.maker.fgraph.toposort()) == 1
+    assert len(apart.maker.fgraph.toposort()) == 2
+
+
+def test_register_mode_names_a_mode_for_function():
+    from theano.compile.mode import predefined_modes, register_mode
+
+    name = "test_spec_public_names_fast_compile"
+    register_mode(name, theano.Mode(optimizer="fast_compile"))
+    try:
+        assert predefined_modes[name].optimizer == "fast_compile"
+        x = T.dscalar()
+        assert theano.function([x], x * 2, mode=name)(3.0) == 6.0
+        with pytest.raises(ValueError, match="already taken"):
+            register_mode(name, theano.Mode())
+        with pytest.raises(ValueError, match="already taken"):
+            register_mode("FAST_RUN", theano.Mode())
+    finally:
+        predefined_modes.pop(name, None)
+
+
+def test_a_mode_pickles_with_its_tags():
+    m = pickle.loads(pickle.dumps(theano.Mode(optimizer="fast_compile").excluding("fusion")))
+    assert m.optimizer == "fast_compile" and tuple(m.excluding) == ("fusion",)
+    assert tuple(m.excluding("inplace").excluding) == ("fusion", "inplace")
+
+
+# --- MonitorMode ------------------------------------------------------------------------------
+
+def _nan_detector(found):
+    def detect_nan(i, node, fn):
+        for output in fn.outputs:
+            if np.isnan(output[0]).any():
+                found.append((i, str(node.op), [c[0] for c in fn.inputs]))
+                break
+    return detect_nan
+
+
+def test_monitor_mode_post_func_sees_each_nodes_outputs_and_nan_is_not_an_error():
+    """Theano's test_monitormode.test_detect_nan: log(0) * 0 is NaN; the post_func sees it; the
+    function returns it (MonitorMode does not raise)."""
+    found = []
+    x = T.dscalar("x")
+    f = theano.function([x], [T.log(x) * x], mode=MonitorMode(post_func=_nan_detector(found)))
+    with np.errstate(all="ignore"):
+        out = f(0)
+    assert np.isnan(out[0]) and found
+
+
+def test_monitor_mode_excluding_fusion_keeps_the_functions_and_shows_each_node():
+    """test_monitormode.test_optimizer: without fusion the graph has two nodes, and the NaN is
+    seen at the second."""
+    found = []
+    x = T.dscalar("x")
+    mode = MonitorMode(post_func=_nan_detector(found)).excluding("fusion")
+    f = theano.function([x], [T.log(x) * x], mode=mode)
+    assert len(f.maker.fgraph.toposort()) == 2
+    with np.errstate(all="ignore"):
+        f(0)
+    assert [op for _, op, _ in found] == ["mul"] and found[0][0] == 1
+
+
+def test_monitor_mode_calls_pre_and_post_in_schedule_order():
+    """``pre_func(i, node, fn)`` before node i runs (its outputs not computed yet), ``post_func``
+    after; ``fn.inputs``/``fn.outputs`` are one-element storage cells."""
+    calls = []
+    x = T.dvector("x")
+    mode = MonitorMode(pre_func=lambda i, node, fn: calls.append(("pre", i, fn.outputs[0][0])),
+                       post_func=lambda i, node, fn: calls.append(("post", i, fn.outputs[0][0].copy())),
+                       optimizer=None)
+    f = theano.function([x], T.exp(x) + 1, mode=mode)
+    f([0.0, 1.0])
+    assert [c[:2] for c in calls] == [("pre", 0), ("post", 0), ("pre", 1), ("post", 1)]
+    assert calls[0][2] is None
+    np.testing.assert_allclose(calls[1][2], np.exp([0.0, 1.0]))
+    np.testing.assert_allclose(calls[3][2], np.exp([0.0, 1.0]) + 1)
+
+
+def test_monitor_mode_refuses_a_linker_and_detect_nan_prints_the_node():
+    with pytest.raises(ValueError, match="own linker"):
+        MonitorMode(linker="cvm")
+    from theano.compile.monitormode import detect_nan
+
+    x = T.dscalar("x")
+    f = theano.function([x], T.log(x) * x, mode=MonitorMode(post_func=detect_nan).excluding("fusion"))
+    buf = io.StringIO()
+    with redirect_stdout(buf), np.errstate(all="ignore"):
+        f(0.0)
+    text = buf.getvalue()
+    assert "*** NaN detected ***" in text and "mul" in text and "Inputs :" in text
+
+
+def test_debugprint_of_an_apply_node_prints_its_output():
+    x = T.dscalar("x")
+    text = theano.printing.debugprint((x + 1).owner, file="str")
+    assert text.splitlines()[0].startswith("add") and "x" in text
+
+
+# --- NanGuardMode -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan, 1e20])
+def test_nan_guard_mode_raises_assertion_error_on_inf_nan_and_big_values(bad):
+    """Theano's test_nanguardmode.test_NanGuardMode: normal values pass; Inf, NaN, 1e20 in an input
+    raise AssertionError (big_is_error defaults to True)."""
+    x = T.matrix()
+    w = theano.shared(np.random.RandomState(0).randn(5, 7))
+    fun = theano.function([x], T.dot(x, w), mode=NanGuardMode(nan_is_error=True, inf_is_error=True))
+    fun(np.random.RandomState(1).randn(3, 5))
+    with pytest.raises(AssertionError, match="NanGuardMode"):
+        fun(np.tile(bad, (3, 5)))
+
+
+def test_nan_guard_mode_checks_only_what_it_is_asked_to():
+    x = T.dvector("x")
+    only_inf = theano.function([x], T.log(x), mode=NanGuardMode(nan_is_error=False, inf_is_error=True,
+                                                                 big_is_error=False))
+    with np.errstate(all="ignore"):
+        assert np.isnan(only_inf([-1.0])[0])                  # a NaN is allowed
+        with pytest.raises(AssertionError, match="Inf detected in output 0"):
+            only_inf([0.0])                                    # log(0) = -inf is not
+    assert only_inf([1e30])[0] > 60                            # big values are allowed
+    with pytest.raises(ValueError, match="at least one"):
+        NanGuardMode(False, False, False)
+
+
+def test_nan_guard_mode_by_name():
+    x = T.dvector("x")
+    f = theano.function([x], T.sqrt(x), mode="NanGuardMode")
+    with np.errstate(all="ignore"), pytest.raises(AssertionError, match="NaN detected"):
+        f([-1.0])
+
+
+def test_debug_mode_class_takes_theanos_options():
+    """``DebugMode(check_isfinite=False)`` lets NaN through; by default DebugMode raises on it."""
+    from theano.compile.debugmode import DebugMode
+
+    x = T.dvector("x")
+    with np.errstate(all="ignore"):
+        assert np.isnan(theano.function([x], T.log(x), mode=DebugMode(check_isfinite=False))([-1.0])[0])
+        with pytest.raises(Exception, match="NaN"):
+            theano.function([x], T.log(x), mode=DebugMode(check_py_code=False))([-1.0])
+
+
+# --- theano.gof.graph / theano.gof.fg ---------------------------------------------------------
+
+def test_graph_inputs_lists_the_roots_in_theanos_order():
+    """``graph.inputs([z])`` for ``z = x + y * 2``: x, y, then the constant (Theano's depth-first
+    order, inputs left to right)."""
+    from theano.gof import graph
+
+    x, y = T.dscalars("x", "y")
+    z = x + y * 2
+    roots = graph.inputs([z])
+    assert roots[:2] == [x, y] and isinstance(roots[2], theano.Constant) and len(roots) == 3
+    assert graph.inputs([z], blockers=[z.owner.inputs[1]]) == [x, z.owner.inputs[1]]
+    assert set(graph.orphans([x], [z])) == {y, roots[2]}
+    assert graph.ops([x, y], [z]) == {z.owner, z.owner.inputs[1].owner}
+    assert graph.variables([x, y], [z])[0] is z and set(graph.variables([x, y], [z])) >= {x, y, z}
+
+
+def test_graph_clone_and_is_same_graph():
+    from theano.gof import graph
+
+    x, y = T.dscalars("x", "y")
+    (xc,), (out,) = graph.clone([x], [x * 2 + y])
+    assert xc is not x and graph.inputs([out])[0] is xc
+    assert graph.is_same_graph(x + y, x + y)
+    assert not graph.is_same_graph(x + y, y + x)
+    assert graph.is_same_graph(x + 1, y + 1, givens={x: y})
+    assert graph.is_same_graph(out, x * 2 + y, givens={xc: x})
+
+
+def test_function_graph_clones_by_default_and_refuses_a_missing_input():
+    from theano.gof.fg import FunctionGraph, MissingInputError
+
+    x, y = T.dscalars("x", "y")
+    z = x + y
+    fg = FunctionGraph([x, y], [z])
+    assert fg.inputs[0] is not x and len(fg.toposort()) == 1
+    same = FunctionGraph([x, y], [z], clone=False)
+    assert same.inputs == [x, y] and same.outputs == [z]
+    with pytest.raises(MissingInputError, match="depend on y"):
+        FunctionGraph([x], [z])
+    assert theano.gof.MissingInputError is MissingInputError
+    assert FunctionGraph([x], [x + theano.shared(1.0)]).toposort()
+
+
+# --- theano._asarray, theano.tensor.sharedvar -------------------------------------------------
+
+def test_asarray_gives_exactly_the_dtype_asked_and_reads_floatx():
+    a = theano._asarray([1, 2], dtype="int32")
+    assert a.dtype == np.int32 and list(a) == [1, 2]
+    with theano.config.change_flags(floatX="float32"):
+        assert theano._asarray([1.5], dtype="floatX").dtype == np.float32
+    v = np.ones(3, dtype="float64")
+    assert theano._asarray(v, "float64") is v                   # no copy when it already is one
+    from theano.misc.safe_asarray import _asarray
+
+    assert _asarray is theano._asarray
+
+
+def test_sharedvar_module_has_the_classes_and_scalar_constructor():
+    from theano.tensor.sharedvar import SharedVariable, TensorSharedVariable, scalar_constructor
+
+    s = theano.shared(np.zeros(3))
+    assert isinstance(s, SharedVariable) and isinstance(s, TensorSharedVariable)
+    c = scalar_constructor(2.5, name="c")
+    assert c.get_value() == 2.5 and c.ndim == 0 and c.name == "c"
+    with pytest.raises(TypeError, match="expected a number"):
+        scalar_constructor(np.zeros(3))
+
+
+def test_compile_submodules_name_theanos_classes():
+    from theano.compile.function_module import Function, UnusedInputError
+    from theano.compile.debugmode import DebugModeError
+
+    x = T.dscalar()
+    assert isinstance(theano.function([x], x), Function)
+    with pytest.raises(UnusedInputError):
+        theano.function([x, T.dscalar()], x)
+    assert issubclass(DebugModeError, Exception)
+
+
+# --- theano.tests.unittest_tools (utt) --------------------------------------------------------
+
+def test_fetch_seed_and_seed_rng_read_config_unittests_rseed():
+    """666 by default (Theano's ``config.unittests.rseed``), 'random' gives None, an explicit seed wins."""
+    assert utt.fetch_seed() == 666 and utt.fetch_seed(42) == 42
+    assert utt.seed_rng() == 666
+    first = np.random.rand()
+    utt.seed_rng()
+    assert np.random.rand() == first
+    with theano.config.change_flags(**{"unittests.rseed": "random"}):
+        assert utt.fetch_seed() is None
+
+
+class DoubleOp(theano.Op):
+    """A Theano op of the tutorial's kind (our own), with a correct ``infer_shape``."""
+    __props__ = ()
+
+    def make_node(self, x):
+        x = T.as_tensor_variable(x)
+        return theano.Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = inputs[0] * 2
+
+    def infer_shape(self, node, shapes):
+        return shapes
+
+    def grad(self, inputs, output_grads):
+        return [output_grads[0] * 2]
+
+
+class WrongGradOp(DoubleOp):
+    def grad(self, inputs, output_grads):
+        return [output_grads[0] * 3]
+
+
+def test_utt_verify_grad_seeds_numpy_and_raises_e_grad_on_a_wrong_gradient():
+    utt.verify_grad(DoubleOp(), [np.random.rand(3, 4)])
+    with pytest.raises(utt.verify_grad.E_grad):
+        utt.verify_grad(WrongGradOp(), [np.random.rand(3, 4)])
+    assert utt.verify_grad.E_grad is theano.gradient.verify_grad.E_grad
+
+
+def test_theano_verify_grad_takes_out_type_before_the_tolerances():
+    """Theano's order: ``verify_grad(fun, pt, n_tests, rng, eps, out_type, abs_tol, rel_tol)``."""
+    rng = np.random.RandomState(3)
+    theano.gradient.verify_grad(lambda a: a ** 2, [rng.rand(3)], 2, rng, None, None, 1e-4, 1e-4)
+
+
+def test_utt_assert_allclose_uses_theanos_tolerances_and_explains_a_difference():
+    utt.assert_allclose(np.float32(1.0), np.float32(1.000001))
+    utt.assert_allclose(np.ones(2), np.ones(2) + 1e-9)
+    with pytest.raises(utt.WrongValue) as info:
+        utt.assert_allclose(np.ones(3), np.ones(3) * 1.001)
+    text = str(info.value)
+    assert "Max Abs Diff" in text and "rtol, atol: 1e-05 1e-08" in text
+    utt.assert_allclose(np.ones(3), np.ones(3) * 1.001, rtol=1e-2)
+
+
+class TestDoubleOpShape(utt.InferShapeTester):
+    """A user's infer_shape test as Theano's documentation writes it (a subclass of InferShapeTester)."""
+
+    def test_infer_shape(self):
+        x = T.matrix()
+        self._compile_and_check([x], [DoubleOp()(x)], [np.random.rand(5, 4)], DoubleOp)
+
+
+class WrongShapeOp(DoubleOp):
+    def infer_shape(self, node, shapes):
+        return [(shapes[0][1], shapes[0][0])]
+
+
+def test_infer_shape_tester_catches_a_wrong_infer_shape():
+    tester = TestDoubleOpShape("test_infer_shape")
+    tester.setUp()
+    x = T.matrix()
+    with pytest.raises(Exception):
+        tester._compile_and_check([x], [WrongShapeOp()(x)], [np.random.rand(5, 4)], WrongShapeOp)
+
+
+def test_optimization_mixin_counts_ops_in_the_compiled_graph():
+    class Checks(utt.TestOptimizationMixin):
+        pass
+
+    x = T.matrix()
+    f = theano.function([x], DoubleOp()(x))
+    Checks().assertFunctionContains1(f, DoubleOp())
+    Checks().assertFunctionContainsClassN(f, DoubleOp, 1)
+    with pytest.raises(AssertionError):
+        Checks().assertFunctionContains0(f, DoubleOp())
+
+
+def test_mock_random_state_and_attempt_many_times():
+    assert (utt.MockRandomState(0.5).rand(2, 3) == 0.5).all()
+    assert list(utt.MockRandomState(0).randint(3, 9, size=2)) == [3, 3]
+    assert list(utt.MockRandomState(1).randint(5, size=1)) == [4]
+    seeds = []
+
+    @utt.AttemptManyTimes(n_attempts=3, n_req_successes=1)
+    def flaky():
+        seeds.append(utt.fetch_seed())
+        if len(seeds) < 2:
+            raise AssertionError("first attempt fails")
+
+    flaky()
+    assert seeds == [666, 667] and utt.fetch_seed() == 666
