@@ -475,3 +475,19 @@ def test_mock_random_state_and_attempt_many_times():
 
     flaky()
     assert seeds == [666, 667] and utt.fetch_seed() == 666
+
+
+def test_theanos_optimisations_and_thunk_calls_are_clear_errors():
+    """Theano's local optimisers have no counterpart (an AttributeError saying where rewrites are);
+    MonitorMode's ``fn()`` cannot run the node a second time (a TypeError saying what to read)."""
+    import theano.tensor.opt as opt
+
+    with pytest.raises(AttributeError, match="framework_rewrites"):
+        opt.register_canonicalize  # noqa: B018
+    for module, name in ((theano.gof, "COp"), (theano.compile, "optdb")):
+        with pytest.raises(AttributeError, match="docs/theano.md"):
+            getattr(module, name)
+    x = T.dscalar("x")
+    f = theano.function([x], x * 2, mode=MonitorMode(post_func=lambda i, node, fn: fn()))
+    with pytest.raises(TypeError, match="fn.inputs and fn.outputs"):
+        f(1.0)

@@ -213,3 +213,9 @@ from .monitormode import MonitorMode  # noqa: E402
 from .nanguardmode import NanGuardMode  # noqa: E402
 from . import debugmode, function_module, io, mode, monitormode, nanguardmode, ops, sharedvalue  # noqa: E402,F401 -- theano.compile.io.Out & co. without importing them first
 from .ops import as_op  # noqa: E402
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"module 'theano.compile' has no attribute {name!r} in framework's Theano compatibility layer: "
+                         "optimiser, C-code and profiler internals have no counterpart here (docs/theano.md lists what "
+                         "it provides and what differs)")

@@ -29,6 +29,10 @@ class _Thunk:
         self.inputs: List[List[Any]] = [[v] for v in inputs]
         self.outputs: List[List[Any]] = [[v] for v in outputs]
 
+    def __call__(self) -> None:
+        raise TypeError("MonitorMode: the node runs between pre_func and post_func; fn() cannot run it again "
+                        "here (read fn.inputs and fn.outputs instead)")
+
 
 def _cells(func: Optional[Callable[..., Any]]) -> Optional[Callable[..., None]]:
     """framework's per-node hook ``(i, node, inputs, outputs)`` calling Theano's ``func(i, node, fn)``."""
@@ -60,7 +64,7 @@ class MonitorMode(Mode):
         """Theano's per-node step: ``pre_func``, the node (``fn()``, where ``fn`` is callable), ``post_func``."""
         if self.pre_func is not None:
             self.pre_func(i, node, fn)
-        if callable(fn):
+        if not isinstance(fn, _Thunk):
             fn()
         if self.post_func is not None:
             self.post_func(i, node, fn)

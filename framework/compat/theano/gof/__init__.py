@@ -15,3 +15,9 @@ from .utils import MethodNotDefined
 __all__ = ["Op", "PureOp", "Apply", "Variable", "Constant", "Type", "ancestors", "toposort", "MissingInputError",
            "MethodNotDefined", "Generic", "generic", "graph", "op", "type", "utils", "fg", "FunctionGraph",
            "InconsistencyError"]
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"module 'theano.gof' has no attribute {name!r} in framework's Theano compatibility layer: "
+                         "optimiser, C-code and profiler internals have no counterpart here (docs/theano.md lists what "
+                         "it provides and what differs)")

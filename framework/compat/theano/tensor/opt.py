@@ -6,3 +6,10 @@ from ....core.shape_ops import Shape_i
 from .checks import Assert, assert_, assert_op
 
 __all__ = ["Assert", "assert_", "assert_op", "Shape_i"]
+
+
+def __getattr__(name: str):
+    raise AttributeError(f"theano.tensor.opt.{name} is not available: Theano's graph optimisations (local_* "
+                         "optimisers, register_canonicalize & co., the optimiser databases) have no counterpart in "
+                         "framework's Theano layer; framework's rewrites are plugins (framework_rewrites(), "
+                         "docs/plugins.md), switched off by name with mode.excluding(...) (docs/theano.md)")
