@@ -491,3 +491,126 @@ def test_theanos_optimisations_and_thunk_calls_are_clear_errors():
     f = theano.function([x], x * 2, mode=MonitorMode(post_func=lambda i, node, fn: fn()))
     with pytest.raises(TypeError, match="fn.inputs and fn.outputs"):
         f(1.0)
+
+
+# --- element-wise functions Theano 1.0 had and framework's table lacks --------------------------
+
+_SPECIAL = {"arcsin": (np.arcsin, [0.1, 0.5, -0.9]), "arccos": (np.arccos, [0.1, 0.5, -0.9]),
+            "arcsinh": (np.arcsinh, [-2.0, 0.5, 3.0]), "arccosh": (np.arccosh, [1.5, 2.0, 4.0]),
+            "arctanh": (np.arctanh, [0.1, -0.5, 0.9]), "erf": ("erf", [-1.0, 0.3, 2.0]),
+            "erfc": ("erfc", [-1.0, 0.3, 2.0]), "erfinv": ("erfinv", [-0.5, 0.1, 0.9]),
+            "erfcinv": ("erfcinv", [0.2, 1.0, 1.7]), "gamma": ("gamma", [0.5, 2.5, 4.0]),
+            "gammaln": ("gammaln", [0.5, 2.5, 40.0]), "psi": ("digamma", [0.5, 2.5, 4.0])}
+
+
+@pytest.mark.parametrize("name", sorted(_SPECIAL))
+def test_elementwise_math_functions_match_numpy_and_scipy_with_gradients(name):
+    """``T.arcsin``... ``T.psi``: NumPy's/SciPy's values in every mode; the gradient checked by
+    finite differences (``psi`` has none in Theano 1.0: a null gradient, NullTypeGradError)."""
+    import scipy.special
+
+    ref, points = _SPECIAL[name]
+    ref = getattr(scipy.special, ref) if isinstance(ref, str) else ref
+    fn = getattr(T, name)
+    x = T.dvector("x")
+    v = np.array(points)
+    for mode in MODES:
+        np.testing.assert_allclose(theano.function([x], fn(x), mode=mode)(v), ref(v), rtol=1e-12)
+    if name == "psi":
+        with pytest.raises(theano.gradient.NullTypeGradError):
+            T.grad(fn(x).sum(), x)
+    else:
+        theano.gradient.verify_grad(fn, [v], rng=np.random.RandomState(0))
+
+
+def test_integer_inputs_compute_in_theanos_float_dtype():
+    """``upgrade_to_float``: int8 to float32, int32/int64 to float64."""
+    assert T.erf(T.bvector()).dtype == "float32" and T.arcsin(T.ivector()).dtype == "float64"
+    assert T.erf(T.fvector()).dtype == "float32"
+    b = T.bvector("b")
+    out = theano.function([b], T.gammaln(b))(np.array([1, 3], dtype="int8"))
+    assert out.dtype == np.float32 and np.allclose(out, [0.0, np.log(2.0)])
+
+
+def test_arctan2_broadcasts_keeps_signed_zeros_and_has_gradients():
+    y, x = T.dmatrix("y"), T.dvector("x")
+    f = theano.function([y, x], T.arctan2(y, x))
+    yv, xv = np.array([[-0.0, 1.0, 1.0]]), np.array([-1.0, -1.0, 2.0])
+    np.testing.assert_array_equal(f(yv, xv), np.arctan2(yv, xv))   # -0.0 over -1 is -pi
+    theano.gradient.verify_grad(T.arctan2, [np.random.rand(2, 3) + 0.5, np.random.rand(2, 3) + 0.5],
+                                rng=np.random.RandomState(0))
+
+
+def test_chi2sf_inv_deg2rad_rad2deg_floor_div():
+    import scipy.stats
+
+    x = T.dvector("x")
+    v = np.array([0.5, 2.0, 7.0])
+    np.testing.assert_allclose(theano.function([x], T.chi2sf(x, 3))(v), scipy.stats.chi2.sf(v, 3))
+    np.testing.assert_allclose(theano.function([x], [T.inv(x), T.deg2rad(x), T.rad2deg(x)])(v),
+                               [1 / v, np.deg2rad(v), np.rad2deg(v)])
+    assert T.inv(T.ivector()).dtype == "float64" and T.deg2rad(T.fvector()).dtype == "float32"
+    i = T.ivector("i")
+    np.testing.assert_array_equal(theano.function([i], T.floor_div(i, 2))(np.array([-3, 5], "int32")), [-2, 2])
+
+
+def test_isclose_and_allclose_follow_numpys_rule():
+    a, b = T.dvectors("ab")
+    f = theano.function([a, b], [T.isclose(a, b), T.isclose(a, b, equal_nan=True), T.allclose(a, b)])
+    av, bv = np.array([1.0, np.inf, np.nan, 1.0, -np.inf]), np.array([1 + 1e-9, np.inf, np.nan, 2.0, np.inf])
+    with np.errstate(invalid="ignore"):  # inf - inf, as inside NumPy's own isclose
+        close, close_nan, every = f(av, bv)
+    np.testing.assert_array_equal(close, np.isclose(av, bv))
+    np.testing.assert_array_equal(close_nan, np.isclose(av, bv, equal_nan=True))
+    with np.errstate(invalid="ignore"):
+        assert not every and f(av[:2], bv[:2])[2]
+
+
+def test_tensor5_constructors():
+    assert T.tensor5("t").ndim == 5 and T.ftensor5().dtype == "float32" and T.ltensor5().dtype == "int64"
+    assert [v.name for v in T.dtensor5s("pq")] == ["p", "q"]
+
+
+# --- functions of theano.tensor built from framework's ops ------------------------------------
+
+@pytest.mark.parametrize("offset", [0, 1, -1, 7])
+def test_trace_with_offset_and_axes_is_numpys(offset):
+    m, t = T.dmatrix("m"), T.dtensor3("t")
+    a, b = np.arange(12.0).reshape(3, 4), np.random.RandomState(0).rand(2, 3, 4)
+    assert theano.function([m], T.trace(m, offset))(a) == np.trace(a, offset)
+    np.testing.assert_allclose(theano.function([t], T.trace(t, offset, 0, 2))(b), np.trace(b, offset, 0, 2))
+    theano.gradient.verify_grad(lambda x: T.trace(x, offset), [a], rng=np.random.RandomState(0))
+    with pytest.raises(ValueError, match="at least 2"):
+        T.trace(T.dvector())
+
+
+def test_batched_tensordot_is_a_tensordot_per_batch_entry():
+    x, y, z = T.dtensor3("x"), T.dtensor3("y"), T.dtensor4("z")
+    rng = np.random.RandomState(0)
+    xv, yv, zv = rng.rand(2, 3, 4), rng.rand(2, 4, 5), rng.rand(2, 3, 4, 5)
+    np.testing.assert_allclose(theano.function([x, y], T.batched_tensordot(x, y, [[2], [1]]))(xv, yv),
+                               np.einsum("bij,bjk->bik", xv, yv))
+    np.testing.assert_allclose(theano.function([x, z], T.batched_tensordot(x, z, 2))(xv, zv),
+                               np.einsum("bij,bijk->bk", xv, zv))
+    theano.gradient.verify_grad(lambda p, q: T.batched_tensordot(p, q, [[2], [1]]), [xv, yv], rng=rng)
+    with pytest.raises(ValueError, match="batch axis"):
+        T.batched_tensordot(x, y, [[0], [0]])
+
+
+def test_stacking_helpers_and_vector_length():
+    m = T.dmatrix("m")
+    a = np.arange(6.0).reshape(2, 3)
+    assert theano.function([m], T.horizontal_stack(m, m))(a).shape == (2, 6)
+    assert theano.function([m], T.vertical_stack(m, m, m))(a).shape == (6, 3)
+    with pytest.raises(TypeError, match="must be a matrix"):
+        T.horizontal_stack(m, T.dvector())
+    s, u = T.dscalars("su")
+    np.testing.assert_array_equal(theano.function([s, u], T.stacklists([[s, u], [u, s]]))(1.0, 2.0),
+                                  [[1.0, 2.0], [2.0, 1.0]])
+    assert T.get_vector_length(T.as_tensor_variable([1, 2, 3])) == 3
+    assert T.get_vector_length(m.shape) == 2 and T.get_vector_length(T.stack([s, u])) == 2
+    with pytest.raises(ValueError, match="not known"):
+        T.get_vector_length(T.dvector())
+    assert T.numpy_scalar(np.array(3)) == 3
+    with pytest.raises(T.NotScalarConstantError):
+        T.numpy_scalar(np.zeros(2))
