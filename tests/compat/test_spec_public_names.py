@@ -614,3 +614,99 @@ def test_stacking_helpers_and_vector_length():
     assert T.numpy_scalar(np.array(3)) == 3
     with pytest.raises(T.NotScalarConstantError):
         T.numpy_scalar(np.zeros(2))
+
+
+# --- extra_ops, slinalg, nlinalg --------------------------------------------------------------
+
+def test_compress_is_numpys():
+    from theano.tensor.extra_ops import compress
+
+    c, m, v = T.ivector("c"), T.dmatrix("m"), T.dvector("v")
+    a = np.arange(12.0).reshape(3, 4)
+    cond = np.array([1, 0, 1, 0], dtype="int32")
+    np.testing.assert_array_equal(theano.function([c, m], compress(c, m, axis=1))(cond, a),
+                                  np.compress(cond, a, axis=1))
+    np.testing.assert_array_equal(theano.function([c, m], compress(c, m))(cond, a), np.compress(cond, a))
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (5, 2), (3, 3, 3)])
+def test_fill_diagonal_is_numpys_with_gradients(shape):
+    from theano.tensor.extra_ops import fill_diagonal
+
+    x = T.TensorType("float64", (False,) * len(shape))("x")
+    b = np.random.RandomState(0).rand(*shape)
+    expected = b.copy()
+    np.fill_diagonal(expected, 7.0)
+    np.testing.assert_array_equal(theano.function([x], fill_diagonal(x, 7))(b), expected)
+    theano.gradient.verify_grad(fill_diagonal, [b, np.array(3.0)], rng=np.random.RandomState(1))
+
+
+def test_fill_diagonal_refuses_what_theano_refuses():
+    from theano.tensor.extra_ops import fill_diagonal
+
+    with pytest.raises(TypeError, match="cannot be upcast"):
+        fill_diagonal(T.fmatrix(), T.dscalar())
+    with pytest.raises(TypeError, match="at least two"):
+        fill_diagonal(T.dvector(), 1.0)
+    t = T.dtensor3()
+    with pytest.raises(AssertionError, match="equal length"):
+        theano.function([t], fill_diagonal(t, 1.0))(np.zeros((3, 3, 4)))
+
+
+@pytest.mark.parametrize("offset", [0, 1, -1, 3, -2, 5, -5])
+def test_fill_diagonal_offset_fills_the_offset_diagonal(offset):
+    from theano.tensor.extra_ops import fill_diagonal_offset
+
+    m, k = T.dmatrix("m"), T.iscalar("k")
+    a = np.arange(12.0).reshape(3, 4)
+    expected = a.copy()
+    for i in range(3):
+        if 0 <= i + offset < 4:
+            expected[i, i + offset] = 9.0
+    np.testing.assert_array_equal(theano.function([m, k], fill_diagonal_offset(m, 9.0, k))(a, offset), expected)
+
+
+def test_triangular_and_symmetric_solves_read_one_triangle():
+    import scipy.linalg
+
+    from theano.tensor.slinalg import solve_lower_triangular, solve_symmetric, solve_upper_triangular
+
+    rng = np.random.RandomState(0)
+    a, b = rng.rand(4, 4) + 4 * np.eye(4), rng.rand(4, 2)
+    m, r = T.dmatrix("m"), T.dmatrix("r")
+    for fn, lower in ((solve_lower_triangular, True), (solve_upper_triangular, False)):
+        np.testing.assert_allclose(theano.function([m, r], fn(m, r))(a, b),
+                                   scipy.linalg.solve_triangular(a, b, lower=lower))
+        theano.gradient.verify_grad(lambda x: fn(x, b), [a], rng=rng)
+    grad_a = theano.function([m, r], T.grad(solve_lower_triangular(m, r).sum(), m))(a, b)
+    assert np.all(np.triu(grad_a, 1) == 0)
+    sym = a + a.T
+    np.testing.assert_allclose(theano.function([m, r], solve_symmetric(m, r))(sym, b), np.linalg.solve(sym, b))
+
+
+def test_kron_of_two_matrices_is_numpys():
+    from theano.tensor.slinalg import kron
+
+    rng = np.random.RandomState(0)
+    a, b = rng.rand(2, 3), rng.rand(4, 5)
+    m, n = T.dmatrix("m"), T.dmatrix("n")
+    np.testing.assert_allclose(theano.function([m, n], kron(m, n))(a, b), np.kron(a, b))
+    theano.gradient.verify_grad(kron, [a, b], rng=rng)
+    assert theano.function([m, n], kron(m, n))(a, b).shape == (8, 15)
+    with pytest.raises(TypeError, match="3 or more"):
+        kron(T.dvector(), T.dvector())
+
+
+def test_norm_of_vectors_and_matrices_is_numpys():
+    from theano.tensor.nlinalg import norm
+
+    v, m = T.dvector("v"), T.dmatrix("m")
+    x, a = np.array([3.0, -4.0, 0.0, 1.0]), np.array([[1.0, -2, 3], [4, 5, -6]])
+    for order, ref in ((None, None), ("inf", np.inf), (np.inf, np.inf), ("-inf", -np.inf), (0, 0), (1, 1), (3, 3)):
+        np.testing.assert_allclose(theano.function([v], norm(v, order))(x), np.linalg.norm(x, ref))
+    for order, ref in ((None, None), ("fro", "fro"), ("inf", np.inf), ("-inf", -np.inf), (1, 1), (-1, -1)):
+        np.testing.assert_allclose(theano.function([m], norm(m, order))(a), np.linalg.norm(a, ref))
+    with pytest.raises(ValueError, match="not available for a matrix"):
+        norm(m, 2)
+    with pytest.raises(ValueError, match="vector or a matrix"):
+        norm(T.dtensor3(), None)
