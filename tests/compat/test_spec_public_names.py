@@ -21,6 +21,8 @@ import theano.tensor as T  # noqa: E402
 from theano.compile import MonitorMode, NanGuardMode  # noqa: E402
 from theano.tests import unittest_tools as utt  # noqa: E402
 
+from .test_spec_custom_ops import Doubler  # noqa: E402 -- a Theano op with perform and grad
+
 MODES = ["FAST_RUN", "FAST_COMPILE", "DebugMode"]
 
 
@@ -382,22 +384,11 @@ def test_fetch_seed_and_seed_rng_read_config_unittests_rseed():
         assert utt.fetch_seed() is None
 
 
-class DoubleOp(theano.Op):
-    """A Theano op of the tutorial's kind (our own), with a correct ``infer_shape``."""
-    __props__ = ()
-
-    def make_node(self, x):
-        x = T.as_tensor_variable(x)
-        return theano.Apply(self, [x], [x.type()])
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = inputs[0] * 2
+class DoubleOp(Doubler):
+    """test_spec_custom_ops's ``Doubler`` with a correct ``infer_shape`` (the tutorial's kind)."""
 
     def infer_shape(self, node, shapes):
         return shapes
-
-    def grad(self, inputs, output_grads):
-        return [output_grads[0] * 2]
 
 
 class WrongGradOp(DoubleOp):

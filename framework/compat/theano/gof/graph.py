@@ -7,13 +7,13 @@ node (``isinstance(node, theano.Apply)`` holds for every node, native ones inclu
 """
 from __future__ import annotations
 
-from collections import deque
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ....config import config as _config
 from ....core.errors import Trace, format_trace, user_trace
 from ....core.graph import Apply as _CoreApply
 from ....core.graph import Constant, Tag, Variable, clone_replace, inputs_of, io_toposort, toposort
+from ....core.graph import ancestors as _ancestors
 
 __all__ = ["Apply", "Variable", "Constant", "ancestors", "toposort", "io_toposort", "inputs_of", "clone_replace",
            "inputs", "variables", "orphans", "ops", "clone", "is_same_graph"]
@@ -64,25 +64,12 @@ class Apply(_CoreApply, metaclass=_ApplyMeta):
 
 # --- Theano's graph walks -------------------------------------------------------------------
 # Theano lists variables in the order of its depth-first search from the *last* output, each
-# node's inputs visited left to right (``stack_search(..., 'dfs')`` over reversed inputs);
-# programs and tests compare these lists, so the order is Theano's, not framework's.
-
-def _dfs(outputs: Iterable[Variable], expand: Callable[[Variable], Sequence[Variable]]) -> List[Variable]:
-    stack, seen, order = deque(outputs), set(), []
-    while stack:
-        v = stack.pop()
-        if v in seen:
-            continue
-        seen.add(v)
-        order.append(v)
-        stack.extend(reversed(expand(v)))
-    return order
-
+# node's inputs visited first to last; programs and tests compare these lists, so the order is
+# Theano's (framework's ``ancestors(..., inputs_in_order=True)``).
 
 def ancestors(variable_list: Iterable[Variable], blockers: Optional[Iterable[Variable]] = None) -> List[Variable]:
     """Every variable the given ones depend on (themselves included), stopping at ``blockers``."""
-    blocked = set(blockers or ())
-    return _dfs(variable_list, lambda v: v.owner.inputs if v.owner is not None and v not in blocked else ())
+    return _ancestors(variable_list, blockers, inputs_in_order=True)
 
 
 def inputs(variable_list: Iterable[Variable], blockers: Optional[Iterable[Variable]] = None) -> List[Variable]:
