@@ -701,3 +701,19 @@ def test_norm_of_vectors_and_matrices_is_numpys():
         norm(m, 2)
     with pytest.raises(ValueError, match="vector or a matrix"):
         norm(T.dtensor3(), None)
+
+
+@pytest.mark.parametrize("module", [
+    "theano.tensor.extra_ops", "theano.tensor.nlinalg", "theano.tensor.slinalg", "theano.tensor.nnet",
+    "theano.tensor.nnet.conv", "theano.tensor.signal.pool", "theano.tensor.subtensor", "theano.tensor.sharedvar",
+    "theano.gradient", "theano.printing", "theano.ifelse", "theano.sandbox.rng_mrg", "theano.misc.pkl_utils",
+    "theano.compile.mode", "theano.compile.io", "theano.gof.graph", "theano.gof.fg", "theano.tests.unittest_tools"])
+def test_a_missing_name_of_a_listed_module_is_an_attribute_error_naming_the_docs(module):
+    """docs/theano.md: 'a missing name in a listed module raises AttributeError' pointing there, with
+    the module named as the program spells it."""
+    import importlib
+
+    mod = importlib.import_module(module)
+    with pytest.raises(AttributeError, match=rf"module '{module}' has no attribute 'no_such_name'.*docs/theano.md"):
+        mod.no_such_name  # noqa: B018
+    assert not hasattr(mod, "no_such_name")

@@ -18,3 +18,8 @@ def debugprint(obj: Any, file: Optional[TextIO] = None, print_type: bool = True,
     if isinstance(obj, Apply):
         obj = list(obj.outputs) if len(obj.outputs) > 1 else obj.outputs[0]
     return _debugprint(obj, file=file, print_type=print_type, depth=depth, ids=ids)
+
+
+from ._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

@@ -215,7 +215,6 @@ from . import debugmode, function_module, io, mode, monitormode, nanguardmode, o
 from .ops import as_op  # noqa: E402
 
 
-def __getattr__(name: str):
-    raise AttributeError(f"module 'theano.compile' has no attribute {name!r} in framework's Theano compatibility layer: "
-                         "optimiser, C-code and profiler internals have no counterpart here (docs/theano.md lists what "
-                         "it provides and what differs)")
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__, "optimiser, C-code and profiler internals have no counterpart here")

@@ -4,3 +4,8 @@ UnusedInputError`` and the like)."""
 from ....core.function import Function, FunctionMaker, MissingInputError, UnusedInputError
 
 __all__ = ["Function", "FunctionMaker", "UnusedInputError", "MissingInputError"]
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

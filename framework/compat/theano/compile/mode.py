@@ -7,3 +7,8 @@ from .nanguardmode import NanGuardMode  # noqa: F401
 
 __all__ = ["Mode", "get_mode", "get_default_mode", "register_mode", "predefined_modes", "FAST_RUN", "FAST_COMPILE",
            "DebugMode", "MonitorMode", "NanGuardMode"]
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

@@ -76,3 +76,8 @@ class NanGuardMode(Mode):
 
     def _check_outputs(self, i: int, node: Any, inputs: Sequence[Any], outputs: Sequence[Any]) -> None:
         self._check(node, outputs, "output", inputs)
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

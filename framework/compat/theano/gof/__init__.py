@@ -17,7 +17,6 @@ __all__ = ["Op", "PureOp", "Apply", "Variable", "Constant", "Type", "ancestors",
            "InconsistencyError"]
 
 
-def __getattr__(name: str):
-    raise AttributeError(f"module 'theano.gof' has no attribute {name!r} in framework's Theano compatibility layer: "
-                         "optimiser, C-code and profiler internals have no counterpart here (docs/theano.md lists what "
-                         "it provides and what differs)")
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__, "optimiser, C-code and profiler internals have no counterpart here")

@@ -50,3 +50,8 @@ class FunctionGraph(_CoreFunctionGraph):
 
 def _clone(inputs: Sequence[Variable], outputs: Sequence[Variable]) -> Any:
     return clone(inputs, outputs, copy_inputs=True)
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

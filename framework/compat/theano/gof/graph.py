@@ -135,3 +135,8 @@ def is_same_graph(var1: Variable, var2: Variable, givens: Optional[Dict[Variable
         return result
 
     return same(var1, var2)
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

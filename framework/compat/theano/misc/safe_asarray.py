@@ -21,3 +21,8 @@ def _asarray(a: Any, dtype: Any, order: Optional[str] = None) -> np.ndarray:
     if out.dtype != dtype:  # NumPy may hand back an equivalent dtype object of another name
         out = out.view(dtype)
     return out
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

@@ -54,3 +54,8 @@ def norm(x: Any, ord: Any) -> Any:  # noqa: A002 -- Theano's name
             return rules[ord]()
         raise ValueError(f"norm: order {ord!r} is not available for a matrix (None, 'fro', 'inf', '-inf', 1, -1)")
     raise ValueError(f"norm: x must be a vector or a matrix, got {x.type}")
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

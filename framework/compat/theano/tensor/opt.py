@@ -7,9 +7,8 @@ from .checks import Assert, assert_, assert_op
 
 __all__ = ["Assert", "assert_", "assert_op", "Shape_i"]
 
+from .._missing import missing as _missing  # noqa: E402
 
-def __getattr__(name: str):
-    raise AttributeError(f"theano.tensor.opt.{name} is not available: Theano's graph optimisations (local_* "
-                         "optimisers, register_canonicalize & co., the optimiser databases) have no counterpart in "
-                         "framework's Theano layer; framework's rewrites are plugins (framework_rewrites(), "
-                         "docs/plugins.md), switched off by name with mode.excluding(...) (docs/theano.md)")
+__getattr__ = _missing(__name__, "Theano's graph optimisations (local_* optimisers, register_canonicalize & co., "
+                                 "the optimiser databases) have no counterpart; framework's rewrites are plugins "
+                                 "(framework_rewrites(), docs/plugins.md), switched off by name with mode.excluding(...)")

@@ -24,3 +24,8 @@ def scalar_constructor(value: Any, name: Optional[str] = None, strict: bool = Fa
     if arr.ndim != 0:
         raise TypeError(f"scalar_constructor: expected a number, got an array of shape {arr.shape}; use shared()")
     return shared(np.array(arr), name=name, borrow=borrow)
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

@@ -254,3 +254,8 @@ class AttemptManyTimes:
                 config.unittests.rseed = original
 
         return attempt_multiple_times
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)
