@@ -717,3 +717,17 @@ def test_a_missing_name_of_a_listed_module_is_an_attribute_error_naming_the_docs
     with pytest.raises(AttributeError, match=rf"module '{module}' has no attribute 'no_such_name'.*docs/theano.md"):
         mod.no_such_name  # noqa: B018
     assert not hasattr(mod, "no_such_name")
+
+
+def test_basic_allclose_and_top_level_graph_names():
+    """``theano.tensor.basic._allclose`` (Theano's tolerances by dtype, which ``utt`` uses) and the
+    names ``theano`` re-exports from ``gof`` and ``compile``."""
+    from theano.tensor import basic
+
+    assert basic._allclose(np.float32(1.0), np.float32(1.000009))          # float32: atol 1e-5
+    assert not basic._allclose(np.float64(1e-6), np.float64(2e-6))          # float64: atol 1e-8
+    assert basic._allclose(1.0, 1.1, rtol=0.2)
+    assert (basic.float32_atol, basic.float64_atol, basic.float64_rtol) == (1e-5, 1e-8, 1e-5)
+    assert theano.Type is theano.gof.Type and theano.Generic is theano.gof.Generic and theano.generic is theano.gof.generic
+    x = T.dscalar()
+    assert isinstance(theano.function([x], x).maker, theano.compile.FunctionMaker)

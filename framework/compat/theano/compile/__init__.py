@@ -5,14 +5,14 @@ import copy
 from typing import Any, List, Optional, Sequence, Tuple
 
 from ....config import _THEANO_MODES, config
-from ....core.function import Function, In, MissingInputError, Param, UnusedInputError, _pairs
+from ....core.function import Function, FunctionMaker, In, MissingInputError, Param, UnusedInputError, _pairs
 from ....core.graph import Variable
 from ....core.mode import Mode as _NativeMode
 from ....core.mode import get_mode as _native_get_mode
 from ....core.shared import SharedVariable, shared
 from ....core import function as _function_module
 
-__all__ = ["function", "In", "Out", "Param", "Mode", "shared", "SharedVariable", "Function", "get_mode",
+__all__ = ["function", "In", "Out", "Param", "Mode", "shared", "SharedVariable", "Function", "FunctionMaker", "get_mode",
            "get_default_mode", "register_mode", "predefined_modes", "FAST_RUN", "FAST_COMPILE", "DebugMode",
            "MonitorMode", "NanGuardMode", "UnusedInputError", "MissingInputError", "as_op"]
 

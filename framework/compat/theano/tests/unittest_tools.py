@@ -20,17 +20,13 @@ from ....config import config
 from .. import compile as _compile
 from ..compile import function
 from ..gradient import verify_grad as _verify_grad
+from ..tensor.basic import _allclose, _tolerances
 
 __all__ = ["fetch_seed", "seed_rng", "verify_grad", "assert_allclose", "WrongValue", "str_diagnostic",
            "InferShapeTester", "TestOptimizationMixin", "MockRandomState", "AttemptManyTimes", "SkipTest"]
 
 SkipTest = unittest.SkipTest
 _logger = logging.getLogger("theano.tests.unittest_tools")
-
-# Theano's default tolerances of ``_allclose`` (theano.tensor.basic), by the narrower dtype.
-TOLERANCES = {"narrow": (1e-5, 1e-5), "wide": (1e-8, 1e-5)}  # (atol, rtol)
-_NARROW = ("float16", "float32", "complex64")
-
 
 def fetch_seed(pseed: Any = None) -> Optional[int]:
     """The seed for a test: ``pseed`` if given, else ``config.unittests.rseed``; ``'random'`` (or an
@@ -64,19 +60,6 @@ def verify_grad(op: Any, pt: Sequence[Any], n_tests: int = 2, rng: Any = None, *
 
 
 verify_grad.E_grad = _verify_grad.E_grad
-
-
-def _tolerances(a: np.ndarray, b: np.ndarray, rtol: Optional[float], atol: Optional[float]) -> tuple:
-    kind = "narrow" if str(a.dtype) in _NARROW or str(b.dtype) in _NARROW else "wide"
-    atol_, rtol_ = TOLERANCES[kind]
-    return (rtol_ if rtol is None else rtol), (atol_ if atol is None else atol)
-
-
-def _allclose(a: Any, b: Any, rtol: Optional[float] = None, atol: Optional[float] = None) -> bool:
-    """Theano's ``theano.tensor.basic._allclose``: ``numpy.allclose`` with tolerances chosen by dtype."""
-    a, b = np.asarray(a), np.asarray(b)
-    rtol_, atol_ = _tolerances(a, b, rtol, atol)
-    return bool(np.allclose(a, b, rtol=rtol_, atol=atol_))
 
 
 def str_diagnostic(expected: Any, value: Any, rtol: Optional[float], atol: Optional[float]) -> str:
