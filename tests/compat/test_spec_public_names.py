@@ -731,3 +731,51 @@ def test_basic_allclose_and_top_level_graph_names():
     assert theano.Type is theano.gof.Type and theano.Generic is theano.gof.Generic and theano.generic is theano.gof.generic
     x = T.dscalar()
     assert isinstance(theano.function([x], x).maker, theano.compile.FunctionMaker)
+
+
+# --- nlinalg decompositions ---------------------------------------------------------------------
+
+def test_pinv_qr_svd_tensorinv_tensorsolve_are_numpys():
+    from theano.tensor.nlinalg import pinv, qr, svd, tensorinv, tensorsolve
+
+    rng = np.random.RandomState(0)
+    a = rng.rand(4, 3)
+    m = T.dmatrix("m")
+    np.testing.assert_allclose(theano.function([m], pinv(m))(a), np.linalg.pinv(a))
+    q, r = theano.function([m], list(qr(m)))(a)
+    np.testing.assert_allclose(q @ r, a)
+    assert q.shape == (4, 3) and theano.function([m], qr(m, "r"))(a).shape == (3, 3)
+    assert [x.shape for x in theano.function([m], list(qr(m, "complete")))(a)] == [(4, 4), (4, 3)]
+    u, s, vh = theano.function([m], list(svd(m)))(a)
+    assert (u.shape, s.shape, vh.shape) == ((4, 4), (3,), (3, 3))
+    np.testing.assert_allclose(theano.function([m], svd(m, compute_uv=0))(a), np.linalg.svd(a, compute_uv=False))
+    big = np.eye(24).reshape(4, 6, 8, 3) + 0.01 * rng.rand(4, 6, 8, 3)
+    t = T.dtensor4("t")
+    np.testing.assert_allclose(theano.function([t], tensorinv(t))(big), np.linalg.tensorinv(big))
+    a3, b = T.dtensor3("a3"), T.dmatrix("b")
+    av, bv = np.eye(6).reshape(2, 3, 6) + 0.01 * rng.rand(2, 3, 6), rng.rand(2, 3)
+    np.testing.assert_allclose(theano.function([a3, b], tensorsolve(a3, b))(av, bv), np.linalg.tensorsolve(av, bv))
+    with pytest.raises(theano.gradient.NullTypeGradError):
+        T.grad(pinv(m).sum(), m)                       # no gradient in Theano 1.0 either
+    with pytest.raises(ValueError, match="economic"):
+        qr(m, "economic")
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_values_and_theanos_gradient(uplo):
+    """Theano's ``Eigh`` reads one triangle; its gradient (``EighGrad``) is checked here by finite
+    differences on symmetric matrices, as theano/tensor/tests/test_nlinalg.py does."""
+    from theano.tensor.nlinalg import eig, eigh
+
+    rng = np.random.RandomState(0)
+    s = rng.rand(4, 4)
+    s = s + s.T
+    m = T.dmatrix("m")
+    w, v = theano.function([m], list(eigh(m, uplo)))(s)
+    rw, rv = np.linalg.eigh(s, uplo)
+    np.testing.assert_allclose(w, rw)
+    np.testing.assert_allclose(np.abs(v), np.abs(rv))
+    theano.gradient.verify_grad(lambda x: eigh(x, uplo)[0], [s], rng=rng)
+    theano.gradient.verify_grad(lambda x: eigh(x, uplo)[1] ** 2, [s], rng=rng)   # eigenvectors' signs are free
+    ew = theano.function([m], eig(m)[0])(s)
+    np.testing.assert_allclose(np.sort(ew), rw)

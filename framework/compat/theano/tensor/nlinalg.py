@@ -1,15 +1,17 @@
-"""``theano.tensor.nlinalg``: matrix_inverse, det, trace, extract_diag, alloc_diag, matrix_dot, norm."""
+"""``theano.tensor.nlinalg``: matrix_inverse, det, trace, extract_diag, alloc_diag, matrix_dot, norm, and
+the decompositions pinv, eig, eigh, qr, svd, tensorinv, tensorsolve (:mod:`.linalg_extras`)."""
 from __future__ import annotations
 
 from functools import reduce as _reduce
 from typing import Any
 
 from ....core.blas import dot
+from .linalg_extras import eig, eigh, pinv, qr, svd, tensorinv, tensorsolve  # noqa: F401
 from ....core.linalg import (AllocDiag, Det, ExtractDiag, MatrixInverse, alloc_diag, det, extract_diag,
                              matrix_inverse, trace)
 
 __all__ = ["matrix_inverse", "det", "trace", "extract_diag", "alloc_diag", "matrix_dot", "MatrixInverse", "Det",
-           "ExtractDiag", "AllocDiag", "norm"]
+           "ExtractDiag", "AllocDiag", "norm", "pinv", "eig", "eigh", "qr", "svd", "tensorinv", "tensorsolve"]
 
 
 def matrix_dot(*args: Any) -> Any:
