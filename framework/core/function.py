@@ -668,8 +668,11 @@ def function(inputs: Sequence[Any] = (), outputs: Any = None, updates: Any = Non
     report = rewrite(fgraph, mode_)
 
     filters = [_make_filter(inp, k, backend, allow_input_downcast) for k, inp in enumerate(ins)]
-    linker = link_debug if mode_.linker == "debug" else link
-    linked = linker(fgraph, backend, explicit, list(upd), n_out, single and not states, filters, outputs_on_device)
+    if mode_.linker == "debug":
+        linked = link_debug(fgraph, backend, explicit, list(upd), n_out, single and not states, filters,
+                            outputs_on_device, monitor=getattr(mode_, "monitor", None))
+    else:
+        linked = link(fgraph, backend, explicit, list(upd), n_out, single and not states, filters, outputs_on_device)
     maker = FunctionMaker(fgraph, mode_, backend, report, spec)
     return Function(ins, outs, single, linked, maker, name)
 

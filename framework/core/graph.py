@@ -177,8 +177,11 @@ class Apply:
         return f"{self.op}({', '.join(map(repr, self.inputs))})"
 
 
-def ancestors(outputs: Iterable[Variable], blockers: Optional[Iterable[Variable]] = None) -> List[Variable]:
-    """Every variable that ``outputs`` depend on (stopping at ``blockers``)."""
+def ancestors(outputs: Iterable[Variable], blockers: Optional[Iterable[Variable]] = None,
+              inputs_in_order: bool = False) -> List[Variable]:
+    """Every variable that ``outputs`` depend on (stopping at ``blockers``), depth first from the
+    last output. A node's inputs are visited last to first, or first to last with
+    ``inputs_in_order`` (Theano's order, which ``theano.gof.graph`` lists)."""
     blocked = set(blockers or ())
     seen, order, stack = set(), [], list(outputs)
     while stack:
@@ -188,7 +191,7 @@ def ancestors(outputs: Iterable[Variable], blockers: Optional[Iterable[Variable]
         seen.add(v)
         order.append(v)
         if v.owner is not None and v not in blocked:
-            stack.extend(v.owner.inputs)
+            stack.extend(reversed(v.owner.inputs) if inputs_in_order else v.owner.inputs)
     return order
 
 

@@ -18,7 +18,8 @@ from ...core.shared import SharedVariable, shared
 from ...printing import debugprint, pp
 from ._alias import install, real_theano, run_script, uninstall
 from .compile import FAST_COMPILE, FAST_RUN, In, Mode, Out, Param, as_op, function
-from .gof import Apply, Op
+from .gof import Apply, FunctionGraph, Generic, Op, Type, generic
+from .misc.safe_asarray import _asarray
 from .gradient import Lop, Rop, grad, subgraph_grad
 from .scan_module import clone, foldl, foldr, map, reduce, scan, scan_checkpoints
 
@@ -26,7 +27,7 @@ __version__ = "1.0.5+framework"
 version = __version__
 
 _SUBMODULES = ("tensor", "scalar", "gradient", "printing", "ifelse", "sandbox", "misc", "compile", "scan_module",
-               "gof", "updates", "compat")
+               "gof", "updates", "compat", "tests")
 
 
 def __getattr__(name: str) -> Any:
@@ -51,4 +52,4 @@ from . import scalar  # noqa: E402
 __all__ = ["config", "function", "shared", "grad", "scan", "map", "reduce", "foldl", "foldr", "clone", "pp",
            "debugprint", "dot", "In", "Out", "Param", "Mode", "Op", "Apply", "Variable", "Constant", "SharedVariable",
            "scan_checkpoints", "tensor", "scalar", "install", "uninstall", "run_script", "real_theano", "Rop", "Lop", "subgraph_grad",
-           "as_op"]
+           "as_op", "FunctionGraph", "_asarray", "Type", "Generic", "generic"]

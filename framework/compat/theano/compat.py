@@ -7,3 +7,8 @@ integer_types = (int,)
 PY3 = True
 
 __all__ = ["OrderedDict", "izip", "imap", "ifilter", "string_types", "integer_types", "PY3"]
+
+
+from ._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

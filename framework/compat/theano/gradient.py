@@ -8,7 +8,7 @@ from ...core.errors import DisconnectedInputError, GradientError
 from ...core.elemwise import zeros_like
 from ...core.graph import clone_replace, toposort
 from ...core.grad import (GradClip, GradCut, GradScale, NullType, NullTypeGradError, disconnected_grad, grad_clip,
-                          grad_not_implemented, grad_scale, grad_undefined, is_null, verify_grad, zero_grad)
+                          grad_not_implemented, grad_scale, grad_undefined, is_null, zero_grad)
 from ...gradient import hessian, jacobian  # built on grad above the kernel (a scan over rows)
 from ...core.variable import as_tensor_variable
 from .gof.op import rop_forward, uses_own_r_op
@@ -234,3 +234,23 @@ def subgraph_grad(wrt: List[Any], end: List[Any], start: Optional[dict] = None, 
     if details:
         return wrt_grads, end_grads, start_grads, cost_grads
     return wrt_grads, end_grads
+
+
+def verify_grad(fun: Any, pt: Sequence[Any], n_tests: int = 2, rng: Any = None, eps: Optional[float] = None,
+                out_type: Optional[str] = None, abs_tol: Optional[float] = None, rel_tol: Optional[float] = None,
+                mode: Any = None, cast_to_output_type: bool = False, no_debug_ref: bool = True) -> None:
+    """Theano's ``verify_grad(fun, pt, n_tests, rng, eps, out_type, abs_tol, rel_tol, mode, ...)``:
+    compares the symbolic gradient of ``fun`` at the points ``pt`` with finite differences and
+    raises ``verify_grad.E_grad`` (:class:`GradientError`) on a mismatch. The arguments are in
+    Theano's order (``out_type``, the dtype of a complex output in Theano, before the
+    tolerances; outputs here are real, so it has no effect)."""
+    _g.verify_grad(fun, pt, n_tests=n_tests, rng=rng, eps=eps, abs_tol=abs_tol, rel_tol=rel_tol, mode=mode,
+                   cast_to_output_type=cast_to_output_type, no_debug_ref=no_debug_ref)
+
+
+verify_grad.E_grad = GradientError  # ``except verify_grad.E_grad:``, as Theano's tests write it
+
+
+from ._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

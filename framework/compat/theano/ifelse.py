@@ -2,3 +2,8 @@
 from ...core.ifelse import IfElse, ifelse
 
 __all__ = ["ifelse", "IfElse"]
+
+
+from ._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

@@ -7,3 +7,8 @@ class OrderedUpdates(OrderedDict):
 
 
 __all__ = ["OrderedUpdates"]
+
+
+from ._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

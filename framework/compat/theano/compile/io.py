@@ -3,3 +3,8 @@ from ....core.function import In
 from . import Out
 
 __all__ = ["In", "Out"]
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

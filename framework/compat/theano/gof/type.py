@@ -58,3 +58,8 @@ class Generic(GenericType):
 
 
 generic = Generic()
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

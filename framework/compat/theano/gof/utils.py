@@ -12,3 +12,8 @@ class MethodNotDefined(Exception):
         who = op_name or getattr(op_class, "__name__", "the op")
         text = f"{who} does not define {method}()" + (f": {hint}" if hint else "")
         super().__init__(text)
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

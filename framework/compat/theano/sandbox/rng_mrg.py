@@ -349,3 +349,8 @@ class MRG_RandomStreams:  # noqa: N801 -- Theano's name
 def _is(v: Any, number: int) -> bool:
     """Whether ``v`` is the Python (or NumPy) number ``number`` itself, not a variable."""
     return isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and v == number
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

@@ -20,3 +20,8 @@ def upcast(dtype: Any, *dtypes: Any) -> str:
     ``config.floatX``), e.g. ``upcast('int32', 'float32') == 'float64'``."""
     names = [config.floatX if d == "floatX" else d for d in (dtype,) + dtypes]
     return np.result_type(*[np.dtype(n) for n in names]).name
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

@@ -44,6 +44,14 @@ from .subtensor import flatnonzero, nonzero, nonzero_values  # noqa: E402,F401 -
 # first (which binds the name to it), then bind the function (the module is callable as well)
 _importlib.import_module(f"{__name__}.sort")
 from ....core.sort import argsort, sort  # noqa: E402,F401
+from .checks import specify_shape  # noqa: E402,F401
+from .math_extras import (allclose, arccos, arccosh, arcsin, arcsinh, arctan2, arctanh, deg2rad, erf,  # noqa: E402,F401
+                          erfc, erfcinv, erfinv, floor_div, gamma, gammaln, inv, isclose, psi, rad2deg, chi2sf)
+from .compose import (batched_tensordot, get_vector_length, horizontal_stack, numpy_scalar,  # noqa: E402,F401
+                      stacklists, trace, vertical_stack)
+from .basic_extras import _made as _constructors  # noqa: E402
+globals().update({k: v for k, v in _constructors.items() if "tensor5" in k})  # tensor5, dtensor5s...
+from .constants import NotScalarConstantError, get_scalar_constant_value  # noqa: E402,F401
 xlogx = _importlib.import_module(f"{__name__}.xlogx")  # the module, as in Theano (not framework's function)
 
 TensorSharedVariable = TensorSharedVariable
@@ -58,14 +66,24 @@ __all__ = sorted(set(_native_all) | {
     "diag", "tile", "sort", "argsort", "subtensor", "inc_subtensor", "set_subtensor", "take",
     "nonzero", "flatnonzero", "nonzero_values",
     "addbroadcast", "unbroadcast", "patternbroadcast", "TensorType", "tensor", "eye", "identity_like", "arange", "mgrid",
-    "ogrid", "constant"})
+    "ogrid", "constant", "specify_shape", "get_scalar_constant_value", "NotScalarConstantError",
+    "arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "arctan2", "erf", "erfc", "erfinv", "erfcinv", "gamma",
+    "gammaln", "psi", "inv", "deg2rad", "rad2deg", "floor_div", "isclose", "allclose", "chi2sf", "batched_tensordot",
+    "get_vector_length", "horizontal_stack", "vertical_stack", "stacklists", "trace", "numpy_scalar"} | {
+    k for k in _constructors if "tensor5" in k})
 
 
 def __getattr__(name: str) -> Any:
     import importlib
 
     if name in ("extra_ops", "nlinalg", "sort", "subtensor", "slinalg", "xlogx", "signal", "basic", "var", "sharedvar", "type",
-                "shared_randomstreams"):
+                "shared_randomstreams", "opt"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'theano.tensor' has no attribute {name!r} in framework's Theano compatibility "
                          "layer (docs/theano.md lists what it provides)")
+
+
+# ``T.basic`` is this layer's module (the star import above bound framework.tensor's own ``basic``);
+# imported last, since it re-exports every name bound above.
+basic = _importlib.import_module(f"{__name__}.basic")
+opt = _importlib.import_module(f"{__name__}.opt")

@@ -190,7 +190,8 @@ def _fixed(shape: Tuple[Optional[int], ...], default: Optional[str], label: str)
         return TensorType(as_dtype(dtype), shape).make_variable(name)
 
     make.__name__ = label
-    make.__doc__ = f"A symbolic {'1xN row' if shape[0] == 1 else 'Nx1 column'} ({label}: broadcastable on the 1)."
+    make.__doc__ = (f"A symbolic {'1xN row' if shape[0] == 1 else 'Nx1 column'} ({label}: broadcastable on the 1)."
+                    if 1 in shape else f"A symbolic {len(shape)}-d tensor ({label}).")
     return make
 
 
@@ -221,6 +222,8 @@ for _p, _dt in _PREFIX.items():
     _made[_p + "col"] = _fixed((None, 1), _dt, _p + "col")
     _made[_p + "rows"] = _many(_made[_p + "row"])
     _made[_p + "cols"] = _many(_made[_p + "col"])
+    _made[_p + "tensor5"] = _fixed((None,) * 5, _dt, _p + "tensor5")  # Theano 1.0's 5-d constructors
+    _made[_p + "tensor5s"] = _many(_made[_p + "tensor5"])
 globals().update(_made)
 row, col, rows, cols = _made["row"], _made["col"], _made["rows"], _made["cols"]
 frow, fcol, drow, dcol, irow, icol, lrow, lcol = (_made[k] for k in ("frow", "fcol", "drow", "dcol", "irow", "icol",

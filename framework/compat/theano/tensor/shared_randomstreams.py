@@ -16,3 +16,8 @@ class RandomStreams(_NativeRandomStreams):
     """Theano's ``RandomStreams``: every state is a plain ``numpy.random.RandomState`` (MT19937)."""
 
     bit_generator = "MT19937"
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

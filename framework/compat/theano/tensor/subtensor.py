@@ -106,3 +106,8 @@ def flatnonzero(a: Any) -> TensorVariable:
 def nonzero_values(a: Any) -> TensorVariable:
     """Theano's ``nonzero_values(a)``: the non-zero entries of ``a.flatten()``, in order."""
     return _nz.nonzero_values(_not_0d("nonzero_values", a))
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

@@ -2,3 +2,8 @@
 from ....core.xlogx import xlogx, xlogy0
 
 __all__ = ["xlogx", "xlogy0"]
+
+
+from .._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

@@ -111,3 +111,8 @@ def batch_normalization_test(inputs: Any, gamma: Any, beta: Any, mean: Any, var:
     gamma, beta, mean, var = _params("batch_normalization_test", x.ndim, axes, ["gamma", "beta", "mean", "var"],
                                      [gamma, beta, mean, var])[0]
     return (x - mean) * (gamma / _ew.sqrt(var + epsilon)) + beta
+
+
+from ..._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

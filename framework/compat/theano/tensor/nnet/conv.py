@@ -33,3 +33,8 @@ def conv2d(input: Any, filters: Any, image_shape: Any = None, filter_shape: Any 
             "theano.tensor.nnet.conv2d for strides, padding and dilation")
     return _conv2d(input, filters, input_shape=image_shape, filter_shape=filter_shape,
                    border_mode=border_mode, subsample=subsample)
+
+
+from ..._missing import missing as _missing  # noqa: E402
+
+__getattr__ = _missing(__name__)

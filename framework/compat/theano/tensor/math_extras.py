@@ -1,0 +1,197 @@
+"""Theano 1.0's element-wise functions that framework's element-wise table lacks: ``arcsin``,
+``arccos``, ``arcsinh``, ``arccosh``, ``arctanh``, ``arctan2``, ``erf``, ``erfc``, ``erfinv``,
+``erfcinv``, ``gamma``, ``gammaln``, ``psi``, ``chi2sf``; and those that are compositions of existing ops:
+``inv``, ``deg2rad``, ``rad2deg``, ``floor_div``, ``isclose``, ``allclose``.
+
+The first group is one op, :class:`TheanoMath`, driven by the table :data:`FUNCTIONS`: per
+function its kernel over the array namespace (NumPy's or CuPy's, and SciPy's ``special`` or
+CuPy's for the special functions) and its gradient rule, written once. Integer inputs compute
+in Theano's float dtype (``upgrade_to_float``: 8- and 16-bit integers float32, wider float64).
+These ops do not fuse with their neighbours (they are not rows of framework's element-wise
+table); values and gradients are Theano's.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+from ....core import reduce as R
+from .... import tensor as E  # framework's element-wise functions (sqrt, abs_, switch...)
+from ....core.grad import grad_not_implemented
+from ....core.graph import Apply, Variable
+from ....core.op import Op
+from ....core.types import TensorType
+from ....core.variable import TensorVariable, as_tensor_variable
+
+__all__ = ["arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "arctan2", "erf", "erfc", "erfinv", "erfcinv",
+           "gamma", "gammaln", "psi", "chi2sf", "inv", "deg2rad", "rad2deg", "floor_div", "isclose", "allclose", "TheanoMath"]
+
+
+def _special(xp: Any) -> Any:
+    """The special-function module matching the array namespace (SciPy's for NumPy, CuPy's for CuPy)."""
+    if xp.__name__.startswith("cupy"):
+        import cupyx.scipy.special as special
+    else:
+        import scipy.special as special
+    return special
+
+
+@dataclass(frozen=True)
+class MathFunction:
+    """One row: how many inputs, the kernel ``kernel(xp)(*values)``, and the gradient
+    ``grad(inputs, output, g)`` (one term per input; None: Theano has none)."""
+    arity: int
+    kernel: Callable[[Any], Callable[..., Any]]
+    grad: Optional[Callable[[Sequence[Variable], Variable, Variable], List[Variable]]]
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
+
+FUNCTIONS = {
+    "arcsin": MathFunction(1, lambda xp: xp.arcsin, lambda i, o, g: [g / E.sqrt(1 - E.sqr(i[0]))]),
+    "arccos": MathFunction(1, lambda xp: xp.arccos, lambda i, o, g: [-g / E.sqrt(1 - E.sqr(i[0]))]),
+    "arcsinh": MathFunction(1, lambda xp: xp.arcsinh, lambda i, o, g: [g / E.sqrt(E.sqr(i[0]) + 1)]),
+    "arccosh": MathFunction(1, lambda xp: xp.arccosh, lambda i, o, g: [g / E.sqrt(E.sqr(i[0]) - 1)]),
+    "arctanh": MathFunction(1, lambda xp: xp.arctanh, lambda i, o, g: [g / (1 - E.sqr(i[0]))]),
+    "arctan2": MathFunction(2, lambda xp: xp.arctan2, lambda i, o, g: [
+        g * i[1] / (E.sqr(i[0]) + E.sqr(i[1])), -g * i[0] / (E.sqr(i[0]) + E.sqr(i[1]))]),
+    "erf": MathFunction(1, lambda xp: _special(xp).erf,
+                        lambda i, o, g: [g * _TWO_OVER_SQRT_PI * E.exp(-E.sqr(i[0]))]),
+    "erfc": MathFunction(1, lambda xp: _special(xp).erfc,
+                         lambda i, o, g: [-g * _TWO_OVER_SQRT_PI * E.exp(-E.sqr(i[0]))]),
+    "erfinv": MathFunction(1, lambda xp: _special(xp).erfinv,
+                           lambda i, o, g: [g * _SQRT_PI_OVER_TWO * E.exp(E.sqr(o))]),
+    "erfcinv": MathFunction(1, lambda xp: _special(xp).erfcinv,
+                            lambda i, o, g: [-g * _SQRT_PI_OVER_TWO * E.exp(E.sqr(o))]),
+    "gamma": MathFunction(1, lambda xp: _special(xp).gamma, lambda i, o, g: [g * o * psi(i[0])]),
+    "gammaln": MathFunction(1, lambda xp: _special(xp).gammaln, lambda i, o, g: [g * psi(i[0])]),
+    "psi": MathFunction(1, lambda xp: _special(xp).digamma, None),  # Theano 1.0's Psi has no gradient
+    # the chi-square survival function of x with k degrees of freedom (Theano's Chi2SF, no gradient)
+    "chi2sf": MathFunction(2, lambda xp: lambda x, k: _special(xp).chdtrc(k, x), None),
+}
+
+
+def _upgrade_to_float(dtype: str) -> str:
+    if dtype.startswith(("float", "complex")):
+        return dtype
+    return "float32" if dtype in ("bool", "int8", "uint8", "int16", "uint16") else "float64"
+
+
+class TheanoMath(Op):
+    """``TheanoMath(name)(*inputs)``: the function ``name`` of :data:`FUNCTIONS`, element by element
+    on inputs of one shape (the functions below broadcast them first)."""
+
+    __props__ = ("name",)
+    fresh_storage = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.row = FUNCTIONS[name]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def make_node(self, *inputs: Any) -> Apply:
+        inputs = [as_tensor_variable(x) for x in inputs]
+        dtype = _upgrade_to_float(inputs[0].dtype)
+        return Apply(self, inputs, [TensorType(dtype, inputs[0].type.shape)])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        return [tuple(input_shapes[0])]
+
+    def shape_constraints(self, node: Apply) -> list:
+        return [("equal", (0, k), (j, k)) for j in range(1, len(node.inputs)) for k in range(node.inputs[0].ndim)]
+
+    def impl(self, xp: Any, *values: Any) -> Any:
+        out = self.row.kernel(xp)(*values)
+        dtype = _upgrade_to_float(str(values[0].dtype))
+        return xp.asarray(out).astype(dtype, copy=False)
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        g = output_grads[0]
+        if g is None:
+            return [None] * len(node.inputs)
+        if self.row.grad is None:
+            return [grad_not_implemented(self, k, x) for k, x in enumerate(node.inputs)]
+        return list(self.row.grad(node.inputs, node.outputs[0], g))
+
+
+def _as_float(x: Any) -> TensorVariable:
+    x = as_tensor_variable(x)
+    wanted = _upgrade_to_float(x.dtype)
+    return x if wanted == x.dtype else E.cast(x, wanted)
+
+
+def _apply(name: str, *inputs: Any) -> TensorVariable:
+    xs = [_as_float(x) for x in inputs]
+    if len(xs) == 2:  # broadcast to one shape and one dtype, values unchanged (second keeps -0.0)
+        common = (xs[0] * xs[1]).dtype
+        xs = [E.cast(E.second(xs[1], xs[0]), common), E.cast(E.second(xs[0], xs[1]), common)]
+    return TheanoMath(name)(*xs)
+
+
+def _make(name: str) -> Callable[..., TensorVariable]:
+    def function(*inputs: Any) -> TensorVariable:
+        return _apply(name, *inputs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = (f"Theano's ``{name}``, element by element (integers computed in Theano's float dtype; "
+                        "see :mod:`framework.compat.theano.tensor.math_extras`).")
+    return function
+
+
+arcsin = _make("arcsin")
+arccos = _make("arccos")
+arcsinh = _make("arcsinh")
+arccosh = _make("arccosh")
+arctanh = _make("arctanh")
+arctan2 = _make("arctan2")
+erf = _make("erf")
+erfc = _make("erfc")
+erfinv = _make("erfinv")
+erfcinv = _make("erfcinv")
+gamma = _make("gamma")
+gammaln = _make("gammaln")
+psi = _make("psi")
+chi2sf = _make("chi2sf")
+
+
+def inv(x: Any) -> TensorVariable:
+    """Theano's ``inv``: ``1 / x`` (integers in Theano's float dtype)."""
+    return 1.0 / _as_float(x)
+
+
+def deg2rad(x: Any) -> TensorVariable:
+    """Theano's ``deg2rad``: ``x * (pi / 180)``."""
+    return _as_float(x) * (math.pi / 180.0)
+
+
+def rad2deg(x: Any) -> TensorVariable:
+    """Theano's ``rad2deg``: ``x * (180 / pi)``."""
+    return _as_float(x) * (180.0 / math.pi)
+
+
+def floor_div(a: Any, b: Any) -> TensorVariable:
+    """Theano's ``floor_div`` (``a // b``): ``int_div``."""
+    return E.int_div(a, b)
+
+
+def isclose(a: Any, b: Any, rtol: float = 1.0e-5, atol: float = 1.0e-8, equal_nan: bool = False) -> TensorVariable:
+    """Theano's ``isclose``: ``|a - b| <= atol + rtol * |b|`` element by element (NumPy's rule);
+    infinities are close only to themselves; NaNs to each other only with ``equal_nan``."""
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    diff = E.abs_(a - b)
+    tolerance = atol + rtol * E.abs_(b)
+    close = E.le(diff, tolerance)
+    both_inf = E.and_(E.isinf(a), E.isinf(b))
+    close = E.switch(E.or_(E.isinf(a), E.isinf(b)), E.and_(both_inf, E.eq(a, b)), close)
+    if equal_nan:
+        close = E.or_(close, E.and_(E.isnan(a), E.isnan(b)))
+    return close
+
+
+def allclose(a: Any, b: Any, rtol: float = 1.0e-5, atol: float = 1.0e-8, equal_nan: bool = False) -> TensorVariable:
+    """Theano's ``allclose``: whether every element pair is :func:`isclose`."""
+    return R.all(isclose(a, b, rtol, atol, equal_nan))
