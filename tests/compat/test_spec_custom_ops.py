@@ -308,23 +308,28 @@ def test_make_node_builds_a_node_owning_its_outputs():
     assert theano.gof.op.Op is theano.Op is theano.gof.Op and theano.gof.PureOp is theano.Op
 
 
-def test_an_op_with_no_input():
-    class NoInputOp(theano.Op):
-        """An Op to test the corner-case of an Op with no input."""
+def _constant_op(out_type, value):
+    """An op with no inputs giving ``value`` as a variable of ``out_type``; equal to any op of its
+    class by ``__eq__``/``__hash__`` of its own (no ``__props__``), as older Theano ops were written."""
 
+    class Constant(theano.Op):
         def __eq__(self, other):
-            return type(self) == type(other)
+            return type(other) is type(self)
 
         def __hash__(self):
             return hash(type(self))
 
         def make_node(self):
-            return theano.Apply(self, [], [T.dvector()])
+            return theano.Apply(self, [], [out_type()])
 
         def perform(self, node, inputs, output_storage):
-            output_storage[0][0] = np.arange(3.0)
+            output_storage[0][0] = value
 
-    f = theano.function([], NoInputOp()())
+    return Constant()
+
+
+def test_an_op_with_no_input():
+    f = theano.function([], _constant_op(T.dvector, np.arange(3.0))())
     np.testing.assert_array_equal(f(), [0.0, 1.0, 2.0])
 
 
@@ -369,20 +374,8 @@ def test_ops_of_a_users_own_type(mode):
     with pytest.raises(TypeError, match="MyType values only"):
         MyOp()(theano.gof.type.Generic()(), MyType(1)())
 
-    class NoInputOp(theano.Op):
-        def __eq__(self, other):
-            return type(self) == type(other)
-
-        def __hash__(self):
-            return hash(type(self))
-
-        def make_node(self):
-            return theano.Apply(self, [], [MyType('test')()])
-
-        def perform(self, node, inputs, output_storage):
-            output_storage[0][0] = 'test Op no input'
-
-    assert theano.function([], NoInputOp()(), mode=mode)() == 'test Op no input'
+    assert theano.function([], _constant_op(lambda: MyType("test")(), "test: no input")(), mode=mode)() == \
+        "test: no input"
 
     class Shout(theano.Op):
         __props__ = ()
