@@ -521,6 +521,14 @@ declare("sin", 1, "sin", lambda i, z, g: [g * cos(i[0])])
 declare("cos", 1, "cos", lambda i, z, g: [-g * sin(i[0])])
 declare("tan", 1, "tan", lambda i, z, g: [g * (1 + z * z)])
 declare("arctan", 1, "arctan", lambda i, z, g: [g / (1 + sqr(i[0]))])
+declare("arcsin", 1, "arcsin", lambda i, z, g: [g / sqrt(1 - sqr(i[0]))])
+declare("arccos", 1, "arccos", lambda i, z, g: [-g / sqrt(1 - sqr(i[0]))])
+declare("arctan2", 2, "arctan2", lambda i, z, g: [g * i[1] / (sqr(i[0]) + sqr(i[1])),
+                                                 -g * i[0] / (sqr(i[0]) + sqr(i[1]))],
+        params=("y", "x"), doc="the angle of the point (x, y), NumPy's arctan2(y, x)")
+declare("arcsinh", 1, "arcsinh", lambda i, z, g: [g / sqrt(sqr(i[0]) + 1)])
+declare("arccosh", 1, "arccosh", lambda i, z, g: [g / sqrt(sqr(i[0]) - 1)])
+declare("arctanh", 1, "arctanh", lambda i, z, g: [g / (1 - sqr(i[0]))])
 declare("sinh", 1, "sinh", lambda i, z, g: [g * cosh(i[0])])
 declare("cosh", 1, "cosh", lambda i, z, g: [g * sinh(i[0])])
 declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)], buffered=True, bounds=(0.0, 1.0),

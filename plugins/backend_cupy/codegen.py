@@ -274,6 +274,8 @@ CUDA: Dict[str, Rule] = {
     "exp": "exp({0})", "exp2": "exp2({0})", "expm1": "expm1({0})", "log": "log({0})", "log2": "log2({0})",
     "log10": "log10({0})", "log1p": "log1p({0})", "sqrt": "sqrt({0})", "sqr": _wrapping("({0} * {0})", "({0} * {0})"),
     "tanh": "tanh({0})", "sin": "sin({0})", "cos": "cos({0})", "tan": "tan({0})", "arctan": "atan({0})",
+    "arcsin": "asin({0})", "arccos": "acos({0})", "arctan2": "atan2({0}, {1})", "arcsinh": "asinh({0})",
+    "arccosh": "acosh({0})", "arctanh": "atanh({0})",
     "sinh": "sinh({0})", "cosh": "cosh({0})",
     "sigmoid": "(1 / (1 + exp(-{0})))",
     "softplus": "(({0}) > 0 ? ({0}) + log1p(exp(-({0}))) : log1p(exp({0})))",

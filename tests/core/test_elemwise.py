@@ -43,6 +43,8 @@ def _values(domain: str, rng: np.random.RandomState, shape: Tuple[int, ...], dty
         v = rng.uniform(-0.9, 0.9, size=shape)
     elif domain == "exponent":
         v = rng.uniform(-1.5, 1.5, size=shape)
+    elif domain == "above1":  # arccosh
+        v = rng.uniform(1.2, 3.0, size=shape)
     elif domain == "low":
         v = rng.uniform(-1.5, -0.5, size=shape)
     elif domain == "high":
@@ -127,6 +129,12 @@ CASES = {
     "cos": Case("cos", np.cos, ["any"], UNARY_DT),
     "tan": Case("tan", np.tan, ["unit"], UNARY_DT),
     "arctan": Case("arctan", np.arctan, ["any"], UNARY_DT),
+    "arcsin": Case("arcsin", np.arcsin, ["unit"], [("float64",), ("float32",)]),
+    "arccos": Case("arccos", np.arccos, ["unit"], [("float64",), ("float32",)]),
+    "arctan2": Case("arctan2", np.arctan2, ["nonzero", "nonzero"], BINARY_DT),
+    "arcsinh": Case("arcsinh", np.arcsinh, ["any"], UNARY_DT),
+    "arccosh": Case("arccosh", np.arccosh, ["above1"], [("float64",), ("float32",)]),
+    "arctanh": Case("arctanh", np.arctanh, ["unit"], [("float64",), ("float32",)]),
     "sinh": Case("sinh", np.sinh, ["any"], UNARY_DT),
     "cosh": Case("cosh", np.cosh, ["any"], UNARY_DT),
     "sigmoid": Case("sigmoid", _np_sigmoid, ["any"], UNARY_DT),

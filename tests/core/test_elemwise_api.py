@@ -13,6 +13,8 @@ NAMES = """abs_ add and_ arctan bitwise_and bitwise_not bitwise_or bitwise_xor c
 exp2 expm1 fill floor floor_divide ge gt identity int_div invert isinf isnan le log log10 log1p log2 logaddexp lt
 maximum minimum mod mul neg neq ones_like or_ pow relu round second sgn sigmoid sigmoid_binary_crossentropy
 sin sinh softplus sqr sqrt sub switch tan tanh true_div true_divide where xlogx xlogy0 xor zeros_like""".split()
+# rows added since (2026-12-07: NumPy's inverse trigonometric and hyperbolic functions)
+NAMES += "arcsin arccos arctan2 arcsinh arccosh arctanh".split()
 
 
 def test_every_existing_name_is_bound_from_the_table():

@@ -119,6 +119,12 @@ ROWS: Dict[str, Tuple[Callable[..., Any], List[str]]] = {
     "cos": (np.cos, ["T.cos({0})"]),
     "tan": (np.tan, ["T.tan({0})"]),
     "arctan": (np.arctan, ["T.arctan({0})"]),
+    "arcsin": (np.arcsin, ["T.arcsin({0})"]),
+    "arccos": (np.arccos, ["T.arccos({0})"]),
+    "arctan2": (np.arctan2, ["T.arctan2({0}, {1})"]),
+    "arcsinh": (np.arcsinh, ["T.arcsinh({0})"]),
+    "arccosh": (np.arccosh, ["T.arccosh({0})"]),
+    "arctanh": (np.arctanh, ["T.arctanh({0})"]),
     "sinh": (np.sinh, ["T.sinh({0})"]),
     "cosh": (np.cosh, ["T.cosh({0})"]),
     "invert": (np.invert, ["T.invert({0})", "~{0}"]),
@@ -134,7 +140,7 @@ ROWS: Dict[str, Tuple[Callable[..., Any], List[str]]] = {
 ARITY = {"switch": 3, "clip": 3}
 UNARY = {"neg", "abs", "sgn", "floor", "ceil", "round", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p",
          "sqrt", "sqr", "tanh", "sin", "cos", "tan", "arctan", "sinh", "cosh", "invert", "isnan", "isinf", "relu",
-         "identity", "zeros_like", "ones_like"}
+         "identity", "zeros_like", "ones_like", "arcsin", "arccos", "arcsinh", "arccosh", "arctanh"}
 for _n in ROWS:
     ARITY.setdefault(_n, 1 if _n in UNARY else 2)
 
@@ -144,7 +150,8 @@ ROW_DRAW = list(ROWS) + ["add", "sub", "mul", "true_div", "int_div", "mod", "pow
 
 #: rows whose float results come from a math library: allowed a few ulps (see tolerance)
 LIBM_ROWS = frozenset({"exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "tanh", "sin", "cos", "tan",
-                       "arctan", "sinh", "cosh", "logaddexp", "pow"})
+                       "arctan", "sinh", "cosh", "logaddexp", "pow", "arcsin", "arccos", "arctan2", "arcsinh",
+                       "arccosh", "arctanh"})
 #: steps whose result jumps when a float argument moves by an ulp
 STEP_ROWS = frozenset({"lt", "le", "gt", "ge", "eq", "neq", "isinf", "floor", "ceil", "round", "int_div", "mod",
                        "sgn", "argmax", "argmin", "all", "any"})

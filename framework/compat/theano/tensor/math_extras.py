@@ -1,9 +1,10 @@
-"""Theano 1.0's element-wise functions that framework's element-wise table lacks: ``arcsin``,
-``arccos``, ``arcsinh``, ``arccosh``, ``arctanh``, ``arctan2``, ``erf``, ``erfc``, ``erfinv``,
-``erfcinv``, ``gamma``, ``gammaln``, ``psi``, ``chi2sf``; and those that are compositions of existing ops:
-``inv``, ``deg2rad``, ``rad2deg``, ``floor_div``, ``isclose``, ``allclose``.
+"""Theano 1.0's element-wise functions beyond framework's own names: ``arcsin``, ``arccos``,
+``arcsinh``, ``arccosh``, ``arctanh``, ``arctan2`` (framework's element-wise rows, integers in
+Theano's float dtype), the special functions framework's table lacks -- ``erf``, ``erfc``, ``erfinv``,
+``erfcinv``, ``gamma``, ``gammaln``, ``psi``, ``chi2sf`` -- and those that are compositions of existing
+ops: ``inv``, ``deg2rad``, ``rad2deg``, ``floor_div``, ``isclose``, ``allclose``.
 
-The first group is one op, :class:`TheanoMath`, driven by the table :data:`FUNCTIONS`: per
+The special functions are one op, :class:`TheanoMath`, driven by the table :data:`FUNCTIONS`: per
 function its kernel over the array namespace (NumPy's or CuPy's, and SciPy's ``special`` or
 CuPy's for the special functions) and its gradient rule, written once. Integer inputs compute
 in Theano's float dtype (``upgrade_to_float``: 8- and 16-bit integers float32, wider float64).
@@ -50,13 +51,6 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
 
 FUNCTIONS = {
-    "arcsin": MathFunction(1, lambda xp: xp.arcsin, lambda i, o, g: [g / E.sqrt(1 - E.sqr(i[0]))]),
-    "arccos": MathFunction(1, lambda xp: xp.arccos, lambda i, o, g: [-g / E.sqrt(1 - E.sqr(i[0]))]),
-    "arcsinh": MathFunction(1, lambda xp: xp.arcsinh, lambda i, o, g: [g / E.sqrt(E.sqr(i[0]) + 1)]),
-    "arccosh": MathFunction(1, lambda xp: xp.arccosh, lambda i, o, g: [g / E.sqrt(E.sqr(i[0]) - 1)]),
-    "arctanh": MathFunction(1, lambda xp: xp.arctanh, lambda i, o, g: [g / (1 - E.sqr(i[0]))]),
-    "arctan2": MathFunction(2, lambda xp: xp.arctan2, lambda i, o, g: [
-        g * i[1] / (E.sqr(i[0]) + E.sqr(i[1])), -g * i[0] / (E.sqr(i[0]) + E.sqr(i[1]))]),
     "erf": MathFunction(1, lambda xp: _special(xp).erf,
                         lambda i, o, g: [g * _TWO_OVER_SQRT_PI * E.exp(-E.sqr(i[0]))]),
     "erfc": MathFunction(1, lambda xp: _special(xp).erfc,
@@ -142,12 +136,25 @@ def _make(name: str) -> Callable[..., TensorVariable]:
     return function
 
 
-arcsin = _make("arcsin")
-arccos = _make("arccos")
-arcsinh = _make("arcsinh")
-arccosh = _make("arccosh")
-arctanh = _make("arctanh")
-arctan2 = _make("arctan2")
+def _from_row(name: str) -> Callable[..., TensorVariable]:
+    """Theano's function over framework's element-wise row ``name`` (it fuses with its neighbours):
+    integer inputs first become Theano's float dtype."""
+    row = getattr(E, name)
+
+    def function(*inputs: Any) -> TensorVariable:
+        return row(*[_as_float(x) for x in inputs])
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"Theano's ``{name}``: framework's element-wise ``{name}``, integers in Theano's float dtype."
+    return function
+
+
+arcsin = _from_row("arcsin")
+arccos = _from_row("arccos")
+arcsinh = _from_row("arcsinh")
+arccosh = _from_row("arccosh")
+arctanh = _from_row("arctanh")
+arctan2 = _from_row("arctan2")
 erf = _make("erf")
 erfc = _make("erfc")
 erfinv = _make("erfinv")
