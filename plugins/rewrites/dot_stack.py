@@ -52,6 +52,7 @@ from framework.core.graph import Apply, Constant, Variable
 from framework.core.op import Op
 from framework.core.types import TensorType
 from framework.core.shape_ops import DimShuffle, transpose
+from framework.core.shape_sig import shape_signature
 from framework.plugins import RewriteSpec
 
 from .finite_guard import limit, norm, on_host
@@ -232,7 +233,8 @@ def dot_transpose_lift(fgraph: FunctionGraph, node: Apply) -> Result:
     one GEMM, and the sum no longer reads a weight-sized array through a transposed (strided) view.
     Each element is the same sum of the same products (``(A B)^T_ij = sum_k A_jk B_ki``); the BLAS's
     blocking may order the sum differently, as between any two layouts of a product (see
-    :mod:`.layout`)."""
+    :mod:`.layout`). Only where the inner sizes are proven equal (shape signatures), so the
+    lifted product can never fail: a mismatch keeps the error naming the operands as written."""
     if not isinstance(node.op, DimShuffle) or node.op.pattern != (1, 0):
         return None
     prod = node.inputs[0]
@@ -241,6 +243,9 @@ def dot_transpose_lift(fgraph: FunctionGraph, node: Apply) -> Result:
         return None
     a, b = src.inputs
     if a.ndim != 2 or b.ndim != 2:
+        return None
+    if shape_signature(a)[1] != shape_signature(b)[0]:
+        # sizes not proven equal: a mismatch must keep the error naming the operands as written
         return None
     out = Dot()(_transposed(b), _transposed(a))
     return [out] if out.type == node.outputs[0].type else None
