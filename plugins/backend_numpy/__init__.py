@@ -17,6 +17,7 @@ from .einsum_plan import LOWERINGS as EINSUM_LOWERINGS
 from .fused import LOWERINGS
 from .gemm_layout import LOWERINGS as GEMM_LOWERINGS
 from .reductions import LOWERINGS as REDUCE_LOWERINGS
+from .scaled_gemm import LOWERINGS as SCALED_GEMM_LOWERINGS
 from .memory import tune_allocator
 from .random_draws import FAST_DRAWS, backend_draw_ahead, bernoulli_from, bit_generator, is_bernoulli, state_snapshots
 from .random_draws import LOWERINGS as DRAW_LOWERINGS
@@ -32,12 +33,14 @@ class NumpyBackend(Backend):
     :data:`.einsum_plan.LOWERINGS`: einsums as planned pairwise contractions;
     :data:`.random_draws.LOWERINGS`: the Gibbs step's float32 Bernoulli draw as one function;
     :data:`.gemm_layout.LOWERINGS`: float32 products with a transposed matrix, swapped for the BLAS;
-    :data:`.reductions.LOWERINGS`: ``mean`` and ``sum_to_shape`` without NumPy's Python wrappers)."""
+    :data:`.reductions.LOWERINGS`: ``mean`` and ``sum_to_shape`` without NumPy's Python wrappers;
+    :data:`.scaled_gemm.LOWERINGS`: a weight gradient's product times ``lr`` as one BLAS call)."""
 
     name = "numpy"
     xp = np
     host_is_device = True
-    lowerings = {**LOWERINGS, **EINSUM_LOWERINGS, **DRAW_LOWERINGS, **GEMM_LOWERINGS, **REDUCE_LOWERINGS}
+    lowerings = {**LOWERINGS, **EINSUM_LOWERINGS, **DRAW_LOWERINGS, **GEMM_LOWERINGS, **REDUCE_LOWERINGS,
+                  **SCALED_GEMM_LOWERINGS}
 
     def __init__(self, device: str) -> None:
         super().__init__(device)

@@ -158,23 +158,34 @@ class StackedDotSum(Op):
         sa, sb, sc, sd = input_shapes[:4]
         return [(_broadcast_size(sa[0], sc[0]), _broadcast_size(sb[1], sd[1]))]
 
-    def impl(self, xp: Any, a: Any, b: Any, c: Any, d: Any) -> Any:
+    def stacked_operands(self, xp: Any, a: Any, b: Any, c: Any, d: Any) -> Optional[Tuple[Any, Any]]:
+        """``([A C], [B; ±D])`` when the operands are two products of one shape that no order of
+        summation can overflow (the check above); None when the sum must be computed as written."""
         bound = limit(a.dtype, a.shape[1] + c.shape[1] + 1)
         stackable = a.shape[0] == c.shape[0] and b.shape[1] == d.shape[1] and a.shape[1] == b.shape[0] \
             and c.shape[1] == d.shape[0]
         # on a device the check below would read the norms back at every call: compute as written there
-        if stackable and (bound is None or on_host(xp)):
-            if a.flags.f_contiguous and c.flags.f_contiguous and not a.flags.c_contiguous:
-                left = xp.concatenate([a.T, c.T], axis=0).T  # transposes: stack the rows of the originals
-            else:
-                left = xp.concatenate([a, c], axis=1)
-            right = _stack_rows(xp, b, d, self.subtract)
-            # ||A|| ||B|| + ||C|| ||D|| <= ||[A C]|| ||[B; D]||: no partial sum of the products as
-            # written, their sum or the stacked product can overflow (and every operand is finite)
-            if bound is None or norm(xp, left) * norm(xp, right) <= bound:
-                return xp.dot(left, right)
+        if not stackable or (bound is not None and not on_host(xp)):
+            return None
+        if a.flags.f_contiguous and c.flags.f_contiguous and not a.flags.c_contiguous:
+            left = xp.concatenate([a.T, c.T], axis=0).T  # transposes: stack the rows of the originals
+        else:
+            left = xp.concatenate([a, c], axis=1)
+        right = _stack_rows(xp, b, d, self.subtract)
+        # ||A|| ||B|| + ||C|| ||D|| <= ||[A C]|| ||[B; D]||: no partial sum of the products as
+        # written, their sum or the stacked product can overflow (and every operand is finite)
+        if bound is None or norm(xp, left) * norm(xp, right) <= bound:
+            return left, right
+        return None
+
+    def as_written(self, xp: Any, a: Any, b: Any, c: Any, d: Any) -> Any:
+        """The two products and their sum (difference), as the user wrote them."""
         first, second = xp.dot(a, b), xp.dot(c, d)
         return first - second if self.subtract else first + second
+
+    def impl(self, xp: Any, a: Any, b: Any, c: Any, d: Any) -> Any:
+        pair = self.stacked_operands(xp, a, b, c, d)
+        return xp.dot(*pair) if pair is not None else self.as_written(xp, a, b, c, d)
 
     def scaled_impl(self, xp: Any, a: Any, b: Any, c: Any, d: Any, scale: Any) -> Any:
         """The product times ``scale``: the element-wise ``multiply`` the scaled node replaced, written

@@ -49,14 +49,19 @@ def norm(xp: Any, a: Any) -> float:
     if a.size == 0:
         return 0.0
     if a.size == 1:  # a scalar factor: its magnitude, without a BLAS call
-        value = abs(complex(a.reshape(-1)[0].item()))
+        try:
+            value = abs(complex(a.reshape(-1)[0].item()))
+        except OverflowError:  # |z| of a complex beyond the float range
+            return math.inf
         return value if value == value else math.nan
     if a.dtype.kind not in "fc":  # integers and bools: square in floats, not in wrapping integers
         a = a.astype("float64")
     elif a.ndim == 2 and a.flags.f_contiguous and not a.flags.c_contiguous:
         a = a.T  # a transpose (x.T in a weight gradient): the same norm, read without a copy
-    with np.errstate(all="ignore"):
-        ssq = float(abs(xp.vdot(a, a)))
+    # vdot is no ufunc: NumPy checks no floating-point flags after it, so an overflow or a
+    # nan warns and raises under no error state (no errstate needed around it, which cost
+    # ~1 us per norm; tests/rewrites/test_guard_sharing.py pins this under all='raise')
+    ssq = float(abs(xp.vdot(a, a)))
     return math.sqrt(ssq) if ssq == ssq else math.nan
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import framework.tensor as T
 from framework import Mode, function, scan
-from framework.random import RandomStreams
+from framework.random import RandomState, RandomStreams
 from framework.testing.streams import assert_same_state
 
 from framework_backend_numpy.random_draws import _skip_float32_uniforms
@@ -29,10 +29,29 @@ def test_skipping_leaves_the_state_drawing_leaves(start, n):
     for bits in (drawn, skipped):  # leave half a word buffered (odd start) or none
         np.random.Generator(bits).random(start, dtype=np.float32)
     np.random.Generator(drawn).random(n, dtype=np.float32)
-    _skip_float32_uniforms(skipped, n)
+    _skip_float32_uniforms(RandomState(skipped), n)
     assert drawn.state == skipped.state  # the buffered half and its stale copy included
     np.testing.assert_array_equal(np.random.Generator(drawn).random(7, dtype=np.float32),
                                   np.random.Generator(skipped).random(7, dtype=np.float32))
+
+
+def test_skipping_again_after_set_state_and_a_new_bit_generator():
+    """The kernel keeps a Generator and the buffer flag's address on the state object: skips after
+    ``set_state`` (same kind: the same bit generator, rewound) and after a switch to MT19937 and
+    back (a new PCG64 object) still leave what drawing leaves."""
+    ours, plain = RandomState(3), np.random.Generator(np.random.PCG64(3))
+    for n in (5, 4, 7, 10001):
+        _skip_float32_uniforms(ours, n)
+        plain.random(n, dtype=np.float32)
+        assert ours.get_state() == {**plain.bit_generator.state, "has_gauss": 0, "gauss": 0.0}
+    rewound = np.random.PCG64(9)
+    np.random.Generator(rewound).random(1, dtype=np.float32)  # a buffered half
+    ours.set_state({**rewound.state, "has_gauss": 0, "gauss": 0.0})
+    ours.set_state(np.random.RandomState(1).get_state())  # MT19937: another bit generator
+    ours.set_state({**rewound.state, "has_gauss": 0, "gauss": 0.0})  # PCG64 again: a new object
+    _skip_float32_uniforms(ours, 6)
+    np.random.Generator(rewound).random(6, dtype=np.float32)
+    assert ours._bit_generator.state == rewound.state
 
 
 def chain(streams, seed=5):
