@@ -1,11 +1,12 @@
-"""Cumulative sums and products, ``repeat``, ``bincount``, ``to_one_hot``.
+"""Cumulative sums and products, ``repeat``, ``bincount``, ``to_one_hot``, ``searchsorted``, ``unique``,
+``unravel_index`` and ``ravel_multi_index``.
 
 Theano keeps these in ``theano.tensor.extra_ops``; each op is declared once
 here with its type rule, gradient and reference implementation over ``xp``.
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 from . import elemwise as E
 from .errors import GradientError, format_trace, user_trace
@@ -34,7 +35,9 @@ class CumOp(Op):
 
     __props__ = ("axis", "mode")
 
-    def __init__(self, axis: Optional[int], mode: str) -> None:
+    def __init__(self, axis: Optional[int] = None, mode: str = "add") -> None:
+        if mode not in ("add", "mul"):
+            raise ValueError(f"CumOp: mode must be 'add' (cumsum) or 'mul' (cumprod), got {mode!r}")
         self.axis, self.mode = axis, mode
         self.name = "cumsum" if mode == "add" else "cumprod"
 
@@ -179,3 +182,211 @@ def to_one_hot(y: Any, nb_class: int, dtype: Any = None) -> TensorVariable:
                         f"(at {format_trace(user_trace())})")
     hot = E.eq(y.dimshuffle(0, "x"), arange(nb_class).dimshuffle("x", 0))
     return E.cast(hot, as_dtype(dtype))
+
+
+def _int_zeros_free(v: Variable) -> Optional[Variable]:
+    """The gradient of a float input of a piecewise-constant op (zero almost everywhere, as Theano
+    gives it); None (no gradient) for an integer input."""
+    return None if is_int(v.dtype) or v.dtype == "bool" else E.zeros_like(v)
+
+
+class SearchSorted(Op):
+    """``numpy.searchsorted(x, v, side, sorter)``: where each value of ``v`` would go in the sorted
+    vector ``x`` (int64, ``v``'s shape). ``sorter``: the int vector that sorts ``x`` (``argsort``)."""
+
+    __props__ = ("side",)
+    name = "searchsorted"
+
+    def __init__(self, side: str = "left") -> None:
+        if side not in ("left", "right"):
+            raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+        self.side = side
+
+    def make_node(self, x: Any, v: Any, sorter: Any = None) -> Apply:
+        x, v = as_tensor_variable(x), as_tensor_variable(v)
+        if x.ndim != 1:
+            raise TypeError(f"searchsorted: x must be a vector (sorted, or with a sorter), got {x.type} "
+                            f"(at {format_trace(user_trace())})")
+        ins = [x, v]
+        if sorter is not None:
+            sorter = as_tensor_variable(sorter)
+            if sorter.ndim != 1 or not is_int(sorter.dtype):
+                raise TypeError(f"searchsorted: sorter must be a vector of integer positions, got {sorter.type} "
+                                f"(at {format_trace(user_trace())})")
+            ins.append(sorter)
+        return Apply(self, ins, [TensorType("int64", v.type.shape)])
+
+    def impl(self, xp: Any, x: Any, v: Any, sorter: Any = None) -> Any:
+        return xp.asarray(xp.searchsorted(x, v, side=self.side, sorter=sorter), dtype="int64")
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> List[Any]:
+        return [tuple(input_shapes[1])]
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        # piecewise constant in x and v: zero where it is differentiable (Theano's answer too)
+        return [_int_zeros_free(node.inputs[0]), _int_zeros_free(node.inputs[1])] + [None] * (len(node.inputs) - 2)
+
+
+def searchsorted(x: Any, v: Any, side: str = "left", sorter: Any = None) -> TensorVariable:
+    """Indices into the sorted vector ``x`` at which inserting ``v``'s values keeps it sorted, as
+    ``numpy.searchsorted`` (int64, ``v``'s shape)."""
+    return SearchSorted(side)(x, v, sorter)
+
+
+class Unique(Op):
+    """``numpy.unique(x, return_index, return_inverse, return_counts)``: the sorted distinct values of
+    ``x`` (flattened), and as asked, the first position of each, the position of each entry of ``x``
+    among them (a vector over ``x`` flattened, as Theano 1.0 gives it) and their counts (int64)."""
+
+    __props__ = ("return_index", "return_inverse", "return_counts")
+    name = "unique"
+
+    def __init__(self, return_index: bool = False, return_inverse: bool = False, return_counts: bool = False) -> None:
+        self.return_index, self.return_inverse, self.return_counts = \
+            bool(return_index), bool(return_inverse), bool(return_counts)
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor_variable(x)
+        extra = self.return_index + self.return_inverse + self.return_counts
+        return Apply(self, [x], [TensorType(x.dtype, (None,))] + [TensorType("int64", (None,)) for _ in range(extra)])
+
+    def impl(self, xp: Any, x: Any) -> Any:
+        flat = xp.reshape(x, (-1,))
+        outs = xp.unique(flat, return_index=self.return_index, return_inverse=self.return_inverse,
+                         return_counts=self.return_counts)
+        if not isinstance(outs, tuple):
+            return outs
+        return (outs[0],) + tuple(xp.asarray(o, dtype="int64").reshape(-1) for o in outs[1:])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> List[Any]:
+        from .shape_ops import Shape_i
+
+        n: Any = 1
+        for d in input_shapes[0]:  # the inverse has one entry per entry of x
+            n = n * d
+        shapes: List[Any] = []
+        kinds = ["values"] + [k for k, on in (("index", self.return_index), ("inverse", self.return_inverse),
+                                                ("counts", self.return_counts)) if on]
+        for j, kind in enumerate(kinds):
+            # the distinct values' count is known only by running the node
+            shapes.append((n,) if kind == "inverse" else (Shape_i(0)(node.outputs[j]),))
+        return shapes
+
+
+def unique(x: Any, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False) -> Any:
+    """The sorted distinct values of ``x``, and as asked the index, inverse and counts vectors
+    (see :class:`Unique`); a list when more than one is returned. No gradient."""
+    return Unique(return_index, return_inverse, return_counts)(x)
+
+
+def _static_length(dims: Any, opname: str) -> Tuple[Variable, int]:
+    """``dims`` as an int64 vector of statically known length (the number of outputs depends on it)."""
+    dims_v = as_tensor_variable(list(dims) if isinstance(dims, tuple) else dims)
+    if dims_v.ndim != 1 or not is_int(dims_v.dtype):
+        raise TypeError(f"{opname}: dims must be a vector of integer sizes, got {dims_v.type} "
+                        f"(at {format_trace(user_trace())})")
+    n = dims_v.type.shape[0]
+    if n is None:
+        raise TypeError(f"{opname}: the length of dims must be known when the graph is built (a tuple or "
+                        f"list of sizes, or a vector of static length), got {dims_v.type} "
+                        f"(at {format_trace(user_trace())})")
+    return E.cast(dims_v, "int64"), n
+
+
+class UnravelIndex(Op):
+    """``numpy.unravel_index(indices, dims, order)``: the coordinates, one int64 array per axis of an
+    array of shape ``dims``, of the flat positions ``indices``."""
+
+    __props__ = ("order",)
+    name = "unravel_index"
+
+    def __init__(self, order: str = "C") -> None:
+        if order not in ("C", "F"):
+            raise ValueError(f"unravel_index: order must be 'C' or 'F', got {order!r}")
+        self.order = order
+
+    def make_node(self, indices: Any, dims: Any) -> Apply:
+        indices = as_tensor_variable(indices)
+        if not is_int(indices.dtype):
+            raise TypeError(f"unravel_index: indices must be integers, got {indices.type} "
+                            f"(at {format_trace(user_trace())})")
+        dims, n = _static_length(dims, "unravel_index")
+        return Apply(self, [indices, dims], [TensorType("int64", indices.type.shape) for _ in range(n)])
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        return frozenset({1})  # dims: sizes, read on the host
+
+    def impl(self, xp: Any, indices: Any, dims: Any) -> Any:
+        coords = xp.unravel_index(indices, tuple(int(d) for d in dims), order=self.order)
+        out = tuple(xp.asarray(c, dtype="int64") for c in coords)
+        return out if len(out) != 1 else out[0]
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> List[Any]:
+        return [tuple(input_shapes[0])] * len(node.outputs)
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        return [None, None]
+
+
+def unravel_index(indices: Any, dims: Any, order: str = "C") -> Any:
+    """The coordinates of the flat positions ``indices`` in an array of shape ``dims``, as
+    ``numpy.unravel_index`` (a tuple of int64 tensors of ``indices``' shape, one per axis)."""
+    out = UnravelIndex(order)(indices, dims)
+    return tuple(out) if isinstance(out, list) else (out,)
+
+
+class RavelMultiIndex(Op):
+    """``numpy.ravel_multi_index(multi_index, dims, mode, order)``: the flat positions, in an array
+    of shape ``dims``, of the coordinate arrays ``multi_index`` (broadcast together; int64)."""
+
+    __props__ = ("mode", "order")
+    name = "ravel_multi_index"
+
+    def __init__(self, mode: Any = "raise", order: str = "C") -> None:
+        modes = (mode,) if isinstance(mode, str) else tuple(mode)
+        if not modes or any(m not in ("raise", "wrap", "clip") for m in modes):
+            raise ValueError(f"ravel_multi_index: mode must be 'raise', 'wrap' or 'clip' (or one per axis), "
+                             f"got {mode!r}")
+        if order not in ("C", "F"):
+            raise ValueError(f"ravel_multi_index: order must be 'C' or 'F', got {order!r}")
+        self.mode, self.order = (mode if isinstance(mode, str) else modes), order
+
+    def make_node(self, *args: Any) -> Apply:
+        from .types import broadcast_shapes
+
+        *coords, dims = args
+        coords = [as_tensor_variable(c) for c in coords]
+        if not coords or any(not is_int(c.dtype) for c in coords):
+            raise TypeError(f"ravel_multi_index: multi_index must hold integer coordinate tensors, got "
+                            f"{[str(c.type) for c in coords]} (at {format_trace(user_trace())})")
+        dims, n = _static_length(dims, "ravel_multi_index")
+        if n != len(coords):
+            raise ValueError(f"ravel_multi_index: {len(coords)} coordinate arrays for {n} dims "
+                             f"(at {format_trace(user_trace())})")
+        shape = broadcast_shapes([c.type.shape for c in coords])
+        if shape is None:
+            raise ValueError(f"ravel_multi_index: the coordinate arrays' shapes "
+                             f"{[c.type.shape for c in coords]} do not broadcast together "
+                             f"(at {format_trace(user_trace())})")
+        return Apply(self, coords + [dims], [TensorType("int64", shape)])
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        return frozenset({len(node.inputs) - 1})  # dims: sizes, read on the host
+
+    def impl(self, xp: Any, *args: Any) -> Any:
+        *coords, dims = args
+        out = xp.ravel_multi_index(tuple(coords), tuple(int(d) for d in dims), mode=self.mode, order=self.order)
+        return xp.asarray(out, dtype="int64")
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        return [None] * len(node.inputs)
+
+
+def ravel_multi_index(multi_index: Any, dims: Any, mode: Any = "raise", order: str = "C") -> TensorVariable:
+    """The flat positions of the coordinates ``multi_index`` (a tuple or list of integer tensors) in
+    an array of shape ``dims``, as ``numpy.ravel_multi_index`` (int64)."""
+    if not isinstance(multi_index, (tuple, list)):
+        raise TypeError(f"ravel_multi_index: multi_index must be a tuple or list of coordinate tensors, got "
+                        f"{type(multi_index).__name__} (at {format_trace(user_trace())})")
+    return RavelMultiIndex(mode, order)(*multi_index, dims)

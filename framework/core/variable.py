@@ -197,6 +197,11 @@ class TensorVariable(Variable):
 
         return sort.argsort(self, axis=axis, kind=kind, order=order)
 
+    def searchsorted(self, v, side="left", sorter=None):
+        from . import extra_ops
+
+        return extra_ops.searchsorted(self, v, side=side, sorter=sorter)
+
     def var(self, axis=None, keepdims=False, ddof=0):
         from . import reduce
 

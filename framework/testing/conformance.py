@@ -291,6 +291,21 @@ def test_indexing(backend_device: str) -> None:
     _check(lambda a: T.inc_subtensor(a[1:3], 2.0), lambda a: a + _region(a), x)
 
 
+def test_search_unique_and_index_conversion(backend_device: str) -> None:
+    xs, vs = np.array([1.0, 2.0, 2.0, 5.0]), _rng().uniform(0.0, 6.0, size=(3, 2))
+    _check(lambda a, v: T.searchsorted(a, v, side="right"),
+           lambda a, v: np.searchsorted(a, v, side="right").astype("int64"), xs, vs)
+    m = np.array([[3.0, 1.0, 3.0], [2.0, 1.0, 7.0]])
+    _check(lambda a: T.unique(a, return_inverse=True, return_counts=True),
+           lambda a: tuple(np.asarray(o).reshape(-1) if k else o for k, o in enumerate(
+               np.unique(a.reshape(-1), return_inverse=True, return_counts=True))), m)
+    flat = np.array([0, 7, 11], dtype="int64")
+    _check(lambda i: list(T.unravel_index(i, (3, 4))), lambda i: np.unravel_index(i, (3, 4)), flat)
+    rows, cols = np.array([0, 2, 2], dtype="int64"), np.array([1, 0, 3], dtype="int64")
+    _check(lambda r, c: T.ravel_multi_index((r, c), (3, 4)),
+           lambda r, c: np.ravel_multi_index((r, c), (3, 4)).astype("int64"), rows, cols)
+
+
 def _np_set(a: np.ndarray, k: np.ndarray, v: float) -> np.ndarray:
     out = a.copy()
     out[k] = v

@@ -1,17 +1,22 @@
 """``theano.tensor.extra_ops``: cumsum, cumprod, repeat, bincount, to_one_hot, squeeze, diff, compress,
-fill_diagonal, fill_diagonal_offset."""
+fill_diagonal, fill_diagonal_offset, searchsorted, unravel_index, ravel_multi_index, and the op classes
+``CumOp``, ``SearchsortedOp``, ``Unique``, ``UnravelIndex``, ``RavelMultiIndex``."""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 
-from ....core.extra_ops import bincount, cumprod, cumsum, repeat, to_one_hot
+from ....core.extra_ops import (CumOp, RavelMultiIndex, SearchSorted, Unique, UnravelIndex, bincount, cumprod,
+                                cumsum, ravel_multi_index, repeat, searchsorted, to_one_hot, unravel_index)
 from ....core.shape_ops import squeeze as _squeeze
 from ....core.variable import TensorVariable, as_tensor_variable
 
+SearchsortedOp = SearchSorted  # Theano's class name: SearchsortedOp(side)(x, v[, sorter])
+
 __all__ = ["cumsum", "cumprod", "repeat", "bincount", "to_one_hot", "squeeze", "diff", "compress", "fill_diagonal",
-           "fill_diagonal_offset"]
+           "fill_diagonal_offset", "searchsorted", "unravel_index", "ravel_multi_index", "CumOp", "SearchsortedOp",
+           "Unique", "UnravelIndex", "RavelMultiIndex"]
 
 
 def squeeze(x: Any) -> TensorVariable:
