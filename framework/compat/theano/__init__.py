@@ -17,7 +17,7 @@ from ...core.graph import Constant, Variable
 from ...core.shared import SharedVariable, shared
 from ...printing import debugprint, pp
 from ._alias import install, real_theano, run_script, uninstall
-from .compile import FAST_COMPILE, FAST_RUN, In, Mode, Out, Param, as_op, function
+from .compile import FAST_COMPILE, FAST_RUN, In, Mode, OpFromGraph, Out, Param, as_op, function
 from .gof import Apply, FunctionGraph, Generic, Op, Type, generic
 from .misc.safe_asarray import _asarray
 from .gradient import Lop, Rop, grad, subgraph_grad
@@ -52,4 +52,4 @@ from . import scalar  # noqa: E402
 __all__ = ["config", "function", "shared", "grad", "scan", "map", "reduce", "foldl", "foldr", "clone", "pp",
            "debugprint", "dot", "In", "Out", "Param", "Mode", "Op", "Apply", "Variable", "Constant", "SharedVariable",
            "scan_checkpoints", "tensor", "scalar", "install", "uninstall", "run_script", "real_theano", "Rop", "Lop", "subgraph_grad",
-           "as_op", "FunctionGraph", "_asarray", "Type", "Generic", "generic"]
+           "as_op", "FunctionGraph", "_asarray", "Type", "Generic", "generic", "OpFromGraph"]

@@ -14,7 +14,7 @@ from ....core import function as _function_module
 
 __all__ = ["function", "In", "Out", "Param", "Mode", "shared", "SharedVariable", "Function", "FunctionMaker", "get_mode",
            "get_default_mode", "register_mode", "predefined_modes", "FAST_RUN", "FAST_COMPILE", "DebugMode",
-           "MonitorMode", "NanGuardMode", "UnusedInputError", "MissingInputError", "as_op"]
+           "MonitorMode", "NanGuardMode", "UnusedInputError", "MissingInputError", "as_op", "OpFromGraph"]
 
 
 class Out:
@@ -213,6 +213,8 @@ from .monitormode import MonitorMode  # noqa: E402
 from .nanguardmode import NanGuardMode  # noqa: E402
 from . import debugmode, function_module, io, mode, monitormode, nanguardmode, ops, sharedvalue  # noqa: E402,F401 -- theano.compile.io.Out & co. without importing them first
 from .ops import as_op  # noqa: E402
+from . import builders  # noqa: E402 -- theano.compile.builders.OpFromGraph
+from .builders import OpFromGraph  # noqa: E402
 
 
 from .._missing import missing as _missing  # noqa: E402
