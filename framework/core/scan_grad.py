@@ -38,6 +38,25 @@ def _placeholder(v: Variable, name: str) -> Variable:
     return v.type.make_variable(name) if not isinstance(v.type, TensorType) else TensorType(v.dtype, v.type.shape)(name)
 
 
+def _products_to_keep(outs: Sequence[Variable], needed: set, varying: set) -> List[Variable]:
+    """The body's matrix products whose values the backward body would compute again: those it
+    needs, that change from step to step (they read a sequence row or a carry). The forward loop
+    stacks them and the backward loop reads their rows instead of a second GEMM per step -- the
+    RNN's ``h[t-1] @ U`` behind its gates (the LSTM tutorial: one of three backward GEMMs). The
+    memory is one row of each per step, as for the carries the loop already stacks."""
+    from .blas import Dot
+
+    kept: List[Variable] = []
+    for n in toposort(outs):
+        if type(n.op) is not Dot:
+            continue
+        o = n.outputs[0]
+        if o in needed and isinstance(o.type, TensorType) and is_float(o.dtype) \
+                and any(v in varying for v in ancestors([o])):
+            kept.append(o)
+    return kept
+
+
 def bptt(node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
     from . import elemwise as E
     from .grad import NullTypeGradError, grad as grad_fn
@@ -89,8 +108,13 @@ def bptt(node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Option
                                 "scan of the body, which the backward loop cannot replay; draw them in the "
                                 "outer body or pass them in as sequences")
 
+    # products the gradient would compute again: kept from the forward loop (memory for time)
+    kept = _products_to_keep(outs, needed, set(i_seqs + i_carries))
+    if kept:
+        needed = set(ancestors(wanted, blockers=samples + kept))
+
     # 2. forward values: traced carries from their rows, the rest from a loop that also stacks them
-    extra = [c for c in i_state if c in needed] + samples
+    extra = [c for c in i_state if c in needed] + samples + kept
     if extra:
         aug = op.clone(inner=InnerGraph(op.inner.inputs, outs[:n_stack] + extra + outs[n_stack:]),
                        n_nonrec=op.n_nonrec + len(extra), keep=None, rng_inplace=None)

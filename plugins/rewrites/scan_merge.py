@@ -40,7 +40,11 @@ rewrite that moves rounding to fire in one and not the other -- because an
 intermediate is also an output of the copy -- the merged loop gives the
 copy's values, those the gradient already read.) The pass runs at the start of
 ``canonicalize`` (after ``merge``), before ``scan_inline_one_step`` would
-inline a one-step pair into two copies of the body.
+inline a one-step pair into two copies of the body, and again at the start of
+``specialize`` (after ``merge_before_specialize``, before ``scan_save_mem``): a
+gradient taken of a cost that ``grad`` first rewrote (``stabilize``) holds a
+copy of the loop whose outer inputs are the cost's own only once those
+rewrites ran on the function's graph too.
 """
 from __future__ import annotations
 
@@ -153,4 +157,10 @@ REWRITES = [
                 doc="a scan whose loop another scan over the same inputs computes with more outputs (the copy "
                     "grad replays to collect samples and untraced carries) -> read from that one: one forward "
                     "loop"),
+    # tagged with the first pass's name: excluding "scan_merge_forward" turns off both passes
+    RewriteSpec("scan_merge_forward_again", scan_merge_forward, stage="specialize", kind="global",
+                tags=("scan", "scan_merge_forward"),
+                doc="scan_merge_forward once more after canonicalize and stabilize: the gradient's copy of a loop "
+                    "whose outer inputs became those of the cost's own loop only then (a cost the gradient "
+                    "rewrote first) -- before scan_save_mem decides what each output keeps"),
 ]

@@ -172,15 +172,32 @@ def test_several_taps_and_a_shared_update(noise):
     assert acc.get_value().any()
 
 
-def test_a_scan_without_draws_or_untraced_carries_is_unchanged():
+def test_a_scan_without_draws_untraced_carries_or_products_is_unchanged():
     """Its gradient reads the traced carry's rows: no replay, nothing to merge."""
+    h0, w = T.dvector("h0"), T.dvector("w")
+    hs, upd = scan(lambda h, w: T.tanh(h * w), outputs_info=h0, non_sequences=w, n_steps=9)
+    cost = (hs ** 2).sum()
+    rng = np.random.RandomState(7)
+    f, g = check([h0, w], [cost] + T.grad(cost, [h0, w]), upd, [(rng.randn(3), rng.randn(3))] * 2)
+    assert [str(n.op) for n in f.maker.fgraph.toposort()] == [str(n.op) for n in g.maker.fgraph.toposort()]
+    assert REWRITE not in f.maker.report.fired
+
+
+def test_a_product_the_gradient_keeps_is_stacked_by_the_one_forward_loop():
+    """``tanh(h @ W)``: the gradient keeps the forward loop's ``h @ W`` rows instead of computing the
+    product again (scan_grad.py); the copy that stacks them and the cost's loop run as one loop,
+    with the same bits as two loops, and the backward loop computes no ``h @ W`` of its own."""
     h0, W = T.dvector("h0"), T.dmatrix("W")
     hs, upd = scan(lambda h, W: T.tanh(T.dot(h, W)), outputs_info=h0, non_sequences=W, n_steps=9)
     cost = (hs ** 2).sum()
     rng = np.random.RandomState(7)
     f, g = check([h0, W], [cost] + T.grad(cost, [h0, W]), upd, [(rng.randn(3), rng.randn(3, 3))] * 2)
-    assert [str(n.op) for n in f.maker.fgraph.toposort()] == [str(n.op) for n in g.maker.fgraph.toposort()]
-    assert REWRITE not in f.maker.report.fired
+    assert [len(s) for s in scans(g)] == [2, 1]
+    assert [len(s) for s in scans(f)] == [1, 1]
+    (forward,), (backward,) = scans(f)
+    assert len(forward.outputs) == 2  # the carry's rows and the product's
+    body = [type(n.op).__name__ for n in toposort(backward.op.inner.outputs)]
+    assert body.count("Dot") == 2  # the two products of the gradient itself (of h and of W), no third
 
 
 # --- what must stay two loops ----------------------------------------------------------------------
@@ -273,7 +290,8 @@ def test_the_state_advances_once_per_call():
 
 
 def test_two_gradients_of_one_loop_share_it():
-    """Two ``T.grad`` calls make two replays: all three loops are one."""
+    """Two ``T.grad`` calls make two replays: all three forward loops are one; the two backward loops,
+    then over the same inputs (the second merge pass, before ``merge_before_fusion``), are one too."""
     srng = RandomStreams(12)
     x0, W = T.dvector("x0"), T.dmatrix("W")
     hs, upd = scan(lambda h, W: T.tanh(T.dot(h, W) + srng.normal(h.shape)), outputs_info=[x0],
@@ -282,4 +300,4 @@ def test_two_gradients_of_one_loop_share_it():
     rng = np.random.RandomState(12)
     f, g = check([x0, W], [cost, T.grad(cost, x0), T.grad(cost, W)], upd, [(rng.randn(3), rng.randn(3, 3))] * 2)
     assert [len(s) for s in scans(g)] == [3, 2]
-    assert [len(s) for s in scans(f)] == [1, 2]
+    assert [len(s) for s in scans(f)] == [1, 1]
