@@ -8,11 +8,12 @@ from typing import Sequence, Union
 
 from .core.errors import DisconnectedInputError, GradientError
 from .core.grad import (NullType, NullTypeGradError, disconnected_grad, grad, grad_clip, grad_not_implemented,
-                        grad_scale, grad_undefined, verify_grad, zero_grad)
+                        grad_scale, grad_undefined, undefined_grad, verify_grad, zero_grad)
 from .core.graph import Variable
 from .core.variable import as_tensor_variable
 
-__all__ = ["grad", "jacobian", "hessian", "verify_grad", "disconnected_grad", "zero_grad", "grad_clip", "grad_scale",
+__all__ = ["grad", "jacobian", "hessian", "verify_grad", "disconnected_grad", "zero_grad", "undefined_grad", "grad_clip",
+           "grad_scale",
            "grad_undefined", "grad_not_implemented", "NullType", "NullTypeGradError",
            "GradientError", "DisconnectedInputError"]
 

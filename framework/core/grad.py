@@ -40,14 +40,20 @@ class GradientOnly(Op):
 
 
 class GradCut(GradientOnly):
-    """Identity in the forward pass; the gradient is cut (``disconnected_grad``)
-    or replaced by zeros (``zero_grad``)."""
+    """Identity in the forward pass; the gradient is cut (``disconnected_grad``),
+    replaced by zeros (``zero_grad``) or declared undefined (``undefined_grad``:
+    a null gradient, so ``grad`` raises :class:`NullTypeGradError` for any
+    ``wrt`` it reaches)."""
 
     __props__ = ("mode",)
 
+    _NAMES = {"disconnected": "disconnected_grad", "zero": "zero_grad", "undefined": "undefined_grad"}
+
     def __init__(self, mode: str) -> None:
+        if mode not in self._NAMES:
+            raise ValueError(f"GradCut: mode must be one of {', '.join(map(repr, self._NAMES))}, got {mode!r}")
         self.mode = mode
-        self.name = "disconnected_grad" if mode == "disconnected" else "zero_grad"
+        self.name = self._NAMES[mode]
 
     def make_node(self, x: Any) -> Apply:
         x = as_tensor_variable(x)
@@ -56,6 +62,9 @@ class GradCut(GradientOnly):
     def grad(self, node: Apply, output_grads):
         if self.mode == "disconnected":
             return [None]
+        if self.mode == "undefined":
+            return [grad_undefined(self, 0, node.inputs[0], "Its gradient was declared undefined with "
+                                   "undefined_grad.")]
         return [E.zeros_like(node.inputs[0])]
 
 
@@ -67,6 +76,12 @@ def disconnected_grad(x: Any) -> TensorVariable:
 def zero_grad(x: Any) -> TensorVariable:
     """``x`` in the forward pass; the gradient through it is zero."""
     return GradCut("zero")(x)
+
+
+def undefined_grad(x: Any) -> TensorVariable:
+    """``x`` in the forward pass; its gradient is undefined: taking a gradient through it raises
+    :class:`NullTypeGradError` (Theano's ``undefined_grad``)."""
+    return GradCut("undefined")(x)
 
 
 def _scalar_operand(v: Any, what: str, x: Variable) -> Variable:

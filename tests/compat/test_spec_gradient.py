@@ -349,3 +349,41 @@ def test_subgraph_grad_matches_the_full_gradient():
         gradient.subgraph_grad([w2], [a1])
     with pytest.raises(TypeError, match="list"):
         gradient.subgraph_grad(w2, [a1], cost=cost2)
+
+
+# --- numeric_grad and undefined_grad (Theano 1.0's theano.gradient) -------------------------------
+
+def test_numeric_grad_estimates_and_compares():
+    from theano.gradient import numeric_grad
+
+    a, b = np.array([1.0, 2.0]), np.array([[3.0], [4.0]])
+    ng = numeric_grad(lambda u, v: float((u ** 2).sum() + (u * v.ravel()).sum()), [a, b])
+    assert [g.shape for g in ng.gf] == [(2,), (2, 1)]
+    np.testing.assert_allclose(ng.gf[0], 2 * a + b.ravel(), atol=1e-5)
+    np.testing.assert_allclose(ng.gf[1], a.reshape(2, 1), atol=1e-5)
+    arg, pos, abs_err, rel_err = ng.max_err([2 * a + b.ravel(), np.array([[1.0], [2.5]])], 1e-4, 1e-4)
+    assert (arg, pos) == (1, 1) and abs_err == pytest.approx(0.5, abs=1e-4)
+    with pytest.raises(ValueError, match="shape"):
+        ng.max_err([a, a], 1e-4, 1e-4)
+    with pytest.raises(ValueError, match="2 inputs"):
+        ng.abs_rel_errors([a])
+    single = numeric_grad(lambda u: float(np.sin(u).sum()), np.array([0.5, 1.0], dtype="float32"))
+    assert single.gf.dtype == np.float32 and single.eps == numeric_grad.type_eps["float32"]
+    np.testing.assert_allclose(single.gf, np.cos([0.5, 1.0]), atol=2e-3)
+    with pytest.raises(TypeError, match="float16, float32 or float64"):
+        numeric_grad(lambda u: 0.0, np.array([1, 2]))
+
+
+def test_undefined_grad_is_identity_with_a_null_gradient():
+    import theano
+    import theano.tensor as T
+    from theano.gradient import NullTypeGradError, undefined_grad
+
+    x = T.dvector("x")
+    y = undefined_grad(x) * 2
+    np.testing.assert_array_equal(theano.function([x], y)(np.array([1.0, 2.0])), [2.0, 4.0])
+    with pytest.raises(NullTypeGradError, match="undefined_grad"):
+        theano.grad(y.sum(), x)
+    z = T.dvector("z")  # a gradient that does not pass through it is unaffected
+    np.testing.assert_array_equal(theano.function([x, z], theano.grad((y * z).sum(), z))([1.0, 2.0], [0.0, 0.0]),
+                                  [2.0, 4.0])

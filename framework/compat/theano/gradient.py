@@ -8,7 +8,7 @@ from ...core.errors import DisconnectedInputError, GradientError
 from ...core.elemwise import zeros_like
 from ...core.graph import clone_replace, toposort
 from ...core.grad import (GradClip, GradCut, GradScale, NullType, NullTypeGradError, disconnected_grad, grad_clip,
-                          grad_not_implemented, grad_scale, grad_undefined, is_null, zero_grad)
+                          grad_not_implemented, grad_scale, grad_undefined, is_null, undefined_grad, zero_grad)
 from ...gradient import hessian, jacobian  # built on grad above the kernel (a scan over rows)
 from ...core.variable import as_tensor_variable
 from .gof.op import rop_forward, uses_own_r_op
@@ -16,11 +16,12 @@ from .gof.op import rop_forward, uses_own_r_op
 __all__ = ["grad", "Lop", "Rop", "jacobian", "hessian", "verify_grad", "disconnected_grad", "zero_grad",
            "consider_constant", "GradientError", "DisconnectedInputError", "DisconnectedType", "NullTypeGradError",
            "NullType", "grad_clip", "grad_scale", "grad_undefined", "grad_not_implemented", "subgraph_grad",
-           "GradClip", "GradScale"]
+           "GradClip", "GradScale", "undefined_grad", "numeric_grad"]
 
 # the op instances Theano's tests look for in compiled graphs (they are removed there)
 zero_grad_ = GradCut("zero")
 disconnected_grad_ = GradCut("disconnected")
+undefined_grad_ = GradCut("undefined")
 consider_constant_ = zero_grad_
 
 
@@ -249,6 +250,92 @@ def verify_grad(fun: Any, pt: Sequence[Any], n_tests: int = 2, rng: Any = None, 
 
 
 verify_grad.E_grad = GradientError  # ``except verify_grad.E_grad:``, as Theano's tests write it
+
+
+class numeric_grad:  # noqa: N801 -- Theano's name
+    """Theano's finite-difference gradient: ``numeric_grad(f, pt, eps=None, out_type=None)``.
+
+    ``f`` takes NumPy arrays and returns a scalar; ``pt`` is an array or a list/tuple of arrays
+    (float16, float32 or float64). Every entry is stepped forward by ``eps`` in turn (one-sided
+    differences); ``eps`` defaults to the largest of the inputs' :attr:`type_eps`, and the
+    arrays ``f`` receives are in the most precise of their dtypes (as Theano: compile ``f``
+    with ``allow_input_downcast=True``). ``gf`` holds the estimate, an array per input (one
+    array when ``pt`` was one array). ``max_err(g_pt, abs_tol, rel_tol)`` compares an analytic
+    gradient with it, as ``verify_grad`` does."""
+
+    type_eps = {"float64": 1e-7, "float32": 3e-4, "float16": 1e-1}
+
+    def __init__(self, f: Any, pt: Any, eps: Optional[float] = None, out_type: Optional[str] = None) -> None:
+        import numpy as np
+
+        single = not isinstance(pt, (list, tuple))
+        points = [np.array(p) for p in ([pt] if single else pt)]
+        dtypes = [str(p.dtype) for p in points]
+        for k, dt in enumerate(dtypes):
+            if dt not in self.type_eps:
+                raise TypeError(f"numeric_grad: input {k} has dtype {dt}; finite differences need float16, float32 "
+                                f"or float64 inputs")
+        work = min(dtypes, key=lambda d: self.type_eps[d])  # the most precise dtype present
+        step = max(self.type_eps[d] for d in dtypes) if eps is None else eps
+        total = sum(p.size for p in points)
+        flat = np.empty(total, dtype=work)
+        out_dtype = out_type if out_type is not None and str(out_type).startswith("complex") else work
+        grads = np.empty(total, dtype=out_dtype)
+        views, self.gf = [], []
+        start = 0
+        for p in points:  # each input a view of one flat buffer, each estimate a view of another
+            view = flat[start:start + p.size].reshape(p.shape)
+            view[...] = p
+            views.append(view)
+            self.gf.append(grads[start:start + p.size].reshape(p.shape))
+            start += p.size
+        at_pt = f(*[v.copy() for v in views])
+        base = flat.copy()
+        for i in range(total):
+            flat[:] = base
+            flat[i] += step
+            grads[i] = (f(*views) - at_pt) / step
+        self.eps = step
+        if single:
+            self.gf = self.gf[0]
+
+    @staticmethod
+    def abs_rel_err(a: Any, b: Any) -> Any:
+        """``(|a - b|, |a - b| / max(|a| + |b|, 1e-8))`` as arrays."""
+        import numpy as np
+
+        abs_err = np.asarray(abs(a - b))
+        return abs_err, np.asarray(abs_err / np.maximum(abs(a) + abs(b), 1e-8))
+
+    def abs_rel_errors(self, g_pt: Sequence[Any]) -> List[Any]:
+        """:meth:`abs_rel_err` of each array of ``g_pt`` against the estimate (a ValueError for a
+        list of another length or an array of another shape)."""
+        estimate = self.gf if isinstance(self.gf, list) else [self.gf]
+        if len(g_pt) != len(estimate):
+            raise ValueError(f"numeric_grad: {len(g_pt)} gradients given for {len(estimate)} inputs")
+        out = []
+        for k, (a, b) in enumerate(zip(g_pt, estimate)):
+            if a.shape != b.shape:
+                raise ValueError(f"numeric_grad: gradient {k} has shape {a.shape}, the input {b.shape}")
+            out.append(self.abs_rel_err(a, b))
+        return out
+
+    def max_err(self, g_pt: Sequence[Any], abs_tol: float, rel_tol: float) -> Any:
+        """``(input, flat position, abs error, rel error)`` where ``min(abs_err / abs_tol, rel_err /
+        rel_tol)`` is largest over ``g_pt``: above 1 means both tolerances are exceeded there. A
+        non-finite error is a ValueError."""
+        import numpy as np
+
+        best = []
+        for abs_err, rel_err in self.abs_rel_errors(g_pt):
+            if not (np.all(np.isfinite(abs_err)) and np.all(np.isfinite(rel_err))):
+                raise ValueError(f"numeric_grad: a non-finite error ({abs_err!r}, {rel_err!r})")
+            scaled = np.minimum(abs_err / abs_tol, rel_err / rel_tol).reshape(-1)
+            i = int(scaled.argmax()) if scaled.size else 0
+            best.append((scaled[i] if scaled.size else 0.0, i, abs_err.reshape(-1)[i] if scaled.size else 0.0,
+                         rel_err.reshape(-1)[i] if scaled.size else 0.0))
+        arg = int(np.argmax([b[0] for b in best]))
+        return arg, best[arg][1], best[arg][2], best[arg][3]
 
 
 from ._missing import missing as _missing  # noqa: E402

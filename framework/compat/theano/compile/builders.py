@@ -42,7 +42,9 @@ __all__ = ["OpFromGraph"]
 
 
 def _is_disconnected(v: Any) -> bool:
-    return type(getattr(v, "type", None)).__name__ == "DisconnectedType"
+    from ..gradient import DisconnectedType  # here: theano.gradient imports theano.compile's modules
+
+    return isinstance(getattr(v, "type", None), DisconnectedType)
 
 
 class OpFromGraph(Op):
