@@ -1,15 +1,18 @@
 """``theano.tensor.slinalg``: ``cholesky``, ``solve`` (with gradients), and Theano's
 ``solve_lower_triangular``, ``solve_upper_triangular``, ``solve_symmetric`` and ``kron``
-built from them and from framework's ops."""
+built from them and from framework's ops; ``expm`` and ``eigvalsh`` (SciPy's, with Theano's
+gradients: :mod:`.slinalg_extras`)."""
 from __future__ import annotations
 
 from typing import Any
 
 from ....core.linalg import Cholesky, CholeskyGrad, Solve, cholesky, solve
 from ....core.variable import TensorVariable, as_tensor_variable
+from .slinalg_extras import Eigvalsh, EigvalshGrad, Expm, ExpmGrad, eigvalsh, expm
 
 __all__ = ["cholesky", "solve", "Cholesky", "CholeskyGrad", "Solve", "solve_lower_triangular",
-           "solve_upper_triangular", "solve_symmetric", "kron"]
+           "solve_upper_triangular", "solve_symmetric", "kron", "expm", "Expm", "ExpmGrad", "eigvalsh", "Eigvalsh",
+           "EigvalshGrad"]
 
 
 def _triangle(a: TensorVariable, lower: bool) -> TensorVariable:
