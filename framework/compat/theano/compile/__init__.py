@@ -14,7 +14,8 @@ from ....core import function as _function_module
 
 __all__ = ["function", "In", "Out", "Param", "Mode", "shared", "SharedVariable", "Function", "FunctionMaker", "get_mode",
            "get_default_mode", "register_mode", "predefined_modes", "FAST_RUN", "FAST_COMPILE", "DebugMode",
-           "MonitorMode", "NanGuardMode", "UnusedInputError", "MissingInputError", "as_op", "OpFromGraph"]
+           "MonitorMode", "NanGuardMode", "UnusedInputError", "MissingInputError", "as_op", "OpFromGraph",
+           "ProfileStats"]
 
 
 class Out:
@@ -199,22 +200,38 @@ def function(inputs: Sequence[Any], outputs: Any = None, mode: Any = None, updat
              rebuild_strict: bool = True, allow_input_downcast: Optional[bool] = None, profile: Any = None,
              on_unused_input: Optional[str] = None) -> Function:
     """``theano.function`` with Theano 1.0's argument order (``mode`` third) and defaults
-    (``on_unused_input`` from ``config.on_unused_input``). ``accept_inplace``, ``rebuild_strict``
-    and ``profile`` are accepted and have no effect (docs/theano.md)."""
+    (``on_unused_input`` from ``config.on_unused_input``). ``profile`` (True, a name, a
+    :class:`~.profiling.ProfileStats`; ``config.profile`` for every function) gives the function a
+    ``profile`` of its calls and nodes (:mod:`.profiling`). ``accept_inplace`` and
+    ``rebuild_strict`` are accepted and have no effect (docs/theano.md)."""
     if isinstance(inputs, (list, tuple)):
         inputs, givens = _cut_inputs(inputs, givens)
-    return _function_module.function(
-        inputs, _unwrap_outputs(outputs), updates=updates, givens=givens, no_default_updates=no_default_updates,
-        on_unused_input=on_unused_input or config.on_unused_input, allow_input_downcast=allow_input_downcast,
-        name=name, mode=get_mode(mode))
+    outputs = _unwrap_outputs(outputs)
+
+    def compile_with(chosen: Any) -> Function:
+        return _function_module.function(
+            inputs, outputs, updates=updates, givens=givens, no_default_updates=no_default_updates,
+            on_unused_input=on_unused_input or config.on_unused_input, allow_input_downcast=allow_input_downcast,
+            name=name, mode=chosen)
+
+    if profile is None:
+        profile = bool(config.profile)
+    if profile is False:
+        return compile_with(get_mode(mode))
+    from .profiling import ProfileStats, profiled
+
+    stats = profile if isinstance(profile, ProfileStats) else ProfileStats(
+        message=profile if isinstance(profile, str) else name)
+    return profiled(stats, get_mode(mode), compile_with)
 
 
 from .monitormode import MonitorMode  # noqa: E402
 from .nanguardmode import NanGuardMode  # noqa: E402
-from . import debugmode, function_module, io, mode, monitormode, nanguardmode, ops, sharedvalue  # noqa: E402,F401 -- theano.compile.io.Out & co. without importing them first
+from . import debugmode, function_module, io, mode, monitormode, nanguardmode, ops, profiling, sharedvalue  # noqa: E402,F401 -- theano.compile.io.Out & co. without importing them first
 from .ops import as_op  # noqa: E402
 from . import builders  # noqa: E402 -- theano.compile.builders.OpFromGraph
 from .builders import OpFromGraph  # noqa: E402
+from .profiling import ProfileStats  # noqa: E402
 
 
 from .._missing import missing as _missing  # noqa: E402
