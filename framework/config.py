@@ -116,6 +116,8 @@ def _number_text(v: Any) -> Any:
 
 # Theano 1.0 options a Theano program may set that have no effect here (no C compiler, no
 # cuDNN, no old-bug warnings to give): accepted and kept, so such programs run unchanged.
+# One exception: ``profile``, which the Theano layer's ``function`` reads (profiles every
+# function it compiles: framework/compat/theano/compile/profiling.py).
 _THEANO_NO_OPS = {
     "optimizer": "fast_run", "optimizer_including": "", "optimizer_excluding": "", "optimizer_requiring": "",
     "optimizer_verbose": False, "linker": "cvm", "allow_gc": True, "openmp": False, "openmp_elemwise_minsize": 200000,
