@@ -184,7 +184,7 @@ def to_one_hot(y: Any, nb_class: int, dtype: Any = None) -> TensorVariable:
     return E.cast(hot, as_dtype(dtype))
 
 
-def _int_zeros_free(v: Variable) -> Optional[Variable]:
+def _zero_grad_of(v: Variable) -> Optional[Variable]:
     """The gradient of a float input of a piecewise-constant op (zero almost everywhere, as Theano
     gives it); None (no gradient) for an integer input."""
     return None if is_int(v.dtype) or v.dtype == "bool" else E.zeros_like(v)
@@ -224,7 +224,7 @@ class SearchSorted(Op):
 
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
         # piecewise constant in x and v: zero where it is differentiable (Theano's answer too)
-        return [_int_zeros_free(node.inputs[0]), _int_zeros_free(node.inputs[1])] + [None] * (len(node.inputs) - 2)
+        return [_zero_grad_of(node.inputs[0]), _zero_grad_of(node.inputs[1])] + [None] * (len(node.inputs) - 2)
 
 
 def searchsorted(x: Any, v: Any, side: str = "left", sorter: Any = None) -> TensorVariable:

@@ -90,3 +90,11 @@ def test_profiles_keep_the_modes_own_per_node_functions_and_checks():
     text = io.StringIO()
     d.profile.summary(file=text)
     assert "no node was timed" in text.getvalue()
+
+
+def test_a_profile_of_another_kind_is_refused():
+    import theano
+
+    x, out = _graph()
+    with pytest.raises(TypeError, match="profile must be True/False, a name"):
+        theano.function([x], out, profile=3)

@@ -220,6 +220,9 @@ def function(inputs: Sequence[Any], outputs: Any = None, mode: Any = None, updat
         return compile_with(get_mode(mode))
     from .profiling import ProfileStats, profiled
 
+    if not isinstance(profile, (bool, str, ProfileStats)):
+        raise TypeError(f"function: profile must be True/False, a name (str) or a ProfileStats to record into, "
+                        f"got {type(profile).__name__} {profile!r:.40}")
     stats = profile if isinstance(profile, ProfileStats) else ProfileStats(
         message=profile if isinstance(profile, str) else name)
     return profiled(stats, get_mode(mode), compile_with)

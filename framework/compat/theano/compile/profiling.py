@@ -142,7 +142,8 @@ class ProfileStats:
             self.summary_ops(file, n_ops_to_print)
             self.summary_nodes(file, n_apply_to_print)
         else:
-            print("  (no node was timed: the function has not run, or its mode checks every node itself)",
+            print("  (no node was timed: the graph has no node, the function has not run, or its mode checks "
+                  "every node itself)",
                   file=file)
 
 
