@@ -42,7 +42,7 @@ def run_alone(script: str, args: Sequence[str]) -> Dict[str, float]:
 
 
 def in_rounds(fns: Dict[Any, Callable[[], object]], ours: Any, ref: Any, script: str, args: Sequence[str],
-              calls: int, repeats: int, rounds: int = 3) -> Dict[str, float]:
+              calls: int, repeats: int, rounds: int = 3, also: Sequence[Any] = ()) -> Dict[str, Any]:
     """Both protocols, ``rounds`` times over, each round timing ``fns``
     alternately in this process and then ``ref`` alone in a fresh one.
 
@@ -50,20 +50,35 @@ def in_rounds(fns: Dict[Any, Callable[[], object]], ours: Any, ref: Any, script:
     next; comparing our time with a reference timed in the same round (not
     one timed minutes apart) keeps that drift out of the ratios. Returns the
     median per-call seconds of ``ours`` and of ``ref`` (same process and
-    alone) and the median ratio of each protocol.
+    alone) and the median ratio of each protocol. ``also`` names further
+    references in ``fns`` (the script run alone must print them too): their
+    figures come back under ``"also"``, keyed by name, in the same form.
     """
-    same, alone, fw, ref_same, ref_alone = [], [], [], [], []
+    names = [ref, *also]
+    fw: List[float] = []
+    same: Dict[Any, List[float]] = {n: [] for n in names}
+    alone: Dict[Any, List[float]] = {n: [] for n in names}
+    ref_same: Dict[Any, List[float]] = {n: [] for n in names}
+    ref_alone: Dict[Any, List[float]] = {n: [] for n in names}
     for _ in range(rounds):
         both = alternate(fns, calls, repeats)
-        solo = run_alone(script, args)[ref]
+        solo = run_alone(script, args)
         fw.append(both[ours])
-        ref_same.append(both[ref])
-        ref_alone.append(solo)
-        same.append(both[ours] / both[ref])
-        alone.append(both[ours] / solo)
+        for n in names:
+            ref_same[n].append(both[n])
+            ref_alone[n].append(solo[n])
+            same[n].append(both[ours] / both[n])
+            alone[n].append(both[ours] / solo[n])
     med = statistics.median
-    return {"ours": med(fw), "ref_same": med(ref_same), "ref_alone": med(ref_alone),
-            "ratio_same": med(same), "ratio_alone": med(alone)}
+
+    def figures(n: Any) -> Dict[str, float]:
+        return {"ours": med(fw), "ref_same": med(ref_same[n]), "ref_alone": med(ref_alone[n]),
+                "ratio_same": med(same[n]), "ratio_alone": med(alone[n])}
+
+    out: Dict[str, Any] = figures(ref)
+    if also:
+        out["also"] = {n: figures(n) for n in also}
+    return out
 
 
 def cpu_model() -> str:

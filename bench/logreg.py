@@ -12,7 +12,14 @@ The two are timed alternately in one process, and the NumPy step is also
 timed alone in a subprocess, in three rounds (each ratio compares times
 taken in the same round); the worse median ratio is reported.
 
+``--contract`` also times :class:`ContractStep`, the same step by hand under
+the framework's contract (a finite cross-entropy, the update rounded as
+written, the shared variable's old value kept), alternately with the other
+two and alone: the framework's ratio to it is what the contract does not
+explain (node dispatch, fresh results).
+
     python bench/logreg.py
+    python bench/logreg.py --contract
     python bench/logreg.py --numpy-only   # the reference alone, JSON (used internally)
 """
 from __future__ import annotations
@@ -41,8 +48,14 @@ class NumpyStep:
 
     Written as the fastest NumPy we know: every buffer allocated once, every
     ufunc in place (``out=``), the weight decay folded into one scaling of
-    ``w``, the gradient as one GEMV. It returns its own buffers (overwritten
-    by the next call), where the compiled function returns fresh arrays.
+    ``w``, the gradient as one GEMV, and the cross-entropy by the algebra a
+    careful writer uses (``log(p) - log(1 - p)`` is the logit ``z`` itself:
+    ``xent = -log(1 - p) - y z``, five ufuncs instead of the tutorial's
+    seven). NumPy's floating-point warnings are silenced once for the process
+    (``numpy.seterr``, as the tutorial-era scripts do), not at every call:
+    ``numpy.errstate`` costs about a microsecond to enter and leave. It
+    returns its own buffers (overwritten by the next call), where the
+    compiled function returns fresh arrays.
     """
 
     def __init__(self, w0: np.ndarray) -> None:
@@ -55,29 +68,74 @@ class NumpyStep:
 
     def __call__(self, x: np.ndarray, y: np.ndarray):
         w, z, p, t1, t2 = self.w, self.z, self.p, self.t1, self.t2
-        with np.errstate(all="ignore"):  # saturated probabilities: log(0), as in the tutorial
-            np.dot(x, w, out=z)
-            z += self.b
-            np.negative(z, out=p)
-            np.exp(p, out=p)
-            p += 1
-            np.reciprocal(p, out=p)  # p_1
-            np.greater(p, 0.5, out=self.pred)
-            # xent = -y*log(p) - (1-y)*log(1-p) = -(log(1-p) + y*(log(p) - log(1-p)))
-            np.log(p, out=t1)
-            np.subtract(1, p, out=t2)
-            np.log(t2, out=t2)
-            t1 -= t2
-            t1 *= y
-            t1 += t2
-            np.negative(t1, out=self.xent)
-            dz = np.subtract(p, y, out=self.dz)
-            dz *= 1.0 / len(y)  # d mean(xent) / dz
-            np.dot(dz, x, out=self.gw)  # x.T @ dz
-            self.gw *= LR
-            w *= 1.0 - 2 * LR * L2  # w - LR * (gw + 2 L2 w)
-            w -= self.gw
-            self.b -= LR * dz.sum()
+        np.dot(x, w, out=z)
+        z += self.b
+        np.negative(z, out=p)
+        np.exp(p, out=p)  # overflows to inf where z << 0: p is then exactly 0
+        p += 1
+        np.reciprocal(p, out=p)  # p_1
+        np.greater(p, 0.5, out=self.pred)
+        # xent = -y log(p) - (1-y) log(1-p) = -log(1-p) - y (log(p) - log(1-p)) = -log(1-p) - y z
+        np.subtract(1, p, out=t2)
+        np.log(t2, out=t2)
+        np.multiply(y, z, out=t1)
+        t1 += t2
+        np.negative(t1, out=self.xent)
+        dz = np.subtract(p, y, out=self.dz)
+        dz *= 1.0 / len(y)  # d mean(xent) / dz
+        np.dot(dz, x, out=self.gw)  # x.T @ dz
+        self.gw *= LR
+        w *= 1.0 - 2 * LR * L2  # w - LR * (gw + 2 L2 w)
+        w -= self.gw
+        self.b -= LR * dz.sum()
+        return self.pred, self.xent
+
+
+class ContractStep(NumpyStep):
+    """The same step by hand under the framework's contract: what the compiled step must do and the
+    careful reference does not (``--contract``; docs/benchmarks.md).
+
+    * the cross-entropy from the logits in the stable form ``max(z, 0) - y z + log1p(exp(-|z|))``:
+      finite and accurate where ``p`` rounds to 0 or 1 (the reference's ``log(1 - p)`` is then
+      ``-inf``, and loses all relative accuracy well before);
+    * the update rounded as written, ``w - lr (2 l2 w + gw)`` (four roundings, not the folded
+      three), into the other of two buffers (the shared variable's old value is never
+      overwritten: a caller may hold it);
+    * ``1 / n`` from the run-time size.
+    Still every buffer allocated once and every ufunc in place.
+    """
+
+    def __init__(self, w0: np.ndarray) -> None:
+        super().__init__(w0)
+        self.w_other = np.empty_like(w0)
+        self.m = np.empty(N)
+
+    def __call__(self, x: np.ndarray, y: np.ndarray):
+        w, z, p, t1, m = self.w, self.z, self.p, self.t1, self.m
+        np.dot(x, w, out=z)
+        z += self.b
+        np.negative(z, out=p)
+        np.exp(p, out=p)
+        p += 1
+        np.reciprocal(p, out=p)
+        np.greater(p, 0.5, out=self.pred)
+        xent = np.multiply(y, z, out=self.xent)
+        np.maximum(z, 0, out=m)
+        np.subtract(m, xent, out=xent)
+        np.absolute(z, out=m)
+        np.negative(m, out=m)
+        np.exp(m, out=m)
+        np.log1p(m, out=m)
+        xent += m
+        dz = np.subtract(p, y, out=self.dz)
+        dz *= 1.0 / len(y)
+        gw = np.dot(dz, x, out=self.gw)
+        new = np.multiply(w, 2 * L2, out=self.w_other)
+        new += gw
+        new *= LR
+        np.subtract(w, new, out=new)
+        self.w, self.w_other = new, w
+        self.b = self.b - LR * dz.sum()
         return self.pred, self.xent
 
 
@@ -106,7 +164,11 @@ def numpy_alone() -> dict:
     X, Y, w0 = data()
     np.seterr(all="ignore")
     step = NumpyStep(w0)
-    return alternate({"numpy": lambda: step(X, Y)}, STEPS_PER_BATCH, REPEATS)
+    fns = {"numpy": lambda: step(X, Y)}
+    if "--contract" in sys.argv:
+        contract = ContractStep(w0)
+        fns["contract"] = lambda: contract(X, Y)
+    return alternate(fns, STEPS_PER_BATCH, REPEATS)
 
 
 def main() -> int:
@@ -135,14 +197,29 @@ def main() -> int:
     np.testing.assert_allclose(b.get_value(), ref.b, rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(pred, rpred)
     np.testing.assert_allclose(xent, rxent, rtol=1e-9)
+    w.set_value(small)
+    b.set_value(0.0)
+    con = ContractStep(small)
+    for _ in range(5):
+        pred, xent = train(X, Y)
+        cpred, cxent = con(X, Y)
+    np.testing.assert_allclose(w.get_value(), con.w, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(b.get_value(), con.b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(pred, cpred)
+    np.testing.assert_allclose(xent, cxent, rtol=1e-12)
 
     # Timing from the tutorial's own start (w ~ randn: most probabilities saturate).
     w.set_value(w0)
     b.set_value(0.0)
     ref = NumpyStep(w0)
-
-    res = in_rounds({"framework": lambda: train(X, Y), "numpy": lambda: ref(X, Y)}, "framework", "numpy",
-                    os.path.abspath(__file__), ["--numpy-only"], STEPS_PER_BATCH, REPEATS)
+    fns = {"framework": lambda: train(X, Y), "numpy": lambda: ref(X, Y)}
+    contract = "--contract" in sys.argv
+    if contract:
+        con = ContractStep(w0)
+        fns["contract"] = lambda: con(X, Y)
+    res = in_rounds(fns, "framework", "numpy", os.path.abspath(__file__),
+                    ["--numpy-only"] + (["--contract"] if contract else []), STEPS_PER_BATCH, REPEATS,
+                    also=["contract"] if contract else [])
     finite = bool(np.all(np.isfinite(w.get_value())))
     fw, np_same, alone = res["ours"], res["ref_same"], res["ref_alone"]
     ratio = max(res["ratio_same"], res["ratio_alone"])
@@ -154,7 +231,12 @@ def main() -> int:
     print(f"  numpy, alone         {alone * 1e6:9.1f} us   ratio {res['ratio_alone']:.3f}")
     print(f"  worse ratio          {ratio:.3f}  (goals: <= 1.25 kernel issue, <= 1.1 rewrites issue: "
           f"{'both met' if ratio <= 1.1 else 'first met' if ratio <= 1.25 else 'NOT met'})")
-    print("  (medians over 3 rounds; each round times both in turn here, then NumPy alone in a fresh process)")
+    if contract:
+        c = res["also"]["contract"]
+        print(f"  contract reference   {c['ref_same'] * 1e6:9.1f} us   ratio {c['ratio_same']:.3f}  "
+              f"(alone {c['ref_alone'] * 1e6:.1f} us, ratio {c['ratio_alone']:.3f}; worse "
+              f"{max(c['ratio_same'], c['ratio_alone']):.3f}): the same step by hand under the framework's contract")
+    print("  (medians over 3 rounds; each round times them in turn here, then NumPy alone in a fresh process)")
     if not finite:
         print("  note: from the tutorial's start the compiled step's weights became NaN (the gradient of "
               "log(1 - p) on saturated p is not stabilized yet); the NumPy step stays finite")
@@ -163,7 +245,12 @@ def main() -> int:
     if "--json" in sys.argv:
         print(json.dumps(dict(framework_us=fw * 1e6, numpy_same_us=np_same * 1e6, numpy_alone_us=alone * 1e6,
                               ratio=ratio, nodes=nodes, finite=finite, grad_ms=t_grad * 1e3, function_ms=t_fn * 1e3,
-                              first_grad_ms=first_grad * 1e3, first_function_ms=first_fn * 1e3)))
+                              first_grad_ms=first_grad * 1e3, first_function_ms=first_fn * 1e3,
+                              **({"contract_us": res["also"]["contract"]["ref_same"] * 1e6,
+                                  "contract_alone_us": res["also"]["contract"]["ref_alone"] * 1e6,
+                                  "contract_ratio": max(res["also"]["contract"]["ratio_same"],
+                                                        res["also"]["contract"]["ratio_alone"])}
+                                 if contract else {}))))
     return 0
 
 

@@ -26,6 +26,11 @@ means something:
   framework's NumPy backend makes the same choice, ``gemm_layout.py``);
 * the gradient's two outer products are one GEMM: ``[x; nv].T @ [c*ph;
   -c*nh]`` (c = lr / batch) writes the whole update of ``W``;
+* NumPy's overflow warning (``exp`` of a large ``-a`` in the sigmoid, whose
+  exact result 0 follows) is silenced once per step, not once per sigmoid
+  (``numpy.errstate`` costs about a microsecond to enter and leave);
+* CD-k draws no sample it does not use: the last Gibbs step's hidden sample
+  only continues a persistent chain, so without one it is not drawn;
 * the hidden means of the data and of the chain's end are reused for the
   gradient; the reconstruction cost uses ``x*a - softplus(a)`` (the same
   value as the tutorial's ``x*log(sigmoid(a)) + (1-x)*log(1-sigmoid(a))``).
@@ -42,10 +47,10 @@ import numpy as np
 
 
 def sigmoid_(src: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``out = 1 / (1 + exp(-src))`` in four in-place passes (overflow of exp gives the exact 0)."""
+    """``out = 1 / (1 + exp(-src))`` in four in-place passes (overflow of exp gives the exact 0: the
+    caller silences the overflow warning, once per step -- see :meth:`NumpyRBM.step`)."""
     np.negative(src, out=out)
-    with np.errstate(over="ignore"):
-        np.exp(out, out=out)
+    np.exp(out, out=out)
     out += 1
     return np.reciprocal(out, out=out)
 
@@ -65,7 +70,10 @@ class NumpyRBM:
     """Binary RBM state (``W``, ``hbias``, ``vbias``, persistent chain) and its training step."""
 
     def __init__(self, n_visible: int = 784, n_hidden: int = 500, batch_size: int = 20, dtype: str = "float32",
-                 persistent: bool = True, seed: int = 123, generator: str = "pcg64") -> None:
+                 persistent: bool = True, seed: int = 123, generator: str = "pcg64", contract: bool = False) -> None:
+        """``contract``: do what the compiled step must and the careful step does not (see
+        :class:`ContractRBM`)."""
+        self.contract = contract
         init = np.random.RandomState(seed)
         bound = 4 * np.sqrt(6.0 / (n_hidden + n_visible))
         self.dtype = dt = np.dtype(dtype)
@@ -92,10 +100,13 @@ class NumpyRBM:
         self.tmp_bh, self.tmp_bh2, self.tmp_bv = e(B, H), e(B, H), e(B, V)
         self.xi = e(B, V)
         self.gW = e(V, H)
+        self.W_other = e(V, H) if contract else None
         self.gh, self.gv = e(H), e(V)
 
     def _bernoulli_(self, p: np.ndarray, out: np.ndarray) -> np.ndarray:
         """``out = (uniform < p)`` as the dtype's 0/1, drawn into ``out`` itself."""
+        if self.contract and np.isnan(np.vdot(p, p)):  # p in [0, 1] or NaN: NaN iff one entry is
+            raise ValueError("p contains NaNs")
         self.gen.random(dtype=self.dtype, out=out)
         return np.less(out, p, out=out)
 
@@ -111,7 +122,13 @@ class NumpyRBM:
 
     def step(self, x: np.ndarray, lr: float = 0.1, k: int = 15) -> float:
         """One CD-k / PCD-k update on minibatch ``x``; returns the monitoring cost."""
+        with np.errstate(over="ignore"):  # the sigmoids' exp(-a) overflowing to inf gives the exact 0
+            return self._step(x, lr, k)
+
+    def _step(self, x: np.ndarray, lr: float, k: int) -> float:
         B, V, H = self.shape
+        if self.contract:  # what a failed step restores: one stream per draw of the graph (2 PCD, 3 CD)
+            saved = [self.gen.bit_generator.state for _ in range(2 if self.persistent else 3)]  # noqa: F841
         W, WT = self.W, self.WT
         if k >= 3 and self.wt_stale:
             np.copyto(WT, W.T)
@@ -129,7 +146,7 @@ class NumpyRBM:
             h = self._bernoulli_(ph, h)
         h_next = self.h_next
         # a contiguous W.T pays for its copy only over several Gibbs steps
-        for _ in range(k):
+        for step in range(k):
             if k >= 3:
                 np.matmul(h, WT, out=pre_nv)
             else:  # h @ W.T, as OpenBLAS runs it fastest in float32 (docstring)
@@ -140,8 +157,13 @@ class NumpyRBM:
             np.matmul(nv, W, out=nh)
             nh += self.hbias
             sigmoid_(nh, nh)
-            self._bernoulli_(nh, h_next)
-            h, h_next = h_next, h
+            if self.persistent or step + 1 < k:  # CD: the last hidden sample would go unused
+                self._bernoulli_(nh, h_next)
+                h, h_next = h_next, h
+            elif self.contract:  # the stream moves on as the draw would have moved it
+                if np.isnan(np.vdot(nh, nh)):
+                    raise ValueError("p contains NaNs")
+                self.gen.bit_generator.advance(nh.size // 2)  # float32 uniforms: two per 64-bit word
         self.chain, self.h_next = h, h_next
 
         # monitoring cost, from the parameters before the update
@@ -162,6 +184,9 @@ class NumpyRBM:
             t -= a
             cost = float(np.mean(t.sum(axis=1)))
 
+        if self.contract:
+            self._contract_updates(x, ph, nh, nv, lr)
+            return cost
         # updates: W += c * (x.T @ ph - nv.T @ nh), c = lr / batch, as one GEMM
         c = self.dtype.type(lr / B)
         np.sum(ph, axis=0, out=self.gh)
@@ -178,6 +203,55 @@ class NumpyRBM:
         W += self.gW
         self.wt_stale = True
         return cost
+
+    def _contract_updates(self, x: np.ndarray, ph: np.ndarray, nh: np.ndarray, nv: np.ndarray, lr: float) -> None:
+        """The updates as the tutorial writes them, ``p - lr * grad(cost, p)``, each rounding kept:
+        the gradient ``(nv.T @ nh - x.T @ ph) / batch`` as one GEMM of stacked operands (the
+        ``1 / batch`` in the small operands), checked by the overflow guard's two norms, then
+        multiplied by ``lr`` (NumPy has no GEMM with a scale factor: a pass over ``W``'s size)
+        and subtracted into the other of two buffers (the old ``W`` is never overwritten)."""
+        B = self.shape[0]
+        inv = self.dtype.type(1.0 / B)
+        lr_ = self.dtype.type(lr)
+        ph *= -inv  # the stacked right operand [-ph; nh] / batch: vis2.T @ hid2 is the gradient
+        nh *= inv
+        gh, gv = self.gh, self.gv
+        np.sum(ph, axis=0, out=gh)  # (sum nh - sum ph) / batch
+        gh += nh.sum(axis=0)
+        gh *= lr_
+        self.hbias -= gh
+        np.sum(nv, axis=0, out=gv)  # (sum nv - sum x) / batch
+        gv -= x.sum(axis=0)
+        gv *= inv
+        gv *= lr_
+        self.vbias -= gv
+        gW = self.gW
+        if not (np.sqrt(np.vdot(self.vis2, self.vis2)) * np.sqrt(np.vdot(self.hid2, self.hid2)) < 1e30):
+            raise FloatingPointError("the stacked product could overflow: computed as written instead")
+        np.matmul(self.vis2.T, self.hid2, out=gW)
+        gW *= lr_
+        new = np.subtract(self.W, gW, out=self.W_other)
+        self.W, self.W_other = new, self.W
+        self.wt_stale = True
+
+
+class ContractRBM(NumpyRBM):
+    """:class:`NumpyRBM` held to the compiled step's contract (``bench/rbm_step.py --contract``).
+
+    What the framework's step does that the careful step does not: the random streams' states are
+    saved before the step (a failed call stores nothing; Theano's ``RandomStreams`` keep one
+    stream per draw of the graph: three in CD-1, two in PCD-k); every Bernoulli draw checks
+    ``p`` (NaN: one BLAS dot, as the framework's draw does for a ``p`` bounded in [0, 1]), and
+    CD's unused last hidden sample still moves its stream on (``advance``, not drawn); the
+    stacked gradient GEMM is guarded by the two norms that prove no order of summation
+    overflows; the update is rounded as written (``W - lr * G``: NumPy cannot fold ``lr`` into
+    the GEMM, so it is one more pass over ``W``'s size -- the framework's NumPy backend does fold
+    it, bit for bit, see ``plugins/backend_numpy/scaled_gemm.py``); and ``W``'s old value is kept
+    (the new one goes into a second buffer). Everything else is :class:`NumpyRBM`'s."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs["contract"] = True
+        super().__init__(*args, **kwargs)
 
 
 def plain_step_reference(n_visible: int, n_hidden: int, batch_size: int, persistent: bool):

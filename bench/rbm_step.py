@@ -19,7 +19,13 @@ three fresh processes: one process's timing depends on where its arrays
 land). Also reported: the time to build the graph (``get_cost_updates``) and
 to compile it (``function``).
 
-    python bench/rbm_step.py [--rounds 7] [--steps 20] [--markdown] [--draw-ahead]
+``--contract`` also times ``bench/numpy_rbm.py``'s :class:`ContractRBM`, the
+same step by hand held to the framework's contract (each draw checks ``p``,
+the stacked gradient is guarded against overflow, the update is rounded as
+written, ``W``'s old value is kept), in process and alone: the framework's
+ratio to it says how much of the gap to the careful step that contract is.
+
+    python bench/rbm_step.py [--rounds 7] [--steps 20] [--markdown] [--draw-ahead] [--contract]
 """
 from __future__ import annotations
 
@@ -38,7 +44,7 @@ import _threads  # noqa: E402,F401  (pins BLAS threads before NumPy loads)
 
 import numpy as np  # noqa: E402
 
-from numpy_rbm import NumpyRBM  # noqa: E402
+from numpy_rbm import ContractRBM, NumpyRBM  # noqa: E402
 
 N_VISIBLE, N_HIDDEN, BATCH, N_EXAMPLES = 784, 500, 20, 1000
 
@@ -76,8 +82,11 @@ def build_framework_step(data: np.ndarray, persistent: bool, k: int, batch: int 
 GENERATOR = os.environ.get("BENCH_REFERENCE_GENERATOR", "pcg64")  # or mt19937 (set by --reference-generator)
 
 
-def build_numpy_step(data: np.ndarray, persistent: bool, k: int, batch: int = BATCH, n_hidden: int = N_HIDDEN):
-    model = NumpyRBM(N_VISIBLE, n_hidden, batch, "float32", persistent=persistent, generator=GENERATOR)
+def build_numpy_step(data: np.ndarray, persistent: bool, k: int, batch: int = BATCH, n_hidden: int = N_HIDDEN,
+                     contract: bool = False):
+    """The careful reference's step (``contract``: :class:`ContractRBM`'s) over ``data``'s minibatches."""
+    cls = ContractRBM if contract else NumpyRBM
+    model = cls(N_VISIBLE, n_hidden, batch, "float32", persistent=persistent, generator=GENERATOR)
     batches = len(data) // batch
 
     def step(i: int) -> float:
@@ -99,14 +108,14 @@ def time_round(step, steps: int, offset: int) -> float:
 ALONE_PROCESSES = 3  # the reference alone: the median of this many fresh interpreters
 
 
-def numpy_alone(persistent: bool, k: int, rounds: int, steps: int) -> float:
+def numpy_alone(persistent: bool, k: int, rounds: int, steps: int, contract: bool = False) -> float:
     """The NumPy reference timed alone, each time in a fresh interpreter of its own: the median over
     :data:`ALONE_PROCESSES` interpreters of each one's median seconds per step. One interpreter's
     timing depends on where its arrays land (up to 6-10 % between two processes of the same code
     on the machine of docs/benchmarks.md); the median of three is the reference's typical time,
     not its luckiest or unluckiest."""
     code = (f"import sys; sys.path.insert(0, {HERE!r}); import rbm_step as b, json; "
-            f"print(json.dumps(b._numpy_only({persistent!r}, {k}, {rounds}, {steps})))")
+            f"print(json.dumps(b._numpy_only({persistent!r}, {k}, {rounds}, {steps}, {contract!r})))")
     times = []
     for _ in range(ALONE_PROCESSES):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -114,9 +123,9 @@ def numpy_alone(persistent: bool, k: int, rounds: int, steps: int) -> float:
     return statistics.median(times)
 
 
-def _numpy_only(persistent: bool, k: int, rounds: int, steps: int) -> float:
+def _numpy_only(persistent: bool, k: int, rounds: int, steps: int, contract: bool = False) -> float:
     data = make_data()
-    step = build_numpy_step(data, persistent, k)
+    step = build_numpy_step(data, persistent, k, contract=contract)
     time_round(step, 2, 0)  # warm-up
     return statistics.median(time_round(step, steps, r * steps) for r in range(rounds))
 
@@ -137,10 +146,13 @@ def build_with_draw_ahead(data: np.ndarray, persistent: bool, k: int, batch: int
     return step
 
 
-def measure(persistent: bool, k: int, rounds: int, steps: int, draw_ahead: bool = False) -> Dict[str, float]:
+def measure(persistent: bool, k: int, rounds: int, steps: int, draw_ahead: bool = False,
+            contract: bool = False) -> Dict[str, float]:
     data = make_data()
     built = build_framework_step(data, persistent, k)
     steps_by_name = {"framework": built["step"], "numpy": build_numpy_step(data, persistent, k)}
+    if contract:
+        steps_by_name["contract"] = build_numpy_step(data, persistent, k, contract=True)
     if draw_ahead:
         steps_by_name["framework_ahead"] = build_with_draw_ahead(data, persistent, k)
     for step in steps_by_name.values():
@@ -156,6 +168,11 @@ def measure(persistent: bool, k: int, rounds: int, steps: int, draw_ahead: bool 
            "ratio": fw_ms / np_ms, "ratio_alone": fw_ms / alone_ms,
            "worse_ratio": max(fw_ms / np_ms, fw_ms / alone_ms),
            "build_s": float(built["build_s"]), "compile_s": float(built["compile_s"])}
+    if contract:
+        con_ms = 1e3 * statistics.median(times["contract"])
+        con_alone_ms = 1e3 * numpy_alone(persistent, k, rounds, steps, contract=True)
+        out.update(contract_ms=con_ms, contract_alone_ms=con_alone_ms,
+                   contract_worse_ratio=max(fw_ms / con_ms, fw_ms / con_alone_ms))
     if draw_ahead:
         ahead_ms = 1e3 * statistics.median(times["framework_ahead"])
         out.update(framework_ahead_ms=ahead_ms, ahead_worse_ratio=max(ahead_ms / np_ms, ahead_ms / alone_ms))
@@ -172,6 +189,10 @@ def main() -> None:
                         help="bit generator of the NumPy reference's draws (default pcg64, NumPy's fastest and "
                              "what the framework's native RandomStreams draw with; mt19937 is what the Theano "
                              "compatibility layer's RandomStreams draw with)")
+    parser.add_argument("--contract", action="store_true",
+                        help="also time the reference held to the framework's contract (numpy_rbm.ContractRBM: "
+                             "p checked, the stacked gradient guarded, the update rounded as written, W's old "
+                             "value kept)")
     parser.add_argument("--draw-ahead", action="store_true",
                         help="also time the step with the draw_ahead rewrite on (uniforms on a helper thread)")
     args = parser.parse_args()
@@ -179,12 +200,15 @@ def main() -> None:
     results = {}
     for label, persistent, k in (("PCD-15", True, 15), ("CD-1", False, 1)):
         steps = args.steps if k > 1 else args.steps * 5
-        r = measure(persistent, k, args.rounds, steps, args.draw_ahead)
+        r = measure(persistent, k, args.rounds, steps, args.draw_ahead, args.contract)
         results[label] = r
         print(f"{label}: framework {r['framework_ms']:.2f} ms/step, NumPy {r['numpy_ms']:.2f} ms/step "
               f"(alone in a subprocess: {r['numpy_alone_ms']:.2f}), ratio {r['ratio']:.3f} "
               f"(vs alone {r['ratio_alone']:.3f}; worse {r['worse_ratio']:.3f}); "
               f"graph built in {r['build_s'] * 1e3:.0f} ms, compiled in {r['compile_s'] * 1e3:.0f} ms")
+        if args.contract:
+            print(f"{label} against the reference held to the contract: {r['contract_ms']:.2f} ms/step "
+                  f"(alone {r['contract_alone_ms']:.2f}), worse ratio {r['contract_worse_ratio']:.3f}")
         if args.draw_ahead:
             print(f"{label} with draw_ahead: framework {r['framework_ahead_ms']:.2f} ms/step, "
                   f"worse ratio {r['ahead_worse_ratio']:.3f}")

@@ -194,6 +194,12 @@ def link(
                 # a Python float converts exactly to a 0-d float64 array: what the filter
                 # would return, without the filter's three calls (call overhead, issue 16)
                 emit(f"if {cond}: {name} = ARRAY({name}) if {name}.__class__ is float else F{k}({name})", ("input", k))
+            elif t.ndim == 0 and ns[f"D{k}"].kind in "iu" and getattr(filters[k], "plain", False):
+                # a Python int inside the dtype's range converts exactly (a minibatch index): the
+                # filter's own result; anything else -- out of range, bool, float -- goes through it
+                info = np.iinfo(ns[f"D{k}"])
+                emit(f"if {cond}: {name} = ARRAY({name}, D{k}) if {name}.__class__ is int and "
+                     f"{info.min} <= {name} <= {info.max} else F{k}({name})", ("input", k))
             else:
                 emit(f"if {cond}: {name} = F{k}({name})", ("input", k))
         else:

@@ -64,10 +64,10 @@ def lower_sum_to_shape(node: Any, backend: Any) -> Optional[Callable[..., Any]]:
     def kernel(g: Any, *dims: Any) -> Any:
         if type(g) is not _NDARRAY:
             return general(g, *dims)
-        xshape = tuple(map(int, dims))
         gshape = g.shape
-        if gshape == xshape:
+        if gshape == dims:  # sizes compare equal whether ints, NumPy integers or 0-d arrays
             return g
+        xshape = tuple(map(int, dims))
         lead = len(gshape) - len(xshape)
         if lead > 0 and gshape[lead:] == xshape:
             return _ADD_REDUCE(g, axis=tuple(range(lead)))
