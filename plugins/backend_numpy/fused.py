@@ -218,10 +218,12 @@ def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
                     with np.errstate(over="ignore"):
                         ns[key] = np.dtype(s.dtype).type(const_value(r))
                     args[k] = key
+            scalar_args = {k for k, r in enumerate(s.args) if r[0] == "const"
+                           or (r[0] == "in" and in_types[r[1]].ndim == 0) or (r[0] == "step" and not shapes[r[1]])}
             return _emit_expansion(NEG_SIGMOID_XENT if j in negated else EXPANSIONS[s.op], args, out, target,
                                    indent, fn_name,
                                    "QUIET_ENTER" if "QUIET_ENTER" in ns else
-                                   "XP_ERRSTATE" if ns["XP_ERRSTATE"] is not None else None)
+                                   "XP_ERRSTATE" if ns["XP_ERRSTATE"] is not None else None, scalar_args)
         if how == "cast" and out:
             return [f"{indent}{fn_name('copyto')}({out}, {args[0]}, casting='unsafe')", f"{indent}{target} = {out}"]
         if not shapes[j] and xp is np and _exact_scalar_cast(s, prog, in_types):
@@ -288,10 +290,12 @@ def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
 
 
 def _emit_expansion(calls: List[Tuple[str, Tuple[Any, ...]]], args: List[str], out: Optional[str], target: str,
-                    indent: str, fn_name: Callable[[str], str], quiet_with: Optional[str]) -> List[str]:
+                    indent: str, fn_name: Callable[[str], str], quiet_with: Optional[str],
+                    scalar_args: Optional[Set[int]] = None) -> List[str]:
     """The lines of one expansion row. ``quiet_with`` says how a call marked ``!`` silences
     overflow: ``QUIET_ENTER`` (this module's NumPy fast form), ``XP_ERRSTATE`` (the namespace's
-    ``errstate``) or None (the namespace has no error state)."""
+    ``errstate``) or None (the namespace has no error state). ``scalar_args``: the arguments
+    that may be 0-d (None: any may)."""
     lines: List[str] = []
     o = out if out is not None else target
     allocated = out is not None
@@ -307,6 +311,11 @@ def _emit_expansion(calls: List[Tuple[str, Tuple[Any, ...]]], args: List[str], o
         if into:  # a scratch result
             if into in scratch:
                 lines.append(f"{indent}{fn_name(name)}({', '.join(parts)}, out=_{into})")
+            elif scalar_args is not None and any(
+                    isinstance(t, str) and (t[0] != "x" or int(t[1:]) not in scalar_args) for t in toks):
+                # an argument of at least one dimension: the result is an array already
+                lines.append(f"{indent}_{into} = {fn_name(name)}({', '.join(parts)})")
+                scratch.add(into)
             else:
                 # asarray: a scratch of a 0-d argument's shape (sigmoid_xent's "m" for a scalar
                 # logit against a vector of targets) would be a NumPy scalar, and the next call
