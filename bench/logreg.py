@@ -101,8 +101,9 @@ class ContractStep(NumpyStep):
     * the update rounded as written, ``w - lr (2 l2 w + gw)`` (four roundings, not the folded
       three), into the other of two buffers (the shared variable's old value is never
       overwritten: a caller may hold it);
-    * ``1 / n`` from the run-time size.
-    Still every buffer allocated once and every ufunc in place.
+    * ``1 / n`` from the run-time size;
+    * the results in new arrays (the compiled function's outputs are the caller's to keep).
+    Every other buffer allocated once and every ufunc in place.
     """
 
     def __init__(self, w0: np.ndarray) -> None:
@@ -118,8 +119,8 @@ class ContractStep(NumpyStep):
         np.exp(p, out=p)
         p += 1
         np.reciprocal(p, out=p)
-        np.greater(p, 0.5, out=self.pred)
-        xent = np.multiply(y, z, out=self.xent)
+        pred = np.greater(p, 0.5)
+        xent = np.multiply(y, z)
         np.maximum(z, 0, out=m)
         np.subtract(m, xent, out=xent)
         np.absolute(z, out=m)
@@ -136,7 +137,7 @@ class ContractStep(NumpyStep):
         np.subtract(w, new, out=new)
         self.w, self.w_other = new, w
         self.b = self.b - LR * dz.sum()
-        return self.pred, self.xent
+        return pred, xent
 
 
 def compile_train(w0: np.ndarray):
