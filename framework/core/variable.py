@@ -275,6 +275,36 @@ class TensorVariable(Variable):
         order[a], order[b] = order[b], order[a]
         return self.transpose(*order)
 
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        """NumPy's ``x.diagonal(offset, axis1, axis2)``: the entries ``x[..., i, i + offset]`` of the
+        two axes, as the last axis of the result (the other axes first, in order); a new array,
+        not a view. Built from indexing, so the gradient is the indexing's."""
+        from . import shape_ops, elemwise as ew
+        from .errors import format_trace, user_trace
+
+        if isinstance(offset, (bool, np.bool_)) or not isinstance(offset, (int, np.integer)):
+            raise TypeError(f"diagonal(offset, ...): offset must be an integer, got {offset!r} "
+                            f"(at {format_trace(user_trace())})")
+        if self.ndim < 2:
+            raise ValueError(f"diagonal() needs at least 2 dimensions, got {self.ndim} ({self.type}; at "
+                             f"{format_trace(user_trace())})")
+        a, b = shape_ops._axis(axis1, self.ndim, "diagonal"), shape_ops._axis(axis2, self.ndim, "diagonal")
+        if a == b:
+            raise ValueError(f"diagonal(): axis1 and axis2 are the same axis ({a}; at {format_trace(user_trace())})")
+        k = int(offset)
+        rest = [d for d in range(self.ndim) if d not in (a, b)]
+        x = self.transpose(*(rest + [a, b])) if rest + [a, b] != list(range(self.ndim)) else self
+        n, m = x.type.shape[-2], x.type.shape[-1]
+        if n is not None and m is not None:  # NumPy's length, known when building
+            length = max(0, min(n + min(k, 0), m - max(k, 0)))
+        else:
+            rows, cols = shape_ops.shape_i(x, x.ndim - 2), shape_ops.shape_i(x, x.ndim - 1)
+            length = ew.maximum(ew.minimum(rows + min(k, 0), cols - max(k, 0)), 0)
+        steps = shape_ops.arange(length)
+        r = steps - k if k < 0 else steps
+        c = steps + k if k > 0 else steps
+        return x[tuple([slice(None)] * len(rest)) + (r, c)]
+
     def fill(self, value):
         """An array of this one's shape filled with ``value`` (Theano's ``fill``; NumPy's
         in-place ``fill`` has no symbolic meaning)."""

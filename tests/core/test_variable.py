@@ -249,6 +249,8 @@ def test_numpy_and_theano_methods_match_numpy(mode):
         (T.take(x, [-4, 9], axis=1, mode="clip"), v.take([-4, 9], axis=1, mode="clip")),
         ((x / 4).round(), (v / 4).round()), (x.ravel(), v.ravel()), (x.swapaxes(0, 1), v.swapaxes(0, 1)),
         (x.fill(7.0), np.full_like(v, 7.0)), (x[:, :2].trace(), v[:, :2].trace()),
+        (x.diagonal(), v.diagonal()), (x.diagonal(1), v.diagonal(1)), (x.diagonal(-1, 1, 0), v.diagonal(-1, 1, 0)),
+        (x.diagonal(9), v.diagonal(9)),
     ]
     got = framework.function([x], [c[0] for c in cases], mode=mode)(v)
     for (expr, want), g in zip(cases, got):

@@ -52,6 +52,9 @@ from .compose import (batched_tensordot, get_vector_length, horizontal_stack, nu
 from .basic_extras import _made as _constructors  # noqa: E402
 globals().update({k: v for k, v in _constructors.items() if "tensor5" in k})  # tensor5, dtensor5s...
 from .constants import NotScalarConstantError, get_scalar_constant_value  # noqa: E402,F401
+from .shape_extras import diagonal, split, swapaxes, tri, tril, triu  # noqa: E402,F401
+elemwise = _importlib.import_module(f"{__name__}.elemwise")  # Theano's op classes, for isinstance
+from .elemwise import CAReduce, DimShuffle, Elemwise  # noqa: E402,F401
 xlogx = _importlib.import_module(f"{__name__}.xlogx")  # the module, as in Theano (not framework's function)
 
 TensorSharedVariable = TensorSharedVariable
@@ -69,7 +72,8 @@ __all__ = sorted(set(_native_all) | {
     "ogrid", "constant", "specify_shape", "get_scalar_constant_value", "NotScalarConstantError",
     "arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "arctan2", "erf", "erfc", "erfinv", "erfcinv", "gamma",
     "gammaln", "psi", "inv", "deg2rad", "rad2deg", "floor_div", "isclose", "allclose", "chi2sf", "batched_tensordot",
-    "get_vector_length", "horizontal_stack", "vertical_stack", "stacklists", "trace", "numpy_scalar"} | {
+    "get_vector_length", "horizontal_stack", "vertical_stack", "stacklists", "trace", "numpy_scalar",
+    "diagonal", "split", "swapaxes", "tri", "tril", "triu", "elemwise", "CAReduce", "DimShuffle", "Elemwise"} | {
     k for k in _constructors if "tensor5" in k})
 
 
@@ -77,7 +81,7 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     if name in ("extra_ops", "nlinalg", "sort", "subtensor", "slinalg", "xlogx", "signal", "basic", "var", "sharedvar", "type",
-                "shared_randomstreams", "opt"):
+                "shared_randomstreams", "opt", "elemwise"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'theano.tensor' has no attribute {name!r} in framework's Theano compatibility "
                          "layer (docs/theano.md lists what it provides)")
