@@ -76,6 +76,10 @@ def rbm_rows(res: Any, generator: str = "pcg64") -> List[Row]:
         rows.append((f"RBM {label} step 784-500, batch 20, reference drawing with {generator} (rbm_step.py)",
                      f"{r['framework_ms']:.2f} ms", f"{ref:.2f} ms", f"{r['worse_ratio']:.3f}x",
                      goal if generator == "pcg64" else "--"))
+        if "contract_ms" in r:
+            rows.append(("same, against the reference held to the framework's contract (numpy_rbm.ContractRBM)",
+                         f"{r['framework_ms']:.2f} ms", f"{min(r['contract_ms'], r['contract_alone_ms']):.2f} ms",
+                         f"{r['contract_worse_ratio']:.3f}x", "--"))
         if "framework_ahead_ms" in r:
             rows.append(("same, draw_ahead on (uniforms on a helper thread; off by default)",
                          f"{r['framework_ahead_ms']:.2f} ms", f"{ref:.2f} ms", f"{r['ahead_worse_ratio']:.3f}x", "--"))
@@ -87,8 +91,13 @@ def rbm_rows(res: Any, generator: str = "pcg64") -> List[Row]:
 
 def logreg_rows(res: Any) -> List[Row]:
     ref = min(res["numpy_same_us"], res["numpy_alone_us"])
-    return [("logistic regression step 400x784 float64 (logreg.py)", f"{res['framework_us']:.1f} us",
+    rows = [("logistic regression step 400x784 float64 (logreg.py)", f"{res['framework_us']:.1f} us",
              f"{ref:.1f} us", f"{res['ratio']:.3f}x", "<= 1.0x")]
+    if "contract_us" in res:
+        rows.append(("same, against the reference held to the framework's contract (logreg.ContractStep)",
+                     f"{res['framework_us']:.1f} us", f"{min(res['contract_us'], res['contract_alone_us']):.1f} us",
+                     f"{res['contract_ratio']:.3f}x", "--"))
+    return rows
 
 
 def overhead_rows(res: Any) -> List[Row]:
@@ -131,10 +140,10 @@ def main() -> int:
     args = parser.parse_args()
     q = args.quick
     jobs: List[Tuple[str, List[str], Callable[[Any], List[Row]]]] = [
-        ("rbm_step.py", ["--rounds", "3" if q else "7", "--draw-ahead"], rbm_rows),
+        ("rbm_step.py", ["--rounds", "3" if q else "7", "--draw-ahead", "--contract"], rbm_rows),
         ("rbm_step.py", ["--rounds", "3" if q else "7", "--reference-generator", "mt19937"],
          lambda res: rbm_rows(res, "mt19937")),
-        ("logreg.py", ["--json"], logreg_rows),
+        ("logreg.py", ["--json", "--contract"], logreg_rows),
         ("call_overhead.py", ["--json"], overhead_rows),
         ("cae.py", ["--json", "--rounds", "3" if q else "5"], cae_rows),
         ("elemwise.py", ["--json"], elemwise_rows),
