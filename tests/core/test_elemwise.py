@@ -115,6 +115,7 @@ CASES = {
     "floor": Case("floor", np.floor, ["frac"], UNARY_DT, "zero"),
     "ceil": Case("ceil", np.ceil, ["frac"], UNARY_DT, "zero"),
     "round": Case("round", np.round, ["frac"], UNARY_DT, "zero"),
+    "trunc": Case("trunc", np.trunc, ["frac"], UNARY_DT, "zero"),
     "exp": Case("exp", np.exp, ["any"], UNARY_DT),
     "exp2": Case("exp2", np.exp2, ["any"], UNARY_DT),
     "expm1": Case("expm1", np.expm1, ["any"], UNARY_DT),
@@ -252,7 +253,7 @@ def test_piecewise_constant_ops_have_zero_gradient(name):
         np.testing.assert_allclose(vals[-1], case.ref(*pts))
 
 
-@pytest.mark.parametrize("name", ["int_div", "floor", "ceil", "round", "sgn"])
+@pytest.mark.parametrize("name", ["int_div", "floor", "ceil", "round", "trunc", "sgn"])
 def test_piecewise_constant_ops_pass_verify_grad(name):
     case = CASES[name]
     rng = np.random.RandomState(5)
