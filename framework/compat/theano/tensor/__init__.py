@@ -38,7 +38,7 @@ from ..gradient import Lop, Rop, consider_constant, grad, hessian, jacobian, ver
 from .extra_ops import bincount, cumprod, cumsum, repeat, squeeze, to_one_hot  # noqa: F401
 # Theano's inc_subtensor/set_subtensor keywords (inplace, set_instead_of_inc...) and take
 subtensor = _importlib.import_module(f"{__name__}.subtensor")
-from .subtensor import inc_subtensor, set_subtensor, take  # noqa: E402,F401
+from .subtensor import choose, inc_subtensor, set_subtensor, take  # noqa: E402,F401
 from .subtensor import flatnonzero, nonzero, nonzero_values  # noqa: E402,F401 -- 0-d refused, as Theano
 # theano.tensor.sort is both a module (topk & co.) and, as in Theano, the function: import the module
 # first (which binds the name to it), then bind the function (the module is callable as well)
@@ -73,7 +73,8 @@ __all__ = sorted(set(_native_all) | {
     "arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "arctan2", "erf", "erfc", "erfinv", "erfcinv", "gamma",
     "gammaln", "psi", "inv", "deg2rad", "rad2deg", "floor_div", "isclose", "allclose", "chi2sf", "batched_tensordot",
     "get_vector_length", "horizontal_stack", "vertical_stack", "stacklists", "trace", "numpy_scalar",
-    "diagonal", "split", "swapaxes", "tri", "tril", "triu", "elemwise", "CAReduce", "DimShuffle", "Elemwise"} | {
+    "diagonal", "split", "swapaxes", "tri", "tril", "triu", "elemwise", "CAReduce", "DimShuffle", "Elemwise",
+    "choose"} | {
     k for k in _constructors if "tensor5" in k})
 
 

@@ -1,6 +1,6 @@
 """``theano.tensor.subtensor``: Theano 1.0's signatures of ``inc_subtensor``/``set_subtensor``,
 ``take`` and the ``advanced_*subtensor1`` helpers, built on framework's one indexing op pair
-(:mod:`framework.core.subtensor`)."""
+(:mod:`framework.core.subtensor`); and ``choose`` (``T.choose``), selection by an index array."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +15,7 @@ from ....core.subtensor import IncSubtensor, Subtensor
 from ....core.variable import TensorVariable, as_tensor_variable
 
 __all__ = ["inc_subtensor", "set_subtensor", "take", "advanced_subtensor1", "advanced_inc_subtensor1",
-           "advanced_set_subtensor1", "Subtensor", "IncSubtensor"]
+           "advanced_set_subtensor1", "Subtensor", "IncSubtensor", "choose"]
 
 
 def _permutation_of_indexing(x: Any):
@@ -111,3 +111,50 @@ def nonzero_values(a: Any) -> TensorVariable:
 from .._missing import missing as _missing  # noqa: E402
 
 __getattr__ = _missing(__name__)
+
+
+def choose(a: Any, choices: Any, out: Any = None, mode: str = "raise") -> TensorVariable:
+    """Theano's (and NumPy's) ``choose``: entry by entry, ``choices[a[i]][i]``, ``a`` and every choice
+    broadcast together. ``choices``: a list or tuple of tensors, or a tensor whose first axis
+    (of known length) lists them. ``mode``: ``'raise'`` (an index outside ``[0, n)`` is an
+    ``AssertionError`` naming it when the function runs -- NumPy's and Theano's ``ValueError``
+    there), ``'wrap'`` (taken modulo ``n``) or ``'clip'`` (clipped to ``[0, n - 1]``). The result's
+    dtype is the choices' promotion; the gradient reaches each choice where it was chosen."""
+    from .checks import Assert
+
+    where = f"(at {format_trace(user_trace())})"
+    if out is not None:
+        raise TypeError(f"choose(..., out=...): a symbolic result has no output buffer to fill; leave out out {where}")
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"choose(): mode must be 'raise', 'wrap' or 'clip', not {mode!r} {where}")
+    a = as_tensor_variable(a)
+    if a.dtype[:3] not in ("int", "uin", "boo"):
+        raise TypeError(f"choose(): the index array must hold integers, got {a.type} {where}")
+    if isinstance(choices, (list, tuple)):
+        options = [as_tensor_variable(c) for c in choices]
+    else:
+        stacked = as_tensor_variable(choices)
+        n = stacked.type.shape[0] if stacked.ndim else None
+        if n is None:
+            raise TypeError(f"choose(): choices is a tensor whose first axis has no known length ({stacked.type}); "
+                            f"give the choices as a list, or declare the length with T.specify_shape {where}")
+        options = [stacked[i] for i in range(n)]
+    if not options:
+        raise ValueError(f"choose(): there must be at least one choice {where}")
+    n = len(options)
+    index = _ew.cast(a, "int64")
+    if mode == "wrap":
+        index = _ew.mod(index, n)
+    elif mode == "clip":
+        index = _ew.clip(index, 0, n - 1)
+    else:
+        from ....core import reduce as _red
+
+        index = Assert(f"choose(): an index is outside [0, {n}) (mode='raise')")(
+            index, _red.all(_ew.and_(_ew.ge(index, 0), _ew.lt(index, n))))
+    result = options[-1]
+    for k in range(n - 2, -1, -1):
+        result = _ew.switch(_ew.eq(index, k), options[k], result)
+    if n == 1:  # still broadcast against the index array, as NumPy does
+        result = _ew.switch(_ew.eq(index, 0), options[0], options[0])
+    return result
