@@ -147,3 +147,17 @@ def test_op_classes_answer_isinstance_as_theano():
         Elemwise(None)
     with pytest.raises(AttributeError, match="theano.tensor.elemwise"):
         theano.tensor.elemwise.Composite
+
+
+def test_basic_op_classes_answer_isinstance():
+    import theano
+    import theano.tensor as T
+
+    x, v = T.dmatrix("x"), T.dvector("v")
+    f = theano.function([x, v], [T.dot(x, v), T.concatenate([x, x]), T.zeros((v.shape[0], 2)) + 1, x.flatten()])
+    ops = [n.op for n in f.maker.fgraph.toposort()]
+    for cls in (T.basic.Dot, T.Join, T.Alloc, T.Reshape):
+        assert sum(isinstance(op, cls) for op in ops) == 1, cls.__name__
+    assert T.Dot is T.basic.Dot and not isinstance(ops[0], T.Join)
+    with pytest.raises(TypeError, match="T.dot"):
+        T.Dot()

@@ -1,5 +1,6 @@
-"""``theano.tensor.basic``: the same names as ``theano.tensor``, and Theano's comparison helper
-``_allclose`` with its default tolerances (``float32_atol`` & co.), which test suites use."""
+"""``theano.tensor.basic``: the same names as ``theano.tensor``, Theano's comparison helper
+``_allclose`` with its default tolerances (``float32_atol`` & co.), which test suites use, and
+the op classes ``Dot``, ``Join``, ``Alloc``, ``Reshape`` for ``isinstance`` (also ``T.Dot`` & co.)."""
 from typing import Any, Optional
 
 import numpy as np
@@ -26,6 +27,42 @@ def _allclose(a: Any, b: Any, rtol: Optional[float] = None, atol: Optional[float
     a, b = np.asarray(a), np.asarray(b)
     rtol_, atol_ = _tolerances(a, b, rtol, atol)
     return bool(np.allclose(a, b, rtol=rtol_, atol=atol_))
+
+
+# Theano's op classes of this module, for ``isinstance(node.op, T.basic.Dot)`` on a compiled graph
+# (as those of ``theano.tensor.elemwise``: asked of framework's op, never built through them)
+from ....core.blas import Dot as _Dot  # noqa: E402
+from ....core.shape_ops import Alloc as _Alloc, Join as _Join, Reshape as _Reshape  # noqa: E402
+from .elemwise import _TheanoOpClass  # noqa: E402
+
+
+class Dot(metaclass=_TheanoOpClass):
+    """A matrix or vector product as written (a product the rewrites made part of a larger GEMM --
+    a stacked sum, a scaled update -- is another op, as Theano's ``Gemm``/``Dot22`` were)."""
+
+    _is = staticmethod(lambda op: isinstance(op, _Dot))
+    _build_with = "T.dot(x, y)"
+
+
+class Join(metaclass=_TheanoOpClass):
+    """A concatenation along an axis."""
+
+    _is = staticmethod(lambda op: isinstance(op, _Join))
+    _build_with = "T.join(axis, *tensors) or T.concatenate"
+
+
+class Alloc(metaclass=_TheanoOpClass):
+    """A value broadcast to a shape (``T.alloc``, ``T.zeros``, ``T.ones``)."""
+
+    _is = staticmethod(lambda op: isinstance(op, _Alloc))
+    _build_with = "T.alloc(value, *shape)"
+
+
+class Reshape(metaclass=_TheanoOpClass):
+    """A reshape (also ``flatten``)."""
+
+    _is = staticmethod(lambda op: isinstance(op, _Reshape))
+    _build_with = "x.reshape(shape) or T.reshape"
 
 
 from .._missing import missing as _missing  # noqa: E402
