@@ -46,6 +46,9 @@ class ScalarOp:
     plugin: str = "kernel"  # provenance: who declared the row
     # every output in [lo, hi] or NaN, for any input (infinities included; NaN only from a NaN)
     bounds: Optional[Tuple[float, float]] = None
+    # the inputs read only for their shape (``second``'s first): no gradient, not even a null one,
+    # flows into them (Theano's connection pattern)
+    shape_only: Tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         b = self.bounds
@@ -221,6 +224,10 @@ class Elemwise(Op):
 
     def output_bounds(self, node: Apply, index: int) -> Optional[Tuple[float, float]]:
         return self.scalar.bounds
+
+    def shape_only_inputs(self, node: Apply) -> Tuple[int, ...]:
+        """The inputs read only for their shape: a null gradient does not flow into them."""
+        return self.scalar.shape_only
 
     def make_node(self, *inputs: Any) -> Apply:
         s = self.scalar
@@ -574,10 +581,10 @@ declare("clip", 3, "clip",
                          switch(lt(i[0], i[1]), g, 0), switch(gt(i[0], i[2]), g, 0)],
         params=("x", "a_min", "a_max"))
 declare("identity", 1, lambda xp, x: xp.array(x, copy=True), lambda i, z, g: [g])
-declare("zeros_like", 1, "zeros_like", lambda i, z, g: [None], api=())
-declare("ones_like", 1, "ones_like", lambda i, z, g: [None], api=())
+declare("zeros_like", 1, "zeros_like", lambda i, z, g: [None], api=(), shape_only=(0,))
+declare("ones_like", 1, "ones_like", lambda i, z, g: [None], api=(), shape_only=(0,))
 declare("second", 2, lambda xp, a, b: xp.broadcast_to(xp.asarray(b, dtype=xp.asarray(b).dtype), xp.broadcast_shapes(xp.shape(a), xp.shape(b))).copy(),
-        lambda i, z, g: [None, g], doc="fill: b broadcast to the shape of a and b", api=())
+        lambda i, z, g: [None, g], doc="fill: b broadcast to the shape of a and b", api=(), shape_only=(0,))
 
 
 # --- user-facing functions: generated from the table (API), a few by hand ---------------

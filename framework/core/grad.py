@@ -334,8 +334,10 @@ def grad(
         if null is not None:  # an undefined gradient makes everything it flows into undefined
             if isinstance(node.op, GradCut) and node.op.mode == "disconnected":
                 continue
-            for x in node.inputs:
-                if x in depends and not (x in constants and x not in wanted):
+            shape_only = getattr(node.op, "shape_only_inputs", None)
+            skip = shape_only(node) if shape_only is not None else ()
+            for k, x in enumerate(node.inputs):
+                if k not in skip and x in depends and not (x in constants and x not in wanted):
                     _add_grad(grads, x, null)
             continue
         try:

@@ -387,3 +387,21 @@ def test_undefined_grad_is_identity_with_a_null_gradient():
     z = T.dvector("z")  # a gradient that does not pass through it is unaffected
     np.testing.assert_array_equal(theano.function([x, z], theano.grad((y * z).sum(), z))([1.0, 2.0], [0.0, 0.0]),
                                   [2.0, 4.0])
+
+
+def test_a_null_gradient_does_not_flow_into_what_an_op_reads_only_for_its_shape():
+    """Theano's connection pattern: ``fill(a, b)`` (``second``) reads ``a`` only for its shape, so
+    a null gradient reaching it goes to ``b`` only -- ``jv(v, x)`` broadcasts ``v`` against ``x``
+    that way, and its gradient in ``x`` must not become null because the one in ``v`` is."""
+    op = _op_with_gradient(gradient.grad_not_implemented)
+    a, b = T.dvector("a"), T.dvector("b")
+    cost = (op(T.second(a, b)) + a * 2).sum()
+    assert np.array_equal(theano.function([a, b], gradient.grad(cost, a))(np.ones(3), np.ones(3)), 2 * np.ones(3))
+    with pytest.raises(gradient.NullTypeGradError):
+        gradient.grad(cost, b)
+    x, v = T.dvector("x"), T.dvector("v")
+    gx = theano.function([v, x], T.grad(T.jv(v, x).sum(), x))(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
+    import scipy.special as sp
+    np.testing.assert_allclose(gx, [-sp.j1(1.0), (sp.jv(0, 2.0) - sp.jv(2, 2.0)) / 2])
+    with pytest.raises(gradient.NullTypeGradError, match="jv"):
+        T.grad(T.jv(v, x).sum(), v)

@@ -491,7 +491,9 @@ _SPECIAL = {"arcsin": (np.arcsin, [0.1, 0.5, -0.9]), "arccos": (np.arccos, [0.1,
             "arctanh": (np.arctanh, [0.1, -0.5, 0.9]), "erf": ("erf", [-1.0, 0.3, 2.0]),
             "erfc": ("erfc", [-1.0, 0.3, 2.0]), "erfinv": ("erfinv", [-0.5, 0.1, 0.9]),
             "erfcinv": ("erfcinv", [0.2, 1.0, 1.7]), "gamma": ("gamma", [0.5, 2.5, 4.0]),
-            "gammaln": ("gammaln", [0.5, 2.5, 40.0]), "psi": ("digamma", [0.5, 2.5, 4.0])}
+            "gammaln": ("gammaln", [0.5, 2.5, 40.0]), "psi": ("digamma", [0.5, 2.5, 4.0]),
+            "j0": ("j0", [0.3, 1.7, 4.2]), "j1": ("j1", [0.3, 1.7, 4.2]), "i0": ("i0", [0.3, 1.7, 4.2]),
+            "i1": ("i1", [0.3, 1.7, 4.2])}
 
 
 @pytest.mark.parametrize("name", sorted(_SPECIAL))
@@ -779,3 +781,21 @@ def test_eigh_values_and_theanos_gradient(uplo):
     theano.gradient.verify_grad(lambda x: eigh(x, uplo)[1] ** 2, [s], rng=rng)   # eigenvectors' signs are free
     ew = theano.function([m], eig(m)[0])(s)
     np.testing.assert_allclose(np.sort(ew), rw)
+
+
+@pytest.mark.parametrize("name", ["jv", "iv"])
+def test_bessel_functions_of_any_order_match_scipy_with_gradients_in_x(name):
+    """``T.jv(v, x)``, ``T.iv(v, x)`` (Theano's Jv/Iv): SciPy's values, orders broadcast against
+    ``x``; the gradient in ``x`` by finite differences; none in the order (null, as Theano)."""
+    import scipy.special
+
+    ref = getattr(scipy.special, name)
+    fn = getattr(T, name)
+    v, x = T.dvector("v"), T.dmatrix("x")
+    vv, xv = np.array([0.0, 1.5, -2.5]), np.array([[0.3, 1.7, 4.2], [2.0, 0.5, 9.0]])
+    for mode in MODES:
+        np.testing.assert_allclose(theano.function([v, x], fn(v, x), mode=mode)(vv, xv), ref(vv, xv), rtol=1e-12)
+    theano.gradient.verify_grad(lambda x: fn(2.5, x), [xv], rng=np.random.RandomState(0))
+    with pytest.raises(theano.gradient.NullTypeGradError):
+        T.grad(fn(v, x).sum(), v)
+    assert fn(T.bscalar(), T.bvector()).dtype == "float32" and fn(T.bscalar(), T.ivector()).dtype == "float64"

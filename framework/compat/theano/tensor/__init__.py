@@ -46,7 +46,8 @@ _importlib.import_module(f"{__name__}.sort")
 from ....core.sort import argsort, sort  # noqa: E402,F401
 from .checks import specify_shape  # noqa: E402,F401
 from .math_extras import (allclose, arccos, arccosh, arcsin, arcsinh, arctan2, arctanh, deg2rad, erf,  # noqa: E402,F401
-                          erfc, erfcinv, erfinv, floor_div, gamma, gammaln, inv, isclose, psi, rad2deg, chi2sf)
+                          erfc, erfcinv, erfinv, floor_div, gamma, gammaln, inv, isclose, psi, rad2deg, chi2sf,
+                          i0, i1, iv, j0, j1, jv)
 from .compose import (batched_tensordot, get_vector_length, horizontal_stack, numpy_scalar,  # noqa: E402,F401
                       stacklists, trace, vertical_stack)
 from .basic_extras import _made as _constructors  # noqa: E402
@@ -74,7 +75,7 @@ __all__ = sorted(set(_native_all) | {
     "gammaln", "psi", "inv", "deg2rad", "rad2deg", "floor_div", "isclose", "allclose", "chi2sf", "batched_tensordot",
     "get_vector_length", "horizontal_stack", "vertical_stack", "stacklists", "trace", "numpy_scalar",
     "diagonal", "split", "swapaxes", "tri", "tril", "triu", "elemwise", "CAReduce", "DimShuffle", "Elemwise",
-    "choose"} | {
+    "choose", "j0", "j1", "jv", "i0", "i1", "iv"} | {
     k for k in _constructors if "tensor5" in k})
 
 

@@ -1,7 +1,8 @@
 """Theano 1.0's element-wise functions beyond framework's own names: ``arcsin``, ``arccos``,
 ``arcsinh``, ``arccosh``, ``arctanh``, ``arctan2`` (framework's element-wise rows, integers in
 Theano's float dtype), the special functions framework's table lacks -- ``erf``, ``erfc``, ``erfinv``,
-``erfcinv``, ``gamma``, ``gammaln``, ``psi``, ``chi2sf`` -- and those that are compositions of existing
+``erfcinv``, ``gamma``, ``gammaln``, ``psi``, ``chi2sf``, the Bessel functions ``j0``, ``j1``, ``jv``,
+``i0``, ``i1``, ``iv`` -- and those that are compositions of existing
 ops: ``inv``, ``deg2rad``, ``rad2deg``, ``floor_div``, ``isclose``, ``allclose``.
 
 The special functions are one op, :class:`TheanoMath`, driven by the table :data:`FUNCTIONS`: per
@@ -26,7 +27,7 @@ from ....core.types import TensorType
 from ....core.variable import TensorVariable, as_tensor_variable
 
 __all__ = ["arcsin", "arccos", "arcsinh", "arccosh", "arctanh", "arctan2", "erf", "erfc", "erfinv", "erfcinv",
-           "gamma", "gammaln", "psi", "chi2sf", "inv", "deg2rad", "rad2deg", "floor_div", "isclose", "allclose", "TheanoMath"]
+           "gamma", "gammaln", "psi", "chi2sf", "j0", "j1", "jv", "i0", "i1", "iv", "inv", "deg2rad", "rad2deg", "floor_div", "isclose", "allclose", "TheanoMath"]
 
 
 def _special(xp: Any) -> Any:
@@ -64,6 +65,17 @@ FUNCTIONS = {
     "psi": MathFunction(1, lambda xp: _special(xp).digamma, None),  # Theano 1.0's Psi has no gradient
     # the chi-square survival function of x with k degrees of freedom (Theano's Chi2SF, no gradient)
     "chi2sf": MathFunction(2, lambda xp: lambda x, k: _special(xp).chdtrc(k, x), None),
+    # Bessel functions of the first kind (j) and modified ones (i), Theano's J0/J1/Jv/I0/I1/Iv with their
+    # gradients in x: d j0 = -j1, d j1 = (j0 - j2) / 2, d jv = (jv(v-1) - jv(v+1)) / 2, d i0 = i1,
+    # d i1 = (i0 + i2) / 2, d iv = (iv(v-1) + iv(v+1)) / 2; none in the order v, as in Theano
+    "j0": MathFunction(1, lambda xp: _special(xp).j0, lambda i, o, g: [-g * j1(i[0])]),
+    "j1": MathFunction(1, lambda xp: _special(xp).j1, lambda i, o, g: [g * (j0(i[0]) - jv(2, i[0])) / 2]),
+    "jv": MathFunction(2, lambda xp: _special(xp).jv, lambda i, o, g: [
+        grad_not_implemented(TheanoMath("jv"), 0, i[0]), g * (jv(i[0] - 1, i[1]) - jv(i[0] + 1, i[1])) / 2]),
+    "i0": MathFunction(1, lambda xp: _special(xp).i0, lambda i, o, g: [g * i1(i[0])]),
+    "i1": MathFunction(1, lambda xp: _special(xp).i1, lambda i, o, g: [g * (i0(i[0]) + iv(2, i[0])) / 2]),
+    "iv": MathFunction(2, lambda xp: _special(xp).iv, lambda i, o, g: [
+        grad_not_implemented(TheanoMath("iv"), 0, i[0]), g * (iv(i[0] - 1, i[1]) + iv(i[0] + 1, i[1])) / 2]),
 }
 
 
@@ -163,6 +175,12 @@ gamma = _make("gamma")
 gammaln = _make("gammaln")
 psi = _make("psi")
 chi2sf = _make("chi2sf")
+j0 = _make("j0")
+j1 = _make("j1")
+jv = _make("jv")
+i0 = _make("i0")
+i1 = _make("i1")
+iv = _make("iv")
 
 
 def inv(x: Any) -> TensorVariable:
