@@ -240,9 +240,10 @@ def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
         ns[key] = row.impl
         return [f"{indent}{target} = {key}(XP, {', '.join(args)})"]
 
-    # a sigmoid_xent read only by the negation right after it: the two as one row (above)
+    # a sigmoid_xent read only by the negation right after it: the two as one row (above) -- only
+    # where the step is written as its expansion (mixed dtypes take the row's own function)
     negated = {j for j, s in enumerate(prog.steps[:-1])
-               if s.op == "sigmoid_xent" and prog.steps[j + 1].op == "neg"
+               if s.op == "sigmoid_xent" and writes_out(s, j) == "expansion" and prog.steps[j + 1].op == "neg"
                and prog.steps[j + 1].args == (("step", j),) and prog.steps[j + 1].dtype == s.dtype
                and last_use.get(("step", j)) == j + 1 and ("step", j) not in prog.outputs}
     for j, s in enumerate(prog.steps):

@@ -62,3 +62,13 @@ def test_a_cross_entropy_also_read_unnegated_keeps_both(read_twice):
     av, xv = np.array([-3.0, 0.0, 2.5, 40.0]), np.array([0.0, 1.0, 0.25, 1.0])
     for u, v in zip(f(av, xv), g(av, xv)):
         _same(u, v)
+
+
+def test_mixed_dtypes_keep_the_negation():
+    # float32 logits against float64 targets: the row's own function, not the expansion -- the
+    # negation after it must then still run (a first version dropped it)
+    a, x = T.fvector("a"), T.dvector("x")
+    out = -sigmoid_xent(a * 2, x)
+    av, xv = np.array([0.5, -1.0, 3.0], dtype="float32"), np.array([0.0, 1.0, 0.5])
+    _same(function([a, x], out)(av, xv), function([a, x], out, mode="FAST_COMPILE")(av, xv))
+    assert np.all(function([a, x], out)(av, xv) < 0)
