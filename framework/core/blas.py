@@ -47,6 +47,13 @@ def _grad_or_none(x: Variable, g: Callable[[], Variable]) -> Optional[Variable]:
     return None if is_int(x.dtype) else g()
 
 
+def _real_share(x: Variable, g: Optional[Variable]) -> Optional[Variable]:
+    """A real input's share of a complex gradient: its real part (dC/dx)."""
+    from .elemwise import _real_share as share
+
+    return None if g is None else share(x, g)
+
+
 # --- dot of vectors and matrices --------------------------------------------------------
 
 class Dot(Op):
@@ -88,6 +95,11 @@ class Dot(Op):
         from .shape_ops import shape_padleft, shape_padright, transpose
 
         (a, b), gz = node.inputs, output_grads[0]
+        # complex operands: each input's gradient uses the other's conjugate (dC/dx + i dC/dy, the
+        # convention of every complex gradient here); a real operand is used as it is (no node)
+        from .elemwise import _cj
+
+        a, b = _cj(a), _cj(b)
         if a.ndim == 2 and b.ndim == 2:
             ga = lambda: _dot(gz, transpose(b))
             gb = lambda: _dot(transpose(a), gz)
@@ -100,7 +112,7 @@ class Dot(Op):
         else:  # vector · vector
             ga = lambda: gz * b
             gb = lambda: gz * a
-        return [_grad_or_none(a, ga), _grad_or_none(b, gb)]
+        return [_real_share(x, _grad_or_none(x, g)) for x, g in zip(node.inputs, (ga, gb))]
 
 
 _dot = Dot()

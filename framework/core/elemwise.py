@@ -49,6 +49,9 @@ class ScalarOp:
     # the inputs read only for their shape (``second``'s first): no gradient, not even a null one,
     # flows into them (Theano's connection pattern)
     shape_only: Tuple[int, ...] = ()
+    # the gradient rule is right for complex values too (with the convention dC/dx + i dC/dy for
+    # z = x + iy: a holomorphic f passes g * conj(f'(z))); other rows refuse complex gradients
+    complex_grad: bool = False
 
     def __post_init__(self) -> None:
         b = self.bounds
@@ -294,6 +297,12 @@ class Elemwise(Op):
         s = self.scalar
         if s.grad is None:
             return super().grad(node, output_grads)
+        if not s.complex_grad and any(str(v.type.dtype).startswith("complex") for v in (*node.inputs, *node.outputs)):
+            from .errors import GradientError
+
+            raise GradientError(
+                f"grad: the gradient of op '{s.name}' on complex values is not implemented (its rule is for real "
+                f"values; a wrong complex gradient would be silent); node built at {format_trace(node.trace)}")
         grads = s.grad(node.inputs, node.outputs[0], output_grads[0])
         return [None if g is None else reduce_to(g, x) for g, x in zip(grads, node.inputs)]
 
@@ -350,8 +359,9 @@ def cast(x: Any, dtype: Any) -> TensorVariable:
             name,
             1,
             lambda xp, a, _dt=dtype: xp.asarray(a).astype(_dt),
-            grad=lambda ins, out, g: [cast(g, ins[0].dtype) if not is_int(ins[0].dtype) else None],
-            api=(),
+            grad=lambda ins, out, g: [cast(_real_share(ins[0], g), ins[0].dtype) if not is_int(ins[0].dtype)
+                                      else None],
+            api=(), complex_grad=True,
         )
     return apply(name, x)
 
@@ -415,6 +425,7 @@ def sum_to_shape(g: Any, x: Any) -> TensorVariable:
 
 def reduce_to(g: Variable, x: Variable) -> Variable:
     """``g`` (broadcast to an op's output) summed back to ``x``'s shape."""
+    g = _real_share(x, g)  # a real input's share of a complex gradient: dC/dx, its real part
     if x.type.dtype != g.type.dtype and not is_int(x.type.dtype):
         g = cast(g, x.type.dtype)
     gs, xs = g.type.shape, x.type.shape
@@ -451,6 +462,18 @@ def reduce_to(g: Variable, x: Variable) -> Variable:
 # --- the table ---------------------------------------------------------------------
 # Gradient rules get the inputs, the output and the output gradient; they are
 # written with the functions defined below, so they read like the maths.
+
+def _cj(v: Variable) -> Variable:
+    """``conj(v)`` for a complex ``v``, else ``v`` itself (no node: real graphs are unchanged)."""
+    return apply("conj", v) if str(v.type.dtype).startswith("complex") else v
+
+
+def _real_share(x: Variable, g: Variable) -> Variable:
+    """``g`` for ``x``, or its real part where ``g`` is complex and ``x`` real (``dC/dx``)."""
+    if str(g.type.dtype).startswith("complex") and not str(x.type.dtype).startswith("complex"):
+        return apply("real", g)
+    return g
+
 
 def _zeros(*xs: Variable) -> List[Optional[Variable]]:
     return [zeros_like(x) if not is_int(x.dtype) else None for x in xs]
@@ -496,10 +519,11 @@ def _sigmoid_xent(xp: Any, z: Any, t: Any) -> Any:
     return xp.maximum(z, 0) - tz + xp.log1p(xp.exp(-xp.abs(z)))
 
 
-declare("add", 2, "add", lambda i, z, g: [g, g], symbol="+")
-declare("sub", 2, "subtract", lambda i, z, g: [g, -g], symbol="-")
-declare("mul", 2, "multiply", lambda i, z, g: [g * i[1], g * i[0]], symbol="*")
-declare("true_div", 2, "true_divide", lambda i, z, g: [g / i[1], -g * z / i[1]], symbol="/", api=("true_div", "true_divide"))
+declare("add", 2, "add", lambda i, z, g: [g, g], symbol="+", complex_grad=True)
+declare("sub", 2, "subtract", lambda i, z, g: [g, -g], symbol="-", complex_grad=True)
+declare("mul", 2, "multiply", lambda i, z, g: [g * _cj(i[1]), g * _cj(i[0])], symbol="*", complex_grad=True)
+declare("true_div", 2, "true_divide", lambda i, z, g: [g / _cj(i[1]), -g * _cj(z) / _cj(i[1])], symbol="/",
+        api=("true_div", "true_divide"), complex_grad=True)
 declare("int_div", 2, "floor_divide", lambda i, z, g: _zeros(*i), symbol="//", api=("int_div", "floor_divide"))
 declare("mod", 2, "remainder", lambda i, z, g: [g, -g * floor(i[0] / i[1])], symbol="%")
 declare("pow", 2, "power",
@@ -508,22 +532,22 @@ declare("maximum", 2, "maximum",
         lambda i, z, g: [switch(ge(i[0], i[1]), g, 0), switch(lt(i[0], i[1]), g, 0)])
 declare("minimum", 2, "minimum",
         lambda i, z, g: [switch(le(i[0], i[1]), g, 0), switch(gt(i[0], i[1]), g, 0)])
-declare("neg", 1, "negative", lambda i, z, g: [-g], symbol="-")
-declare("abs", 1, "abs", lambda i, z, g: [g * sgn(i[0])], api=("abs_",))
+declare("neg", 1, "negative", lambda i, z, g: [-g], symbol="-", complex_grad=True)
+declare("abs", 1, "abs", lambda i, z, g: [g * sgn(i[0])], api=("abs_",), complex_grad=True)  # z/|z| for complex
 declare("sgn", 1, "sign", lambda i, z, g: _zeros(*i))
 declare("floor", 1, "floor", lambda i, z, g: _zeros(*i))
 declare("ceil", 1, "ceil", lambda i, z, g: _zeros(*i))
 declare("round", 1, "round", lambda i, z, g: _zeros(*i), doc="rounds half to even, as NumPy", api=("round",))
 declare("trunc", 1, "trunc", lambda i, z, g: _zeros(*i), doc="rounds towards zero, as NumPy's trunc")
-declare("exp", 1, "exp", lambda i, z, g: [g * z])
+declare("exp", 1, "exp", lambda i, z, g: [g * _cj(z)], complex_grad=True)
 declare("exp2", 1, "exp2", lambda i, z, g: [g * z * np.log(2.0)])
 declare("expm1", 1, "expm1", lambda i, z, g: [g * (z + 1)])
-declare("log", 1, "log", lambda i, z, g: [g / i[0]])
+declare("log", 1, "log", lambda i, z, g: [g / _cj(i[0])], complex_grad=True)
 declare("log2", 1, "log2", lambda i, z, g: [g / (i[0] * np.log(2.0))])
 declare("log10", 1, "log10", lambda i, z, g: [g / (i[0] * np.log(10.0))])
 declare("log1p", 1, "log1p", lambda i, z, g: [g / (1 + i[0])])
-declare("sqrt", 1, "sqrt", lambda i, z, g: [g * 0.5 / z])
-declare("sqr", 1, "square", lambda i, z, g: [g * 2 * i[0]])
+declare("sqrt", 1, "sqrt", lambda i, z, g: [g * 0.5 / _cj(z)], complex_grad=True)
+declare("sqr", 1, "square", lambda i, z, g: [g * 2 * _cj(i[0])], complex_grad=True)
 declare("tanh", 1, "tanh", lambda i, z, g: [g * (1 - z * z)], bounds=(-1.0, 1.0))
 declare("sin", 1, "sin", lambda i, z, g: [g * cos(i[0])])
 declare("cos", 1, "cos", lambda i, z, g: [-g * sin(i[0])])
@@ -580,11 +604,17 @@ declare("clip", 3, "clip",
         lambda i, z, g: [switch(and_(ge(i[0], i[1]), le(i[0], i[2])), g, 0),
                          switch(lt(i[0], i[1]), g, 0), switch(gt(i[0], i[2]), g, 0)],
         params=("x", "a_min", "a_max"))
-declare("identity", 1, lambda xp, x: xp.array(x, copy=True), lambda i, z, g: [g])
+declare("identity", 1, lambda xp, x: xp.array(x, copy=True), lambda i, z, g: [g], complex_grad=True)
 declare("zeros_like", 1, "zeros_like", lambda i, z, g: [None], api=(), shape_only=(0,))
 declare("ones_like", 1, "ones_like", lambda i, z, g: [None], api=(), shape_only=(0,))
 declare("second", 2, lambda xp, a, b: xp.broadcast_to(xp.asarray(b, dtype=xp.asarray(b).dtype), xp.broadcast_shapes(xp.shape(a), xp.shape(b))).copy(),
-        lambda i, z, g: [None, g], doc="fill: b broadcast to the shape of a and b", api=(), shape_only=(0,))
+        lambda i, z, g: [None, g], doc="fill: b broadcast to the shape of a and b", api=(), shape_only=(0,),
+        complex_grad=True)
+declare("conj", 1, "conjugate", lambda i, z, g: [_cj(g)], complex_grad=True,
+        doc="the complex conjugate (a real value itself); gradients of complex values use it")
+declare("real", 1, lambda xp, x: xp.real(x).copy() if xp.iscomplexobj(x) else xp.array(x, copy=True),
+        lambda i, z, g: [cast(g, i[0].dtype) if str(i[0].type.dtype).startswith("complex") else g],
+        complex_grad=True, doc="the real part (a real value itself); a complex value's gradient is complex(g, 0)")
 
 
 # --- user-facing functions: generated from the table (API), a few by hand ---------------

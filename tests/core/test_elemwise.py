@@ -116,6 +116,8 @@ CASES = {
     "ceil": Case("ceil", np.ceil, ["frac"], UNARY_DT, "zero"),
     "round": Case("round", np.round, ["frac"], UNARY_DT, "zero"),
     "trunc": Case("trunc", np.trunc, ["frac"], UNARY_DT, "zero"),
+    "conj": Case("conj", np.conjugate, ["any"], UNARY_DT),
+    "real": Case("real", np.real, ["any"], UNARY_DT),
     "exp": Case("exp", np.exp, ["any"], UNARY_DT),
     "exp2": Case("exp2", np.exp2, ["any"], UNARY_DT),
     "expm1": Case("expm1", np.expm1, ["any"], UNARY_DT),

@@ -15,7 +15,7 @@ maximum minimum mod mul neg neq ones_like or_ pow relu round second sgn sigmoid 
 sin sinh softplus sqr sqrt sub switch tan tanh true_div true_divide where xlogx xlogy0 xor zeros_like""".split()
 # rows added since (2026-12-07: NumPy's inverse trigonometric and hyperbolic functions)
 NAMES += "arcsin arccos arctan2 arcsinh arccosh arctanh".split()
-NAMES += ["trunc"]  # 2026-12-07, eleventh session: NumPy's and Theano 1.0's trunc
+NAMES += ["trunc", "conj", "real"]  # 2026-12-07, eleventh session: NumPy's trunc and conj (complex gradients use it)
 
 
 def test_every_existing_name_is_bound_from_the_table():

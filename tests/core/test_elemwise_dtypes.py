@@ -89,6 +89,7 @@ REFERENCE: Dict[str, Callable[..., Any]] = {
     "relu": lambda x: np.maximum(x, 0),
     "identity": lambda x: np.array(x, copy=True),
     "second": lambda a, b: np.broadcast_to(b, np.broadcast_shapes(a.shape, b.shape)).copy(),
+    "real": lambda x: np.real(x).copy(),
 }
 
 

@@ -54,6 +54,7 @@ from .basic_extras import _made as _constructors  # noqa: E402
 globals().update({k: v for k, v in _constructors.items() if "tensor5" in k})  # tensor5, dtensor5s...
 from .constants import NotScalarConstantError, get_scalar_constant_value  # noqa: E402,F401
 from .shape_extras import diagonal, split, swapaxes, tri, tril, triu  # noqa: E402,F401
+from .complex_parts import angle, complex, complex_from_polar, conj, imag, real  # noqa: E402,F401
 elemwise = _importlib.import_module(f"{__name__}.elemwise")  # Theano's op classes, for isinstance
 from .elemwise import CAReduce, DimShuffle, Elemwise  # noqa: E402,F401
 xlogx = _importlib.import_module(f"{__name__}.xlogx")  # the module, as in Theano (not framework's function)
@@ -75,7 +76,8 @@ __all__ = sorted(set(_native_all) | {
     "gammaln", "psi", "inv", "deg2rad", "rad2deg", "floor_div", "isclose", "allclose", "chi2sf", "batched_tensordot",
     "get_vector_length", "horizontal_stack", "vertical_stack", "stacklists", "trace", "numpy_scalar",
     "diagonal", "split", "swapaxes", "tri", "tril", "triu", "elemwise", "CAReduce", "DimShuffle", "Elemwise",
-    "choose", "j0", "j1", "jv", "i0", "i1", "iv"} | {
+    "choose", "j0", "j1", "jv", "i0", "i1", "iv", "real", "imag", "conj", "angle", "complex",
+    "complex_from_polar"} | {
     k for k in _constructors if "tensor5" in k})
 
 

@@ -1,0 +1,96 @@
+"""Theano 1.0's complex-number functions (``real``, ``imag``, ``conj``, ``angle``, ``complex``,
+``complex_from_polar``) against NumPy, and gradients of real costs through complex values against
+finite differences -- the convention of Theano's complex gradients, ``dC/dx + i dC/dy``."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+MODES = ["FAST_RUN", "FAST_COMPILE"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_complex_parts_are_numpys(mode):
+    import theano
+    import theano.tensor as T
+
+    z = T.tensor(dtype="complex128", broadcastable=(False,))
+    a, b = T.dvector("a"), T.dscalar("b")
+    f = theano.function([z, a, b], [T.real(z), T.imag(z), T.conj(z), T.angle(z), T.complex(a, b),
+                                    T.complex_from_polar(a, b), T.real(a), T.imag(a), T.conj(a), T.angle(a)],
+                        mode=mode)
+    zv = np.array([1 + 2j, -3 - 0.5j, -1 + 0j, complex(np.inf, -0.0)])
+    av, bv = np.array([1.0, -2.0, np.inf, -0.0]), np.array(0.5)
+    got = f(zv, av, bv)
+    want = [zv.real, zv.imag, zv.conj(), np.angle(zv), av + 1j * 0.5 * (av * 0 + 1), av * np.exp(1j * 0.5),
+            av, np.zeros(4), av, np.angle(av)]
+    want[4] = np.array([complex(x, 0.5) for x in av])  # an infinite real part keeps a finite imaginary one
+    for g, w in zip(got, want):
+        assert g.dtype == np.asarray(w).dtype
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(w))
+        np.testing.assert_allclose(g, w, rtol=1e-15)
+    assert T.complex(T.fvector(), T.fvector()).dtype == "complex64"
+    assert T.real(T.complex(T.fvector(), T.fvector())).dtype == "float32"
+    with pytest.raises(TypeError, match="must be real"):
+        T.complex(z, a)
+
+
+CASES = {
+    "real(z1 z2)": lambda T, a, b: T.real(T.complex(a, b) * T.complex(b, 2 * a)),
+    "imag(z1 / z2)": lambda T, a, b: T.imag(T.complex(a, b) / T.complex(b + 2, a)),
+    "abs(z)": lambda T, a, b: abs(T.complex(a, b)),
+    "angle(z)": lambda T, a, b: T.angle(T.complex(a, b)),
+    "|exp(z)|^2": lambda T, a, b: T.real(T.exp(T.complex(a, b)) * T.conj(T.exp(T.complex(a, b)))),
+    "imag(log z)": lambda T, a, b: T.imag(T.log(T.complex(a, b))),
+    "sqrt, sqr": lambda T, a, b: T.real(T.sqrt(T.complex(a + 2, b))) + T.imag(T.sqr(T.complex(a, b))),
+    "polar": lambda T, a, b: T.imag(T.conj(T.complex_from_polar(a, b))),
+    "real times complex": lambda T, a, b: T.imag(a * T.complex(b, a)),
+    "sum and cast": lambda T, a, b: T.real(T.complex(a, b) - 3.0) * b,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_gradients_through_complex_values_match_finite_differences(name):
+    import warnings
+
+    import theano
+    import theano.tensor as T
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)  # a real input's share: its real part
+        theano.gradient.verify_grad(lambda a, b: CASES[name](T, a, b), [np.array([0.3, 1.2]), np.array([0.7, -0.4])],
+                                    rng=np.random.RandomState(0))
+
+
+def test_rows_without_a_complex_gradient_refuse_instead_of_answering_wrong():
+    import theano
+    import theano.tensor as T
+
+    a, b = T.dvector("a"), T.dvector("b")
+    with pytest.raises(theano.gradient.GradientError, match="tanh.*complex"):
+        T.grad(T.real(T.tanh(T.complex(a, b))).sum(), a)
+    # real graphs are unchanged: no conj node in a real product's gradient
+    g = T.grad((a * b).sum(), a)
+    f = theano.function([a, b], g, mode="FAST_COMPILE")
+    assert not any(n.op.name == "conj" for n in f.maker.fgraph.toposort() if hasattr(n.op, "name"))
+
+
+@pytest.mark.parametrize("shapes", [((2, 3), (3, 2)), ((2, 3), (3,)), ((3,), (3, 2)), ((3,), (3,))])
+def test_dot_of_complex_operands_has_the_conjugated_gradient(shapes):
+    import theano
+    import theano.tensor as T
+
+    (sa, sb) = shapes
+
+    def cost(ar, ai, br):
+        a = T.complex(ar, ai)
+        out = T.dot(a, br * (1 + 0j) if len(sb) else br)  # a complex with a real operand
+        out2 = T.dot(a, T.complex(br, br * 0.5))  # two complex operands
+        return T.real(out * T.conj(out)).sum() + T.imag(out2).sum()
+
+    import warnings
+
+    rng = np.random.RandomState(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)  # a real operand's share: its real part
+        theano.gradient.verify_grad(cost, [rng.randn(*sa), rng.randn(*sa), rng.randn(*sb)], rng=rng)
