@@ -157,7 +157,10 @@ class TensorDot(Op):
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
         from .shape_ops import dimshuffle
 
-        (a, b), gz = node.inputs, output_grads[0]
+        from .elemwise import _cj
+
+        (a0, b0), gz = node.inputs, output_grads[0]
+        a, b = _cj(a0), _cj(b0)  # complex operands: the other's conjugate (see Dot.grad)
         axa, axb = self.axes_a, self.axes_b
         free_a = [i for i in range(a.ndim) if i not in axa]
         free_b = [i for i in range(b.ndim) if i not in axb]
@@ -180,7 +183,7 @@ class TensorDot(Op):
                    for j in range(b.ndim)]
             return dimshuffle(raw, pos)
 
-        return [_grad_or_none(a, grad_a), _grad_or_none(b, grad_b)]
+        return [_real_share(a0, _grad_or_none(a0, grad_a)), _real_share(b0, _grad_or_none(b0, grad_b))]
 
     def pp(self, node: Apply, args: Sequence[str]) -> Tuple[str, int]:
         return f"tensordot({args[0]}, {args[1]}, axes=({list(self.axes_a)}, {list(self.axes_b)}))", 0
@@ -357,7 +360,7 @@ class Einsum(Op):
         return lambda *operands: _reference(xp, subscripts, dtype, operands)
 
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
-        from .elemwise import reduce_to
+        from .elemwise import _cj, reduce_to
         from .shape_ops import broadcast_like, dimshuffle
 
         gz = output_grads[0]
@@ -374,7 +377,8 @@ class Einsum(Op):
             elsewhere = set(self.output) | set("".join(t for t, _ in others))
             # letters found only in this operand were summed away: their gradient is a broadcast
             target = "".join(c for c in letters if c in elsewhere)
-            g = Einsum((self.output,) + tuple(t for t, _ in others), target)(gz, *[v for _, v in others])
+            # complex operands: the others' conjugates (see Dot.grad); reduce_to takes a real operand's share
+            g = Einsum((self.output,) + tuple(t for t, _ in others), target)(gz, *[_cj(v) for _, v in others])
             if target != letters:
                 g = dimshuffle(g, tuple(target.index(c) if c in target else "x" for c in letters))
                 g = broadcast_like(g, x)

@@ -41,6 +41,11 @@ class CumOp(Op):
         self.axis, self.mode = axis, mode
         self.name = "cumsum" if mode == "add" else "cumprod"
 
+    @property
+    def complex_grad(self) -> bool:  # type: ignore[override]
+        """``cumprod``'s rule divides without conjugating: refused for complex values."""
+        return self.mode == "add"
+
     def make_node(self, x: Any) -> Apply:
         x = as_tensor_variable(x)
         dtype = E.infer_dtype(lambda xp, a: xp.cumsum(a) if self.mode == "add" else xp.cumprod(a), [x], self.name)

@@ -340,6 +340,11 @@ def grad(
                 if k not in skip and x in depends and not (x in constants and x not in wanted):
                     _add_grad(grads, x, null)
             continue
+        if getattr(node.op, "complex_grad", True) is False and any(
+                str(getattr(v.type, "dtype", "")).startswith("complex") for v in (*node.inputs, *node.outputs)):
+            # a rule written for real values only: a complex gradient from it would be silently wrong
+            raise GradientError(f"grad: the gradient of op '{node.op}' on complex values is not implemented "
+                                f"(its rule is for real values); node built at {format_trace(node.trace)}")
         try:
             in_grads = node.op.grad(node, out_grads)
         except GradientError:

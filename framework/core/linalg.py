@@ -32,6 +32,7 @@ def _matrix(opname: str, x: Any, square: bool = True) -> TensorVariable:
 
 class MatrixInverse(Op):
     """``inv(X)``; gradient ``-inv(X)^T . g . inv(X)^T``."""
+    complex_grad = False  # rules for real matrices (no conjugate transposes)
 
     name = "matrix_inverse"
 
@@ -49,6 +50,7 @@ class MatrixInverse(Op):
 
 class Det(Op):
     """``det(X)``; gradient ``g * det(X) * inv(X)^T``."""
+    complex_grad = False  # rules for real matrices (no conjugate transposes)
 
     name = "det"
 
@@ -66,6 +68,7 @@ class Det(Op):
 
 class Cholesky(Op):
     """The Cholesky factor of a symmetric positive-definite matrix: lower (``L L^T = X``) or upper."""
+    complex_grad = False  # rules for real matrices (no conjugate transposes)
 
     __props__ = ("lower",)
     name = "cholesky"
@@ -111,6 +114,7 @@ class CholeskyGrad(Op):
 
 class Solve(Op):
     """``solve(A, b)``: ``x`` with ``A x = b`` (``b`` a vector or a matrix of right-hand sides)."""
+    complex_grad = False  # rules for real matrices (no conjugate transposes)
 
     name = "solve"
 

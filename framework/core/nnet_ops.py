@@ -59,6 +59,7 @@ class _AxisOp(Op):
 
 class Softmax(_AxisOp):
     """``exp(x) / sum(exp(x), axis)``, computed as ``exp(x - max)`` so it never overflows."""
+    complex_grad = False  # defined for real logits
 
     name = "softmax"
 
@@ -78,6 +79,7 @@ class Softmax(_AxisOp):
 
 class LogSoftmax(_AxisOp):
     """``x - log(sum(exp(x), axis))``, computed as ``(x - max) - log(sum(exp(x - max)))``."""
+    complex_grad = False  # defined for real logits
 
     name = "log_softmax"
 

@@ -53,6 +53,12 @@ class Op:
     # the kernel reads only its inputs' shapes (so its result is host metadata)
     reads_only_metadata: bool = False
 
+    # --- gradient facts ---
+    # False: the gradient rule is written for real values only, and ``grad`` refuses to apply it to
+    # complex ones (a wrong complex gradient would be silent); linear and structural rules (and
+    # those that conjugate, as ``dot``'s) are right for complex values and leave it True
+    complex_grad: bool = True
+
     def host_int_inputs(self, node: Apply) -> frozenset:
         """Input positions the kernel reads as host integers (sizes, basic
         indices, draw parameters): a device backend passes host values there

@@ -56,6 +56,12 @@ class Reduce(Op):
         self.kind, self.axis, self.keepdims, self.dtype = kind, axis, keepdims, dtype
         self.name = kind
 
+    @property
+    def complex_grad(self) -> bool:  # type: ignore[override]
+        """A product's rule divides without conjugating: refused for complex values (sums, means
+        and selections are linear: right)."""
+        return self.kind != "prod"
+
     def __str__(self) -> str:
         ax = "" if self.axis is None else f"axis={self.axis if len(self.axis) > 1 else self.axis[0]}"
         extra = ", keepdims" if self.keepdims else ""
@@ -178,7 +184,6 @@ class LogSumExp(Reduce):
     where one is NaN. ``T.logsumexp`` builds it; the stabilisation ``log_sum_exp`` makes one of a
     written-out ``log(sum(exp(x)))`` (Theano's ``local_log_sum_exp``). Its gradient is
     ``g * exp(x - out)`` (the softmax along the axes)."""
-
     host_bookkeeping = False  # a reduction with an exp per element: where the data is
 
     def __init__(self, axis: Optional[Tuple[int, ...]], keepdims: bool) -> None:

@@ -94,3 +94,46 @@ def test_dot_of_complex_operands_has_the_conjugated_gradient(shapes):
     with warnings.catch_warnings():
         warnings.simplefilter("error", np.exceptions.ComplexWarning)  # a real operand's share: its real part
         theano.gradient.verify_grad(cost, [rng.randn(*sa), rng.randn(*sa), rng.randn(*sb)], rng=rng)
+
+
+@pytest.mark.parametrize("which", ["tensordot", "einsum", "batched_dot"])
+def test_contractions_of_complex_operands_have_conjugated_gradients(which):
+    import warnings
+
+    import theano
+    import theano.tensor as T
+
+    def cost(ar, ai, br):
+        a, b = T.complex(ar, ai), T.complex(br, br * 0.5 - 1)
+        if which == "tensordot":
+            out = T.tensordot(a, b, axes=[[1, 2], [0, 1]]) + T.tensordot(a, br, axes=[[1, 2], [0, 1]])
+        elif which == "einsum":
+            out = T.einsum("ijk,jkl->il", a, b) + T.einsum("ijk,jkl->i", a, br)
+        else:
+            out = T.batched_dot(a, b) + T.batched_dot(a, br)
+        return T.real(out * T.conj(out)).sum() + T.imag(out).sum()
+
+    rng = np.random.RandomState(2)
+    shapes = {"tensordot": ((2, 3, 4), (3, 4, 2)), "einsum": ((2, 3, 4), (3, 4, 2)),
+              "batched_dot": ((2, 3, 4), (2, 4, 3))}[which]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", np.exceptions.ComplexWarning)
+        theano.gradient.verify_grad(cost, [rng.randn(*shapes[0]), rng.randn(*shapes[0]), rng.randn(*shapes[1])],
+                                    rng=rng)
+
+
+@pytest.mark.parametrize("build", ["inv", "det", "softmax", "prod", "cumprod"])
+def test_ops_with_real_only_rules_refuse_complex_gradients(build):
+    import theano
+    import theano.tensor as T
+    from theano.tensor import nlinalg
+
+    a, b = T.dmatrix("a"), T.dmatrix("b")
+    z = T.complex(a, b)
+    out = {"inv": lambda: nlinalg.matrix_inverse(z), "det": lambda: nlinalg.det(z), "softmax": lambda: T.nnet.softmax(z),
+           "prod": lambda: z.prod(axis=0), "cumprod": lambda: T.cumprod(z, axis=0)}[build]()
+    cost = T.real(out).sum()
+    with pytest.raises(theano.gradient.GradientError, match="complex"):
+        T.grad(cost, a)
+    # the same ops on real values keep their gradients
+    assert T.grad(T.real(z).prod(), a) is not None
