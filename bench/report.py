@@ -3,7 +3,10 @@
 Each script runs in its own process with ``--json`` (or its JSON last line);
 this collects the framework's time, the reference's (the faster of "same
 process" and "alone", so the ratio is the worse one) and the ratio against
-the goal of docs/benchmarks.md. The header says the machine's load, the BLAS
+the goal of docs/benchmarks.md. The RBM steps and the logistic regression also
+get a row against their reference held to the framework's contract
+(``--contract``: what the compiled step must do that the careful step does
+not; docs/benchmarks.md). The header says the machine's load, the BLAS
 library and the kernel OpenBLAS chose (``threadpoolctl``).
 
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when set (some machines set them for
