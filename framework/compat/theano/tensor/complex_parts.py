@@ -21,9 +21,9 @@ import numpy as np
 from .... import tensor as E
 from ....core.errors import format_trace, user_trace
 from ....core.graph import Apply, Variable
-from ....core.op import Op
 from ....core.types import TensorType, broadcast_shapes
 from ....core.variable import TensorVariable, as_tensor_variable
+from .math_extras import TableOp
 
 __all__ = ["angle", "complex", "complex_from_polar", "conj", "imag", "real", "ComplexPart"]
 
@@ -78,19 +78,11 @@ FUNCTIONS = {
 }
 
 
-class ComplexPart(Op):
+class ComplexPart(TableOp):
     """``ComplexPart(name)(*inputs)``: the function ``name`` of :data:`FUNCTIONS`, element by
     element (``complex`` broadcasts its two inputs)."""
 
-    __props__ = ("name",)
-    fresh_storage = True
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.row = FUNCTIONS[name]
-
-    def __str__(self) -> str:
-        return self.name
+    TABLE = FUNCTIONS
 
     def make_node(self, *inputs: Any) -> Apply:
         inputs = [as_tensor_variable(x) for x in inputs]

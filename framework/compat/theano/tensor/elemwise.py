@@ -83,32 +83,16 @@ class CAReduceDtype(metaclass=_TheanoOpClass):
     _build_with = "T.sum or T.prod"
 
 
-class Sum(metaclass=_TheanoOpClass):
-    """A sum along axes."""
-
-    _is = staticmethod(_reduction("sum"))
-    _build_with = "T.sum(x, axis, dtype, acc_dtype)"
-
-
-class Prod(metaclass=_TheanoOpClass):
-    """A product along axes."""
-
-    _is = staticmethod(_reduction("prod"))
-    _build_with = "T.prod(x, axis, dtype, acc_dtype)"
+def _one_reduction(name: str, kind: str, doc: str, build: str) -> type:
+    """The class answering ``isinstance`` for one reduction ``kind`` (Theano's ``Sum``, ``Prod``...)."""
+    return _TheanoOpClass(name, (), {"__doc__": doc, "__module__": __name__, "_is": staticmethod(_reduction(kind)),
+                                     "_build_with": build})
 
 
-class All(metaclass=_TheanoOpClass):
-    """A logical and along axes."""
-
-    _is = staticmethod(_reduction("all"))
-    _build_with = "T.all(x, axis)"
-
-
-class Any(metaclass=_TheanoOpClass):
-    """A logical or along axes."""
-
-    _is = staticmethod(_reduction("any"))
-    _build_with = "T.any(x, axis)"
+Sum = _one_reduction("Sum", "sum", "A sum along axes.", "T.sum(x, axis, dtype, acc_dtype)")
+Prod = _one_reduction("Prod", "prod", "A product along axes.", "T.prod(x, axis, dtype, acc_dtype)")
+All = _one_reduction("All", "all", "A logical and along axes.", "T.all(x, axis)")
+Any = _one_reduction("Any", "any", "A logical or along axes.", "T.any(x, axis)")
 
 
 from .._missing import missing as _missing  # noqa: E402

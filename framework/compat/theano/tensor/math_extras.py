@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ....core import reduce as R
 from .... import tensor as E  # framework's element-wise functions (sqrt, abs_, switch...)
@@ -85,19 +85,27 @@ def _upgrade_to_float(dtype: str) -> str:
     return "float32" if dtype in ("bool", "int8", "uint8", "int16", "uint16") else "float64"
 
 
-class TheanoMath(Op):
-    """``TheanoMath(name)(*inputs)``: the function ``name`` of :data:`FUNCTIONS`, element by element
-    on inputs of one shape (the functions below broadcast them first)."""
+class TableOp(Op):
+    """An op per row of a table of functions (``TABLE``, name -> row): ``TableOp(name)(*inputs)``.
+    The Theano layer's functions that framework's element-wise table lacks are such ops."""
 
+    TABLE: Dict[str, Any] = {}
     __props__ = ("name",)
     fresh_storage = True
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.row = FUNCTIONS[name]
+        self.row = self.TABLE[name]
 
     def __str__(self) -> str:
         return self.name
+
+
+class TheanoMath(TableOp):
+    """``TheanoMath(name)(*inputs)``: the function ``name`` of :data:`FUNCTIONS`, element by element
+    on inputs of one shape (the functions below broadcast them first)."""
+
+    TABLE = FUNCTIONS
 
     def make_node(self, *inputs: Any) -> Apply:
         inputs = [as_tensor_variable(x) for x in inputs]
