@@ -52,6 +52,10 @@ class ScalarOp:
     # the gradient rule is right for complex values too (with the convention dC/dx + i dC/dy for
     # z = x + iy: a holomorphic f passes g * conj(f'(z))); other rows refuse complex gradients
     complex_grad: bool = False
+    # the row is a holomorphic function (off its branch cuts) and its rule is ``g * f'(x)`` with a
+    # derivative that holds for complex values: on complex values the gradient is then
+    # ``g * conj(f'(z))``, the rule's own derivative (taken with g = 1) conjugated
+    holomorphic: bool = False
 
     def __post_init__(self) -> None:
         b = self.bounds
@@ -226,7 +230,8 @@ class Elemwise(Op):
         return self.name
 
     def output_bounds(self, node: Apply, index: int) -> Optional[Tuple[float, float]]:
-        return self.scalar.bounds
+        # a row's bounds are for real values (a complex sigmoid or tanh is unbounded)
+        return None if str(node.outputs[index].type.dtype).startswith("complex") else self.scalar.bounds
 
     def shape_only_inputs(self, node: Apply) -> Tuple[int, ...]:
         """The inputs read only for their shape: a null gradient does not flow into them."""
@@ -297,13 +302,20 @@ class Elemwise(Op):
         s = self.scalar
         if s.grad is None:
             return super().grad(node, output_grads)
+        g = output_grads[0]
         if not s.complex_grad and any(str(v.type.dtype).startswith("complex") for v in (*node.inputs, *node.outputs)):
-            from .errors import GradientError
+            if not s.holomorphic:
+                from .errors import GradientError
 
-            raise GradientError(
-                f"grad: the gradient of op '{s.name}' on complex values is not implemented (its rule is for real "
-                f"values; a wrong complex gradient would be silent); node built at {format_trace(node.trace)}")
-        grads = s.grad(node.inputs, node.outputs[0], output_grads[0])
+                raise GradientError(
+                    f"grad: the gradient of op '{s.name}' on complex values is not implemented (its rule is for "
+                    f"real values; a wrong complex gradient would be silent); node built at "
+                    f"{format_trace(node.trace)}")
+            # f'(z) from the real rule itself (its g set to 1), conjugated: g * conj(f'(z))
+            derivs = s.grad(node.inputs, node.outputs[0], 1)
+            grads = [None if d is None else g * _cj(as_tensor_variable(d)) for d in derivs]
+            return [None if d is None else reduce_to(d, x) for d, x in zip(grads, node.inputs)]
+        grads = s.grad(node.inputs, node.outputs[0], g)
         return [None if g is None else reduce_to(g, x) for g, x in zip(grads, node.inputs)]
 
     def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
@@ -504,14 +516,25 @@ def _sigmoid(xp: Any, x: Any) -> Any:
         return 1 / (1 + xp.exp(-x))
 
 
+def _real_only(name: str, *args: Any) -> None:
+    """A row whose stable form compares with 0 or takes ``|x|`` has no meaning for complex values:
+    refuse them (when the graph is built: the dtype rule runs the row once) instead of answering
+    something that is not the function."""
+    if any(getattr(a, "dtype", None) is not None and a.dtype.kind == "c" for a in args):
+        raise TypeError(f"{name} is defined here for real values only (its stable form compares with 0); "
+                        "for a complex z write log1p(exp(z))")
+
+
 def _softplus(xp: Any, x: Any) -> Any:
     (x,) = in_float(xp, x)
+    _real_only("softplus", x)
     # max(x, 0) + log1p(exp(-|x|)): never overflows; about 3x faster than logaddexp(0, x)
     return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
 
 def _sigmoid_xent(xp: Any, z: Any, t: Any) -> Any:
     z, t = in_float(xp, z, t)
+    _real_only("sigmoid_xent", z, t)
     # max(z, 0) - t*z + log1p(exp(-|z|)): the large terms cancel first, so a tiny
     # loss (t = 1, z = 50) keeps its digits; never overflows
     tz = t * z
@@ -527,7 +550,7 @@ declare("true_div", 2, "true_divide", lambda i, z, g: [g / _cj(i[1]), -g * _cj(z
 declare("int_div", 2, "floor_divide", lambda i, z, g: _zeros(*i), symbol="//", api=("int_div", "floor_divide"))
 declare("mod", 2, "remainder", lambda i, z, g: [g, -g * floor(i[0] / i[1])], symbol="%")
 declare("pow", 2, "power",
-        lambda i, z, g: [g * i[1] * i[0] ** (i[1] - 1), g * z * log(i[0])], symbol="**")
+        lambda i, z, g: [g * i[1] * i[0] ** (i[1] - 1), g * z * log(i[0])], symbol="**", holomorphic=True)
 declare("maximum", 2, "maximum",
         lambda i, z, g: [switch(ge(i[0], i[1]), g, 0), switch(lt(i[0], i[1]), g, 0)])
 declare("minimum", 2, "minimum",
@@ -540,30 +563,30 @@ declare("ceil", 1, "ceil", lambda i, z, g: _zeros(*i))
 declare("round", 1, "round", lambda i, z, g: _zeros(*i), doc="rounds half to even, as NumPy", api=("round",))
 declare("trunc", 1, "trunc", lambda i, z, g: _zeros(*i), doc="rounds towards zero, as NumPy's trunc")
 declare("exp", 1, "exp", lambda i, z, g: [g * _cj(z)], complex_grad=True)
-declare("exp2", 1, "exp2", lambda i, z, g: [g * z * np.log(2.0)])
-declare("expm1", 1, "expm1", lambda i, z, g: [g * (z + 1)])
+declare("exp2", 1, "exp2", lambda i, z, g: [g * z * np.log(2.0)], holomorphic=True)
+declare("expm1", 1, "expm1", lambda i, z, g: [g * (z + 1)], holomorphic=True)
 declare("log", 1, "log", lambda i, z, g: [g / _cj(i[0])], complex_grad=True)
-declare("log2", 1, "log2", lambda i, z, g: [g / (i[0] * np.log(2.0))])
-declare("log10", 1, "log10", lambda i, z, g: [g / (i[0] * np.log(10.0))])
-declare("log1p", 1, "log1p", lambda i, z, g: [g / (1 + i[0])])
+declare("log2", 1, "log2", lambda i, z, g: [g / (i[0] * np.log(2.0))], holomorphic=True)
+declare("log10", 1, "log10", lambda i, z, g: [g / (i[0] * np.log(10.0))], holomorphic=True)
+declare("log1p", 1, "log1p", lambda i, z, g: [g / (1 + i[0])], holomorphic=True)
 declare("sqrt", 1, "sqrt", lambda i, z, g: [g * 0.5 / _cj(z)], complex_grad=True)
 declare("sqr", 1, "square", lambda i, z, g: [g * 2 * _cj(i[0])], complex_grad=True)
-declare("tanh", 1, "tanh", lambda i, z, g: [g * (1 - z * z)], bounds=(-1.0, 1.0))
-declare("sin", 1, "sin", lambda i, z, g: [g * cos(i[0])])
-declare("cos", 1, "cos", lambda i, z, g: [-g * sin(i[0])])
-declare("tan", 1, "tan", lambda i, z, g: [g * (1 + z * z)])
-declare("arctan", 1, "arctan", lambda i, z, g: [g / (1 + sqr(i[0]))])
-declare("arcsin", 1, "arcsin", lambda i, z, g: [g / sqrt(1 - sqr(i[0]))])
-declare("arccos", 1, "arccos", lambda i, z, g: [-g / sqrt(1 - sqr(i[0]))])
+declare("tanh", 1, "tanh", lambda i, z, g: [g * (1 - z * z)], holomorphic=True, bounds=(-1.0, 1.0))
+declare("sin", 1, "sin", lambda i, z, g: [g * cos(i[0])], holomorphic=True)
+declare("cos", 1, "cos", lambda i, z, g: [-g * sin(i[0])], holomorphic=True)
+declare("tan", 1, "tan", lambda i, z, g: [g * (1 + z * z)], holomorphic=True)
+declare("arctan", 1, "arctan", lambda i, z, g: [g / (1 + sqr(i[0]))], holomorphic=True)
+declare("arcsin", 1, "arcsin", lambda i, z, g: [g / sqrt(1 - sqr(i[0]))], holomorphic=True)
+declare("arccos", 1, "arccos", lambda i, z, g: [-g / sqrt(1 - sqr(i[0]))], holomorphic=True)
 declare("arctan2", 2, "arctan2", lambda i, z, g: [g * i[1] / (sqr(i[0]) + sqr(i[1])),
                                                  -g * i[0] / (sqr(i[0]) + sqr(i[1]))],
         params=("y", "x"), doc="the angle of the point (x, y), NumPy's arctan2(y, x)")
-declare("arcsinh", 1, "arcsinh", lambda i, z, g: [g / sqrt(sqr(i[0]) + 1)])
+declare("arcsinh", 1, "arcsinh", lambda i, z, g: [g / sqrt(sqr(i[0]) + 1)], holomorphic=True)
 declare("arccosh", 1, "arccosh", lambda i, z, g: [g / sqrt(sqr(i[0]) - 1)])
-declare("arctanh", 1, "arctanh", lambda i, z, g: [g / (1 - sqr(i[0]))])
-declare("sinh", 1, "sinh", lambda i, z, g: [g * cosh(i[0])])
-declare("cosh", 1, "cosh", lambda i, z, g: [g * sinh(i[0])])
-declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)], buffered=True, bounds=(0.0, 1.0),
+declare("arctanh", 1, "arctanh", lambda i, z, g: [g / (1 - sqr(i[0]))], holomorphic=True)
+declare("sinh", 1, "sinh", lambda i, z, g: [g * cosh(i[0])], holomorphic=True)
+declare("cosh", 1, "cosh", lambda i, z, g: [g * sinh(i[0])], holomorphic=True)
+declare("sigmoid", 1, _sigmoid, lambda i, z, g: [g * z * (1 - z)], buffered=True, bounds=(0.0, 1.0), holomorphic=True,
         doc="1 / (1 + exp(-x)), computed without overflow")
 declare("softplus", 1, _softplus, lambda i, z, g: [g * sigmoid(i[0])], buffered=True, doc="log(1 + exp(x)), stable")
 declare("sigmoid_xent", 2, _sigmoid_xent, lambda i, z, g: [g * (sigmoid(i[0]) - i[1]), -g * i[0]], buffered=True,
@@ -599,14 +622,14 @@ def _switch(xp: Any, cond: Any, ift: Any, iff: Any) -> Any:
 
 
 declare("switch", 3, _switch, lambda i, z, g: [None, switch(i[0], g, 0), switch(i[0], 0, g)], ufunc="where",
-        api=("switch", "where"), params=("cond", "ift", "iff"), doc="Element-wise ``ift if cond else iff`` (NumPy's ``where``).")
+        complex_grad=True, api=("switch", "where"), params=("cond", "ift", "iff"), doc="Element-wise ``ift if cond else iff`` (NumPy's ``where``).")
 declare("clip", 3, "clip",
         lambda i, z, g: [switch(and_(ge(i[0], i[1]), le(i[0], i[2])), g, 0),
                          switch(lt(i[0], i[1]), g, 0), switch(gt(i[0], i[2]), g, 0)],
         params=("x", "a_min", "a_max"))
 declare("identity", 1, lambda xp, x: xp.array(x, copy=True), lambda i, z, g: [g], complex_grad=True)
-declare("zeros_like", 1, "zeros_like", lambda i, z, g: [None], api=(), shape_only=(0,))
-declare("ones_like", 1, "ones_like", lambda i, z, g: [None], api=(), shape_only=(0,))
+declare("zeros_like", 1, "zeros_like", lambda i, z, g: [None], api=(), shape_only=(0,), complex_grad=True)
+declare("ones_like", 1, "ones_like", lambda i, z, g: [None], api=(), shape_only=(0,), complex_grad=True)
 declare("second", 2, lambda xp, a, b: xp.broadcast_to(xp.asarray(b, dtype=xp.asarray(b).dtype), xp.broadcast_shapes(xp.shape(a), xp.shape(b))).copy(),
         lambda i, z, g: [None, g], doc="fill: b broadcast to the shape of a and b", api=(), shape_only=(0,),
         complex_grad=True)

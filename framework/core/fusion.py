@@ -127,7 +127,9 @@ class Fused(Op):
     def output_bounds(self, node: Apply, index: int) -> Optional[Tuple[float, float]]:
         """The bounds of the row whose step computes output ``index`` (None for an input passed through)."""
         ref = self.program.outputs[index]
-        return SCALAR_OPS[self.program.steps[ref[1]].op].bounds if ref[0] == "step" else None
+        if ref[0] != "step" or str(node.outputs[index].type.dtype).startswith("complex"):
+            return None  # a row's bounds are for real values (a complex sigmoid is unbounded)
+        return SCALAR_OPS[self.program.steps[ref[1]].op].bounds
 
     def __str__(self) -> str:
         ops = ",".join(s.op for s in self.program.steps)

@@ -327,7 +327,10 @@ def any(x: Any, axis: Axis = None, keepdims: bool = False) -> TensorVariable:
 def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> TensorVariable:
     """Variance (``ddof`` as NumPy), built from ``mean`` and ``sum``: NumPy's own steps, so the
     same digits -- the sum of the squared deviations divided by ``max(n - ddof, 0)`` (``inf``
-    or NaN where ``ddof >= n``, as NumPy; never a negative variance)."""
+    or NaN where ``ddof >= n``, as NumPy; never a negative variance). Of complex values it is
+    NumPy's: the mean of ``|x - mean|^2``, real (Theano 1.0 squared the complex deviations, which
+    is not a variance); ``|d|^2`` is taken as ``real(d * conj(d))``, which may differ from NumPy's
+    ``re^2 + im^2`` in the last bit."""
     return _var(x, axis, keepdims, ddof, "var")
 
 
@@ -335,9 +338,13 @@ def _var(x: Any, axis: Axis, keepdims: bool, ddof: int, name: str) -> TensorVari
     x = as_tensor_variable(x)
     ax = normalize_axis(axis, x.ndim, name)
     centred = x - mean(x, ax, keepdims=True)
+    if str(x.dtype).startswith("complex"):
+        squares = E.real(centred * E.conj(centred))  # |d|^2, real
+    else:
+        squares = centred * centred
     if not ddof:
-        return mean(centred * centred, ax, keepdims=keepdims)
-    ss = _reduce("sum", centred * centred, ax, keepdims)
+        return mean(squares, ax, keepdims=keepdims)
+    ss = _reduce("sum", squares, ax, keepdims)
     n = count(x, ax)
     if isinstance(n, Constant):
         dof: Any = builtins.max(int(n.data) - ddof, 0)

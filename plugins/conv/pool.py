@@ -15,7 +15,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 from framework.core.errors import ShapeError, format_trace, user_trace
 from framework.core.graph import Apply, Variable
 from framework.core.op import Op
-from framework.core.types import TensorType
+from framework.core.types import TensorType, is_int
 from framework.core.variable import TensorVariable, as_tensor_variable
 
 from . import reference
@@ -60,9 +60,15 @@ class Pool2d(_PoolOp):
     def impl(self, xp: Any, x: Any) -> Any:
         return reference.pool2d(xp, x, self.params)
 
+    @property
+    def complex_grad(self) -> bool:  # type: ignore[override]
+        """The sum and average modes are linear (their rules hold for complex values); max pooling
+        selects by NumPy's lexicographic order of complex numbers, no function with a gradient."""
+        return self.params.mode != "max"
+
     def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
         (x,), (out,), gz = node.inputs, node.outputs, output_grads[0]
-        if not x.dtype.startswith("float"):
+        if is_int(x.dtype):
             return [None]
         if self.params.mode == "max":
             return [MaxPool2dGrad(self.params)(x, out, gz)]

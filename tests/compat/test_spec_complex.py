@@ -67,8 +67,8 @@ def test_rows_without_a_complex_gradient_refuse_instead_of_answering_wrong():
     import theano.tensor as T
 
     a, b = T.dvector("a"), T.dvector("b")
-    with pytest.raises(theano.gradient.GradientError, match="tanh.*complex"):
-        T.grad(T.real(T.tanh(T.complex(a, b))).sum(), a)
+    with pytest.raises(theano.gradient.GradientError, match="maximum.*complex"):
+        T.grad(T.real(T.maximum(T.complex(a, b), 1.0)).sum(), a)
     # real graphs are unchanged: no conj node in a real product's gradient
     g = T.grad((a * b).sum(), a)
     f = theano.function([a, b], g, mode="FAST_COMPILE")
@@ -137,3 +137,63 @@ def test_ops_with_real_only_rules_refuse_complex_gradients(build):
         T.grad(cost, a)
     # the same ops on real values keep their gradients
     assert T.grad(T.real(z).prod(), a) is not None
+
+
+def test_holomorphic_rows_pass_the_conjugated_derivative():
+    """``tanh`` (and the other holomorphic rows) on complex values: ``g * conj(f'(z))``, the real
+    rule's own derivative conjugated -- checked here against the closed form."""
+    import theano
+    import theano.tensor as T
+
+    a, b = T.dvector("a"), T.dvector("b")
+    z = T.complex(a, b)
+    cost = T.imag(T.tanh(z)).sum()
+    ga, gb = T.grad(cost, [a, b])
+    av, bv = np.array([0.3, -1.1]), np.array([0.4, 0.2])
+    got = theano.function([a, b], [ga, gb])(av, bv)
+    d = 1 - np.tanh(av + 1j * bv) ** 2  # f'(z); Im f: dC/da = Im f'(z), dC/db = Re f'(z)
+    np.testing.assert_allclose(got[0], d.imag, rtol=1e-12)
+    np.testing.assert_allclose(got[1], d.real, rtol=1e-12)
+
+
+def test_complex_forward_results_are_numpys_and_scipys():
+    """Results that used to be silently wrong on complex values: ``var``/``std`` (Theano 1.0's squared
+    complex deviations; NumPy's is the mean of ``|x - mean|^2``, real), ``expm`` (cast to float64,
+    its imaginary part dropped), ``round_half_away_from_zero`` (returned unrounded)."""
+    import scipy.linalg
+    import theano
+    import theano.tensor as T
+    from theano.tensor import slinalg
+
+    z = T.zmatrix("z")
+    zv = np.array([[1 + 2j, 3 - 1j, 0.5j], [2, 1 - 1j, -1 + 0.3j], [0.25 - 2.5j, 1.5, -0.5 + 0.5j]])
+    f = theano.function([z], [T.var(z, axis=0), T.std(z, axis=1, ddof=1), T.var(z), slinalg.expm(z),
+                              T.round_half_away_from_zero(z), slinalg.eigvalsh(T.dot(T.conj(z).T, z), None)])
+    var0, std1, var_all, ex, rnd, ev = f(zv)
+    np.testing.assert_allclose(var0, np.var(zv, axis=0), rtol=1e-15)  # NumPy: re^2 + im^2, here d conj(d)
+    np.testing.assert_allclose(std1, np.std(zv, axis=1, ddof=1), rtol=1e-15)
+    assert var0.dtype == std1.dtype == var_all.dtype == np.float64
+    assert ex.dtype == np.complex128
+    np.testing.assert_allclose(ex, scipy.linalg.expm(zv), rtol=1e-13)
+    np.testing.assert_array_equal(rnd, np.array([[1 + 2j, 3 - 1j, 1j], [2, 1 - 1j, -1]]).tolist()
+                                  + [[0 - 3j, 2, -1 + 1j]])
+    assert ev.dtype == np.float64
+    np.testing.assert_allclose(ev, np.linalg.eigvalsh(zv.conj().T @ zv), rtol=1e-12)
+
+
+def test_rows_with_real_only_stable_forms_refuse_complex_values():
+    """``softplus`` and ``sigmoid_binary_crossentropy`` compare with 0 and take ``|x|``: on a complex
+    value they would answer something that is not the function. They refuse when built."""
+    import theano.tensor as T
+    from framework.core import elemwise as E
+
+    z = T.zvector("z")
+    with pytest.raises(TypeError, match="softplus.*real values only"):
+        T.nnet.softplus(z)
+    with pytest.raises(TypeError, match="sigmoid_xent.*real values only"):
+        E.sigmoid_binary_crossentropy(z, T.dvector())
+    # a row's bounds are for real values: a complex sigmoid is unbounded
+    out = T.nnet.sigmoid(z)
+    assert out.owner.op.output_bounds(out.owner, 0) is None
+    x = T.dvector()
+    assert T.nnet.sigmoid(x).owner.op.output_bounds(T.nnet.sigmoid(x).owner, 0) == (0.0, 1.0)

@@ -282,8 +282,13 @@ def round_half_to_even(a: Any) -> TensorVariable:
 
 
 def round_half_away_from_zero(a: Any) -> TensorVariable:
-    """Round to the nearest integer, ties away from zero (C's ``round``): ``0.5`` -> 1, ``-2.5`` -> -3."""
+    """Round to the nearest integer, ties away from zero (C's ``round``): ``0.5`` -> 1, ``-2.5`` -> -3.
+    A complex value has both parts rounded (as NumPy's ``round`` does with ties to even)."""
     a = as_tensor_variable(a)
+    if a.dtype.startswith("complex"):
+        from .complex_parts import complex as _complex, imag, real
+
+        return _complex(round_half_away_from_zero(real(a)), round_half_away_from_zero(imag(a)))
     if not a.dtype.startswith("float"):
         return a
     # not floor(|a| + 0.5): that sum rounds (0.49999999999999994 + 0.5 is 1.0, 2**52 + 1 + 0.5

@@ -41,7 +41,14 @@ def _eigh_dtype(dtype: str) -> str:
 def _eigh_grad(node: Apply, grads: Sequence[Optional[Variable]], opts: dict) -> List[Any]:
     """Theano's eigensystem gradient: ``g = v diag(W) v^T + v (F o (v^T V))^T v^T`` with
     ``F[m, n] = 1 / (w[n] - w[m])`` off the diagonal, then, since ``eigh`` reads one triangle
-    only, that triangle plus the transpose of the other's strict part."""
+    only, that triangle plus the transpose of the other's strict part.
+
+    For a complex Hermitian matrix (Theano's rule is for real ones) the same perturbation theory
+    with conjugate transposes: ``g = v (diag(W) + F o (v^H V)) v^H``, folded onto the triangle read
+    with the other's strict part *conjugated* (its entries are the conjugates of the read ones) and
+    the diagonal's real part only (the imaginary part of the diagonal is not read). A cost that
+    depends on the eigenvectors' arbitrary phases has no gradient; one that does not (``|v|``,
+    ``v v^H``) gets the right one (checked against finite differences)."""
     x = node.inputs[0]
     w, v = node.outputs
     gw = grads[0] if grads[0] is not None else _T.zeros_like(w)
@@ -50,11 +57,18 @@ def _eigh_grad(node: Apply, grads: Sequence[Optional[Variable]], opts: dict) -> 
     diff = w.dimshuffle("x", 0) - w.dimshuffle(0, "x")            # w[n] - w[m] at [m, n]
     off = _T.neq(_T.arange(n).dimshuffle(0, "x"), _T.arange(n).dimshuffle("x", 0))
     f = _T.switch(off, 1.0 / _T.switch(off, diff, 1.0), 0.0)
-    g = _T.dot(v * gw.dimshuffle("x", 0), v.T) + _T.dot(_T.dot(v, (f * _T.dot(v.T, gv)).T), v.T)
     rows, cols = _T.arange(n).dimshuffle(0, "x"), _T.arange(n).dimshuffle("x", 0)
     lower = opts["UPLO"] == "L"
     keep = _T.ge(rows, cols) if lower else _T.le(rows, cols)
     strict = _T.lt(rows, cols) if lower else _T.gt(rows, cols)
+    if str(x.dtype).startswith("complex"):
+        vh = _T.conj(v).T
+        g = _T.dot(v * gw.dimshuffle("x", 0), vh) + _T.dot(_T.dot(v, f * _T.dot(vh, gv)), vh)
+        diag = _T.eq(rows, cols)
+        out = (_T.switch(_T.and_(keep, _T.neq(rows, cols)), g, 0.0) + _T.switch(diag, _T.real(g), 0.0)
+               + _T.conj(_T.switch(strict, g, 0.0)).T)
+        return [_T.cast(out, x.dtype)]
+    g = _T.dot(v * gw.dimshuffle("x", 0), v.T) + _T.dot(_T.dot(v, (f * _T.dot(v.T, gv)).T), v.T)
     out = _T.switch(keep, g, 0.0) + _T.switch(strict, g, 0.0).T
     return [_T.cast(out, x.dtype)]
 

@@ -42,10 +42,13 @@ def _special(xp: Any) -> Any:
 @dataclass(frozen=True)
 class MathFunction:
     """One row: how many inputs, the kernel ``kernel(xp)(*values)``, and the gradient
-    ``grad(inputs, output, g)`` (one term per input; None: Theano has none)."""
+    ``grad(inputs, output, g)`` (one term per input; None: Theano has none). ``holomorphic``: the
+    function is complex-analytic and the rule ``g * f'(x)`` holds for complex values, so a complex
+    gradient is ``g * conj(f'(z))``; the other rows refuse complex gradients."""
     arity: int
     kernel: Callable[[Any], Callable[..., Any]]
     grad: Optional[Callable[[Sequence[Variable], Variable, Variable], List[Variable]]]
+    holomorphic: bool = False
 
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -53,14 +56,14 @@ _SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
 
 FUNCTIONS = {
     "erf": MathFunction(1, lambda xp: _special(xp).erf,
-                        lambda i, o, g: [g * _TWO_OVER_SQRT_PI * E.exp(-E.sqr(i[0]))]),
+                        lambda i, o, g: [g * _TWO_OVER_SQRT_PI * E.exp(-E.sqr(i[0]))], holomorphic=True),
     "erfc": MathFunction(1, lambda xp: _special(xp).erfc,
-                         lambda i, o, g: [-g * _TWO_OVER_SQRT_PI * E.exp(-E.sqr(i[0]))]),
+                         lambda i, o, g: [-g * _TWO_OVER_SQRT_PI * E.exp(-E.sqr(i[0]))], holomorphic=True),
     "erfinv": MathFunction(1, lambda xp: _special(xp).erfinv,
                            lambda i, o, g: [g * _SQRT_PI_OVER_TWO * E.exp(E.sqr(o))]),
     "erfcinv": MathFunction(1, lambda xp: _special(xp).erfcinv,
                             lambda i, o, g: [-g * _SQRT_PI_OVER_TWO * E.exp(E.sqr(o))]),
-    "gamma": MathFunction(1, lambda xp: _special(xp).gamma, lambda i, o, g: [g * o * psi(i[0])]),
+    "gamma": MathFunction(1, lambda xp: _special(xp).gamma, lambda i, o, g: [g * o * psi(i[0])], holomorphic=True),
     "gammaln": MathFunction(1, lambda xp: _special(xp).gammaln, lambda i, o, g: [g * psi(i[0])]),
     "psi": MathFunction(1, lambda xp: _special(xp).digamma, None),  # Theano 1.0's Psi has no gradient
     # the chi-square survival function of x with k degrees of freedom (Theano's Chi2SF, no gradient)
@@ -129,7 +132,15 @@ class TheanoMath(TableOp):
             return [None] * len(node.inputs)
         if self.row.grad is None:
             return [grad_not_implemented(self, k, x) for k, x in enumerate(node.inputs)]
+        if str(node.outputs[0].dtype).startswith("complex"):  # holomorphic (complex_grad): g * conj(f'(z))
+            derivs = self.row.grad(node.inputs, node.outputs[0], 1)
+            return [None if d is None else g * E.conj(d) for d in derivs]
         return list(self.row.grad(node.inputs, node.outputs[0], g))
+
+    @property
+    def complex_grad(self) -> bool:  # type: ignore[override]
+        """Whether the row's gradient holds for complex values (see :class:`MathFunction`)."""
+        return self.row.holomorphic or self.row.grad is None  # no gradient at all: null, as for reals
 
 
 def _as_float(x: Any) -> TensorVariable:

@@ -4,7 +4,9 @@
 * ``expm(A)``: ``scipy.linalg.expm``. Its gradient for an output gradient ``G`` is the Fréchet
   derivative of the exponential at ``A.T`` in the direction ``G`` (``<G, expm(A + E)>`` grows
   by ``<L(A.T, G), E>``), computed by ``scipy.linalg.expm_frechet`` -- the block-matrix method,
-  accurate where ``A`` has repeated eigenvalues (Theano's eigendecomposition is not).
+  accurate where ``A`` has repeated eigenvalues (Theano's eigendecomposition is not). A complex
+  ``A`` gives a complex result (it used to be cast to float64, its imaginary part dropped) and
+  the gradient ``L(A^H, G)`` (the adjoint under ``Re <X, Y>``; the convention ``dC/dx + i dC/dy``).
 * ``eigvalsh(a, b=None, lower=True)``: ``scipy.linalg.eigvalsh``, the eigenvalues of the
   symmetric ``a`` (``a v = w b v`` with ``b``), ascending, read from ``a``'s lower (upper)
   triangle. With ``V`` the eigenvectors (``V.T b V = I``) the gradients are ``V diag(g) V.T``
@@ -29,9 +31,16 @@ __all__ = ["Expm", "ExpmGrad", "expm", "Eigvalsh", "EigvalshGrad", "eigvalsh"]
 
 
 def _float_dtype(*dtypes: str) -> str:
-    """The float dtype of the result: the inputs' common one, integers as float64 (SciPy's)."""
+    """The inexact dtype of the result: the inputs' common one (complex stays complex), integers as
+    float64 (SciPy's)."""
     dt = np.result_type(*[np.dtype(d) for d in dtypes])
-    return str(dt) if dt.kind == "f" else "float64"
+    return str(dt) if dt.kind in "fc" else "float64"
+
+
+def _real_dtype(*dtypes: str) -> str:
+    """The real dtype of eigenvalues of (complex) Hermitian matrices: complex128 -> float64."""
+    dt = np.dtype(_float_dtype(*dtypes))
+    return str(np.finfo(dt).dtype)
 
 
 def _square(x: Any, label: str) -> TensorVariable:
@@ -104,7 +113,8 @@ class ExpmGrad(_HostKernel):
     def host(self, a: np.ndarray, g: np.ndarray) -> np.ndarray:
         import scipy.linalg
 
-        return np.asarray(scipy.linalg.expm_frechet(a.T, g, compute_expm=False), dtype=a.dtype)
+        # the adjoint of the Frechet derivative L(A, .) is L(A^H, .): A.T for a real A
+        return np.asarray(scipy.linalg.expm_frechet(a.conj().T, g, compute_expm=False), dtype=a.dtype)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> List[Any]:
         return [tuple(input_shapes[0])]
@@ -128,12 +138,12 @@ class Eigvalsh(_HostKernel):
     def make_node(self, a: Any, b: Any = None) -> Apply:
         a = _square(a, "eigvalsh")
         ins = [a] if b is None else [a, _square(b, "eigvalsh")]
-        return Apply(self, ins, [TensorType(_float_dtype(*[v.dtype for v in ins]), (a.type.shape[0],))])
+        return Apply(self, ins, [TensorType(_real_dtype(*[v.dtype for v in ins]), (a.type.shape[0],))])
 
     def host(self, a: np.ndarray, b: Optional[np.ndarray] = None) -> np.ndarray:
         import scipy.linalg
 
-        dtype = _float_dtype(*[str(v.dtype) for v in ((a,) if b is None else (a, b))])
+        dtype = _real_dtype(*[str(v.dtype) for v in ((a,) if b is None else (a, b))])
         return np.asarray(scipy.linalg.eigvalsh(a, b, lower=self.lower), dtype=dtype)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> List[Any]:
@@ -171,18 +181,26 @@ class EigvalshGrad(_HostKernel):
         a, b = mats[0], (mats[1] if len(mats) > 1 else None)
         w, v = scipy.linalg.eigh(a, b, lower=self.lower)
         dtype = _float_dtype(*[str(m.dtype) for m in mats])
-        outs = [(v * g) @ v.T]
+        vh = v.conj().T  # v.T for real matrices
+        outs = [(v * g) @ vh]
         if b is not None:
-            outs.append(-(v * (g * w)) @ v.T)
+            outs.append(-(v * (g * w)) @ vh)
         folded = tuple(np.asarray(self._fold(o), dtype=dtype) for o in outs)
         return folded if len(folded) > 1 else folded[0]
 
     def _fold(self, m: np.ndarray) -> np.ndarray:
-        """The gradient of a function of the symmetric matrix built from one triangle: the read
-        triangle gets its own entries plus the mirrored ones; the other triangle zero."""
+        """The gradient of a function of the symmetric (Hermitian) matrix built from one triangle:
+        the read triangle gets its own entries plus the mirrored ones (conjugated: the unread
+        triangle holds the conjugates of the read one); the other triangle zero. A complex
+        diagonal's imaginary part is not read: its gradient is the real part."""
         if self.lower:
-            return np.tril(m) + np.triu(m, 1).T
-        return np.triu(m) + np.tril(m, -1).T
+            out = np.tril(m) + np.triu(m, 1).T.conj()
+        else:
+            out = np.triu(m) + np.tril(m, -1).T.conj()
+        if out.dtype.kind == "c":
+            idx = np.arange(out.shape[0])
+            out[idx, idx] = out[idx, idx].real
+        return out
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> List[Any]:
         return [tuple(s) for s in input_shapes[:-1]]
