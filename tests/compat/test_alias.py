@@ -190,3 +190,24 @@ def test_submodules_are_theanos_before_anything_imports_them():
             "assert T.shared_randomstreams.RandomStreams.bit_generator == 'MT19937'\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_importing_a_submodule_keeps_the_function_of_the_same_name():
+    """``from theano.tensor.var import TensorVariable`` (Theano-era code does it) used to turn ``T.var``
+    into the module ``theano.tensor.var`` for the rest of the process (and ``T.sort`` likewise)."""
+    import importlib
+    import sys
+
+    import theano.tensor as T
+
+    for name in ("var", "sort"):
+        module = importlib.import_module(f"theano.tensor.{name}")
+        assert callable(getattr(T, name)), name
+        assert sys.modules[f"theano.tensor.{name}"] is module
+        setattr(T, name, module)  # what the import system does when it first loads the submodule
+        assert callable(getattr(T, name)) and getattr(T, name) is not module, name
+    x = T.dvector()
+    assert T.var(x).ndim == 0 and T.sort(x).ndim == 1
+    T.some_new_name = 3  # other attributes are bound as usual
+    assert T.some_new_name == 3
+    del T.some_new_name

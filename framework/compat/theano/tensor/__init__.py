@@ -97,3 +97,26 @@ basic = _importlib.import_module(f"{__name__}.basic")
 opt = _importlib.import_module(f"{__name__}.opt")
 from .basic import Alloc, Dot, Join, Reshape  # noqa: E402,F401 -- Theano's op classes, for isinstance
 __all__ = sorted(set(__all__) | {"Alloc", "Dot", "Join", "Reshape"})  # after basic's star import of T
+
+
+from types import ModuleType as _ModuleType  # noqa: E402 -- ``type`` is a submodule's name here
+
+
+class _FunctionsKeepTheirNames(_ModuleType):
+    """``theano.tensor`` as a module whose functions named like one of its submodules (``var``,
+    ``sort``) stay functions: importing the submodule (``from theano.tensor.var import
+    TensorVariable``, common in Theano-era code) binds it on its package, which would turn ``T.var``
+    into a module. In Theano 1.0 the submodule was imported before the function was bound, so the
+    function won; here submodules load lazily, so the binding of a submodule over a name that is not
+    a module is skipped (``import theano.tensor.var as m`` and ``sys.modules`` still give the module)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        current = self.__dict__.get(name)
+        if isinstance(value, _ModuleType) and current is not None and not isinstance(current, _ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+import sys as _sys  # noqa: E402
+
+_sys.modules[__name__].__class__ = _FunctionsKeepTheirNames
