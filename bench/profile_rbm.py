@@ -82,18 +82,24 @@ class _TimedGenerator:
         self._calls[label] += 1
         return r
 
+    @property
+    def bit_generator(self):
+        """The generator's own bit generator (the contract reference saves its state, advances it)."""
+        return self._gen.bit_generator
 
-def profile_reference(b, persistent: bool, k: int, steps: int, timer: float) -> None:
-    """Time the careful NumPy step call by call (see the module's docstring)."""
+
+def profile_reference(b, persistent: bool, k: int, steps: int, timer: float, contract: bool = False) -> None:
+    """Time the careful NumPy step (``contract``: the contract reference) call by call (see the
+    module's docstring)."""
     import numpy_rbm
 
     times: collections.Counter = collections.Counter()
     calls: collections.Counter = collections.Counter()
     clock = time.perf_counter
     data = b.make_data()
-    plain = b.build_numpy_step(data, persistent, k)
+    plain = b.build_numpy_step(data, persistent, k, contract=contract)
     model = numpy_rbm.NumpyRBM(b.N_VISIBLE, b.N_HIDDEN, b.BATCH, "float32", persistent=persistent,
-                               generator=b.GENERATOR)
+                               generator=b.GENERATOR, contract=contract)
     model.gen = _TimedGenerator(model.gen, times, calls, clock)
     batches = len(data) // b.BATCH
 
@@ -117,7 +123,7 @@ def profile_reference(b, persistent: bool, k: int, steps: int, timer: float) -> 
     for i in range(steps):
         profiled(i % 50)
     per_call = {lab: (t - calls[lab] * timer) / steps for lab, t in times.items()}
-    print(f"\nreference (bench/numpy_rbm.py) step: {total * 1e3:.3f} ms (without timers)")
+    print(f"\n{'contract ' if contract else ''}reference (bench/numpy_rbm.py) step: {total * 1e3:.3f} ms (without timers)")
     print(f"{'NumPy call (operand shapes)':70s} {'ms/step':>8s} {'calls/step':>10s}")
     for label, t in sorted(per_call.items(), key=lambda kv: -kv[1]):
         print(f"{label[:70]:70s} {t * 1e3:8.3f} {calls[label] / steps:10.1f}")
@@ -133,6 +139,8 @@ def main() -> None:
     parser.add_argument("--threads", default=_threads.THREADS)
     parser.add_argument("--reference", action="store_true",
                         help="also time the careful NumPy reference call by call, in the same process")
+    parser.add_argument("--contract", action="store_true",
+                        help="with --reference: time the contract reference (numpy_rbm.ContractRBM) instead")
     args = parser.parse_args()
     import rbm_step as b
     from framework.core.backend import Backend
@@ -207,7 +215,7 @@ def main() -> None:
           f"schedule overhead outside {(total - scan_t - outer_t) * 1e3:.3f} ms (the step without timers "
           f"minus every kernel)")
     if args.reference:
-        profile_reference(b, persistent, k, args.steps, timer)
+        profile_reference(b, persistent, k, args.steps, timer, contract=args.contract)
 
 
 if __name__ == "__main__":
