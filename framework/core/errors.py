@@ -32,6 +32,10 @@ class GradientError(FrameworkError, ValueError):
     """A gradient could not be built or failed verification."""
 
 
+class AsTensorError(FrameworkError, TypeError):
+    """A value that cannot be a tensor (Theano's name for this ``TypeError``)."""
+
+
 class DisconnectedInputError(GradientError):
     """``grad`` was asked for a variable the cost does not depend on."""
 

@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from .errors import AsTensorError
 from .graph import Constant, Variable
 from .types import TensorType, as_dtype
 
@@ -358,9 +359,9 @@ def constant(value: Any, name: Optional[str] = None, dtype: Any = None) -> Tenso
     try:
         arr = np.asarray(value, dtype=None if dtype is None else as_dtype(dtype))
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"cannot make a tensor constant from {type(value).__name__}: {exc}") from None
+        raise AsTensorError(f"cannot make a tensor constant from {type(value).__name__}: {exc}") from None
     if arr.dtype == object or arr.dtype.kind in "USV":
-        raise TypeError(f"cannot make a tensor constant from {value!r:.60} (dtype {arr.dtype})")
+        raise AsTensorError(f"cannot make a tensor constant from {value!r:.60} (dtype {arr.dtype})")
     arr = np.array(arr, copy=True)
     arr.setflags(write=False)
     return TensorConstant(TensorType(arr.dtype, arr.shape), arr, name=name)

@@ -799,3 +799,39 @@ def test_bessel_functions_of_any_order_match_scipy_with_gradients_in_x(name):
     with pytest.raises(theano.gradient.NullTypeGradError):
         T.grad(fn(v, x).sum(), v)
     assert fn(T.bscalar(), T.bvector()).dtype == "float32" and fn(T.bscalar(), T.ivector()).dtype == "float64"
+
+
+def test_theano_tensor_names_of_theano_1_0s_namespace():
+    """Names ``theano/tensor/__init__.py`` of Theano 1.0 binds in ``T``: ``fill_diagonal``,
+    ``fill_diagonal_offset``, ``bartlett``, ``DiffOp``, ``numeric_grad``, ``SpecifyShape`` (called as
+    Theano's ``SpecifyShape()(x, shape)``), ``AsTensorError`` and ``_tensor_py_operators``."""
+    import theano
+    import theano.tensor as T
+    from theano.tensor import extra_ops
+
+    assert T.fill_diagonal is extra_ops.fill_diagonal and T.fill_diagonal_offset is extra_ops.fill_diagonal_offset
+    assert T.numeric_grad is theano.gradient.numeric_grad
+    m = T.iscalar("m")
+    f = theano.function([m], [T.bartlett(m), T.bartlett(m).shape[0]])
+    for size in (-2, 0, 1, 2, 7):
+        window, length = f(size)
+        np.testing.assert_array_equal(window, np.bartlett(size))
+        assert window.dtype == np.float64 and length == max(size, 0)
+    with pytest.raises(TypeError, match="integer scalar"):
+        T.bartlett(T.dscalar())
+    x = T.dmatrix("x")
+    xv = np.arange(12.0).reshape(4, 3) ** 2
+    np.testing.assert_array_equal(theano.function([x], T.DiffOp(2, 0)(x))(xv), np.diff(xv, 2, axis=0))
+    np.testing.assert_array_equal(theano.function([x], T.DiffOp()(x))(xv), np.diff(xv))
+    shaped = T.SpecifyShape()(x, [4, 3])
+    assert shaped.type.shape == (4, 3)
+    v = T.lvector("v")
+    g = theano.function([x, v], T.SpecifyShape()(x, v))
+    assert g(xv, [4, 3]).shape == (4, 3)
+    with pytest.raises(AssertionError, match="specify_shape"):
+        g(xv, [3, 4])
+    with pytest.raises(T.AsTensorError, match="cannot make a tensor"):
+        T.as_tensor_variable(object())
+    assert issubclass(T.AsTensorError, TypeError)
+    for var in (x, T.constant(1.0), theano.shared(np.zeros(2))):
+        assert isinstance(var, T._tensor_py_operators)

@@ -36,6 +36,9 @@ globals().update(_PLURALS)  # T.scalars('xy') & co.: Theano's naming rule, not f
 # theano.tensor.grad & co. are theano.gradient's (Theano's keywords: add_names, return_disconnected...)
 from ..gradient import Lop, Rop, consider_constant, grad, hessian, jacobian, verify_grad  # noqa: E402,F401
 from .extra_ops import bincount, cumprod, cumsum, repeat, squeeze, to_one_hot  # noqa: F401
+from .extra_ops import DiffOp, bartlett, fill_diagonal, fill_diagonal_offset  # noqa: E402,F401 -- Theano's T names
+from ..gradient import numeric_grad  # noqa: E402,F401
+from ....core.errors import AsTensorError  # noqa: E402,F401
 # Theano's inc_subtensor/set_subtensor keywords (inplace, set_instead_of_inc...) and take
 subtensor = _importlib.import_module(f"{__name__}.subtensor")
 from .subtensor import choose, inc_subtensor, set_subtensor, take  # noqa: E402,F401
@@ -44,7 +47,8 @@ from .subtensor import flatnonzero, nonzero, nonzero_values  # noqa: E402,F401 -
 # first (which binds the name to it), then bind the function (the module is callable as well)
 _importlib.import_module(f"{__name__}.sort")
 from ....core.sort import argsort, sort  # noqa: E402,F401
-from .checks import specify_shape  # noqa: E402,F401
+from .checks import SpecifyShape, specify_shape  # noqa: E402,F401
+_tensor_py_operators = TensorVariable  # Theano's operator mixin: every tensor variable, constant and shared one
 from .math_extras import (allclose, arccos, arccosh, arcsin, arcsinh, arctan2, arctanh, deg2rad, erf,  # noqa: E402,F401
                           erfc, erfcinv, erfinv, floor_div, gamma, gammaln, inv, isclose, psi, rad2deg, chi2sf,
                           i0, i1, iv, j0, j1, jv)
@@ -77,7 +81,8 @@ __all__ = sorted(set(_native_all) | {
     "get_vector_length", "horizontal_stack", "vertical_stack", "stacklists", "trace", "numpy_scalar",
     "diagonal", "split", "swapaxes", "tri", "tril", "triu", "elemwise", "CAReduce", "DimShuffle", "Elemwise",
     "choose", "j0", "j1", "jv", "i0", "i1", "iv", "real", "imag", "conj", "angle", "complex",
-    "complex_from_polar"} | {
+    "complex_from_polar", "DiffOp", "bartlett", "fill_diagonal", "fill_diagonal_offset", "numeric_grad",
+    "AsTensorError", "SpecifyShape"} | {
     k for k in _constructors if "tensor5" in k})
 
 

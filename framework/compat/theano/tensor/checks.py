@@ -24,7 +24,8 @@ __all__ = ["SpecifyShape", "specify_shape", "Assert", "assert_op", "assert_"]
 class SpecifyShape(Op):
     """``x`` unchanged; its shape must equal the sizes given as inputs 1.. (int64 scalars). Where a
     size is a constant it becomes part of the output's static type, so later shapes are known
-    while building; every size is checked when the function runs."""
+    while building; every size is checked when the function runs. ``SpecifyShape()(x, shape)``
+    with one list, tuple or integer vector (Theano's form) means ``specify_shape(x, shape)``."""
 
     name = "specify_shape"
     view_map = {0: [0]}
@@ -32,6 +33,8 @@ class SpecifyShape(Op):
 
     def make_node(self, x: Any, *dims: Any) -> Apply:
         x = as_tensor_variable(x)
+        if len(dims) == 1 and (isinstance(dims[0], (list, tuple)) or as_tensor_variable(dims[0]).ndim == 1):
+            dims = tuple(_shape_entries(x, dims[0]))  # Theano's SpecifyShape()(x, shape)
         dims = [as_tensor_variable(d) for d in dims]
         if len(dims) != x.ndim:
             raise ValueError(f"specify_shape: {x.type} has {x.ndim} dimensions, but the shape given has {len(dims)} "
@@ -78,19 +81,22 @@ def specify_shape(x: Any, shape: Any) -> TensorVariable:
     tuple of ints and integer scalars, or an integer vector with one entry per axis of ``x``).
     When the function runs, a value of another shape raises ``AssertionError``."""
     x = as_tensor_variable(x)
+    return _specify_shape(x, *_shape_entries(x, shape))
+
+
+def _shape_entries(x: TensorVariable, shape: Any) -> List[Any]:
+    """``shape`` (a list or tuple of sizes, or an integer vector) as one int64 scalar per axis of ``x``."""
     if isinstance(shape, (list, tuple)):
-        dims = [E.cast(as_tensor_variable(d), "int64") for d in shape]
-    else:
-        vec = as_tensor_variable(shape)
-        if vec.ndim != 1 or not is_int(vec.dtype):
-            raise TypeError(f"specify_shape: the shape must be a list of integers or an integer vector, got {vec.type} "
-                            f"(at {format_trace(user_trace())})")
-        length = vec.type.shape[0]
-        if length is not None and length != x.ndim:
-            raise ValueError(f"specify_shape: {x.type} has {x.ndim} dimensions, but the shape vector has {length} "
-                             f"entries (at {format_trace(user_trace())})")
-        dims = [E.cast(vec[k], "int64") for k in range(x.ndim)]
-    return _specify_shape(x, *dims)
+        return [E.cast(as_tensor_variable(d), "int64") for d in shape]
+    vec = as_tensor_variable(shape)
+    if vec.ndim != 1 or not is_int(vec.dtype):
+        raise TypeError(f"specify_shape: the shape must be a list of integers or an integer vector, got {vec.type} "
+                        f"(at {format_trace(user_trace())})")
+    length = vec.type.shape[0]
+    if length is not None and length != x.ndim:
+        raise ValueError(f"specify_shape: {x.type} has {x.ndim} dimensions, but the shape vector has {length} "
+                         f"entries (at {format_trace(user_trace())})")
+    return [E.cast(vec[k], "int64") for k in range(x.ndim)]
 
 
 class Assert(Op):

@@ -1,11 +1,17 @@
 """``theano.tensor.extra_ops``: cumsum, cumprod, repeat, bincount, to_one_hot, squeeze, diff, compress,
-fill_diagonal, fill_diagonal_offset, searchsorted, unravel_index, ravel_multi_index, and the op classes
-``CumOp``, ``SearchsortedOp``, ``Unique``, ``UnravelIndex``, ``RavelMultiIndex``."""
+fill_diagonal, fill_diagonal_offset, searchsorted, unravel_index, ravel_multi_index, bartlett, and the op
+classes ``CumOp``, ``SearchsortedOp``, ``Unique``, ``UnravelIndex``, ``RavelMultiIndex``, ``DiffOp``,
+``Bartlett``."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from ....core.errors import format_trace, user_trace
+from ....core.graph import Apply, Variable
+from ....core.op import Op
+from ....core.types import TensorType, is_int
 
 from ....core.extra_ops import (CumOp, RavelMultiIndex, SearchSorted, Unique, UnravelIndex, bincount, cumprod,
                                 cumsum, ravel_multi_index, repeat, searchsorted, to_one_hot, unravel_index)
@@ -16,7 +22,7 @@ SearchsortedOp = SearchSorted  # Theano's class name: SearchsortedOp(side)(x, v[
 
 __all__ = ["cumsum", "cumprod", "repeat", "bincount", "to_one_hot", "squeeze", "diff", "compress", "fill_diagonal",
            "fill_diagonal_offset", "searchsorted", "unravel_index", "ravel_multi_index", "CumOp", "SearchsortedOp",
-           "Unique", "UnravelIndex", "RavelMultiIndex"]
+           "Unique", "UnravelIndex", "RavelMultiIndex", "DiffOp", "bartlett", "Bartlett"]
 
 
 def squeeze(x: Any) -> TensorVariable:
@@ -34,6 +40,50 @@ def diff(x: Any, n: int = 1, axis: int = -1) -> TensorVariable:
         hi[ax], lo[ax] = slice(1, None), slice(None, -1)
         x = x[tuple(hi)] - x[tuple(lo)]
     return x
+
+
+class DiffOp:
+    """Theano's ``DiffOp(n=1, axis=-1)``: ``DiffOp(n, axis)(x)`` is ``diff(x, n, axis)`` (built here from
+    slices and a subtraction, so no node of the graph is a ``DiffOp``)."""
+
+    def __init__(self, n: int = 1, axis: int = -1) -> None:
+        self.n, self.axis = int(n), int(axis)
+
+    def __call__(self, x: Any) -> TensorVariable:
+        return diff(x, self.n, self.axis)
+
+
+class Bartlett(Op):
+    """``Bartlett()(M)``: NumPy's ``bartlett(M)``, the triangular window of ``M`` points (float64; empty
+    for ``M < 1``), ``M`` an integer scalar. No gradient (``M`` is an integer), as Theano's."""
+
+    __props__ = ()
+    name = "bartlett"
+
+    def make_node(self, m: Any) -> Apply:
+        m = as_tensor_variable(m)
+        if m.ndim != 0 or not is_int(m.dtype) or m.dtype == "bool":
+            raise TypeError(f"bartlett: M must be an integer scalar, got {m.type} (at {format_trace(user_trace())})")
+        return Apply(self, [m], [TensorType("float64", (None,))])
+
+    def host_int_inputs(self, node: Apply) -> frozenset:
+        return frozenset({0})  # M: a size, read on the host
+
+    def impl(self, xp: Any, m: Any) -> Any:
+        return xp.asarray(xp.bartlett(int(m)), dtype="float64")
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        from ....core import elemwise as _ew
+
+        return [(_ew.maximum(_ew.cast(node.inputs[0], "int64"), 0),)]
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        return [None]
+
+
+def bartlett(M: Any) -> TensorVariable:  # noqa: N803 -- Theano's name
+    """Theano's ``bartlett(M)``: the Bartlett (triangular) window of ``M`` points, as ``numpy.bartlett``."""
+    return Bartlett()(M)
 
 
 def compress(condition: Any, x: Any, axis: Any = None) -> TensorVariable:
