@@ -640,6 +640,26 @@ declare("real", 1, lambda xp, x: xp.real(x).copy() if xp.iscomplexobj(x) else xp
         complex_grad=True, doc="the real part (a real value itself); a complex value's gradient is complex(g, 0)")
 
 
+def _imag(xp: Any, x: Any) -> Any:
+    return xp.imag(x).copy() if xp.iscomplexobj(x) else xp.zeros_like(x)
+
+
+def _times_i(xp: Any, x: Any) -> Any:
+    """``i x`` for a real ``x``: real part 0, imaginary part ``x`` exactly (``x * 1j`` would give an
+    infinite ``x`` a NaN real part: ``inf * 0``)."""
+    out = xp.zeros(xp.shape(x), dtype=xp.result_type(x, xp.complex64))
+    out.imag = x
+    return out
+
+
+declare("imag", 1, _imag,
+        lambda i, z, g: [apply("times_i", g) if str(i[0].type.dtype).startswith("complex") else None],
+        complex_grad=True, shape_only=(), doc="the imaginary part (zeros of a real value's dtype, as NumPy's); a "
+        "complex value's gradient is complex(0, g)")
+declare("times_i", 1, _times_i, lambda i, z, g: [apply("imag", g)], api=(), complex_grad=True,
+        doc="i x for a real x, exactly: the gradient of imag (its own gradient: the imaginary part of g)")
+
+
 # --- user-facing functions: generated from the table (API), a few by hand ---------------
 
 globals().update({n: f for n, f in API.items() if n != "round"})  # here it is round_: the builtin stays

@@ -102,6 +102,22 @@ class TensorVariable(Variable):
         return self.transpose()
 
     @property
+    def real(self):
+        """The real part (the tensor itself when it is real), as NumPy's ``x.real``."""
+        return _ew().real(self) if str(self.type.dtype).startswith("complex") else self
+
+    @property
+    def imag(self):
+        """The imaginary part (zeros of a real tensor's dtype), as NumPy's ``x.imag``."""
+        return _ew().imag(self)
+
+    def conj(self):
+        """The complex conjugate (the tensor itself when it is real), as NumPy's ``x.conj()``."""
+        return _ew().conj(self) if str(self.type.dtype).startswith("complex") else self
+
+    conjugate = conj
+
+    @property
     def broadcastable(self):
         return self.type.broadcastable
 

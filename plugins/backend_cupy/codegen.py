@@ -273,6 +273,7 @@ CUDA: Dict[str, Rule] = {
     "floor": _int_or("floor({0})"), "ceil": _int_or("ceil({0})"), "round": _int_or("rint({0})"),
     "trunc": _int_or("trunc({0})"),
     "conj": "({0})", "real": "({0})",  # of a real value: itself (the CUDA table's dtypes are real)
+    "imag": lambda k, ct, o: f"(({ct})0)",  # of a real value: zero
     "exp": "exp({0})", "exp2": "exp2({0})", "expm1": "expm1({0})", "log": "log({0})", "log2": "log2({0})",
     "log10": "log10({0})", "log1p": "log1p({0})", "sqrt": "sqrt({0})", "sqr": _wrapping("({0} * {0})", "({0} * {0})"),
     "tanh": "tanh({0})", "sin": "sin({0})", "cos": "cos({0})", "tan": "tan({0})", "arctan": "atan({0})",

@@ -1,8 +1,8 @@
 """Theano 1.0's complex-number functions: ``real``, ``imag``, ``conj``, ``angle``, ``complex``,
 ``complex_from_polar``.
 
-``real`` and ``conj`` are framework's element-wise rows (complex gradients use them); the
-others are one op, :class:`ComplexPart`, driven by the table :data:`FUNCTIONS`: per function
+``real``, ``imag`` and ``conj`` are framework's element-wise rows (complex gradients use them;
+tensors have them as ``x.real``, ``x.imag``, ``x.conj()``); the others are one op, :class:`ComplexPart`, driven by the table :data:`FUNCTIONS`: per function
 its kernel over the array namespace (NumPy's or CuPy's), its result dtype and its gradient,
 written once. Gradients follow the convention of
 framework's (and Theano's) complex gradients: the gradient of a real cost with respect to
@@ -69,8 +69,6 @@ def _angle_grad(i: Sequence[Variable], o: Variable, g: Variable) -> List[Variabl
 
 
 FUNCTIONS = {
-    "imag": ComplexFunction(1, lambda xp, dt: xp.imag, lambda d: _REAL_OF[d],
-                            lambda i, o, g: [complex(E.zeros_like(g), g)]),
     "angle": ComplexFunction(1, lambda xp, dt: xp.angle, lambda d: _REAL_OF.get(d, _float_of(d)), _angle_grad),
     "complex": ComplexFunction(2, lambda xp, dt: lambda a, b: _pair(xp, a, b, dt),
                                lambda a, b: _COMPLEX_OF[_float_of(np.result_type(a, b).name)],
@@ -131,7 +129,7 @@ def real(z: Any) -> TensorVariable:
 def imag(z: Any) -> TensorVariable:
     """The imaginary part (zeros of a real input's float dtype)."""
     z = as_tensor_variable(z)
-    return ComplexPart("imag")(z) if _is_complex(z.dtype) else E.zeros_like(z, dtype=_float_of(z.dtype))
+    return E.imag(z) if _is_complex(z.dtype) else E.zeros_like(z, dtype=_float_of(z.dtype))
 
 
 def conj(z: Any) -> TensorVariable:
