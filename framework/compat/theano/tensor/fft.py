@@ -68,23 +68,35 @@ def _weighted(g: TensorVariable, weights: TensorVariable) -> TensorVariable:
     return g * w
 
 
-class RFFTOp(Op):
-    """``RFFTOp()(a, s)``: the unnormalised ``rfftn`` of ``a``'s blocks (every axis but the first) at
-    the sizes ``s``, as ``(m, ..., s[-1]//2 + 1, 2)`` real/imaginary pairs in ``a``'s dtype."""
+class _BatchFFTOp(Op):
+    """What the two ops share: no parameters, a float input of at least ``MIN_NDIM`` dimensions (the
+    first the batch), the sizes ``s`` read on the host."""
 
     __props__ = ()
-    name = "rfft"
+    MIN_NDIM = 2
+    LAYOUT = "the first the batch"
 
-    def make_node(self, a: Any, s: Any = None) -> Apply:
+    def _input(self, a: Any) -> TensorVariable:
         a = as_tensor_variable(a)
-        if a.ndim < 2 or not str(a.dtype).startswith("float"):
-            raise TypeError(f"rfft: the input must be a float tensor of at least 2 dimensions, the first the batch; "
-                            f"got {a.type} (at {format_trace(user_trace())})")
-        s = _sizes(a.shape[1:] if s is None else s, "rfft", a.ndim - 1)
-        return Apply(self, [a, s], [TensorType(a.dtype, (a.type.shape[0],) + (None,) * (a.ndim - 1) + (2,))])
+        if a.ndim < self.MIN_NDIM or not str(a.dtype).startswith("float"):
+            raise TypeError(f"{self.name}: the input must be a float tensor of at least {self.MIN_NDIM} dimensions, "
+                            f"{self.LAYOUT}; got {a.type} (at {format_trace(user_trace())})")
+        return a
 
     def host_int_inputs(self, node: Apply) -> frozenset:
         return frozenset({1})
+
+
+class RFFTOp(_BatchFFTOp):
+    """``RFFTOp()(a, s)``: the unnormalised ``rfftn`` of ``a``'s blocks (every axis but the first) at
+    the sizes ``s``, as ``(m, ..., s[-1]//2 + 1, 2)`` real/imaginary pairs in ``a``'s dtype."""
+
+    name = "rfft"
+
+    def make_node(self, a: Any, s: Any = None) -> Apply:
+        a = self._input(a)
+        s = _sizes(a.shape[1:] if s is None else s, "rfft", a.ndim - 1)
+        return Apply(self, [a, s], [TensorType(a.dtype, (a.type.shape[0],) + (None,) * (a.ndim - 1) + (2,))])
 
     def impl(self, xp: Any, a: Any, s: Any) -> Any:
         sizes = _host_sizes(s, a.ndim - 1, "rfft")
@@ -104,19 +116,16 @@ class RFFTOp(Op):
         return [irfft_op(halved, s), None]
 
 
-class IRFFTOp(Op):
+class IRFFTOp(_BatchFFTOp):
     """``IRFFTOp()(a, s)``: the unnormalised ``irfftn`` (no division by the number of points) of the
     half spectra ``a`` (``(m, ..., n_coeffs, 2)`` real/imaginary pairs) at the output sizes ``s``."""
 
-    __props__ = ()
     name = "irfft"
+    MIN_NDIM = 3
+    LAYOUT = "the first the batch and the last the real and imaginary parts"
 
     def make_node(self, a: Any, s: Any = None) -> Apply:
-        a = as_tensor_variable(a)
-        if a.ndim < 3 or not str(a.dtype).startswith("float"):
-            raise TypeError(f"irfft: the input must be a float tensor of at least 3 dimensions, the first the batch "
-                            f"and the last the real and imaginary parts; got {a.type} "
-                            f"(at {format_trace(user_trace())})")
+        a = self._input(a)
         if s is None:
             sizes = [a.shape[k] for k in range(1, a.ndim - 1)]
             sizes[-1] = (sizes[-1] - 1) * 2
@@ -125,9 +134,6 @@ class IRFFTOp(Op):
             s = stack(sizes)
         s = _sizes(s, "irfft", a.ndim - 2)
         return Apply(self, [a, s], [TensorType(a.dtype, (a.type.shape[0],) + (None,) * (a.ndim - 2))])
-
-    def host_int_inputs(self, node: Apply) -> frozenset:
-        return frozenset({1})
 
     def impl(self, xp: Any, a: Any, s: Any) -> Any:
         if a.shape[-1] != 2:
