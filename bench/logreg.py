@@ -20,7 +20,8 @@ explain (node dispatch, fresh results).
 
     python bench/logreg.py
     python bench/logreg.py --contract
-    python bench/logreg.py --numpy-only   # the reference alone, JSON (used internally)
+    python bench/logreg.py --both-alone   # also: each side alone in fresh interpreters, and their ratio
+    python bench/logreg.py --numpy-only   # the reference alone, JSON (used internally; --framework-only too)
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import alternate, cpu_model, in_rounds  # noqa: E402
+from _timing import alternate, cpu_model, in_rounds, run_alone  # noqa: E402
 
 N, FEATS, LR, L2 = 400, 784, 0.1, 0.01
 STEPS_PER_BATCH, REPEATS = 4, 101
@@ -161,6 +162,23 @@ def compile_train(w0: np.ndarray):
     return train, w, b, t1 - t0, t2 - t1
 
 
+def framework_alone() -> dict:
+    """The compiled step timed alone in this (fresh) interpreter, as :func:`numpy_alone` times the reference."""
+    X, Y, w0 = data()
+    np.seterr(all="ignore")
+    train = compile_train(w0)[0]
+    return alternate({"framework": lambda: train(X, Y)}, STEPS_PER_BATCH, REPEATS)
+
+
+def both_alone(rounds: int = 3) -> dict:
+    """Each side alone in fresh interpreters, alternately, ``rounds`` times: medians and their ratio."""
+    script = os.path.abspath(__file__)
+    fw = [run_alone(script, ["--framework-only"])["framework"] for _ in range(rounds)]
+    ref = [run_alone(script, ["--numpy-only"])["numpy"] for _ in range(rounds)]
+    f, r = float(np.median(fw)), float(np.median(ref))
+    return {"framework_alone_us": f * 1e6, "numpy_alone_us": r * 1e6, "ratio": f / r}
+
+
 def numpy_alone() -> dict:
     X, Y, w0 = data()
     np.seterr(all="ignore")
@@ -175,6 +193,9 @@ def numpy_alone() -> dict:
 def main() -> int:
     if "--numpy-only" in sys.argv:
         print(json.dumps(numpy_alone()))
+        return 0
+    if "--framework-only" in sys.argv:
+        print(json.dumps(framework_alone()))
         return 0
     np.seterr(all="ignore")  # saturated probabilities: log(0) in both versions, as in the tutorial
     X, Y, w0 = data()
@@ -231,6 +252,10 @@ def main() -> int:
               f"(alone {c['ref_alone'] * 1e6:.1f} us, ratio {c['ratio_alone']:.3f}; worse "
               f"{max(c['ratio_same'], c['ratio_alone']):.3f}): the same step by hand under the framework's contract")
     print("  (medians over 3 rounds; each round times them in turn here, then NumPy alone in a fresh process)")
+    if "--both-alone" in sys.argv:
+        each = both_alone()
+        print(f"  each alone in fresh interpreters: framework {each['framework_alone_us']:.1f} us, NumPy "
+              f"{each['numpy_alone_us']:.1f} us, ratio {each['ratio']:.3f}")
     if not finite:
         print("  note: from the tutorial's start the compiled step's weights became NaN (the gradient of "
               "log(1 - p) on saturated p is not stabilized yet); the NumPy step stays finite")

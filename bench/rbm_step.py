@@ -25,7 +25,12 @@ the stacked gradient is guarded against overflow, the update is rounded as
 written, ``W``'s old value is kept), in process and alone: the framework's
 ratio to it says how much of the gap to the careful step that contract is.
 
-    python bench/rbm_step.py [--rounds 7] [--steps 20] [--markdown] [--draw-ahead] [--contract]
+``--both-alone`` also times the compiled step alone in fresh interpreters, as the reference's
+alone column is: the reference alone is often 5-10 % faster than beside the framework, and the
+framework alone gains as much (docs/benchmarks.md, "Twelfth session"), so the worse ratio's
+alone column partly measures where a fresh process's arrays land rather than the code.
+
+    python bench/rbm_step.py [--rounds 7] [--steps 20] [--markdown] [--draw-ahead] [--contract] [--both-alone]
 """
 from __future__ import annotations
 
@@ -108,14 +113,18 @@ def time_round(step, steps: int, offset: int) -> float:
 ALONE_PROCESSES = 3  # the reference alone: the median of this many fresh interpreters
 
 
-def numpy_alone(persistent: bool, k: int, rounds: int, steps: int, contract: bool = False) -> float:
+def numpy_alone(persistent: bool, k: int, rounds: int, steps: int, contract: bool = False,
+                framework: bool = False) -> float:
     """The NumPy reference timed alone, each time in a fresh interpreter of its own: the median over
     :data:`ALONE_PROCESSES` interpreters of each one's median seconds per step. One interpreter's
     timing depends on where its arrays land (up to 6-10 % between two processes of the same code
     on the machine of docs/benchmarks.md); the median of three is the reference's typical time,
-    not its luckiest or unluckiest."""
+    not its luckiest or unluckiest. ``framework``: the compiled step alone instead, the same way
+    (``--both-alone``: each side in processes of its own, the comparison the issue's "alone"
+    column makes for the reference only)."""
     code = (f"import sys; sys.path.insert(0, {HERE!r}); import rbm_step as b, json; "
-            f"print(json.dumps(b._numpy_only({persistent!r}, {k}, {rounds}, {steps}, {contract!r})))")
+            f"print(json.dumps(b._numpy_only({persistent!r}, {k}, {rounds}, {steps}, {contract!r}, "
+            f"{framework!r})))")
     times = []
     for _ in range(ALONE_PROCESSES):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -123,9 +132,13 @@ def numpy_alone(persistent: bool, k: int, rounds: int, steps: int, contract: boo
     return statistics.median(times)
 
 
-def _numpy_only(persistent: bool, k: int, rounds: int, steps: int, contract: bool = False) -> float:
+def _numpy_only(persistent: bool, k: int, rounds: int, steps: int, contract: bool = False,
+                framework: bool = False) -> float:
     data = make_data()
-    step = build_numpy_step(data, persistent, k, contract=contract)
+    if framework:
+        step = build_framework_step(data, persistent, k)["step"]
+    else:
+        step = build_numpy_step(data, persistent, k, contract=contract)
     time_round(step, 2, 0)  # warm-up
     return statistics.median(time_round(step, steps, r * steps) for r in range(rounds))
 
@@ -147,7 +160,7 @@ def build_with_draw_ahead(data: np.ndarray, persistent: bool, k: int, batch: int
 
 
 def measure(persistent: bool, k: int, rounds: int, steps: int, draw_ahead: bool = False,
-            contract: bool = False) -> Dict[str, float]:
+            contract: bool = False, both_alone: bool = False) -> Dict[str, float]:
     data = make_data()
     built = build_framework_step(data, persistent, k)
     steps_by_name = {"framework": built["step"], "numpy": build_numpy_step(data, persistent, k)}
@@ -176,6 +189,9 @@ def measure(persistent: bool, k: int, rounds: int, steps: int, draw_ahead: bool 
     if draw_ahead:
         ahead_ms = 1e3 * statistics.median(times["framework_ahead"])
         out.update(framework_ahead_ms=ahead_ms, ahead_worse_ratio=max(ahead_ms / np_ms, ahead_ms / alone_ms))
+    if both_alone:
+        fw_alone_ms = 1e3 * numpy_alone(persistent, k, rounds, steps, framework=True)
+        out.update(framework_alone_ms=fw_alone_ms, ratio_both_alone=fw_alone_ms / alone_ms)
     return out
 
 
@@ -195,12 +211,15 @@ def main() -> None:
                              "value kept)")
     parser.add_argument("--draw-ahead", action="store_true",
                         help="also time the step with the draw_ahead rewrite on (uniforms on a helper thread)")
+    parser.add_argument("--both-alone", action="store_true",
+                        help="also time the compiled step alone in fresh interpreters, as the reference's alone "
+                             "column is, and print the ratio of the two alone times")
     args = parser.parse_args()
     globals()["GENERATOR"] = os.environ["BENCH_REFERENCE_GENERATOR"] = args.reference_generator
     results = {}
     for label, persistent, k in (("PCD-15", True, 15), ("CD-1", False, 1)):
         steps = args.steps if k > 1 else args.steps * 5
-        r = measure(persistent, k, args.rounds, steps, args.draw_ahead, args.contract)
+        r = measure(persistent, k, args.rounds, steps, args.draw_ahead, args.contract, args.both_alone)
         results[label] = r
         print(f"{label}: framework {r['framework_ms']:.2f} ms/step, NumPy {r['numpy_ms']:.2f} ms/step "
               f"(alone in a subprocess: {r['numpy_alone_ms']:.2f}), ratio {r['ratio']:.3f} "
@@ -212,6 +231,9 @@ def main() -> None:
         if args.draw_ahead:
             print(f"{label} with draw_ahead: framework {r['framework_ahead_ms']:.2f} ms/step, "
                   f"worse ratio {r['ahead_worse_ratio']:.3f}")
+        if args.both_alone:
+            print(f"{label} each alone in fresh interpreters: framework {r['framework_alone_ms']:.2f} ms/step, "
+                  f"NumPy {r['numpy_alone_ms']:.2f} ms/step, ratio {r['ratio_both_alone']:.3f}")
     if args.markdown:
         print("\n| step | framework ms | NumPy ms (in process) | NumPy ms (alone) | ratio (worse) | build ms | compile ms |")
         print("| --- | --- | --- | --- | --- | --- | --- |")
