@@ -23,11 +23,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .config import config
+from .core.extra_ops import permute_row_elements
 from .core.graph import Variable
 from .core.random_ops import RandomTensorVariable, make_random
 from .core.shared import RNGSharedVariable, SharedVariable, shared
 from .core.types import as_dtype
-from .core.variable import as_tensor_variable
+from .core.variable import TensorVariable, as_tensor_variable
 
 __all__ = ["RandomStreams", "RandomState"]
 
@@ -139,6 +140,17 @@ def _rebuild_random_state(cls: Any, state: Dict[str, Any]) -> "RandomState":
     return rng
 
 
+class ShuffledVariable(TensorVariable):
+    """The result of :meth:`RandomStreams.shuffle_row_elements`: ``.permutation`` is the random
+    variable of the permutations it applied (Theano's attribute)."""
+
+    __slots__ = ()
+
+    @property
+    def permutation(self) -> Any:
+        return self.tag.get("permutation")
+
+
 class RandomStreams:
     """A source of symbolic random variables, each with its own generator state.
 
@@ -244,6 +256,31 @@ class RandomStreams:
         if pvals is None:
             pvals = [0.5, 0.5]
         return self.gen("multinomial", size, (n, pvals), as_dtype(dtype), ndim)
+
+    def poisson(self, size: Any = None, lam: Any = 1.0, ndim: Optional[int] = None,
+                dtype: Any = "int64") -> RandomTensorVariable:
+        """Counts of a Poisson process of mean ``lam`` (``lam >= 0``, broadcast to ``size``)."""
+        return self.gen("poisson", size, (lam,), as_dtype(dtype), ndim)
+
+    def choice(self, size: Any = None, a: Any = 2, replace: Any = True, p: Any = None, ndim: Optional[int] = None,
+               dtype: Any = "int64") -> RandomTensorVariable:
+        """Entries of ``a`` (a vector, or ``range(a)`` for a scalar), with or without replacement,
+        with probabilities ``p`` (None: equally likely), in an array of shape ``size`` (a scalar
+        without one), as ``numpy.random.choice``."""
+        p = np.zeros(0) if p is None else p  # an empty p: equally likely (Theano's encoding of None)
+        return self.gen("choice", size, (a, replace, p), as_dtype(dtype), ndim)
+
+    def shuffle_row_elements(self, input: Any) -> TensorVariable:
+        """``input`` with the entries of every row (the last axis) shuffled, each row by its own
+        permutation (the permutations are the result's ``.permutation``)."""
+        input = as_tensor_variable(input)
+        perm = self.permutation(size=input.shape[:-1], n=input.shape[-1])
+        plain = permute_row_elements(input, perm)
+        node = plain.owner
+        shuffled = ShuffledVariable(plain.type, node, 0)
+        node.outputs[0] = shuffled  # the same node's output, with the .permutation accessor
+        shuffled.tag["permutation"] = perm
+        return shuffled
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(seed={self.default_instance_seed!r}, {self.bit_generator}, "

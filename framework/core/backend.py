@@ -139,7 +139,8 @@ class Backend(abc.ABC):
         ``dist`` names a row of :data:`framework.core.random_ops.DISTRIBUTIONS`
         (``'uniform'`` (low, high), ``'normal'`` (avg, std), ``'binomial'`` (n, p),
         ``'random_integers'`` (low, high, both included), ``'permutation'`` (n),
-        ``'multinomial'`` (n, pvals along the last axis)); ``params`` are device
+        ``'multinomial'`` (n, pvals along the last axis), ``'poisson'`` (lam), ``'choice'`` (a, replace,
+        p: the sample has the shape ``size`` exactly)); ``params`` are device
         arrays (or Python scalars) in that order. ``size`` is the sample's batch
         shape, or ``None`` for the parameters' broadcast shape; permutation and
         multinomial add one axis after it. The sample is a device array of

@@ -644,25 +644,29 @@ def _imag(xp: Any, x: Any) -> Any:
     return xp.imag(x).copy() if xp.iscomplexobj(x) else xp.zeros_like(x)
 
 
-def _times_i(xp: Any, x: Any) -> Any:
-    """``i x`` for a real ``x``: real part 0, imaginary part ``x`` exactly (``x * 1j`` would give an
-    infinite ``x`` a NaN real part: ``inf * 0``)."""
-    out = xp.zeros(xp.shape(x), dtype=xp.result_type(x, xp.complex64))
-    out.imag = x
+def _complex(xp: Any, re: Any, im: Any) -> Any:
+    """``re + i im`` with each part stored as given (``re + 1j * im`` would turn an infinite ``im``
+    into a NaN real part: ``inf * 0``), in the complex dtype of the parts' precision (integers as
+    Theano upgraded them: up to 16 bits complex64, wider complex128)."""
+    if xp.iscomplexobj(re) or xp.iscomplexobj(im):
+        raise TypeError("complex(real, imag): both parts must be real (take real() / imag() of a complex value)")
+    re, im = xp.broadcast_arrays(xp.asarray(re), xp.asarray(im))
+    out = xp.empty(re.shape, dtype=xp.result_type(re, im, xp.complex64))
+    out.real, out.imag = re, im
     return out
 
 
 declare("imag", 1, _imag,
-        lambda i, z, g: [apply("times_i", g) if str(i[0].type.dtype).startswith("complex") else None],
-        complex_grad=True, shape_only=(), doc="the imaginary part (zeros of a real value's dtype, as NumPy's); a "
-        "complex value's gradient is complex(0, g)")
-declare("times_i", 1, _times_i, lambda i, z, g: [apply("imag", g)], api=(), complex_grad=True,
-        doc="i x for a real x, exactly: the gradient of imag (its own gradient: the imaginary part of g)")
+        lambda i, z, g: [apply("complex", zeros_like(g), g) if str(i[0].type.dtype).startswith("complex") else None],
+        complex_grad=True, doc="the imaginary part (zeros of a real value's dtype, as NumPy's); a complex "
+        "value's gradient is complex(0, g)")
+declare("complex", 2, _complex, lambda i, z, g: [apply("real", g), apply("imag", g)], complex_grad=True,
+        params=("real", "imag"), doc="the complex number real + i imag, each part exact (Theano's T.complex)")
 
 
 # --- user-facing functions: generated from the table (API), a few by hand ---------------
 
-globals().update({n: f for n, f in API.items() if n != "round"})  # here it is round_: the builtin stays
+globals().update({n: f for n, f in API.items() if n not in ("round", "complex")})  # the builtins stay
 round_, sigmoid_xent = API["round"], row_function("sigmoid_xent")
 
 

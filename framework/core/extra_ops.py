@@ -1,5 +1,5 @@
 """Cumulative sums and products, ``repeat``, ``bincount``, ``to_one_hot``, ``searchsorted``, ``unique``,
-``unravel_index`` and ``ravel_multi_index``.
+``unravel_index``, ``ravel_multi_index`` and ``permute_row_elements``.
 
 Theano keeps these in ``theano.tensor.extra_ops``; each op is declared once
 here with its type rule, gradient and reference implementation over ``xp``.
@@ -395,3 +395,79 @@ def ravel_multi_index(multi_index: Any, dims: Any, mode: Any = "raise", order: s
         raise TypeError(f"ravel_multi_index: multi_index must be a tuple or list of coordinate tensors, got "
                         f"{type(multi_index).__name__} (at {format_trace(user_trace())})")
     return RavelMultiIndex(mode, order)(*multi_index, dims)
+
+
+class PermuteRowElements(Op):
+    """Theano's ``permute_row_elements(x, y, inverse)``: each row (the last axis) of ``x`` reordered by
+    the matching row of the integer ``y``, ``out[..., j] = x[..., y[..., j]]`` (``inverse``:
+    ``out[..., y[..., j]] = x[..., j]``). The leading axes of ``x`` and ``y`` broadcast (a vector ``x``
+    with a matrix of permutations gives every permutation of it; one permutation ``y`` applies to every
+    row of ``x``); the rows must have one length. ``inverse`` needs each row of ``y`` to be a
+    permutation of ``range(n)`` (a ``ValueError`` otherwise) -- and so does the gradient with respect to
+    ``x``, which is the inverse permutation of the output gradient (summed over the axes ``x`` was
+    broadcast along): the gradient of a gather with repeated indices would need a scatter-add, so it
+    refuses rather than answer wrong."""
+
+    __props__ = ("inverse",)
+    name = "permute_row_elements"
+
+    def __init__(self, inverse: bool = False) -> None:
+        self.inverse = bool(inverse)
+
+    def make_node(self, x: Any, y: Any) -> Apply:
+        from .types import broadcast_shapes
+
+        x, y = as_tensor_variable(x), as_tensor_variable(y)
+        where = format_trace(user_trace())
+        if x.ndim < 1 or y.ndim < 1 or not is_int(y.dtype):
+            raise TypeError(f"permute_row_elements: x must have at least one axis and y be an integer tensor of at "
+                            f"least one axis, got {x.type} and {y.type} (at {where})")
+        lead = broadcast_shapes([x.type.shape[:-1], y.type.shape[:-1]])
+        nx, ny = x.type.shape[-1], y.type.shape[-1]
+        if lead is None or (nx is not None and ny is not None and nx != ny):
+            raise ValueError(f"permute_row_elements: x {x.type} and the permutations y {y.type} do not fit: the "
+                             f"leading axes must broadcast and the rows have one length (at {where})")
+        return Apply(self, [x, y], [TensorType(x.dtype, tuple(lead) + (nx if nx is not None else ny,))])
+
+    def impl(self, xp: Any, x: Any, y: Any) -> Any:
+        import numpy as np
+
+        if x.shape[-1] != y.shape[-1]:
+            raise ValueError(f"permute_row_elements: rows of length {x.shape[-1]} in x, {y.shape[-1]} in y")
+        lead = np.broadcast_shapes(x.shape[:-1], y.shape[:-1])
+        xb = xp.broadcast_to(x, lead + x.shape[-1:])
+        yb = xp.broadcast_to(y, lead + y.shape[-1:]).astype("int64", copy=False)
+        if not self.inverse:
+            return xp.take_along_axis(xb, yb, axis=-1)
+        n = x.shape[-1]
+        if yb.size and not bool((xp.sort(yb, axis=-1) == xp.arange(n)).all()):
+            raise ValueError(f"permute_row_elements(inverse=True): every row of y must be a permutation of "
+                             f"range({n})")
+        out = xp.empty(xb.shape, dtype=x.dtype)
+        xp.put_along_axis(out, yb, xb, axis=-1)
+        return out
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
+        from .shape_infer import broadcast_dim
+
+        sx, sy = (list(s) for s in input_shapes)
+        lead_x, lead_y = sx[:-1], sy[:-1]
+        n = max(len(lead_x), len(lead_y))
+        lead_x, lead_y = [1] * (n - len(lead_x)) + lead_x, [1] * (n - len(lead_y)) + lead_y
+        static = node.outputs[0].type.shape
+        lead = []
+        for k, (a, b) in enumerate(zip(lead_x, lead_y)):
+            one_a, one_b = isinstance(a, int) and a == 1, isinstance(b, int) and b == 1
+            lead.append(static[k] if static[k] is not None else b if one_a else a if one_b else broadcast_dim(a, b))
+        return [tuple(lead) + (sx[-1],)]
+
+    def grad(self, node: Apply, output_grads: Sequence[Optional[Variable]]) -> List[Optional[Variable]]:
+        (x, y), g = node.inputs, output_grads[0]
+        if g is None or is_int(x.dtype):
+            return [None, None]
+        return [E.reduce_to(PermuteRowElements(not self.inverse)(g, y), x), None]
+
+
+def permute_row_elements(x: Any, y: Any, inverse: Any = False) -> TensorVariable:
+    """Each row (last axis) of ``x`` permuted by ``y``'s (see :class:`PermuteRowElements`)."""
+    return PermuteRowElements(bool(inverse))(x, y)

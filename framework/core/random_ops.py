@@ -61,6 +61,11 @@ DISTRIBUTIONS: Dict[str, Distribution] = {
         Distribution("permutation", ("n",), core_ndim=1, doc="a random permutation of range(n) per draw"),
         Distribution("multinomial", ("n", "pvals"), core_ndim=1,
                      doc="counts of n draws among len(pvals) outcomes, pvals along the last axis"),
+        Distribution("poisson", ("lam",), doc="counts of a Poisson process of mean lam (lam >= 0)"),
+        Distribution("choice", ("a", "replace", "p"),
+                     doc="entries of a (a vector, or range(a) for a scalar a), with replacement or not, of "
+                         "probabilities p (an empty p: equally likely); one draw of shape size (the parameters "
+                         "do not broadcast with it)"),
     )
 }
 
@@ -155,6 +160,12 @@ class RandomVariable(Op):
                 raise TypeError(f"{self.name}: pvals must have at least one axis, got {pv.type} (at {where})")
             core = (pv.type.shape[-1],)
             batch = [params[0].type.shape, pv.type.shape[:-1]]
+        elif info.name == "choice":
+            a, replace, p = params
+            if a.ndim > 1 or replace.ndim != 0 or p.ndim != 1:
+                raise TypeError(f"{self.name}: a must be a scalar or a vector, replace a scalar and p a vector "
+                                f"(empty: equally likely), got {a.type}, {replace.type}, {p.type} (at {where})")
+            core, batch = (), []  # the sample has the shape size (a scalar without one)
         else:
             core = ()
             batch = [p.type.shape for p in params]
@@ -188,6 +199,8 @@ class RandomVariable(Op):
         core: List[Any] = []
         if self.info.name == "permutation":
             core, shapes = [cast(params[0], "int64")], []
+        elif self.info.name == "choice":
+            shapes = []
         elif self.info.name == "multinomial":
             core, shapes = [shapes[1][-1]], [shapes[0], shapes[1][:-1]]
         n_base = self.ndim - len(core)
@@ -266,6 +279,8 @@ def make_random(dist: str, rng: Variable, size: Any, params: Sequence[Any], dtyp
         out_ndim = max(params[0].ndim, params[1].ndim - 1) + 1
     elif dist == "permutation":
         out_ndim = 1
+    elif dist == "choice":
+        out_ndim = 0
     else:
         out_ndim = max((p.ndim for p in params), default=0)
     if ndim is not None and int(ndim) != out_ndim:

@@ -21,8 +21,8 @@ globals().update(PLURALS)
 # generated from its rows (T.exp, T.add, T.switch/T.where, ...) -- none listed by hand here
 from ..core import xlogx as _xlogx  # noqa: E402,F401 -- declares the xlogx / xlogy0 rows
 globals().update(_ew.API)
-from ..core.extra_ops import (bincount, cumprod, cumsum, ravel_multi_index, repeat, searchsorted, to_one_hot,  # noqa: E402
-                              unique, unravel_index)
+from ..core.extra_ops import (bincount, cumprod, cumsum, permute_row_elements, ravel_multi_index, repeat,  # noqa: E402
+                              searchsorted, to_one_hot, unique, unravel_index)
 from ..core.sort import argsort, argtopk, sort, topk, topk_and_argtopk  # noqa: E402
 from ..core import linalg  # noqa: E402 -- T.linalg.matrix_inverse, det, cholesky, solve, trace
 from ..core.ifelse import ifelse  # noqa: E402 -- lazy: only the branch taken runs

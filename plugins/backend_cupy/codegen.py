@@ -302,6 +302,11 @@ CUDA: Dict[str, Rule] = {
 }
 
 
+#: built-in rows with no C form on purpose: their results are complex, and the kernels compile real
+#: dtypes only (such a node runs as CuPy's own functions)
+NO_C_FORM = frozenset({"complex"})
+
+
 def cuda_rule(op: str) -> Optional[Rule]:
     """The C form of table row ``op``: this table's entry, a cast, or the
     ``exprs["cuda"]`` of the plugin that gave the row (None: no C form)."""

@@ -164,6 +164,14 @@ def _multinomial(draw: Callable[..., np.ndarray], size: Optional[Tuple[int, ...]
     return out
 
 
+def _choice(draw: Callable[..., Any], size: Optional[Tuple[int, ...]], a: Any, replace: Any, p: Any) -> Any:
+    """``choice(a, size, replace, p)`` of NumPy's: ``a`` a 0-d count or a vector, an empty ``p`` for
+    equally likely entries (Theano's encoding of ``p=None``)."""
+    a = np.asarray(a)
+    p = np.asarray(p)
+    return draw(a.item() if a.ndim == 0 else a, size, bool(np.asarray(replace)), None if p.size == 0 else p)
+
+
 # dist -> fn(rng, size, *params); size None means the parameters' broadcast shape
 _DRAWS: Dict[str, Callable[..., Any]] = {
     "uniform": lambda r, size, low, high: r.uniform(low, high, size),
@@ -172,6 +180,8 @@ _DRAWS: Dict[str, Callable[..., Any]] = {
     "random_integers": lambda r, size, low, high: r.randint(low, np.asarray(high) + 1, size),
     "permutation": lambda r, size, n: _permutation(r.permutation, size, n),
     "multinomial": lambda r, size, n, pvals: _multinomial(r.multinomial, size, n, pvals),
+    "poisson": lambda r, size, lam: r.poisson(lam, size),
+    "choice": lambda r, size, a, replace, p: _choice(r.choice, size, a, replace, p),
 }
 
 _GENERATOR_DRAWS: Dict[str, Callable[..., Any]] = {
@@ -181,6 +191,8 @@ _GENERATOR_DRAWS: Dict[str, Callable[..., Any]] = {
     "random_integers": lambda r, size, low, high: r.integers(low, high, size, endpoint=True),
     "permutation": lambda r, size, n: _permutation(r.permutation, size, n),
     "multinomial": lambda r, size, n, pvals: _multinomial(r.multinomial, size, n, pvals),
+    "poisson": lambda r, size, lam: r.poisson(lam, size),
+    "choice": lambda r, size, a, replace, p: _choice(r.choice, size, a, replace, p),
 }
 
 

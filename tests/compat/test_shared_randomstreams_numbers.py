@@ -109,3 +109,39 @@ def test_a_bad_p_raises_numpys_error(th, mode):
     f = theano.function([p], srng.binomial(size=p.shape, n=1, p=p), mode=mode)
     with pytest.raises(ValueError, match="p < 0, p > 1 or p (is|contains) NaN"):
         f(np.array([0.5, np.nan]))
+
+
+def test_choice_poisson_and_shuffled_rows_are_numpys_randomstate_numbers(th, mode):
+    """Theano 1.0's ``RandomStreams.choice``, ``poisson`` and ``shuffle_row_elements`` (the last
+    permutes each row by a ``permutation`` draw, available as ``.permutation``)."""
+    theano, T, RandomStreams = th.theano, th.T, th.RandomStreams
+    srng = RandomStreams(SEED)
+    x = T.dmatrix("x")
+    shuffled = srng.shuffle_row_elements(x)
+    outs = [srng.choice((3, 4), 10), srng.choice((2,), np.array([10, 20, 30]), replace=False, p=[0.2, 0.3, 0.5]),
+            srng.choice(), srng.poisson((2, 3), 4.0), shuffled, shuffled.permutation]
+    f = theano.function([x], outs, mode=mode)
+    xv = np.arange(12.0).reshape(3, 4)
+    r = numpy_states(5)
+    for _ in range(2):
+        got = f(xv)
+        perm = np.asarray([r[0].permutation(4) for _ in range(3)])  # the first variable made: state 0
+        want = [r[1].choice(10, (3, 4)), r[2].choice([10, 20, 30], (2,), False, [0.2, 0.3, 0.5]),
+                np.int64(r[3].choice(2)), r[4].poisson(4.0, (2, 3)), np.take_along_axis(xv, perm, axis=-1), perm]
+        for g, w in zip(got, want):
+            assert np.asarray(g).dtype == np.asarray(w).dtype and np.shape(g) == np.shape(w)
+            np.testing.assert_array_equal(g, w)
+
+
+def test_ndim_means_the_dimensions_of_size_as_in_theano(th):
+    """Theano's ``ndim`` is ``len(size)``: a permutation or multinomial sample has one axis more."""
+    T, RandomStreams = th.T, th.RandomStreams
+    srng = RandomStreams(SEED)
+    assert srng.permutation((2, 3), 5, ndim=2).ndim == 3
+    assert srng.multinomial((4,), 3, [0.5, 0.5], ndim=1).ndim == 2
+    assert srng.permutation(None, 5, ndim=1).ndim == 1
+    assert srng.uniform((2, 3), ndim=2).ndim == 2
+    with pytest.raises(TypeError, match="just one permutation"):
+        srng.permutation(None, 5, ndim=2)
+    with pytest.raises(ValueError, match="ndim"):
+        srng.permutation((2,), 5, ndim=2)

@@ -118,6 +118,10 @@ CASES = {
     "trunc": Case("trunc", np.trunc, ["frac"], UNARY_DT, "zero"),
     "conj": Case("conj", np.conjugate, ["any"], UNARY_DT),
     "real": Case("real", np.real, ["any"], UNARY_DT),
+    "imag": Case("imag", np.imag, ["any"], UNARY_DT, "zero"),  # of a real value: zeros (complex: test_spec_complex)
+    # complex results: their gradients are checked by finite differences in tests/compat/test_spec_complex.py
+    "complex": Case("complex", lambda a, b: (a + 1j * b).astype(np.result_type(a, b, np.complex64)), ["any", "any"],
+                    [("float64", "float64"), ("float32", "float32"), ("int32", "float32"), ("int8", "int8")], "none"),
     "exp": Case("exp", np.exp, ["any"], UNARY_DT),
     "exp2": Case("exp2", np.exp2, ["any"], UNARY_DT),
     "expm1": Case("expm1", np.expm1, ["any"], UNARY_DT),

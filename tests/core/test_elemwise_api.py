@@ -16,6 +16,7 @@ sin sinh softplus sqr sqrt sub switch tan tanh true_div true_divide where xlogx 
 # rows added since (2026-12-07: NumPy's inverse trigonometric and hyperbolic functions)
 NAMES += "arcsin arccos arctan2 arcsinh arccosh arctanh".split()
 NAMES += ["trunc", "conj", "real"]  # 2026-12-07, eleventh session: NumPy's trunc and conj (complex gradients use it)
+NAMES += ["imag", "complex"]  # twelfth session: x.imag, and complex(real, imag) for imag's exact gradient
 
 
 def test_every_existing_name_is_bound_from_the_table():

@@ -79,11 +79,12 @@ def _xlogy0(x, y):
     return np.where(x == 0, x.dtype.type(0), x * np.log(np.where(x == 0, y.dtype.type(1), y)))
 
 
-def _times_i(x: Any) -> Any:
-    """``i x``: the complex number with real part 0 and imaginary part ``x`` (NumPy's ``x * 1j`` but
-    exact where ``x`` is infinite), in the complex dtype of ``x``'s precision."""
-    out = np.zeros(np.shape(x), dtype=np.result_type(x, np.complex64))
-    out.imag = x
+def _complex(re: Any, im: Any) -> Any:
+    """``re + i im`` with each part exact (NumPy's ``re + 1j * im`` but without a NaN real part where
+    ``im`` is infinite), in the complex dtype of the parts' precision."""
+    re, im = np.broadcast_arrays(re, im)
+    out = np.empty(re.shape, dtype=np.result_type(re, im, np.complex64))
+    out.real, out.imag = re, im
     return out
 
 
@@ -99,7 +100,7 @@ REFERENCE: Dict[str, Callable[..., Any]] = {
     "second": lambda a, b: np.broadcast_to(b, np.broadcast_shapes(a.shape, b.shape)).copy(),
     "real": lambda x: np.real(x).copy(),
     "imag": lambda x: np.imag(x).copy(),
-    "times_i": lambda x: _times_i(x),
+    "complex": _complex,
 }
 
 

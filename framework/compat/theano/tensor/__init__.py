@@ -90,7 +90,7 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     if name in ("extra_ops", "nlinalg", "sort", "subtensor", "slinalg", "xlogx", "signal", "basic", "var", "sharedvar", "type",
-                "shared_randomstreams", "opt", "elemwise", "fft"):
+                "shared_randomstreams", "opt", "elemwise", "fft", "raw_random"):
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'theano.tensor' has no attribute {name!r} in framework's Theano compatibility "
                          "layer (docs/theano.md lists what it provides)")

@@ -1,10 +1,10 @@
 """Theano 1.0's complex-number functions: ``real``, ``imag``, ``conj``, ``angle``, ``complex``,
 ``complex_from_polar``.
 
-``real``, ``imag`` and ``conj`` are framework's element-wise rows (complex gradients use them;
-tensors have them as ``x.real``, ``x.imag``, ``x.conj()``); the others are one op, :class:`ComplexPart`, driven by the table :data:`FUNCTIONS`: per function
-its kernel over the array namespace (NumPy's or CuPy's), its result dtype and its gradient,
-written once. Gradients follow the convention of
+``real``, ``imag``, ``conj`` and ``complex`` are framework's element-wise rows (complex gradients
+use them; tensors have ``x.real``, ``x.imag``, ``x.conj()``); ``angle`` is an op of the table
+:data:`FUNCTIONS` (:class:`ComplexPart`): its kernel over the array namespace (NumPy's or CuPy's),
+its result dtype and its gradient, written once. Gradients follow the convention of
 framework's (and Theano's) complex gradients: the gradient of a real cost with respect to
 ``z = x + iy`` is ``dC/dx + i dC/dy`` -- so ``real``'s is ``complex(g, 0)``, ``imag``'s
 ``complex(0, g)``, ``conj``'s ``conj(g)``. On real inputs ``real`` and ``conj`` are the input
@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
-import numpy as np
 
 from .... import tensor as E
 from ....core.errors import format_trace, user_trace
@@ -28,7 +27,6 @@ from .math_extras import TableOp
 __all__ = ["angle", "complex", "complex_from_polar", "conj", "imag", "real", "ComplexPart"]
 
 _REAL_OF = {"complex64": "float32", "complex128": "float64"}
-_COMPLEX_OF = {"float16": "complex64", "float32": "complex64", "float64": "complex128"}
 
 
 def _is_complex(dtype: str) -> bool:
@@ -40,16 +38,6 @@ def _float_of(dtype: str) -> str:
     if dtype.startswith("float"):
         return dtype
     return "float32" if dtype in ("bool", "int8", "uint8", "int16", "uint16") else "float64"
-
-
-def _pair(xp: Any, a: Any, b: Any, dtype: str) -> Any:
-    """``a + ib`` in ``dtype``, each part stored as given (``1j * inf`` would make a NaN real part)."""
-    a, b = xp.broadcast_arrays(xp.asarray(a), xp.asarray(b))
-    out = xp.empty(a.shape, dtype=dtype)
-    parts = out.reshape(out.shape or (1,)).view(_REAL_OF[dtype]).reshape(a.shape + (2,))  # (0-d: as 1 element)
-    parts[..., 0] = a
-    parts[..., 1] = b
-    return out
 
 
 @dataclass(frozen=True)
@@ -70,9 +58,6 @@ def _angle_grad(i: Sequence[Variable], o: Variable, g: Variable) -> List[Variabl
 
 FUNCTIONS = {
     "angle": ComplexFunction(1, lambda xp, dt: xp.angle, lambda d: _REAL_OF.get(d, _float_of(d)), _angle_grad),
-    "complex": ComplexFunction(2, lambda xp, dt: lambda a, b: _pair(xp, a, b, dt),
-                               lambda a, b: _COMPLEX_OF[_float_of(np.result_type(a, b).name)],
-                               lambda i, o, g: [real(g), imag(g)]),
 }
 
 
@@ -150,7 +135,7 @@ def complex(real: Any, imag: Any) -> TensorVariable:  # noqa: A001 -- Theano's n
         if _is_complex(part.dtype):
             raise TypeError(f"complex(real, imag): both parts must be real, got {part.type} "
                             f"(at {format_trace(user_trace())})")
-    return ComplexPart("complex")(a, b)
+    return E.complex(a, b)
 
 
 def complex_from_polar(abs: Any, angle: Any) -> TensorVariable:  # noqa: A002 -- Theano's names

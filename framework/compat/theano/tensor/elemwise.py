@@ -42,7 +42,8 @@ class _TheanoOpClass(type):
             return False
 
     def __call__(cls, *args: _Value, **kwargs: _Value) -> _Value:
-        raise TypeError(f"theano.tensor.elemwise.{cls.__name__}(...) builds ops through Theano's internal API, which "
+        module = getattr(cls, "_module", "theano.tensor.elemwise")
+        raise TypeError(f"{module}.{cls.__name__}(...) builds ops through Theano's internal API, which "
                         f"framework's Theano layer does not have; build the node with {cls._build_with} instead. "
                         f"The class is here so that isinstance(node.op, {cls.__name__}) answers as in Theano "
                         "(docs/theano.md)")
