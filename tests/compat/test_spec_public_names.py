@@ -835,3 +835,43 @@ def test_theano_tensor_names_of_theano_1_0s_namespace():
     assert issubclass(T.AsTensorError, TypeError)
     for var in (x, T.constant(1.0), theano.shared(np.zeros(2))):
         assert isinstance(var, T._tensor_py_operators)
+
+
+def test_shared_constructor_registers_constructors_tried_newest_first():
+    """Theano 1.0's extension point: ``theano.shared`` tries the registered constructors (the most
+    recent first; a ``TypeError`` passes the value on), then framework's own."""
+    import theano
+    from theano.compile import shared_constructor
+
+    class Box:
+        def __init__(self, v):
+            self.v = v
+
+    calls = []
+
+    def box(value, name=None, strict=False, allow_downcast=None, **kwargs):
+        calls.append("box")
+        if not isinstance(value, Box):
+            raise TypeError("not a box")
+        return theano.shared(np.asarray(value.v, dtype="float32"), name=name)
+
+    def doubled_box(value, name=None, strict=False, allow_downcast=None, **kwargs):
+        calls.append("doubled")
+        if not isinstance(value, Box) or not kwargs.get("doubled"):
+            raise TypeError("not for me")
+        return theano.shared(2 * np.asarray(value.v), name=name)
+
+    assert shared_constructor(box) is box and shared_constructor(doubled_box) is doubled_box
+    try:
+        s = theano.shared(Box([1.0, 2.0]), name="b")
+        assert s.name == "b" and s.dtype == "float32" and calls[:2] == ["doubled", "box"]
+        np.testing.assert_array_equal(theano.shared(Box([1.0]), doubled=True).get_value(), [2.0])
+        assert theano.shared(np.zeros(3)).get_value().shape == (3,)  # the others pass it on
+        assert theano.compile.sharedvalue.shared is theano.shared is theano.compile.shared
+    finally:
+        shared_constructor(box, remove=True)
+        shared_constructor(doubled_box, remove=True)
+    with pytest.raises(TypeError):
+        theano.shared(Box(1.0))
+    with pytest.raises(TypeError, match="symbolic variable"):
+        theano.shared(theano.tensor.dvector())

@@ -14,10 +14,10 @@ from typing import Any
 
 from ...config import config
 from ...core.graph import Constant, Variable
-from ...core.shared import SharedVariable, shared
+from ...core.shared import SharedVariable
 from ...printing import debugprint, pp
 from ._alias import install, real_theano, run_script, uninstall
-from .compile import FAST_COMPILE, FAST_RUN, In, Mode, OpFromGraph, Out, Param, as_op, function
+from .compile import FAST_COMPILE, FAST_RUN, In, Mode, OpFromGraph, Out, Param, as_op, function, shared
 from .gof import Apply, FunctionGraph, Generic, Op, Type, generic
 from .misc.safe_asarray import _asarray
 from .gradient import Lop, Rop, grad, subgraph_grad

@@ -9,10 +9,10 @@ from ....core.function import Function, FunctionMaker, In, MissingInputError, Pa
 from ....core.graph import Variable
 from ....core.mode import Mode as _NativeMode
 from ....core.mode import get_mode as _native_get_mode
-from ....core.shared import SharedVariable, shared
+from ....core.shared import SharedVariable
 from ....core import function as _function_module
 
-__all__ = ["function", "In", "Out", "Param", "Mode", "shared", "SharedVariable", "Function", "FunctionMaker", "get_mode",
+__all__ = ["function", "In", "Out", "Param", "Mode", "shared", "shared_constructor", "SharedVariable", "Function", "FunctionMaker", "get_mode",
            "get_default_mode", "register_mode", "predefined_modes", "FAST_RUN", "FAST_COMPILE", "DebugMode",
            "MonitorMode", "NanGuardMode", "UnusedInputError", "MissingInputError", "as_op", "OpFromGraph",
            "ProfileStats"]
@@ -232,6 +232,7 @@ from .monitormode import MonitorMode  # noqa: E402
 from .nanguardmode import NanGuardMode  # noqa: E402
 from . import debugmode, function_module, io, mode, monitormode, nanguardmode, ops, profiling, sharedvalue  # noqa: E402,F401 -- theano.compile.io.Out & co. without importing them first
 from .ops import as_op  # noqa: E402
+from .sharedvalue import shared, shared_constructor  # noqa: E402 -- framework's shared behind Theano's registry
 from . import builders  # noqa: E402 -- theano.compile.builders.OpFromGraph
 from .builders import OpFromGraph  # noqa: E402
 from .profiling import ProfileStats  # noqa: E402
