@@ -18,10 +18,24 @@ from . import bn  # noqa: F401 -- theano.tensor.nnet.bn
 binary_crossentropy, categorical_crossentropy = _nn.binary_crossentropy, _nn.categorical_crossentropy
 crossentropy_categorical_1hot = _nn.categorical_crossentropy
 conv2d = plugin_function("conv2d", "theano.tensor.nnet.conv2d")
+from . import abstract_conv  # noqa: E402 -- theano.tensor.nnet.abstract_conv
+
+
+def conv2d_transpose(input: Any, filters: Any, output_shape: Any, filter_shape: Any = None, border_mode: Any = "valid",
+                     input_dilation: Any = (1, 1), filter_flip: bool = True, filter_dilation: Any = (1, 1),
+                     num_groups: int = 1) -> TensorVariable:
+    """Theano's ``conv2d_transpose``: the transposed convolution ("deconvolution") of ``input`` to an
+    image of ``output_shape`` -- the gradient of ``conv2d`` with respect to its input, with
+    ``input_dilation`` the stride of that ``conv2d``."""
+    return abstract_conv.conv2d_grad_wrt_inputs(input, filters, input_shape=output_shape, filter_shape=filter_shape,
+                                                border_mode=border_mode, subsample=input_dilation,
+                                                filter_flip=filter_flip, filter_dilation=filter_dilation,
+                                                num_groups=num_groups)
 
 __all__ = ["sigmoid", "softplus", "softmax", "logsoftmax", "log_softmax", "relu", "elu", "hard_sigmoid",
            "ultra_fast_sigmoid", "binary_crossentropy", "categorical_crossentropy", "crossentropy_categorical_1hot",
-           "sigmoid_binary_crossentropy", "conv2d", "conv", "bn", "softmax_graph", "softsign", "selu",
+           "sigmoid_binary_crossentropy", "conv2d", "conv", "bn", "softmax_graph", "softsign", "selu", "abstract_conv",
+           "conv2d_transpose",
            "softmax_with_bias", "crossentropy_softmax_argmax_1hot_with_bias", "crossentropy_softmax_1hot_with_bias",
            "crossentropy_softmax_1hot", "crossentropy_softmax_max_and_argmax_1hot_with_bias",
            "crossentropy_softmax_max_and_argmax_1hot", "h_softmax"]
@@ -210,6 +224,7 @@ def h_softmax(x: Any, batch_size: Any, n_outputs: int, n_classes: int, n_outputs
     return class_probs[rows, target_classes] * output_probs[rows, target_outputs_in_class]
 
 
+from . import nnet  # noqa: E402,F401 -- theano.tensor.nnet.nnet, where Theano defined these functions
 from ..._missing import missing as _missing  # noqa: E402
 
 __getattr__ = _missing(__name__)
