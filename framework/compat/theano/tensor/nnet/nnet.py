@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 _package = sys.modules[__package__]
-_SUBMODULES = ("conv", "bn", "abstract_conv")
+_SUBMODULES = ("conv", "bn", "abstract_conv", "neighbours")
 __all__ = [n for n in _package.__all__ if n not in _SUBMODULES and not n.startswith("conv2d")]
 globals().update({n: getattr(_package, n) for n in __all__})
 
