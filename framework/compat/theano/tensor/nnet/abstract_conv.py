@@ -16,7 +16,7 @@ from typing import Any, Optional, Sequence, Tuple
 
 from ..._plugin_ops import plugin_function
 
-__all__ = ["conv2d", "conv2d_grad_wrt_inputs", "conv2d_grad_wrt_weights", "AbstractConv2d",
+__all__ = ["conv2d", "conv3d", "conv2d_grad_wrt_inputs", "conv2d_grad_wrt_weights", "AbstractConv2d",
            "AbstractConv2d_gradInputs", "AbstractConv2d_gradWeights", "get_conv_output_shape",
            "get_conv_shape_1axis", "get_conv_gradinputs_shape", "get_conv_gradinputs_shape_1axis",
            "get_conv_gradweights_shape", "get_conv_gradweights_shape_1axis"]
@@ -26,6 +26,62 @@ conv2d_grad_wrt_inputs = plugin_function("conv2d_grad_wrt_inputs",
                                          "theano.tensor.nnet.abstract_conv.conv2d_grad_wrt_inputs")
 conv2d_grad_wrt_weights = plugin_function("conv2d_grad_wrt_weights",
                                           "theano.tensor.nnet.abstract_conv.conv2d_grad_wrt_weights")
+
+
+def conv3d(input: Any, filters: Any, input_shape: Any = None, filter_shape: Any = None, border_mode: Any = "valid",
+           subsample: Any = (1, 1, 1), filter_flip: bool = True, filter_dilation: Any = (1, 1, 1),
+           num_groups: int = 1) -> Any:
+    """Theano's ``conv3d``: the 3-d convolution of ``(batch, channels, depth, rows, columns)`` images
+    with ``(filters, channels / num_groups, depth, rows, columns)`` filters; the settings as
+    ``conv2d``'s, with three entries (``border_mode``: a mode, an int or three ints).
+
+    Built as a sum of 2-d convolutions, one per depth tap of the filters (each over every output
+    depth at once, the depths folded into the batch), so its gradients are those of ``conv2d``,
+    indexing and reshapes. The filters' depth must be known when the graph is built (their static
+    shape, or ``filter_shape``)."""
+    from .....core import elemwise as E
+    from .....core.shape_ops import alloc
+    from .....core.subtensor import set_subtensor
+    from .....core.variable import as_tensor_variable
+
+    x, w = as_tensor_variable(input), as_tensor_variable(filters)
+    if x.ndim != 5 or w.ndim != 5:
+        raise TypeError(f"conv3d: the input and the filters must be 5-d (batch, channels, depth, rows, columns), "
+                        f"got {x.type} and {w.type}")
+    kd = w.type.shape[2] if w.type.shape[2] is not None else (filter_shape[2] if filter_shape is not None else None)
+    if not isinstance(kd, int):
+        raise TypeError("conv3d: the filters' depth must be known when the graph is built (a filter tensor of "
+                        "static shape, or filter_shape=(..., depth, rows, columns))")
+    sd, sh, sw = (int(v) for v in subsample)
+    dd, dh, dw = (int(v) for v in filter_dilation)
+    dil_kd = (kd - 1) * dd + 1
+    if isinstance(border_mode, str):
+        pd = _pad(border_mode, dil_kd)
+        hw_mode: Any = border_mode
+    elif isinstance(border_mode, (tuple, list)):
+        if len(border_mode) != 3:
+            raise ValueError(f"conv3d: border_mode must have three entries, got {border_mode!r}")
+        pd, hw_mode = int(border_mode[0]), (int(border_mode[1]), int(border_mode[2]))
+    else:
+        pd, hw_mode = int(border_mode), (int(border_mode), int(border_mode))
+    if pd < 0:
+        raise ValueError("conv3d: border_mode must be >= 0")
+    n, c, d, h, wd = (x.shape[k] for k in range(5))
+    if pd:
+        padded = alloc(E.cast(0, x.dtype), n, c, d + 2 * pd, h, wd)
+        x = set_subtensor(padded[:, :, pd:pd + d], x)
+        d = d + 2 * pd
+    out_d = (d - dil_kd) // sd + 1
+    total = None
+    for t in range(kd):
+        taps = x[:, :, t * dd:t * dd + (out_d - 1) * sd + 1:sd]  # the input depths tap t meets
+        flat = taps.dimshuffle(0, 2, 1, 3, 4).reshape((n * out_d, c, h, wd))
+        kernel = w[:, :, kd - 1 - t if filter_flip else t]  # a convolution flips the depth axis too
+        y = conv2d(flat, kernel, border_mode=hw_mode, subsample=(sh, sw), filter_flip=filter_flip,
+                   filter_dilation=(dh, dw), num_groups=num_groups)
+        term = y.reshape((n, out_d, y.shape[1], y.shape[2], y.shape[3]))
+        total = term if total is None else total + term
+    return total.dimshuffle(0, 2, 1, 3, 4)
 
 
 # --- the op classes ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import sys
 
 _package = sys.modules[__package__]
 _SUBMODULES = ("conv", "bn", "abstract_conv", "neighbours")
-__all__ = [n for n in _package.__all__ if n not in _SUBMODULES and not n.startswith("conv2d")]
+__all__ = [n for n in _package.__all__ if n not in _SUBMODULES and not n.startswith(("conv2d", "conv3d"))]
 globals().update({n: getattr(_package, n) for n in __all__})
 
 from ..._missing import missing as _missing  # noqa: E402
