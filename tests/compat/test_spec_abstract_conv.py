@@ -93,3 +93,47 @@ def test_unshared_convolutions_are_refused_and_nnet_nnet_is_there():
         ac.AbstractConv2d(unshared=True)
     assert nnet.softmax is T.nnet.softmax and nnet.sigmoid is T.nnet.sigmoid and T.nnet.nnet is nnet
     assert nnet.binary_crossentropy is T.nnet.binary_crossentropy
+
+
+def _interpolate(img, r):
+    """Bilinear interpolation of a 2-d image at the output pixels' centres ``(i + 0.5) / r - 0.5``
+    (input pixel units, clamped at the edges), shifted by ``1 / (2 r)`` for an even ``r``: Theano's
+    documented asymmetry (the last row and column weigh once more than the first)."""
+    shift = 0.0 if r % 2 else 0.5 / r
+
+    def coords(size):
+        t = np.clip((np.arange(size * r) + 0.5) / r - 0.5 + shift, 0, size - 1)
+        lo = np.floor(t).astype(int)
+        return lo, np.minimum(lo + 1, size - 1), t - lo
+
+    (rl, rh, rf), (cl, ch, cf) = coords(img.shape[0]), coords(img.shape[1])
+    rows = img[rl] * (1 - rf)[:, None] + img[rh] * rf[:, None]
+    return rows[:, cl] * (1 - cf) + rows[:, ch] * cf
+
+
+@pytest.mark.parametrize("ratio", [1, 2, 3, 4, 5])
+def test_bilinear_upsampling_interpolates_as_theano_does(ratio):
+    import theano
+    import theano.tensor as T
+    from theano.tensor.nnet.abstract_conv import bilinear_kernel_1D, bilinear_kernel_2D, bilinear_upsampling
+
+    x = T.dtensor4("x")
+    f = theano.function([x], [bilinear_upsampling(x, ratio), bilinear_upsampling(x, ratio, 2, 3, use_1D_kernel=False)])
+    xv = np.random.RandomState(ratio).standard_normal((2, 3, 5, 7))
+    one_d, two_d = f(xv)
+    assert one_d.shape == (2, 3, 5 * ratio, 7 * ratio)
+    for b in range(2):
+        for c in range(3):
+            np.testing.assert_allclose(one_d[b, c], _interpolate(xv[b, c], ratio), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(two_d, one_d, rtol=1e-12, atol=1e-12)
+    k = bilinear_kernel_1D(ratio, normalize=False).eval()
+    np.testing.assert_array_equal(k, list(range(1, ratio + 1)) + list(range(ratio - 1, 0, -1)))
+    np.testing.assert_allclose(bilinear_kernel_2D(ratio).eval(), np.outer(k, k) / ratio ** 2)
+
+
+def test_bilinear_upsampling_gradient():
+    import theano
+    from theano.tensor.nnet.abstract_conv import bilinear_upsampling
+
+    rng = np.random.RandomState(0)
+    theano.gradient.verify_grad(lambda x: bilinear_upsampling(x, 3), [rng.standard_normal((1, 2, 3, 4))], rng=rng)

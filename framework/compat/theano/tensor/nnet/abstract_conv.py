@@ -16,7 +16,8 @@ from typing import Any, Optional, Sequence, Tuple
 
 from ..._plugin_ops import plugin_function
 
-__all__ = ["conv2d", "conv3d", "conv2d_grad_wrt_inputs", "conv2d_grad_wrt_weights", "AbstractConv2d",
+__all__ = ["conv2d", "conv3d", "conv2d_grad_wrt_inputs", "conv2d_grad_wrt_weights", "bilinear_upsampling",
+           "bilinear_kernel_1D", "bilinear_kernel_2D", "AbstractConv2d",
            "AbstractConv2d_gradInputs", "AbstractConv2d_gradWeights", "get_conv_output_shape",
            "get_conv_shape_1axis", "get_conv_gradinputs_shape", "get_conv_gradinputs_shape_1axis",
            "get_conv_gradweights_shape", "get_conv_gradweights_shape_1axis"]
@@ -82,6 +83,57 @@ def conv3d(input: Any, filters: Any, input_shape: Any = None, filter_shape: Any 
         term = y.reshape((n, out_d, y.shape[1], y.shape[2], y.shape[3]))
         total = term if total is None else total + term
     return total.dimshuffle(0, 2, 1, 3, 4)
+
+
+def bilinear_kernel_1D(ratio: Any, normalize: bool = True) -> Any:  # noqa: N802 -- Theano's name
+    """The triangle ``1, 2, ..., ratio, ..., 2, 1`` (divided by ``ratio`` when ``normalize``): the
+    weights a transposed convolution of stride ``ratio`` interpolates linearly with."""
+    from .....config import config
+    from .....core.shape_ops import arange, concatenate
+
+    half = arange(1, ratio + 1, dtype=config.floatX)
+    kernel = concatenate([half, half[-2::-1]])
+    return kernel / ratio if normalize else kernel
+
+
+def bilinear_kernel_2D(ratio: Any, normalize: bool = True) -> Any:  # noqa: N802 -- Theano's name
+    """The outer product of :func:`bilinear_kernel_1D` with itself."""
+    k = bilinear_kernel_1D(ratio, normalize)
+    return k.dimshuffle(0, "x") * k.dimshuffle("x", 0)
+
+
+def bilinear_upsampling(input: Any, ratio: Any, batch_size: Any = None, num_input_channels: Any = None,
+                        use_1D_kernel: bool = True) -> Any:  # noqa: N803 -- Theano's names
+    """Theano's ``bilinear_upsampling``: every image of the ``(batch, channels, rows, columns)`` tensor
+    enlarged ``ratio`` times by bilinear interpolation, ``(batch, channels, rows * ratio, columns *
+    ratio)``. As Theano computes it: the images with their first and last rows and columns repeated
+    once, then a transposed convolution of stride ``ratio`` with the triangle kernel
+    (:func:`bilinear_kernel_1D`), rows then columns (``use_1D_kernel``) or both at once with the 2-d
+    kernel -- the same values up to rounding. For an even ``ratio`` the result is not symmetric (the
+    last row and column weigh once more than the first, as Theano's note says). ``batch_size`` and
+    ``num_input_channels`` were hints; they change nothing."""
+    from .....core.shape_ops import concatenate
+    from .....core.variable import as_tensor_variable
+
+    x = as_tensor_variable(input)
+    if x.ndim != 4:
+        raise TypeError(f"bilinear_upsampling: the input must be 4-d (batch, channels, rows, columns), got {x.type}")
+    rows, cols = x.shape[2], x.shape[3]
+    images = x.reshape((-1, 1, rows, cols))
+    images = concatenate([images[:, :, :1, :], images, images[:, :, -1:, :]], axis=2)  # edge rows repeated
+    images = concatenate([images[:, :, :, :1], images, images[:, :, :, -1:]], axis=3)  # edge columns repeated
+    pad = 2 * ratio - (ratio - 1) // 2 - 1
+    if use_1D_kernel:
+        k = bilinear_kernel_1D(ratio)
+        tall = conv2d_grad_wrt_inputs(images, k.dimshuffle("x", "x", 0, "x"), input_shape=(None, 1, rows * ratio, cols + 2),
+                                      border_mode=(pad, 0), subsample=(ratio, 1), filter_flip=True)
+        out = conv2d_grad_wrt_inputs(tall, k.dimshuffle("x", "x", "x", 0), input_shape=(None, 1, rows * ratio, cols * ratio),
+                                     border_mode=(0, pad), subsample=(1, ratio), filter_flip=True)
+    else:
+        k2 = bilinear_kernel_2D(ratio)
+        out = conv2d_grad_wrt_inputs(images, k2.dimshuffle("x", "x", 0, 1), input_shape=(None, 1, rows * ratio, cols * ratio),
+                                     border_mode=(pad, pad), subsample=(ratio, ratio), filter_flip=True)
+    return out.reshape((x.shape[0], x.shape[1], rows * ratio, cols * ratio))
 
 
 # --- the op classes ---------------------------------------------------------------------------
