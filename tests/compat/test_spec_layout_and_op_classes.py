@@ -161,3 +161,29 @@ def test_basic_op_classes_answer_isinstance():
     assert T.Dot is T.basic.Dot and not isinstance(ops[0], T.Join)
     with pytest.raises(TypeError, match="T.dot"):
         T.Dot()
+
+
+def test_more_op_classes_answer_isinstance_as_in_theano():
+    """``nnet.Softmax``/``LogSoftmax``, ``T.Argmax``, ``signal.pool.Pool``/``MaxPoolGrad``/
+    ``AveragePoolGrad`` and ``nnet.conv.ConvOp`` over framework's (and the convolution plugin's) nodes;
+    calling one to build a node says which function builds it."""
+    import theano
+    import theano.tensor as T
+    from theano.tensor.signal import pool
+
+    x, x4, w = T.dmatrix("x"), T.dtensor4("x4"), T.dtensor4("w")
+    assert isinstance(T.nnet.softmax(x).owner.op, T.nnet.Softmax)
+    assert isinstance(T.nnet.logsoftmax(x).owner.op, T.nnet.LogSoftmax)
+    assert not isinstance(T.nnet.softmax(x).owner.op, T.nnet.LogSoftmax)
+    assert isinstance(T.argmax(x, axis=1).owner.op, T.Argmax) and T.Argmax is T.basic.Argmax
+    assert not isinstance(T.max(x, axis=1).owner.op, T.Argmax)
+    p = pool.pool_2d(x4, (2, 2), ignore_border=True)
+    avg = pool.pool_2d(x4, (2, 2), ignore_border=True, mode="average_inc_pad")
+    assert isinstance(p.owner.op, pool.Pool) and not isinstance(p.owner.op, pool.MaxPoolGrad)
+    nodes = theano.function([x4], T.grad(p.sum() + avg.sum(), x4)).maker.fgraph.toposort()
+    assert any(isinstance(n.op, pool.MaxPoolGrad) for n in nodes)
+    assert any(isinstance(n.op, pool.AveragePoolGrad) for n in nodes)
+    assert isinstance(T.nnet.conv.conv2d(x4, w).owner.op, T.nnet.conv.ConvOp)
+    assert not isinstance(T.exp(x).owner.op, (T.nnet.Softmax, pool.Pool, T.nnet.conv.ConvOp, T.Argmax))
+    with pytest.raises(TypeError, match="theano.tensor.signal.pool.Pool.*pool_2d"):
+        pool.Pool(ignore_border=True)

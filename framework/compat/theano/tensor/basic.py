@@ -1,6 +1,6 @@
 """``theano.tensor.basic``: the same names as ``theano.tensor``, Theano's comparison helper
 ``_allclose`` with its default tolerances (``float32_atol`` & co.), which test suites use, and
-the op classes ``Dot``, ``Join``, ``Alloc``, ``Reshape`` for ``isinstance`` (also ``T.Dot`` & co.)."""
+the op classes ``Dot``, ``Join``, ``Alloc``, ``Reshape``, ``Argmax`` for ``isinstance`` (also ``T.Dot`` & co.)."""
 from typing import Any, Optional
 
 import numpy as np
@@ -32,6 +32,7 @@ def _allclose(a: Any, b: Any, rtol: Optional[float] = None, atol: Optional[float
 # Theano's op classes of this module, for ``isinstance(node.op, T.basic.Dot)`` on a compiled graph
 # (as those of ``theano.tensor.elemwise``: asked of framework's op, never built through them)
 from ....core.blas import Dot as _Dot  # noqa: E402
+from ....core.reduce import Reduce as _Reduce  # noqa: E402
 from ....core.shape_ops import Alloc as _Alloc, Join as _Join, Reshape as _Reshape  # noqa: E402
 from .elemwise import _TheanoOpClass  # noqa: E402
 
@@ -63,6 +64,14 @@ class Reshape(metaclass=_TheanoOpClass):
 
     _is = staticmethod(lambda op: isinstance(op, _Reshape))
     _build_with = "x.reshape(shape) or T.reshape"
+
+
+class Argmax(metaclass=_TheanoOpClass):
+    """The positions of the maxima along axes (``T.argmax``; ``max_and_argmax`` builds one beside a
+    ``max``, there is no combined op)."""
+
+    _is = staticmethod(lambda op: isinstance(op, _Reduce) and op.kind == "argmax")
+    _build_with = "T.argmax(x, axis)"
 
 
 from .._missing import missing as _missing  # noqa: E402

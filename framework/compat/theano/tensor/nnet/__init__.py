@@ -21,6 +21,23 @@ conv2d = plugin_function("conv2d", "theano.tensor.nnet.conv2d")
 from . import abstract_conv  # noqa: E402 -- theano.tensor.nnet.abstract_conv
 from . import neighbours  # noqa: E402 -- theano.tensor.nnet.neighbours (images2neibs, neibs2images)
 conv3d = abstract_conv.conv3d
+from ..elemwise import _TheanoOpClass  # noqa: E402
+
+
+class Softmax(metaclass=_TheanoOpClass):
+    """A softmax node (framework's, along an axis), for ``isinstance(node.op, Softmax)``."""
+
+    _module = "theano.tensor.nnet"
+    _is = staticmethod(lambda op: isinstance(op, _nn.Softmax))
+    _build_with = "T.nnet.softmax(x)"
+
+
+class LogSoftmax(metaclass=_TheanoOpClass):
+    """A log-softmax node."""
+
+    _module = "theano.tensor.nnet"
+    _is = staticmethod(lambda op: isinstance(op, _nn.LogSoftmax))
+    _build_with = "T.nnet.logsoftmax(x)"
 
 
 def conv2d_transpose(input: Any, filters: Any, output_shape: Any, filter_shape: Any = None, border_mode: Any = "valid",
@@ -37,7 +54,7 @@ def conv2d_transpose(input: Any, filters: Any, output_shape: Any, filter_shape: 
 __all__ = ["sigmoid", "softplus", "softmax", "logsoftmax", "log_softmax", "relu", "elu", "hard_sigmoid",
            "ultra_fast_sigmoid", "binary_crossentropy", "categorical_crossentropy", "crossentropy_categorical_1hot",
            "sigmoid_binary_crossentropy", "conv2d", "conv", "bn", "softmax_graph", "softsign", "selu", "abstract_conv",
-           "conv2d_transpose", "neighbours", "conv3d",
+           "conv2d_transpose", "neighbours", "conv3d", "Softmax", "LogSoftmax",
            "softmax_with_bias", "crossentropy_softmax_argmax_1hot_with_bias", "crossentropy_softmax_1hot_with_bias",
            "crossentropy_softmax_1hot", "crossentropy_softmax_max_and_argmax_1hot_with_bias",
            "crossentropy_softmax_max_and_argmax_1hot", "h_softmax"]

@@ -12,7 +12,7 @@ from typing import Any
 from .....core.errors import FrameworkError
 from ..._plugin_ops import plugin_function
 
-__all__ = ["conv2d"]
+__all__ = ["conv2d", "ConvOp"]
 
 _conv2d = plugin_function("conv2d", "theano.tensor.nnet.conv.conv2d")
 
@@ -33,6 +33,18 @@ def conv2d(input: Any, filters: Any, image_shape: Any = None, filter_shape: Any 
             "theano.tensor.nnet.conv2d for strides, padding and dilation")
     return _conv2d(input, filters, input_shape=image_shape, filter_shape=filter_shape,
                    border_mode=border_mode, subsample=subsample)
+
+
+from ..elemwise import _TheanoOpClass  # noqa: E402
+
+
+class ConvOp(metaclass=_TheanoOpClass):
+    """The old convolution op's class: ``isinstance(node.op, ConvOp)`` holds for the plugin's ``conv2d``
+    nodes (this module's ``conv2d`` builds them)."""
+
+    _module = "theano.tensor.nnet.conv"
+    _is = staticmethod(lambda op: getattr(op, "name", None) == "conv2d")
+    _build_with = "theano.tensor.nnet.conv.conv2d(input, filters, ...)"
 
 
 from ..._missing import missing as _missing  # noqa: E402
