@@ -158,9 +158,19 @@ def _as_shape_vector(shp: Any) -> TensorVariable:
         return v
     if isinstance(shp, (numbers.Integral, np.integer)):
         shp = (shp,)
-    items = list(shp)
-    if all(not isinstance(i, Variable) for i in items):
-        return constant(np.asarray(items, dtype="int64"))
+    try:
+        if isinstance(shp, (str, bytes)):
+            raise TypeError("a string")
+        items = list(shp)
+        if all(not isinstance(i, Variable) for i in items):
+            if not all(isinstance(i, (numbers.Integral, np.integer)) for i in items):
+                raise TypeError("not all integers")
+            return constant(np.asarray(items, dtype="int64"))
+    except TypeError:
+        from .errors import safe_str
+
+        raise TypeError(f"a shape must be an int, a tuple or list of ints and integer scalars, or an integer "
+                        f"vector; got {safe_str(shp, 80)} (at {format_trace(user_trace())})") from None
     return make_vector(*[E.cast(i, "int64") if isinstance(i, Variable) else i for i in items], dtype="int64")
 
 

@@ -341,3 +341,17 @@ def test_broadcast_like():
     np.testing.assert_array_equal(got, np.tile([1.0, 2.0], (3, 1)))
     gg = grad((out * x).sum(), g)
     np.testing.assert_array_equal(function([g, x], gg)(np.zeros(2), np.ones((3, 2))), [3.0, 3.0])
+
+
+@pytest.mark.parametrize("bad", [(2.5,), (2, 1.0), "ab", [None]])
+def test_a_shape_of_non_integers_is_refused_with_the_users_line(bad):
+    """NumPy refuses ``reshape((2.5,))``; a float size used to be cast to int64 here (``(2.5,)`` became
+    ``(2,)``, silently), and a string failed inside the conversion. Both name the shape and the line."""
+    import framework.random
+
+    x = T.dvector("x")
+    with pytest.raises(TypeError, match="a shape must be .* got .*test_shape_ops.py"):
+        x.reshape(bad)
+    with pytest.raises(TypeError, match="a shape must be"):
+        framework.random.RandomStreams(1).uniform(size=bad)
+    assert x.reshape((2, np.int64(3))).ndim == 2 and x.reshape(np.array([3, 2])).ndim == 2
