@@ -254,7 +254,11 @@ class Elemwise(Op):
                      else as_dtype(s.dtype_rule(*[i.type.dtype for i in ins])))
         except TypeError as exc:
             kinds = ", ".join(i.type.dtype for i in ins)
-            raise TypeError(f"op '{s.name}' is not defined for dtypes ({kinds}): {exc}") from None
+            raise TypeError(f"op '{s.name}' is not defined for dtypes ({kinds}): {exc} "
+                            f"(at {format_trace(user_trace())})") from None
+        except ValueError as exc:  # a constant NumPy refuses whatever the values (an integer to a negative power)
+            kinds = ", ".join(repr(i.data) if isinstance(i, Constant) and i.weak else i.type.dtype for i in ins)
+            raise ValueError(f"op '{s.name}' on ({kinds}): {exc} (at {format_trace(user_trace())})") from None
         except OverflowError as exc:  # a Python int that does not fit the other input's dtype
             kinds = ", ".join(repr(i.data) if isinstance(i, Constant) and i.weak else i.type.dtype for i in ins)
             raise OverflowError(

@@ -207,3 +207,15 @@ def test_errors_do_not_leak_internal_tracebacks_for_input_errors():
     with pytest.raises(InputError) as info:
         f("bad")
     assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_an_element_wise_op_numpy_refuses_while_building_names_the_op_and_the_line():
+    """``int_vector ** -1`` fails whatever the values (NumPy: integers to negative integer powers);
+    the dtype rule meets it while the graph is built -- the error names the op, the operands and the
+    user's line, not only NumPy's message."""
+    import framework.tensor as T
+
+    with pytest.raises(ValueError, match=r"op 'pow' on \(int64, -1\): Integers to negative.*test_errors.py"):
+        T.lvector("v") ** -1
+    with pytest.raises(TypeError, match=r"op 'softplus' is not defined for dtypes \(complex128\).*test_errors.py"):
+        T.softplus(T.zvector("z"))
