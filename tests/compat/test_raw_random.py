@@ -86,3 +86,42 @@ def test_choice_without_replacement_beyond_the_population_is_numpys_error(mode):
     f = theano.function([r], rr.choice(r, (4,), 3, replace=False)[1], mode=mode)
     with pytest.raises(ValueError, match="larger sample than population"):
         f(np.random.RandomState(0))
+
+
+def test_random_streams_base_and_gen_with_a_raw_random_function():
+    """``RandomStreamsBase``'s methods draw through ``self.gen(function, ...)`` (a subclass of one's own
+    says where the state lives); Theano's ``RandomStreams`` is one, and its ``gen`` takes a
+    ``raw_random`` function, seeding the new state as every variable's."""
+    import theano
+    from theano.tensor import raw_random as rr
+    from theano.tensor.shared_randomstreams import RandomStreams
+
+    srng = RandomStreams(4321)
+    assert isinstance(srng, rr.RandomStreamsBase)
+    drawn = srng.gen(rr.poisson, (4,), 2.0)
+    f = theano.function([], drawn)
+    seeds = np.random.RandomState(4321)
+    state = np.random.RandomState(int(seeds.randint(2 ** 30)))
+    np.testing.assert_array_equal(np.concatenate([f(), f()]), np.concatenate([state.poisson(2.0, (4,)),
+                                                                              state.poisson(2.0, (4,))]))
+
+    class Numbered(rr.RandomStreamsBase):
+        """The k-th draw on ``RandomState(k)``."""
+
+        def __init__(self):
+            self.updates = []
+
+        def gen(self, op, *args, **kwargs):
+            state = theano.shared(np.random.RandomState(len(self.updates)))
+            new_state, sample = op(state, *args, **kwargs)
+            self.updates.append((state, new_state))
+            return sample
+
+    streams = Numbered()
+    draws = [streams.normal((2,)), streams.choice((3,), 5), streams.permutation((2,), 4, ndim=1)]
+    got = theano.function([], draws, updates=streams.updates)()
+    np.testing.assert_array_equal(got[0], np.random.RandomState(0).normal(0.0, 1.0, (2,)))
+    np.testing.assert_array_equal(got[1], np.random.RandomState(1).choice(5, (3,)))
+    assert got[2].shape == (2, 4)
+    with pytest.raises(TypeError, match="subclass"):
+        rr.RandomStreamsBase().uniform((2,))

@@ -25,7 +25,7 @@ from ....random import _float_dtype
 from .elemwise import _TheanoOpClass
 
 __all__ = ["RandomStateType", "random_state_type", "RandomFunction", "uniform", "normal", "binomial",
-           "random_integers", "choice", "poisson", "permutation", "multinomial"]
+           "random_integers", "choice", "poisson", "permutation", "multinomial", "RandomStreamsBase"]
 
 Draw = Tuple[Variable, Variable]
 
@@ -114,6 +114,57 @@ def multinomial(random_state: Any, size: Any = None, n: Any = 1, pvals: Any = No
     ``[0.5, 0.5]``): shape ``size + (len(pvals),)``."""
     pvals = [0.5, 0.5] if pvals is None else pvals
     return make_random("multinomial", random_state, size, (n, pvals), as_dtype(dtype), _ndim_plus_one(ndim))
+
+
+class RandomStreamsBase:
+    """Theano's base of random streams: each method draws through ``self.gen(function, size, *params,
+    ndim=..., dtype=...)``, ``function`` one of this module's (a subclass says where the state lives
+    and how it is updated). ``theano.tensor.shared_randomstreams.RandomStreams`` is one."""
+
+    def gen(self, op: Any, *args: Any, **kwargs: Any) -> Variable:
+        raise TypeError(f"{type(self).__name__}.gen(op, *args, **kwargs): a subclass of RandomStreamsBase says how "
+                        "a draw gets its state (RandomStreams keeps one shared state per variable)")
+
+    def binomial(self, size: Any = None, n: Any = 1, p: Any = 0.5, ndim: Optional[int] = None, dtype: Any = "int64",
+                 prob: Any = None) -> Variable:
+        return self.gen(binomial, size, n, p if prob is None else prob, ndim=ndim, dtype=dtype)
+
+    def uniform(self, size: Any = None, low: Any = 0.0, high: Any = 1.0, ndim: Optional[int] = None,
+                dtype: Any = None) -> Variable:
+        return self.gen(uniform, size, low, high, ndim=ndim, dtype=dtype)
+
+    def normal(self, size: Any = None, avg: Any = 0.0, std: Any = 1.0, ndim: Optional[int] = None,
+               dtype: Any = None) -> Variable:
+        return self.gen(normal, size, avg, std, ndim=ndim, dtype=dtype)
+
+    def random_integers(self, size: Any = None, low: Any = 0, high: Any = 1, ndim: Optional[int] = None,
+                        dtype: Any = "int64") -> Variable:
+        return self.gen(random_integers, size, low, high, ndim=ndim, dtype=dtype)
+
+    def choice(self, size: Any = None, a: Any = 2, replace: Any = True, p: Any = None, ndim: Optional[int] = None,
+               dtype: Any = "int64") -> Variable:
+        return self.gen(choice, size, a, replace, p, ndim=ndim, dtype=dtype)
+
+    def poisson(self, size: Any = None, lam: Any = None, ndim: Optional[int] = None, dtype: Any = "int64") -> Variable:
+        return self.gen(poisson, size, 1.0 if lam is None else lam, ndim=ndim, dtype=dtype)
+
+    def permutation(self, size: Any = None, n: Any = 1, ndim: Optional[int] = None, dtype: Any = "int64") -> Variable:
+        return self.gen(permutation, size, n, ndim=ndim, dtype=dtype)
+
+    def multinomial(self, size: Any = None, n: Any = 1, pvals: Any = None, ndim: Optional[int] = None,
+                    dtype: Any = "int64") -> Variable:
+        return self.gen(multinomial, size, n, pvals, ndim=ndim, dtype=dtype)
+
+    def shuffle_row_elements(self, input: Any) -> Variable:
+        """``input`` with every row (last axis) shuffled by its own permutation (``.permutation``)."""
+        from ....core.extra_ops import permute_row_elements
+        from ....core.variable import as_tensor_variable
+
+        input = as_tensor_variable(input)
+        perm = self.permutation(size=input.shape[:-1], n=input.shape[-1], ndim=input.ndim - 1)
+        out = permute_row_elements(input, perm)
+        out.tag["permutation"] = perm
+        return out
 
 
 from .._missing import missing as _missing  # noqa: E402

@@ -10,11 +10,12 @@ so a seeded Theano 1.0 program draws the same numbers here as it did there
 from typing import Any, Optional
 
 from ....random import RandomStreams as _NativeRandomStreams
+from .raw_random import RandomStreamsBase
 
 __all__ = ["RandomStreams"]
 
 
-class RandomStreams(_NativeRandomStreams):
+class RandomStreams(_NativeRandomStreams, RandomStreamsBase):
     """Theano's ``RandomStreams``: every state is a plain ``numpy.random.RandomState`` (MT19937).
 
     ``ndim`` means what it meant in Theano: the number of dimensions of ``size`` -- for
@@ -23,6 +24,23 @@ class RandomStreams(_NativeRandomStreams):
     takes ``ndim`` None or 1, as Theano's did."""
 
     bit_generator = "MT19937"
+
+    def gen(self, op: Any, *args: Any, **kwargs: Any) -> Any:
+        """Theano's ``gen(op, *args, **kwargs)`` -- ``op`` a function of ``theano.tensor.raw_random`` (or
+        any ``op(random_state, *args, **kwargs) -> (new_state, sample)``): a new state, seeded as every
+        variable's, updated by the function that draws. (The native form ``gen(dist_name, size, params,
+        dtype, ndim)`` works too.)"""
+        if isinstance(op, str):
+            return super().gen(op, *args, **kwargs)
+        from ....core.shared import shared
+
+        seed = int(self.gen_seedgen.randint(2 ** 30))
+        rng = shared(self.new_state(seed), borrow=True)
+        new_state, sample = op(rng, *args, **kwargs)
+        rng.default_update = new_state
+        sample.tag["rng"] = rng
+        self.state_updates.append((rng, new_state))
+        return sample
 
     def permutation(self, size: Any = None, n: Any = 1, ndim: Optional[int] = None, dtype: Any = "int64") -> Any:
         if size is None or (isinstance(size, (tuple, list)) and len(size) == 0):
