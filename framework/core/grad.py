@@ -381,6 +381,14 @@ def grad(
             _add_grad(grads, x, g)
 
     results = []
+    reach: List[set] = []
+
+    def connected() -> set:
+        """What the cost (the seeds) depends on: an integer ``wrt`` outside it is disconnected."""
+        if not reach:
+            reach.append(set(ancestors(roots, blockers=constants)))
+        return reach[0]
+
     for w in wrt_list:
         g = grads.get(w)
         if is_null(g):
@@ -389,7 +397,9 @@ def grad(
             results.append(g)
             continue
         if g is None:
-            if is_int(w.dtype):
+            # an integer gets zeros (framework's rule, connected or not); under Theano's rule
+            # (int_grads='real') only one the cost depends on -- a disconnected one is disconnected
+            if is_int(w.dtype) and (not real_ints or w in seeds or w in connected()):
                 g = E.zeros_like(w, dtype=_float_for(w))
             elif int_reached and w in set(ancestors(list(int_reached), blockers=constants)):
                 g = E.zeros_like(w)  # the cost depends on w only through integer values: zero, not disconnected

@@ -405,3 +405,19 @@ def test_a_null_gradient_does_not_flow_into_what_an_op_reads_only_for_its_shape(
     np.testing.assert_allclose(gx, [-sp.j1(1.0), (sp.jv(0, 2.0) - sp.jv(2, 2.0)) / 2])
     with pytest.raises(gradient.NullTypeGradError, match="jv"):
         T.grad(T.jv(v, x).sum(), v)
+
+
+def test_a_disconnected_integer_wrt_is_disconnected_under_theanos_rule():
+    """Theano 1.0 raised ``DisconnectedInputError`` for any ``wrt`` the cost does not depend on,
+    integers included (framework's own ``grad`` gives integers zeros, connected or not); an integer
+    the cost depends on through integer results only gets zeros, as before."""
+    import theano
+    import theano.tensor as T
+
+    a, b = T.lscalar("a"), T.lscalar("b")
+    with pytest.raises(theano.gradient.DisconnectedInputError, match="does not depend on b"):
+        T.grad(a * 2, b)
+    g = T.grad(a * 2, [a, b], disconnected_inputs="ignore")
+    assert [float(v) for v in theano.function([a, b], g, on_unused_input="ignore")(3, 4)] == [0.0, 0.0]
+    x = T.dscalar("x")
+    assert float(theano.function([x, a], T.grad(x * T.cast(a, "float64"), a))(2.0, 3)) == 2.0
