@@ -78,3 +78,5 @@ def test_conv3d_needs_the_filters_depth_and_5d_inputs():
         T.nnet.conv3d(T.dtensor4(), five(), filter_shape=(1, 1, 1, 1, 1))
     with pytest.raises(ValueError, match=">= 0"):
         T.nnet.conv3d(five(), five(), filter_shape=(1, 1, 1, 1, 1), border_mode=-1)
+    # a depth given as a NumPy integer (filter_shape=array.shape of a NumPy computation) is a depth
+    assert T.nnet.conv3d(five(), five(), filter_shape=tuple(np.array([2, 2, 2, 2, 2]))).ndim == 5

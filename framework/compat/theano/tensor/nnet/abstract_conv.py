@@ -12,6 +12,7 @@ unknown, or symbolic sizes.
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Optional, Sequence, Tuple
 
 from ..._plugin_ops import plugin_function
@@ -50,7 +51,9 @@ def conv3d(input: Any, filters: Any, input_shape: Any = None, filter_shape: Any 
         raise TypeError(f"conv3d: the input and the filters must be 5-d (batch, channels, depth, rows, columns), "
                         f"got {x.type} and {w.type}")
     kd = w.type.shape[2] if w.type.shape[2] is not None else (filter_shape[2] if filter_shape is not None else None)
-    if not isinstance(kd, int):
+    if isinstance(kd, numbers.Integral):
+        kd = int(kd)  # a NumPy integer too
+    else:
         raise TypeError("conv3d: the filters' depth must be known when the graph is built (a filter tensor of "
                         "static shape, or filter_shape=(..., depth, rows, columns))")
     sd, sh, sw = (int(v) for v in subsample)
