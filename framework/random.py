@@ -151,6 +151,17 @@ class ShuffledVariable(TensorVariable):
         return self.tag.get("permutation")
 
 
+def shuffled_rows(input: Any, perm: Any) -> "ShuffledVariable":
+    """``permute_row_elements(input, perm)`` as a :class:`ShuffledVariable` whose ``.permutation`` is
+    ``perm`` (what every stream's ``shuffle_row_elements`` returns)."""
+    plain = permute_row_elements(input, perm)
+    node = plain.owner
+    shuffled = ShuffledVariable(plain.type, node, 0)
+    node.outputs[0] = shuffled  # the same node's output, with the .permutation accessor
+    shuffled.tag["permutation"] = perm
+    return shuffled
+
+
 class RandomStreams:
     """A source of symbolic random variables, each with its own generator state.
 
@@ -274,13 +285,7 @@ class RandomStreams:
         """``input`` with the entries of every row (the last axis) shuffled, each row by its own
         permutation (the permutations are the result's ``.permutation``)."""
         input = as_tensor_variable(input)
-        perm = self.permutation(size=input.shape[:-1], n=input.shape[-1])
-        plain = permute_row_elements(input, perm)
-        node = plain.owner
-        shuffled = ShuffledVariable(plain.type, node, 0)
-        node.outputs[0] = shuffled  # the same node's output, with the .permutation accessor
-        shuffled.tag["permutation"] = perm
-        return shuffled
+        return shuffled_rows(input, self.permutation(size=input.shape[:-1], n=input.shape[-1]))
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(seed={self.default_instance_seed!r}, {self.bit_generator}, "

@@ -123,5 +123,10 @@ def test_random_streams_base_and_gen_with_a_raw_random_function():
     np.testing.assert_array_equal(got[0], np.random.RandomState(0).normal(0.0, 1.0, (2,)))
     np.testing.assert_array_equal(got[1], np.random.RandomState(1).choice(5, (3,)))
     assert got[2].shape == (2, 4)
+    x = theano.tensor.dmatrix("x")
+    shuffled = streams.shuffle_row_elements(x)  # a subclass's shuffle has .permutation too, as Theano's
+    out, perm = theano.function([x], [shuffled, shuffled.permutation], updates=streams.updates[3:])(
+        np.arange(8.0).reshape(2, 4))
+    np.testing.assert_array_equal(out, np.take_along_axis(np.arange(8.0).reshape(2, 4), perm, axis=-1))
     with pytest.raises(TypeError, match="subclass"):
         rr.RandomStreamsBase().uniform((2,))

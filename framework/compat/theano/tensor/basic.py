@@ -34,7 +34,7 @@ def _allclose(a: Any, b: Any, rtol: Optional[float] = None, atol: Optional[float
 from ....core.blas import Dot as _Dot  # noqa: E402
 from ....core.reduce import Reduce as _Reduce  # noqa: E402
 from ....core.shape_ops import Alloc as _Alloc, Join as _Join, Reshape as _Reshape  # noqa: E402
-from .elemwise import _TheanoOpClass  # noqa: E402
+from .elemwise import _TheanoOpClass, op_class  # noqa: E402
 
 
 class Dot(metaclass=_TheanoOpClass):
@@ -66,12 +66,9 @@ class Reshape(metaclass=_TheanoOpClass):
     _build_with = "x.reshape(shape) or T.reshape"
 
 
-class Argmax(metaclass=_TheanoOpClass):
-    """The positions of the maxima along axes (``T.argmax``; ``max_and_argmax`` builds one beside a
-    ``max``, there is no combined op)."""
-
-    _is = staticmethod(lambda op: isinstance(op, _Reduce) and op.kind == "argmax")
-    _build_with = "T.argmax(x, axis)"
+Argmax = op_class("Argmax", "The positions of the maxima along axes (``T.argmax``; ``max_and_argmax`` builds one beside "
+                  "a ``max``, there is no combined op).", lambda op: isinstance(op, _Reduce) and op.kind == "argmax",
+                  "T.argmax(x, axis)", "theano.tensor.basic")
 
 
 from .._missing import missing as _missing  # noqa: E402

@@ -84,10 +84,18 @@ class CAReduceDtype(metaclass=_TheanoOpClass):
     _build_with = "T.sum or T.prod"
 
 
+def op_class(name: str, doc: str, is_: Callable[[_Value], bool], build: str,
+             module: str = "theano.tensor.elemwise") -> type:
+    """One of Theano's op classes as an ``isinstance`` predicate: ``isinstance(op, cls)`` is
+    ``is_(op)``; calling the class says to build the node with ``build`` (``module``: where Theano
+    had the class, for that message)."""
+    return _TheanoOpClass(name, (), {"__doc__": doc, "__module__": __name__, "_is": staticmethod(is_),
+                                     "_build_with": build, "_module": module})
+
+
 def _one_reduction(name: str, kind: str, doc: str, build: str) -> type:
     """The class answering ``isinstance`` for one reduction ``kind`` (Theano's ``Sum``, ``Prod``...)."""
-    return _TheanoOpClass(name, (), {"__doc__": doc, "__module__": __name__, "_is": staticmethod(_reduction(kind)),
-                                     "_build_with": build})
+    return op_class(name, doc, _reduction(kind), build)
 
 
 Sum = _one_reduction("Sum", "sum", "A sum along axes.", "T.sum(x, axis, dtype, acc_dtype)")

@@ -22,7 +22,7 @@ from ....core.random_ops import RandomVariable, make_random
 from ....core.shared import RandomStateType as _CoreRandomStateType
 from ....core.types import as_dtype
 from ....random import _float_dtype
-from .elemwise import _TheanoOpClass
+from .elemwise import op_class
 
 __all__ = ["RandomStateType", "random_state_type", "RandomFunction", "uniform", "normal", "binomial",
            "random_integers", "choice", "poisson", "permutation", "multinomial", "RandomStreamsBase"]
@@ -41,13 +41,11 @@ class RandomStateType(_CoreRandomStateType):
 random_state_type = RandomStateType()
 
 
-class RandomFunction(metaclass=_TheanoOpClass):
-    """A random draw node (framework's ``RandomVariable``): ``isinstance(node.op, RandomFunction)``
-    answers as in Theano."""
-
-    _module = "theano.tensor.raw_random"
-    _is = staticmethod(lambda op: isinstance(op, RandomVariable))
-    _build_with = "this module's functions (raw_random.uniform(random_state, size, ...), ...)"
+RandomFunction = op_class("RandomFunction", "A random draw node (framework's ``RandomVariable``): "
+                          "``isinstance(node.op, RandomFunction)`` answers as in Theano.",
+                          lambda op: isinstance(op, RandomVariable),
+                          "this module's functions (raw_random.uniform(random_state, size, ...), ...)",
+                          "theano.tensor.raw_random")
 
 
 def _ndim_plus_one(ndim: Optional[int]) -> Optional[int]:
@@ -157,14 +155,11 @@ class RandomStreamsBase:
 
     def shuffle_row_elements(self, input: Any) -> Variable:
         """``input`` with every row (last axis) shuffled by its own permutation (``.permutation``)."""
-        from ....core.extra_ops import permute_row_elements
         from ....core.variable import as_tensor_variable
+        from ....random import shuffled_rows
 
         input = as_tensor_variable(input)
-        perm = self.permutation(size=input.shape[:-1], n=input.shape[-1], ndim=input.ndim - 1)
-        out = permute_row_elements(input, perm)
-        out.tag["permutation"] = perm
-        return out
+        return shuffled_rows(input, self.permutation(size=input.shape[:-1], n=input.shape[-1], ndim=input.ndim - 1))
 
 
 from .._missing import missing as _missing  # noqa: E402

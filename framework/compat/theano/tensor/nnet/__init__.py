@@ -21,23 +21,12 @@ conv2d = plugin_function("conv2d", "theano.tensor.nnet.conv2d")
 from . import abstract_conv  # noqa: E402 -- theano.tensor.nnet.abstract_conv
 from . import neighbours  # noqa: E402 -- theano.tensor.nnet.neighbours (images2neibs, neibs2images)
 conv3d = abstract_conv.conv3d
-from ..elemwise import _TheanoOpClass  # noqa: E402
+from ..elemwise import op_class  # noqa: E402
 
-
-class Softmax(metaclass=_TheanoOpClass):
-    """A softmax node (framework's, along an axis), for ``isinstance(node.op, Softmax)``."""
-
-    _module = "theano.tensor.nnet"
-    _is = staticmethod(lambda op: isinstance(op, _nn.Softmax))
-    _build_with = "T.nnet.softmax(x)"
-
-
-class LogSoftmax(metaclass=_TheanoOpClass):
-    """A log-softmax node."""
-
-    _module = "theano.tensor.nnet"
-    _is = staticmethod(lambda op: isinstance(op, _nn.LogSoftmax))
-    _build_with = "T.nnet.logsoftmax(x)"
+Softmax = op_class("Softmax", "A softmax node (framework's, along an axis), for ``isinstance(node.op, Softmax)``.",
+                   lambda op: isinstance(op, _nn.Softmax), "T.nnet.softmax(x)", "theano.tensor.nnet")
+LogSoftmax = op_class("LogSoftmax", "A log-softmax node.", lambda op: isinstance(op, _nn.LogSoftmax),
+                      "T.nnet.logsoftmax(x)", "theano.tensor.nnet")
 
 
 def conv2d_transpose(input: Any, filters: Any, output_shape: Any, filter_shape: Any = None, border_mode: Any = "valid",

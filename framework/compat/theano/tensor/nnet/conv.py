@@ -35,16 +35,12 @@ def conv2d(input: Any, filters: Any, image_shape: Any = None, filter_shape: Any 
                    border_mode=border_mode, subsample=subsample)
 
 
-from ..elemwise import _TheanoOpClass  # noqa: E402
+from ..elemwise import op_class  # noqa: E402
 
-
-class ConvOp(metaclass=_TheanoOpClass):
-    """The old convolution op's class: ``isinstance(node.op, ConvOp)`` holds for the plugin's ``conv2d``
-    nodes (this module's ``conv2d`` builds them)."""
-
-    _module = "theano.tensor.nnet.conv"
-    _is = staticmethod(lambda op: getattr(op, "name", None) == "conv2d")
-    _build_with = "theano.tensor.nnet.conv.conv2d(input, filters, ...)"
+ConvOp = op_class("ConvOp", "The old convolution op's class: ``isinstance(node.op, ConvOp)`` holds for the plugin's "
+                  "``conv2d`` nodes (this module's ``conv2d`` builds them).",
+                  lambda op: getattr(op, "name", None) == "conv2d", "theano.tensor.nnet.conv.conv2d(input, filters, ...)",
+                  "theano.tensor.nnet.conv")
 
 
 from ..._missing import missing as _missing  # noqa: E402

@@ -83,35 +83,20 @@ def _three(value: Any, what: str) -> Sequence[Any]:
     return values
 
 
-def _named(*names: str):
-    return staticmethod(lambda op: getattr(op, "name", None) in names)
+from ..elemwise import op_class  # noqa: E402
 
 
-from ..elemwise import _TheanoOpClass  # noqa: E402
+def _named(name: str):
+    return lambda op: getattr(op, "name", None) == name
 
 
-class Pool(metaclass=_TheanoOpClass):
-    """A pooling node (the plugin's ``pool_2d``), for ``isinstance(node.op, Pool)``."""
-
-    _module = "theano.tensor.signal.pool"
-    _is = _named("pool_2d")
-    _build_with = "pool_2d(input, ws, ignore_border, stride, pad, mode)"
-
-
-class MaxPoolGrad(metaclass=_TheanoOpClass):
-    """The gradient of max pooling."""
-
-    _module = "theano.tensor.signal.pool"
-    _is = _named("max_pool_2d_grad")
-    _build_with = "T.grad of a pool_2d cost"
-
-
-class AveragePoolGrad(metaclass=_TheanoOpClass):
-    """The gradient of sum and average pooling."""
-
-    _module = "theano.tensor.signal.pool"
-    _is = _named("average_pool_2d_grad")
-    _build_with = "T.grad of a pool_2d cost"
+_POOL = "theano.tensor.signal.pool"
+Pool = op_class("Pool", "A pooling node (the plugin's ``pool_2d``), for ``isinstance(node.op, Pool)``.",
+                _named("pool_2d"), "pool_2d(input, ws, ignore_border, stride, pad, mode)", _POOL)
+MaxPoolGrad = op_class("MaxPoolGrad", "The gradient of max pooling.", _named("max_pool_2d_grad"),
+                       "T.grad of a pool_2d cost", _POOL)
+AveragePoolGrad = op_class("AveragePoolGrad", "The gradient of sum and average pooling.",
+                           _named("average_pool_2d_grad"), "T.grad of a pool_2d cost", _POOL)
 
 
 from ..._missing import missing as _missing  # noqa: E402
