@@ -91,6 +91,8 @@ def test_unshared_convolutions_are_refused_and_nnet_nnet_is_there():
 
     with pytest.raises(TypeError, match="unshared"):
         ac.AbstractConv2d(unshared=True)
+    with pytest.raises(ValueError, match="two spatial sizes"):
+        ac.AbstractConv2d_gradInputs()(T.dtensor4(), T.dtensor4(), (3,))
     assert nnet.softmax is T.nnet.softmax and nnet.sigmoid is T.nnet.sigmoid and T.nnet.nnet is nnet
     assert nnet.binary_crossentropy is T.nnet.binary_crossentropy
 

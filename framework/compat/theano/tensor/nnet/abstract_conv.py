@@ -174,6 +174,9 @@ def _with_spatial(known: Optional[Tuple[Any, ...]], shape: Any) -> Any:
     spatial sizes ``shape`` gives (a pair of ints or symbolic scalars, or a symbolic 2-vector)."""
     lead = tuple(known[:2]) if known is not None else (None, None)
     if isinstance(shape, (tuple, list)):
+        if len(shape) != 2:
+            raise ValueError(f"the shape given to an AbstractConv2d gradient op is its two spatial sizes (rows, "
+                             f"columns), got {tuple(shape)!r}")
         return lead + tuple(shape)
     return lead + (shape[0], shape[1])
 
