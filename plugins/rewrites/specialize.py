@@ -1,7 +1,8 @@
 """Specialisation: replace general operations by faster special cases.
 
-``x**2`` → ``sqr(x)``, ``x**0.5`` → ``sqrt(x)`` (and a few other constant
-powers); a sum of products that is an inner or matrix-vector product → one
+``x**2`` → ``sqr(x)`` and a few other constant powers that give ``power``'s own
+bits (with ``fast_math`` also ``x**0.5`` → ``sqrt(x)`` and the forms that round
+differently); a sum of products that is an inner or matrix-vector product → one
 ``dot`` (one BLAS call, no temporary); with ``fast_math``, chains of ``dot``
 re-associated in the cheapest order found by ``opt_einsum``'s path search.
 """
@@ -43,14 +44,19 @@ def _keep(new: Variable, old: Variable) -> Result:
 
 # --- constant powers ----------------------------------------------------------------------
 
-def pow_specialize(fgraph: FunctionGraph, node: Apply, sqrt_too: bool = False) -> Result:
-    """``x**2`` → ``sqr(x)``, ``x**1`` → ``x``, ``x**3`` → ``sqr(x)*x``; for
-    floats ``x**-1`` → ``1/x``, ``x**-2`` → ``1/sqr(x)``. The exponent must be a
-    constant that does not broadcast ``x``. ``x`` is first cast to the result's
-    dtype, so the computation happens in the same precision as ``power``.
-    With ``sqrt_too`` also ``x**0.5`` → ``sqrt(x)`` and ``x**-0.5`` →
-    ``1/sqrt(x)``, which differ at ``x = -inf`` (``power`` gives inf, ``sqrt``
-    nan): that is the fast-math rewrite ``pow_sqrt``."""
+def pow_specialize(fgraph: FunctionGraph, node: Apply, fast_math: bool = False) -> Result:
+    """``x**2`` → ``sqr(x)``, ``x**1`` → ``x``; for floats ``x**-1`` → ``1/x``; for integers
+    ``x**3`` → ``sqr(x)*x``. The exponent must be a constant that does not broadcast ``x``.
+    ``x`` is first cast to the result's dtype, so the computation happens in the same precision
+    as ``power``. Each of these gives ``power``'s own bits: one rounding of an exact product or
+    quotient (and integer products wrap as ``power``'s do).
+
+    With ``fast_math`` (the rewrite ``pow_sqrt``, off unless included) also the forms that round
+    differently: ``x**0.5`` → ``sqrt(x)`` and ``x**-0.5`` → ``1/sqrt(x)`` (which differ at
+    ``x = -inf`` too: ``power`` gives inf, ``sqrt`` nan), and for floats ``x**3`` →
+    ``sqr(x)*x`` and ``x**-2`` → ``1/sqr(x)`` (two roundings where ``power`` has one: about a
+    quarter of random values differ in the last bit, and ``1/sqr(x)`` is 0 where ``x**-2`` is a
+    subnormal number)."""
     x, p = node.inputs
     out = node.outputs[0]
     data = const_value(p)
@@ -68,15 +74,15 @@ def pow_specialize(fgraph: FunctionGraph, node: Apply, sqrt_too: bool = False) -
         new = x
     elif e == 2:
         new = E.sqr(x)
-    elif e == 3:
+    elif e == 3 and (fast_math or not floating):
         new = E.mul(E.sqr(x), x)
-    elif e == 0.5 and floating and sqrt_too:
+    elif e == 0.5 and floating and fast_math:
         new = E.sqrt(x)
     elif e == -1 and floating:
         new = E.true_div(1, x)
-    elif e == -2 and floating:
+    elif e == -2 and floating and fast_math:
         new = E.true_div(1, E.sqr(x))
-    elif e == -0.5 and floating and sqrt_too:
+    elif e == -0.5 and floating and fast_math:
         new = E.true_div(1, E.sqrt(x))
     else:
         return None
@@ -274,10 +280,11 @@ REWRITES = [
     RewriteSpec("gradient_only_identity", gradient_only_identity, stage="specialize", tracks=GRADIENT_ONLY_OPS,
                 tags=("specialize",), doc="zero_grad/disconnected_grad/grad_clip/grad_scale(x) -> x"),
     RewriteSpec("pow_specialize", pow_specialize, stage="specialize", tracks=("pow",),
-                tags=("specialize",), doc="x**2 -> sqr(x), x**-1 -> 1/x, ..."),
-    RewriteSpec("pow_sqrt", lambda fgraph, node: pow_specialize(fgraph, node, sqrt_too=True), stage="specialize",
+                tags=("specialize",), doc="x**2 -> sqr(x), x**-1 -> 1/x, ... (the same bits as power)"),
+    RewriteSpec("pow_sqrt", lambda fgraph, node: pow_specialize(fgraph, node, fast_math=True), stage="specialize",
                 tracks=("pow",), tags=("specialize", "fast_math", "off_by_default"),
-                doc="x**0.5 -> sqrt(x), x**-0.5 -> 1/sqrt(x) (fast math: wrong for x = -inf, off unless included)"),
+                doc="x**0.5 -> sqrt(x), x**-0.5 -> 1/sqrt(x), float x**3 -> sqr(x)*x, x**-2 -> 1/sqr(x) (fast math: "
+                    "other last bits, wrong for x = -inf; off unless included)"),
     RewriteSpec("sum_to_dot", sum_to_dot, stage="specialize", tracks=("sum",),
                 tags=("specialize",), doc="sums of products -> dot"),
     RewriteSpec("dot_chain", dot_chain, stage="specialize", tracks=("dot",),

@@ -13,20 +13,49 @@ from .conftest import assert_same, compare, op_names, rand, sym, top_ops, withou
 NO_FUSION = ("fuse_elemwise", "inplace")
 
 
-@pytest.mark.parametrize("exponent,expect", [
-    (2, ["sqr"]), (0.5, ["sqrt"]), (1, []), (3, ["sqr", "mul"]), (-1, ["true_div"]),
-    (-2, ["sqr", "true_div"]), (-0.5, ["sqrt", "true_div"]),
-])
-def test_constant_powers_become_cheaper_ops(exponent, expect):
+# (exponent, ops by default, ops with fast_math): by default only the forms with power's own bits
+POWERS = [(2, ["sqr"], ["sqr"]), (1, [], []), (-1, ["true_div"], ["true_div"]), (0.5, ["pow"], ["sqrt"]),
+          (-0.5, ["pow"], ["sqrt", "true_div"]), (3, ["pow"], ["sqr", "mul"]), (-2, ["pow"], ["sqr", "true_div"])]
+
+
+@pytest.mark.parametrize("exponent,expect,expect_fast", POWERS)
+def test_constant_powers_become_cheaper_ops(exponent, expect, expect_fast):
     x = T.dvector("x")
-    fast_math = abs(exponent) == 0.5  # power(-inf, 0.5) is inf, sqrt(-inf) nan: opt-in only
-    mode = Mode("fast_run", including=["fast_math"] if fast_math else [], excluding=NO_FUSION)
-    f = function([x], x ** exponent, mode=mode)
+    f = function([x], x ** exponent, mode=Mode("fast_run", excluding=NO_FUSION))
     assert top_ops(f) == expect
-    if not fast_math:
-        compare([x], x ** exponent, lambda: [rand((7,), low=0.1, high=3)], "pow_specialize")
+    fast = function([x], x ** exponent, mode=Mode("fast_run", including=["fast_math"], excluding=NO_FUSION))
+    assert top_ops(fast) == expect_fast
+    compare([x], x ** exponent, lambda: [rand((7,), low=0.1, high=3)], "pow_specialize")
     v = rand((7,), low=0.1, high=3)
     assert_same(f(v), function([x], x ** exponent, mode="FAST_COMPILE")(v))
+    np.testing.assert_allclose(fast(v), v ** exponent, rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("exponent", [2, 3, -1, -2, 1])
+def test_constant_powers_keep_powers_bits_by_default(dtype, exponent):
+    """x**3 as sqr(x)*x rounds twice where power rounds once: a quarter of random values differed in
+    the last bit (and 1/sqr(x) is 0 where x**-2 is subnormal), so those forms are fast math only."""
+    x = T.tensor(dtype, (None,), name="x")
+    rng = np.random.default_rng(7)
+    scale = {"float32": [1e-3, 1.0, 1e3, 1e12], "float64": [1e-3, 1.0, 1e3, 1e100, 1e160]}[dtype]
+    v = (rng.standard_normal(20000) * rng.choice(scale, 20000)).astype(dtype)
+    with np.errstate(all="ignore"):
+        got = function([x], x ** exponent)(v)
+        want = np.power(v, np.asarray(exponent, dtype))
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.view(f"u{got.itemsize}"), want.view(f"u{want.itemsize}"))
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "int64"])
+def test_integer_cubes_are_products_with_powers_wrapping(dtype):
+    x = T.tensor(dtype, (None,), name="x")
+    f = function([x], x ** 3, mode=Mode("fast_run", excluding=NO_FUSION))
+    assert top_ops(f) == ["sqr", "mul"]
+    info = np.iinfo(dtype)
+    v = np.array([0, 1, -1, 7, -7, info.max, info.min, info.max // 3, -(info.max // 5), 11], dtype=dtype)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(f(v), np.power(v, np.asarray(3, dtype)))
 
 
 @pytest.mark.parametrize("exponent", [0.5, -0.5])
