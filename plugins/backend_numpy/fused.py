@@ -86,6 +86,31 @@ def _exact_scalar_cast(s: Step, prog: ScalarProgram, in_types: List[Any]) -> boo
     return src in _EXACT_CASTS[s.dtype]
 
 
+def operand_constant(value: Any, dtype: Optional[str]) -> Any:
+    """``value`` as the ufunc will see it beside arrays of ``dtype`` (None: of several dtypes),
+    in the form NumPy takes fastest: a 0-d array. A ufunc converts a Python scalar operand
+    (weak, NEP 50) and a NumPy scalar at every call -- about 0.2 us of a 0.4-0.6 us call on
+    the small arrays of a training step -- and takes a 0-d array as it is.
+
+    Bit for bit what the call did with ``value``: a NumPy scalar is a 0-d array of its own
+    dtype to NumPy 2's promotion; a Python number becomes a 0-d array of ``dtype`` only where
+    the weak promotion computes in ``dtype`` anyway (a real float dtype; an int exactly
+    representable in it; a float whose conversion does not overflow), so the loop, the
+    conversion and any error are unchanged. Everything else is passed as it was."""
+    if isinstance(value, np.generic):
+        return np.asarray(value)
+    if dtype not in _FLOATS or type(value) not in (int, float):
+        return value
+    try:
+        with np.errstate(over="ignore"):
+            conv = np.asarray(value, dtype=dtype)
+    except OverflowError:  # an int beyond every float
+        return value
+    if not np.isfinite(conv):
+        return conv if type(value) is float and not np.isfinite(value) else value
+    return conv if type(value) is float or int(conv) == value else value
+
+
 def _is_ufunc(fn: Any) -> bool:
     return type(fn).__name__ == "ufunc"  # numpy.ufunc and cupy's ufunc
 
@@ -155,12 +180,27 @@ def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
     destroyable = {k for k in op.destroy if in_types[k].ndim > 0}
     n_consts = itertools.count()
 
-    def arg_text(r: Ref) -> str:
+    def arg_text(r: Ref, beside: Any = False) -> str:
+        """The source text of argument ``r``; a constant becomes a name in the kernel's namespace,
+        as :func:`operand_constant` makes it for a ufunc over arrays of dtype ``beside`` (False:
+        the value itself)."""
         if r[0] == "const":
             key = f"C{next(n_consts)}"
-            ns[key] = const_value(r)
+            value = const_value(r)
+            ns[key] = operand_constant(value, beside) if beside is not False and xp is np else value
             return key
         return names[r]
+
+    def arg_dtype(r: Ref) -> str:
+        return in_types[r[1]].dtype if r[0] == "in" else prog.steps[r[1]].dtype
+
+    def literal(value: Any, dtype: str) -> str:
+        """A number an expansion writes into its calls, for arrays of ``dtype``."""
+        if xp is not np:
+            return repr(value)
+        key = f"C{next(n_consts)}"
+        ns[key] = operand_constant(value, dtype)
+        return key
 
     def take_buffer(cls: frozenset, dtype: str) -> Optional[str]:
         for idx, (b, c, d) in enumerate(free):
@@ -204,7 +244,11 @@ def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
     def emit_step(j: int, s: Step, how: str, out: Optional[str], target: str, indent: str) -> List[str]:
         """Lines computing step j into ``target`` (writing into ``out`` when given)."""
         row = SCALAR_OPS[s.op]
-        args = [arg_text(r) for r in s.args]
+        if how == "ufunc":  # constants as 0-d arrays beside the arrays' dtype, where it is one
+            dtypes = {arg_dtype(r) for r in s.args if r[0] != "const"}
+            args = [arg_text(r, next(iter(dtypes)) if len(dtypes) == 1 else None) for r in s.args]
+        else:
+            args = [arg_text(r) for r in s.args]
         if how == "ufunc":
             o = f", out={out}" if out else ""
             return [f"{indent}{target} = {fn_name(row.ufunc)}({', '.join(args)}{o})"]
@@ -223,7 +267,8 @@ def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
             return _emit_expansion(NEG_SIGMOID_XENT if j in negated else EXPANSIONS[s.op], args, out, target,
                                    indent, fn_name,
                                    "QUIET_ENTER" if "QUIET_ENTER" in ns else
-                                   "XP_ERRSTATE" if ns["XP_ERRSTATE"] is not None else None, scalar_args)
+                                   "XP_ERRSTATE" if ns["XP_ERRSTATE"] is not None else None, scalar_args,
+                                   lambda value: literal(value, s.dtype))
         if how == "cast" and out:
             return [f"{indent}{fn_name('copyto')}({out}, {args[0]}, casting='unsafe')", f"{indent}{target} = {out}"]
         if not shapes[j] and xp is np and _exact_scalar_cast(s, prog, in_types):
@@ -292,11 +337,13 @@ def python_kernel(node: Apply, xp: Any) -> Callable[..., Any]:
 
 def _emit_expansion(calls: List[Tuple[str, Tuple[Any, ...]]], args: List[str], out: Optional[str], target: str,
                     indent: str, fn_name: Callable[[str], str], quiet_with: Optional[str],
-                    scalar_args: Optional[Set[int]] = None) -> List[str]:
+                    scalar_args: Optional[Set[int]] = None,
+                    literal: Callable[[Any], str] = repr) -> List[str]:
     """The lines of one expansion row. ``quiet_with`` says how a call marked ``!`` silences
     overflow: ``QUIET_ENTER`` (this module's NumPy fast form), ``XP_ERRSTATE`` (the namespace's
     ``errstate``) or None (the namespace has no error state). ``scalar_args``: the arguments
-    that may be 0-d (None: any may)."""
+    that may be 0-d (None: any may). ``literal``: the source text of a number the row writes
+    (``1`` in ``1 + exp(-x)``)."""
     lines: List[str] = []
     o = out if out is not None else target
     allocated = out is not None
@@ -308,7 +355,7 @@ def _emit_expansion(calls: List[Tuple[str, Tuple[Any, ...]]], args: List[str], o
         if fallback and not allocated:
             o, allocated = f"_{fallback}", True
         parts = [o if t == "o" else f"_{t}" if t in ("m", "n") else args[int(t[1:])] if isinstance(t, str)
-                 else repr(t) for t in toks]
+                 else literal(t) for t in toks]
         if into:  # a scratch result
             if into in scratch:
                 lines.append(f"{indent}{fn_name(name)}({', '.join(parts)}, out=_{into})")
