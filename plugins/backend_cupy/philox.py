@@ -61,6 +61,65 @@ def uniform_reference(key: Tuple[int, int], base: int, n: int, dtype: str = "flo
     return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0)
 
 
+def _u01d(words: np.ndarray, a: int, b: int) -> np.ndarray:
+    """The kernels' float64 uniform from words ``a`` and ``b`` of each block."""
+    w = words.astype(np.uint64)
+    return ((w[..., a] >> np.uint64(5)).astype(np.float64) * 67108864.0 + (w[..., b] >> np.uint64(6))) \
+        * (1.0 / 9007199254740992.0)
+
+
+def poisson_reference(key: Tuple[int, int], base: int, lam: np.ndarray) -> np.ndarray:
+    """The counts the ``poisson`` kernel draws for means ``lam`` (one element each, in order),
+    computed on the host one element at a time (tests compare the kernel with it)."""
+    import math
+
+    out = np.zeros(len(lam), dtype=np.int64)
+    for i, lm in enumerate(np.asarray(lam, dtype=np.float64)):
+        lm = float(lm)
+        count, j = 0, 0
+        if lm >= 10.0:
+            slam, loglam = math.sqrt(lm), math.log(lm)
+            b = 0.931 + 2.53 * slam
+            a = -0.059 + 0.02483 * b
+            log_inv_alpha, vr = math.log(1.1239 + 1.1328 / (b - 3.4)), 0.9277 - 3.6224 / (b - 2.0)
+            while True:
+                w = blocks(key, base + i, 1, sub=j)[0]
+                j += 1
+                u, v = float(_u01d(w, 0, 1)) - 0.5, float(_u01d(w, 2, 3))
+                us = 0.5 - abs(u)
+                k = float(math.floor((2.0 * a / us + b) * u + lm + 0.43)) if us > 0 else -math.inf
+                if us >= 0.07 and v <= vr:
+                    count = int(k)
+                    break
+                if not k >= 0.0 or (us < 0.013 and v > us):
+                    continue
+                if math.log(v) + log_inv_alpha - math.log(a / (us * us) + b) <= -lm + k * loglam - math.lgamma(k + 1.0):
+                    count = int(k)
+                    break
+        elif lm > 0.0:
+            limit, prod = math.exp(-lm), 1.0
+            while True:
+                w = blocks(key, base + i, 1, sub=j)[0]
+                j += 1
+                prod *= float(_u01d(w, 0, 1))
+                if prod <= limit:
+                    break
+                count += 1
+                prod *= float(_u01d(w, 2, 3))
+                if prod <= limit:
+                    break
+                count += 1
+        out[i] = count
+    return out
+
+
+def choice_cdf_reference(key: Tuple[int, int], base: int, n: int, cdf: np.ndarray) -> np.ndarray:
+    """The indices the ``choice_cdf`` kernel draws: NumPy's ``searchsorted(side='right')`` of the
+    kernels' float64 uniforms in ``cdf``."""
+    u = _u01d(blocks(key, base, n), 0, 1)
+    return np.minimum(np.searchsorted(np.asarray(cdf, dtype=np.float64), u, side="right"), len(cdf) - 1)
+
+
 def key_from_seed(seed: int) -> Tuple[int, int]:
     """A Philox key from an integer seed (seeds that differ give unrelated streams)."""
     seed = int(seed) & 0xFFFFFFFFFFFFFFFF
@@ -188,6 +247,58 @@ DRAW_KERNELS: Dict[str, Tuple[str, str, str]] = {
         "out = (O)(lo + (long long)(span ? bits % span : bits));",
         "",
     ),
+    # NumPy's two methods (their published algorithms, not NumPy's numbers): below a mean of 10,
+    # multiplying uniforms until the product drops to exp(-lam) (two uniforms per block); from
+    # 10 up, Hoermann's transformed rejection with squeeze (PTRS, 1993), one block per try. Each
+    # try of element i reads its own sub-counter, so a draw is a function of (key, counter + i).
+    "poisson": (
+        "D lam",
+        "const unsigned long long c = ctr[0] + (unsigned long long)i;\n"
+        "const double lm = (double)lam;\n"
+        "long long count = 0;\n"
+        "if (lm >= 10.0) {\n"
+        "  const double slam = sqrt(lm), loglam = log(lm);\n"
+        "  const double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;\n"
+        "  const double log_inv_alpha = log(1.1239 + 1.1328 / (b - 3.4)), vr = 0.9277 - 3.6224 / (b - 2.0);\n"
+        "  for (unsigned int j = 0;; ++j) {\n"
+        "    const fw_u4 r = fw_philox(c, j, k0, k1);\n"
+        "    const double u = fw_u01d(r.x, r.y) - 0.5, v = fw_u01d(r.z, r.w);\n"
+        "    const double us = 0.5 - fabs(u);\n"
+        "    const double k = floor((2.0 * a / us + b) * u + lm + 0.43);\n"
+        "    if (us >= 0.07 && v <= vr) { count = (long long)k; break; }\n"
+        "    if (!(k >= 0.0) || (us < 0.013 && v > us)) continue;\n"
+        "    if (log(v) + log_inv_alpha - log(a / (us * us) + b) <= -lm + k * loglam - lgamma(k + 1.0)) {\n"
+        "      count = (long long)k; break;\n"
+        "    }\n"
+        "  }\n"
+        "} else if (lm > 0.0) {\n"
+        "  const double limit = exp(-lm);\n"
+        "  double prod = 1.0;\n"
+        "  for (unsigned int j = 0;; ++j) {\n"
+        "    const fw_u4 r = fw_philox(c, j, k0, k1);\n"
+        "    prod *= fw_u01d(r.x, r.y);\n"
+        "    if (prod <= limit) break;\n"
+        "    ++count;\n"
+        "    prod *= fw_u01d(r.z, r.w);\n"
+        "    if (prod <= limit) break;\n"
+        "    ++count;\n"
+        "  }\n"
+        "}\n"
+        "out = (O)count;",
+        "",
+    ),
+    # choice with replacement and probabilities: the first j with cdf[j] > u (NumPy's
+    # searchsorted(side='right') of a uniform in the cumulative sums scaled to end at 1)
+    "choice_cdf": (
+        "raw float64 cdf, int64 k",
+        "const unsigned long long c = ctr[0] + (unsigned long long)i;\n"
+        "const fw_u4 r = fw_philox(c, 0u, k0, k1);\n"
+        "const double u = fw_u01d(r.x, r.y);\n"
+        "long long lo = 0, hi = k;\n"
+        "while (lo < hi) { const long long mid = lo + (hi - lo) / 2; if (cdf[mid] > u) hi = mid; else lo = mid + 1; }\n"
+        "out = (O)(lo < k ? lo : k - 1);",
+        "",
+    ),
     "bits64": (
         "",
         "const unsigned long long c = ctr[0] + (unsigned long long)i;\n"
@@ -208,8 +319,11 @@ def draw_source(dist: str, param_dtypes: Tuple[str, ...], out_dtype: str) -> Tup
     from .codegen import c_type
 
     extra, body, _ = DRAW_KERNELS[dist]
-    names = [p.split()[1] for p in extra.split(",") if p.strip()]
-    params = ", ".join(f"{dt} {n}" for dt, n in zip(param_dtypes, names))
+    # a parameter declared with its own type ("raw float64 cdf") keeps it; a letter (D, N) takes
+    # the dtype given for it
+    decls = [p.split() for p in extra.split(",") if p.strip()]
+    params = ", ".join(" ".join(d) if len(d) != 2 or d[0] not in ("D", "N") else f"{dt} {d[1]}"
+                       for d, dt in zip(decls, param_dtypes))
     wide = out_dtype == "float64" or (dist != "uniform" and "float64" in param_dtypes)
     w = "double" if wide else "float"
     u01 = "fw_u01d(r.x, r.y)" if wide else "fw_u01f(r.x)"
@@ -257,5 +371,5 @@ def multinomial_source(p_dtype: str, out_dtype: str) -> str:
                               .replace("O*", f"{c_type(out_dtype)}*"))
 
 
-__all__ = ["philox4x32", "blocks", "uniform_reference", "key_from_seed", "encode_state", "decode_state", "PHILOX_PREAMBLE", "DRAW_KERNELS",
+__all__ = ["philox4x32", "blocks", "uniform_reference", "poisson_reference", "choice_cdf_reference", "key_from_seed", "encode_state", "decode_state", "PHILOX_PREAMBLE", "DRAW_KERNELS",
            "draw_source", "multinomial_source"]

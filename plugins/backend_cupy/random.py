@@ -30,6 +30,7 @@ gives different numbers on the CPU and on the GPU, each reproducible.
 from __future__ import annotations
 
 import copy as _copy
+import math
 import os
 import threading
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
@@ -288,14 +289,7 @@ def draw(rng: DeviceRNG, dist: str, size: Optional[Tuple[int, ...]], params: Seq
         args = [_param(p, dt) for p, dt in zip(params, pdt)]
         if dist == "binomial":
             _check_binomial(args[0], args[1], *pdt, bernoulli)
-        shape = tuple(size) if size is not None else _broadcast(*[_shape_of(a) for a in args])
-        out = cupy.empty(shape, dtype=dtype)
-        total = out.size
-        if total == 0:
-            return DeviceRNG(rng.key, rng.counter), out
-        nctr = cupy.empty(1, dtype=np.uint64)
-        _elementwise(dist, pdt, np.dtype(dtype).name)(rng.counter, k0, k1, total, *args, out, nctr)
-        return DeviceRNG(rng.key, nctr), out
+        return _elementwise_draw(rng, dist, pdt, args, size, dtype)
     if dist == "permutation":
         n = int(np.asarray(params[0].get() if isinstance(params[0], cupy.ndarray) else params[0]))
         shape = (tuple(size) if size is not None else ()) + (n,)
@@ -328,7 +322,128 @@ def draw(rng: DeviceRNG, dist: str, size: Optional[Tuple[int, ...]], params: Seq
                                          (rng.counter, nctr, np.uint32(k0), np.uint32(k1), pv, nt, out,
                                           np.int64(rows), np.int64(k)))
         return DeviceRNG(rng.key, nctr), out
+    if dist == "poisson":
+        lam = _param(params[0], "float64")
+        _check_poisson(lam)
+        return _elementwise_draw(rng, "poisson", ("float64",), (lam,), size, dtype)
+    if dist == "choice":
+        return _choice(rng, size, *params, dtype=dtype)
     raise ValueError(f"the CuPy backend cannot draw from distribution {dist!r}")
+
+
+def _elementwise_draw(rng: DeviceRNG, dist: str, pdt: Tuple[str, ...], args: Sequence[Any],
+                      size: Optional[Tuple[int, ...]], dtype: str, shape: Optional[Tuple[int, ...]] = None) -> Tuple[DeviceRNG, Any]:
+    """One element-wise draw kernel over the sample's shape (``size``, else ``shape``, else the
+    parameters' broadcast shape): the new state and the sample."""
+    if shape is None:
+        shape = tuple(size) if size is not None else _broadcast(*[_shape_of(a) for a in args])
+    out = cupy.empty(shape, dtype=dtype)
+    if out.size == 0:
+        return DeviceRNG(rng.key, rng.counter), out
+    nctr = cupy.empty(1, dtype=np.uint64)
+    k0, k1 = rng.key
+    _elementwise(dist, pdt, np.dtype(dtype).name)(rng.counter, k0, k1, out.size, *args, out, nctr)
+    return DeviceRNG(rng.key, nctr), out
+
+
+# NumPy's largest mean: beyond it a count would not fit in an int64 (RandomState.poisson's limit)
+POISSON_LAM_MAX = float(np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10)
+
+
+def _check_poisson(lam: Any) -> None:
+    """``0 <= lam <= POISSON_LAM_MAX`` with NumPy's messages: at once for a host scalar, by a flag
+    for a device array (read with the results, as for ``binomial``)."""
+    if not isinstance(lam, cupy.ndarray):
+        if not lam >= 0:
+            raise ValueError("lam < 0 or lam is NaN")
+        if lam > POISSON_LAM_MAX:
+            raise ValueError("lam value too large")
+        return
+    if lam.size:
+        _poisson_check_kernel()(lam, POISSON_LAM_MAX, _flags(lam))
+
+
+def _poisson_check_kernel() -> Any:
+    return _cached(("check_poisson",), lambda: cupy.ElementwiseKernel(
+        "float64 lam, float64 top", "raw float64 flags",
+        f"if (!(lam >= 0)) flags[{_LAM_BAD}] = 1.0;\n"
+        f"else if (lam > top) flags[{_LAM_BIG}] = 1.0;",
+        "fw_check_poisson"))
+
+
+def _host(value: Any) -> np.ndarray:
+    return cupy.asnumpy(value) if isinstance(value, cupy.ndarray) else np.asarray(value)
+
+
+def _choice(rng: DeviceRNG, size: Optional[Tuple[int, ...]], a: Any, replace: Any, p: Any,
+            dtype: str) -> Tuple[DeviceRNG, Any]:
+    """``numpy.random.choice(a, size, replace, p)`` on the device, with its checks and messages.
+
+    ``a`` (a count, or the population as a vector), ``replace`` and ``p`` are read on the host
+    -- they decide the sample's validity and the method, as ``permutation``'s ``n`` does; the
+    numbers are drawn on the device: with replacement, a uniform integer below the population's
+    size per element (the ``random_integers`` kernel), or the first index whose cumulative
+    probability exceeds a uniform (``choice_cdf``); without replacement, one key per member of
+    the population -- 64 random bits, or ``log(u) / p`` with probabilities (Efraimidis and
+    Spirakis' weighted sampling, the distribution of drawing one by one, each in proportion to
+    its ``p`` among those left, as NumPy does) -- and the members with the largest keys."""
+    a_host, p_host = _host(a), _host(p)
+    shape = tuple(size) if size is not None else ()
+    m = int(np.prod(shape, dtype=np.int64))
+    if a_host.ndim == 0:
+        if a_host.dtype.kind not in "iub":
+            raise ValueError("a must be 1-dimensional or an integer")
+        pop = int(a_host)
+        population = None
+    else:
+        if a_host.ndim != 1:
+            raise ValueError("a must be 1-dimensional")
+        pop = a_host.shape[0]
+        population = a if isinstance(a, cupy.ndarray) else cupy.asarray(a_host)
+    if pop <= 0 and m:
+        raise ValueError("a must be greater than 0 unless no samples are taken")
+    probs = None
+    if p_host.size:  # Theano's encoding of p=None is an empty vector
+        if p_host.ndim != 1:
+            raise ValueError("'p' must be 1-dimensional")
+        if p_host.shape[0] != pop:
+            raise ValueError("'a' and 'p' must have same size")
+        probs = p_host.astype(np.float64)
+        atol = max(np.sqrt(np.finfo(np.float64).eps), np.sqrt(np.finfo(p_host.dtype).eps)
+                   if p_host.dtype.kind == "f" else 0.0)
+        if np.isnan(probs).any():
+            raise ValueError("probabilities contain NaN")
+        if (probs < 0).any():
+            raise ValueError("probabilities are not non-negative")
+        if abs(math.fsum(probs) - 1.0) > atol:
+            raise ValueError("probabilities do not sum to 1")
+    with_replacement = bool(np.asarray(replace))
+    if not with_replacement:
+        if m > pop:
+            raise ValueError("Cannot take a larger sample than population when 'replace=False'")
+        if probs is not None and np.count_nonzero(probs) < m:
+            raise ValueError("Fewer non-zero entries in p than size")
+    if m == 0:
+        return DeviceRNG(rng.key, rng.counter), cupy.empty(shape, dtype=dtype)
+    if with_replacement and probs is None:
+        state, idx = _elementwise_draw(rng, "random_integers", ("int64", "int64"), (0, pop - 1), None, "int64", shape)
+    elif with_replacement:
+        cdf = np.cumsum(probs)
+        cdf /= cdf[-1]
+        state, idx = _elementwise_draw(rng, "choice_cdf", ("float64", "int64"), (cupy.asarray(cdf), pop), None,
+                                       "int64", shape)
+    else:
+        if probs is None:
+            state, keys = _elementwise_draw(rng, "bits64", (), (), None, "uint64", (pop,))
+            order = cupy.argsort(keys)
+        else:
+            state, u = _elementwise_draw(rng, "uniform", ("float64", "float64"), (0.0, 1.0), None, "float64", (pop,))
+            with np.errstate(divide="ignore"):
+                keys = cupy.log1p(-u) / cupy.asarray(probs)  # log of a uniform in (0, 1]; -inf where p is 0
+            order = cupy.argsort(-keys)
+        idx = order[:m].reshape(shape)
+    sample = idx if population is None else population[idx]
+    return state, sample.astype(dtype, copy=False)
 
 
 # --- checking parameters without reading the device per draw ------------------------------
@@ -343,7 +458,7 @@ def draw(rng: DeviceRNG, dist: str, size: Optional[Tuple[int, ...]], params: Seq
 # call that drew from bad parameters, before its updates are stored; one that keeps every output
 # on the device (``outputs_on_device=True``) raises at the next read back. See docs/random.md.
 
-_P_BAD, _N_BAD, _SUM_BAD, _WORST, _PVALS_BAD, _MULTI_N_BAD, _N_FLAGS = 0, 1, 2, 3, 4, 5, 8
+_P_BAD, _N_BAD, _SUM_BAD, _WORST, _PVALS_BAD, _MULTI_N_BAD, _LAM_BAD, _LAM_BIG, _N_FLAGS = 0, 1, 2, 3, 4, 5, 7, 8, 9
 # generated element-wise kernels with a signed integer power set slot 6 for a negative exponent
 # (NumPy raises): the same flags, read with the same single read back (see codegen.FLAGS_PARAM)
 from .codegen import FLAG_INT_POW_NEGATIVE as _INT_POW_NEGATIVE  # noqa: E402 - 6
@@ -430,6 +545,10 @@ def raise_pending(device: Any = None) -> None:
                              "(they must be a distribution along the last axis)" + where)
         if seen[_PVALS_BAD]:
             raise ValueError("pvals < 0, pvals > 1 or pvals contains NaNs" + where)
+        if seen[_LAM_BAD]:
+            raise ValueError("lam < 0 or lam is NaN" + where)
+        if seen[_LAM_BIG]:
+            raise ValueError("lam value too large" + where)
         if seen[_P_BAD]:
             raise ValueError("p < 0, p > 1 or p contains NaNs" + where)
         raise ValueError("n < 0" + where)

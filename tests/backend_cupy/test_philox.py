@@ -108,3 +108,56 @@ def test_draw_kernels_compile_as_cuda(nvcc_compile, dist, pdt, odt) -> None:
 
 def test_multinomial_kernel_compiles_as_cuda(nvcc_compile) -> None:
     nvcc_compile(philox.multinomial_source("float32", "int64") + "\n")
+
+
+def test_poisson_kernel_equals_the_host_reference(host_kernel) -> None:
+    # both methods (the product of uniforms below a mean of 10, PTRS from 10), zero, and a mean
+    # just below and at the switch
+    lam = np.concatenate([np.array([0.0, 1e-300, 9.999999, 10.0, 1e6, 3e9]), np.linspace(0.01, 60.0, 400)])
+    out, key, base = _run_draw(host_kernel, "poisson", ("float64",), "int64", (lam,), lam.size)
+    np.testing.assert_array_equal(out, philox.poisson_reference(key, base, lam))
+    assert out[0] == 0 and out[1] == 0
+
+
+@pytest.mark.parametrize("lam", [0.3, 4.0, 10.0, 37.5, 1e4])
+def test_poisson_kernel_has_the_mean_and_variance(host_kernel, lam) -> None:
+    n = 20000
+    out, _, _ = _run_draw(host_kernel, "poisson", ("float64",), "int64", (np.full(n, lam),), n)
+    # mean and variance are lam: 5 standard errors (the variance's error is sqrt((2 lam^2 + lam) / n))
+    assert abs(out.mean() - lam) < 5 * np.sqrt(lam / n)
+    assert abs(out.var() - lam) < 5 * np.sqrt((2 * lam ** 2 + lam) / n)
+    assert out.min() >= 0
+
+
+def test_poisson_kernel_matches_the_distribution(host_kernel) -> None:
+    from math import lgamma, log
+
+    for lam in (2.5, 14.0):
+        n = 40000
+        out, _, _ = _run_draw(host_kernel, "poisson", ("float64",), "int64", (np.full(n, lam),), n)
+        ks = np.arange(int(lam + 6 * np.sqrt(lam)) + 1)
+        expected = n * np.exp(-lam + ks * log(lam) - np.array([lgamma(k + 1.0) for k in ks]))
+        counts = np.bincount(out, minlength=ks.size)[:ks.size]
+        keep = expected > 20
+        chi2 = float((((counts - expected) ** 2) / expected)[keep].sum())
+        assert chi2 < keep.sum() + 6 * np.sqrt(2 * keep.sum()), (lam, chi2)  # far in the tail of chi^2(df)
+
+
+def test_choice_kernel_equals_the_host_reference(host_kernel) -> None:
+    p = np.array([0.1, 0.0, 0.25, 0.4, 0.0, 0.25])
+    cdf = np.cumsum(p)
+    cdf /= cdf[-1]
+    n = 5000
+    out, key, base = _run_draw(host_kernel, "choice_cdf", ("float64", "int64"), "int64", (cdf, np.int64(p.size)), n)
+    np.testing.assert_array_equal(out, philox.choice_cdf_reference(key, base, n, cdf))
+    assert set(np.unique(out)) == {0, 2, 3, 5}  # never a category of probability 0
+    np.testing.assert_allclose(np.bincount(out, minlength=6) / n, p, atol=0.03)
+
+
+@pytest.mark.parametrize("dist,pdt,odt", [("poisson", ("float64",), "int64"), ("poisson", ("float64",), "float32"),
+                                          ("choice_cdf", ("float64", "int64"), "int64")])
+def test_poisson_and_choice_kernels_compile_as_cuda(nvcc_compile, dist, pdt, odt) -> None:
+    from framework_backend_cupy.codegen import standalone_source
+
+    ins, outs, op, name = philox.draw_source(dist, pdt, odt)
+    nvcc_compile(standalone_source(ins, outs, op, philox.PHILOX_PREAMBLE, name, device=True))

@@ -18,3 +18,9 @@ def test_random_parameter_checks_pass_on_the_stand_in() -> None:
     proc = _pytest(str(FAKE / "checks_random_params.py"), "-W", "default::RuntimeWarning")
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     assert " passed" in proc.stdout and "failed" not in proc.stdout
+
+
+def test_poisson_and_choice_draw_on_the_stand_in() -> None:
+    proc = _pytest(str(FAKE / "checks_random_poisson_choice.py"), "-W", "default::RuntimeWarning")
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    assert " passed" in proc.stdout and "failed" not in proc.stdout
