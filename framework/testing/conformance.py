@@ -462,6 +462,15 @@ def test_random_shapes_dtypes_and_statistics(backend_device: str) -> None:
     assert counts.shape == (4, 3) and (counts.sum(axis=1) == 50).all()
 
 
+def test_random_poisson_and_choice(backend_device: str) -> None:
+    srng = _streams(43)
+    po, ch, chp = function([], [srng.poisson(size=(2000,), lam=4.0), srng.choice(size=(5,), a=8, replace=False),
+                                srng.choice(size=(2000,), a=3, p=[0.2, 0.0, 0.8])])()
+    assert po.shape == (2000,) and po.dtype == np.int64 and po.min() >= 0 and abs(po.mean() - 4.0) < 0.3
+    assert ch.shape == (5,) and len(set(ch.tolist())) == 5 and set(ch.tolist()) <= set(range(8))
+    assert set(np.unique(chp)) <= {0, 2} and abs((chp == 2).mean() - 0.8) < 0.05
+
+
 def test_random_replay_with_get_state_set_state(backend_device: str) -> None:
     srng = _streams(234)
     rv_u = srng.uniform((3, 2))
