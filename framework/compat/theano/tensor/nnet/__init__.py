@@ -20,6 +20,7 @@ crossentropy_categorical_1hot = _nn.categorical_crossentropy
 conv2d = plugin_function("conv2d", "theano.tensor.nnet.conv2d")
 from . import abstract_conv  # noqa: E402 -- theano.tensor.nnet.abstract_conv
 from . import neighbours  # noqa: E402 -- theano.tensor.nnet.neighbours (images2neibs, neibs2images)
+from . import ctc  # noqa: E402 -- theano.tensor.nnet.ctc (the CTC loss, without warp-ctc)
 conv3d = abstract_conv.conv3d
 from ..elemwise import op_class  # noqa: E402
 
@@ -43,7 +44,7 @@ def conv2d_transpose(input: Any, filters: Any, output_shape: Any, filter_shape: 
 __all__ = ["sigmoid", "softplus", "softmax", "logsoftmax", "log_softmax", "relu", "elu", "hard_sigmoid",
            "ultra_fast_sigmoid", "binary_crossentropy", "categorical_crossentropy", "crossentropy_categorical_1hot",
            "sigmoid_binary_crossentropy", "conv2d", "conv", "bn", "softmax_graph", "softsign", "selu", "abstract_conv",
-           "conv2d_transpose", "neighbours", "conv3d", "Softmax", "LogSoftmax",
+           "conv2d_transpose", "neighbours", "ctc", "conv3d", "Softmax", "LogSoftmax",
            "softmax_with_bias", "crossentropy_softmax_argmax_1hot_with_bias", "crossentropy_softmax_1hot_with_bias",
            "crossentropy_softmax_1hot", "crossentropy_softmax_max_and_argmax_1hot_with_bias",
            "crossentropy_softmax_max_and_argmax_1hot", "h_softmax"]
