@@ -18,7 +18,8 @@ The second family, ``order_free_bits``, adds the other operations that round not
 once whatever the order: ``max``/``min``/``argmax``/``argmin``/``any``/``all`` along an axis or
 all of them, sorting, indexing, ``set_subtensor``, reshapes, transposes, joins and stacks, over
 vectors and matrices (including the rewrites' favourite forms, ``max(x * 2)``, ``-max(-x)``,
-``exp(max(x))``...).
+``exp(max(x))``...). The third, ``gradient_bits``, compares the gradients of ``sum(graph)`` of the
+first family's graphs: element-wise as well.
 """
 from __future__ import annotations
 
@@ -168,5 +169,30 @@ def order_free_bits(seed: int) -> str | None:
     return _compare(inputs, pool[-1], values, [dtype] * len(shapes))
 
 
+def gradient_bits(seed: int) -> str | None:
+    """The gradients of ``sum(graph)`` with respect to every input: element-wise graphs too (the
+    sum's gradient is a broadcast of ones), so they must agree bit for bit as well."""
+    R = random.Random(seed)
+    rng = np.random.RandomState(seed)
+    dtypes = [R.choice(["float32", "float64"]) for _ in range(R.randint(1, 3))]
+    inputs = [TensorType(d, (None,))(f"x{k}") for k, d in enumerate(dtypes)]
+    pool: list = list(inputs)
+    _grow(R, pool, lambda R, x: R.choice(UNARY)(x), R.randint(1, 4))
+    output = pool[-1]
+    if output in inputs or not str(output.dtype).startswith("float"):
+        return None
+    try:
+        grads = T.grad(T.sum(output), inputs, disconnected_inputs="ignore")
+    except Exception:  # a graph without a gradient (an integer step): nothing to compare
+        return None
+    values = [_values(rng, d) for d in dtypes]
+    for k, g in enumerate(grads):
+        diff = _compare(inputs, g, values, dtypes)
+        if diff is not None:
+            return f"gradient with respect to x{k}: {diff}"
+    return None
+
+
 test_same_bits_smoke, test_same_bits = fuzz_tests(same_bits, range(300), 20000, block=1000)
+test_gradient_bits_smoke, test_gradient_bits = fuzz_tests(gradient_bits, range(100), 5000, block=1000)
 test_order_free_bits_smoke, test_order_free_bits = fuzz_tests(order_free_bits, range(300), 20000, block=1000)
