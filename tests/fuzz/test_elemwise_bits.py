@@ -19,7 +19,8 @@ once whatever the order: ``max``/``min``/``argmax``/``argmin``/``any``/``all`` a
 all of them, sorting, indexing, ``set_subtensor``, reshapes, transposes, joins and stacks, over
 vectors and matrices (including the rewrites' favourite forms, ``max(x * 2)``, ``-max(-x)``,
 ``exp(max(x))``...). The third, ``gradient_bits``, compares the gradients of ``sum(graph)`` of the
-first family's graphs: element-wise as well.
+first family's graphs: element-wise as well; the fourth, ``scan_bits``, loops whose step is such a
+graph, and their gradients.
 """
 from __future__ import annotations
 
@@ -193,6 +194,45 @@ def gradient_bits(seed: int) -> str | None:
     return None
 
 
+def scan_bits(seed: int) -> str | None:
+    """A ``scan`` whose step is an element-wise graph of the carry and a sequence's row (1-3 steps):
+    its outputs (all of them, or the last) and the gradient of the last with respect to the
+    initial carry -- element-wise step by step, so bit for bit too (the loop rewrites: one-step
+    inlining, merging, the carry's storage)."""
+    from framework import scan
+
+    R = random.Random(seed)
+    rng = np.random.RandomState(seed)
+    dtype = R.choice(["float32", "float64"])
+    x0, seq = TensorType(dtype, (None,))("x0"), TensorType(dtype, (None, None))("seq")
+    unary = [R.choice(UNARY) for _ in range(R.randint(1, 3))]
+    binary = [R.choice(BINARY) for _ in range(R.randint(0, 2))]
+
+    def step(s_t: Any, h: Any) -> Any:
+        v = h
+        for op in unary:
+            v = op(v)
+        for op in binary:
+            v = op(v, s_t)
+        return T.cast(v, dtype) if v.dtype != dtype else v
+
+    try:
+        out, _ = scan(step, sequences=[seq], outputs_info=[x0])
+    except Exception:  # a step scan refuses (a carry whose type changes): nothing to compare
+        return None
+    values = [_values(rng, dtype, 5), np.stack([_values(rng, dtype, 5) for _ in range(R.randint(1, 3))])]
+    diff = _compare([x0, seq], out[-1] if R.random() < .5 else out, values, [dtype, dtype])
+    if diff is not None:
+        return f"outputs: {diff}"
+    try:
+        grad = T.grad(T.sum(out[-1]), x0)
+    except Exception:  # no gradient through an integer step
+        return None
+    diff = _compare([x0, seq], grad, values, [dtype, dtype])
+    return None if diff is None else f"gradient: {diff}"
+
+
 test_same_bits_smoke, test_same_bits = fuzz_tests(same_bits, range(300), 20000, block=1000)
+test_scan_bits_smoke, test_scan_bits = fuzz_tests(scan_bits, range(40), 3000, block=500)
 test_gradient_bits_smoke, test_gradient_bits = fuzz_tests(gradient_bits, range(100), 5000, block=1000)
 test_order_free_bits_smoke, test_order_free_bits = fuzz_tests(order_free_bits, range(300), 20000, block=1000)
