@@ -14,12 +14,14 @@ alternates, so neither side always runs right after the other.
     python bench/in_process.py --step cd1               # CD-1, blocks of 20 steps, 150 rounds
     python bench/in_process.py --step pcd15 --block 2 --rounds 100
     python bench/in_process.py --step logreg --block 50 --rounds 400
+    python bench/in_process.py --step all --json    # the three steps, then one JSON line (make bench)
 """
 from __future__ import annotations
 
 import _threads  # noqa: F401 - pins BLAS threads before NumPy loads
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -72,31 +74,44 @@ def measure(fns: Dict[str, Callable[[int], object]], block: int, rounds: int) ->
     return samples
 
 
+def _p10(v: List[float]) -> float:
+    return sorted(v)[int(0.1 * (len(v) - 1))]
+
+
+def report(step: str, block: int, rounds: int, threads: str) -> Dict[str, float]:
+    """Time ``step``'s three in one process; print them; return their medians and the ratios."""
+    samples = measure(steps(step), block, rounds)
+    unit, scale = ("us", 1e6) if step == "logreg" else ("ms", 1e3)
+    print(f"{step}: {rounds} rounds of {block} steps each, in one process (BLAS threads {threads})")
+    for name, v in samples.items():
+        print(f"  {name:10s} median {statistics.median(v) * scale:9.3f} {unit}   10th percentile "
+              f"{_p10(v) * scale:9.3f} {unit}")
+    fw = samples["framework"]
+    result = {f"{name}_s": statistics.median(v) for name, v in samples.items()}
+    for ref in ("careful", "contract"):
+        v = samples[ref]
+        result[f"vs_{ref}"] = statistics.median(fw) / statistics.median(v)
+        result[f"vs_{ref}_p10"] = _p10(fw) / _p10(v)
+        print(f"  framework / {ref:8s} median {result[f'vs_{ref}']:.3f}   10th percentile {result[f'vs_{ref}_p10']:.3f}")
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--step", choices=sorted(DEFAULTS), default="cd1")
+    parser.add_argument("--step", choices=sorted(DEFAULTS) + ["all"], default="cd1")
     parser.add_argument("--block", type=int, help="steps per timed block (default: pcd15 2, cd1 20, logreg 50)")
     parser.add_argument("--rounds", type=int, help="rounds of one block each (default: pcd15 100, cd1 150, logreg 400)")
     parser.add_argument("--threads", default=_threads.THREADS, help="BLAS threads for all three (default 1)")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of every step's figures")
     args = parser.parse_args()
-    block, rounds = DEFAULTS[args.step]
-    block, rounds = args.block or block, args.rounds or rounds
     warnings.simplefilter("ignore", RuntimeWarning)  # the careful logistic regression's log(0): its algebra
     np.seterr(all="ignore")
-    samples = measure(steps(args.step), block, rounds)
-
-    def p10(v: List[float]) -> float:
-        return sorted(v)[int(0.1 * (len(v) - 1))]
-
-    unit, scale = ("us", 1e6) if args.step == "logreg" else ("ms", 1e3)
-    print(f"{args.step}: {rounds} rounds of {block} steps each, in one process (BLAS threads {args.threads})")
-    for name, v in samples.items():
-        print(f"  {name:10s} median {statistics.median(v) * scale:9.3f} {unit}   10th percentile {p10(v) * scale:9.3f} {unit}")
-    fw = samples["framework"]
-    for ref in ("careful", "contract"):
-        v = samples[ref]
-        print(f"  framework / {ref:8s} median {statistics.median(fw) / statistics.median(v):.3f}   "
-              f"10th percentile {p10(fw) / p10(v):.3f}")
+    results = {}
+    for step in (sorted(DEFAULTS) if args.step == "all" else [args.step]):
+        block, rounds = DEFAULTS[step]
+        results[step] = report(step, args.block or block, args.rounds or rounds, args.threads)
+    if args.json:
+        print(json.dumps(results))
     return 0
 
 

@@ -6,7 +6,8 @@ process" and "alone", so the ratio is the worse one) and the ratio against
 the goal of docs/benchmarks.md. The RBM steps and the logistic regression also
 get a row against their reference held to the framework's contract
 (``--contract``: what the compiled step must do that the careful step does
-not; docs/benchmarks.md). The header says the machine's load, the BLAS
+not; docs/benchmarks.md), and rows from ``in_process.py``: the three steps
+against both references in one process, the protocol of the status table. The header says the machine's load, the BLAS
 library and the kernel OpenBLAS chose (``threadpoolctl``).
 
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, when set (some machines set them for
@@ -131,6 +132,20 @@ def elemwise_rows(res: Any) -> List[Row]:
              f"{ref:.2f} ms", f"{res['fast_run_ratio']:.3f}x", "<= 1.0x")]
 
 
+def in_process_rows(res: Any) -> List[Row]:
+    """The steps against both references in one process (in_process.py): the status table's protocol."""
+    rows = []
+    for step, label, unit, scale in (("pcd15", "RBM PCD-15 step", "ms", 1e3), ("cd1", "RBM CD-1 step", "ms", 1e3),
+                                     ("logreg", "logistic regression step", "us", 1e6)):
+        r = res[step]
+        rows.append((f"{label}, in one process against the careful reference (in_process.py)",
+                     f"{r['framework_s'] * scale:.2f} {unit}", f"{r['careful_s'] * scale:.2f} {unit}",
+                     f"{r['vs_careful']:.3f}x", "<= 1.0x"))
+        rows.append(("same, against the contract reference", f"{r['framework_s'] * scale:.2f} {unit}",
+                     f"{r['contract_s'] * scale:.2f} {unit}", f"{r['vs_contract']:.3f}x", "--"))
+    return rows
+
+
 def scaling_rows(res: Any) -> List[Row]:
     return [(f"RBM PCD-15 step, hidden {r['hidden']}, batch {r['batch']} (rbm_scaling.py)",
              f"{r['framework_ms']:.2f} ms", f"{min(r['numpy_ms'], r['numpy_alone_ms']):.2f} ms",
@@ -147,6 +162,7 @@ def main() -> int:
         ("rbm_step.py", ["--rounds", "3" if q else "7", "--reference-generator", "mt19937"],
          lambda res: rbm_rows(res, "mt19937")),
         ("logreg.py", ["--json", "--contract"], logreg_rows),
+        ("in_process.py", ["--step", "all", "--json"] + (["--rounds", "40"] if q else []), in_process_rows),
         ("call_overhead.py", ["--json"], overhead_rows),
         ("cae.py", ["--json", "--rounds", "3" if q else "5"], cae_rows),
         ("elemwise.py", ["--json"], elemwise_rows),
