@@ -101,6 +101,7 @@ from .core.op import Op  # noqa: E402
 class Print(Op):
     """``Print('message')(x)``: ``x`` unchanged, printing ``message`` and ``x``'s attributes
     (``attrs``, default the value) each time the compiled function computes it. Theano's op."""
+    complex_grad = True  # identity
 
     __props__ = ("message", "attrs")
     view_map = {0: [0]}

@@ -59,6 +59,7 @@ def _real_share(x: Variable, g: Optional[Variable]) -> Optional[Variable]:
 class Dot(Op):
     """NumPy's ``dot`` for 1-d and 2-d operands: vector·vector gives a scalar,
     matrix·vector a vector, vector·matrix a vector, matrix·matrix a matrix."""
+    complex_grad = True  # conjugates
     fresh_storage = True  # outputs are new arrays
 
     name = "dot"
@@ -123,6 +124,7 @@ _dot = Dot()
 class TensorDot(Op):
     """``tensordot(a, b, (axes_a, axes_b))``: sums over the paired axes; the
     result has ``a``'s other axes, then ``b``'s, each in order."""
+    complex_grad = True  # conjugates
     fresh_storage = True  # outputs are new arrays
 
     __props__ = ("axes_a", "axes_b")
@@ -305,6 +307,7 @@ class Einsum(Op):
     ``display`` names the einsum when it implements another function
     (``batched_dot``, ``outer``), for printing and error messages.
     """
+    complex_grad = True  # conjugates
 
     __props__ = ("inputs", "output", "display")
 

@@ -216,6 +216,7 @@ def _int_range(value: Any) -> Any:
 
 class Elemwise(Op):
     """Applies a scalar function element by element, with NumPy broadcasting."""
+    complex_grad = True  # each row's own ScalarOp.complex_grad / holomorphic decides, in grad
     fresh_storage = True  # outputs are new arrays
     host_bookkeeping = True  # cheap on small host values (GPU placement)
 
@@ -392,6 +393,7 @@ class SumToShape(Op):
     source). Used when static shapes cannot tell whether an input was
     broadcast; returns ``g`` itself when the shapes already agree.
     """
+    complex_grad = True  # linear
     host_int_inputs = Op.inputs_after_first  # inputs 1.. are sizes
 
     name = "sum_to_shape"

@@ -85,6 +85,7 @@ def cumprod(x: Any, axis: Optional[int] = None) -> TensorVariable:
 
 class Repeat(Op):
     """``numpy.repeat(x, repeats, axis)``; ``repeats`` is a scalar or a vector of counts."""
+    complex_grad = True  # structural
 
     __props__ = ("axis",)
     name = "repeat"
@@ -133,6 +134,7 @@ def repeat(x: Any, repeats: Any, axis: Optional[int] = None) -> TensorVariable:
 
 class BinCount(Op):
     """``numpy.bincount(x, weights, minlength)``: counts of each non-negative integer in ``x``."""
+    complex_grad = True  # integer inputs
 
     __props__ = ("minlength", "weighted")
     name = "bincount"
@@ -198,6 +200,7 @@ def _zero_grad_of(v: Variable) -> Optional[Variable]:
 class SearchSorted(Op):
     """``numpy.searchsorted(x, v, side, sorter)``: where each value of ``v`` would go in the sorted
     vector ``x`` (int64, ``v``'s shape). ``sorter``: the int vector that sorts ``x`` (``argsort``)."""
+    complex_grad = True  # no gradient to its inputs
 
     __props__ = ("side",)
     name = "searchsorted"
@@ -302,6 +305,7 @@ def _static_length(dims: Any, opname: str) -> Tuple[Variable, int]:
 class UnravelIndex(Op):
     """``numpy.unravel_index(indices, dims, order)``: the coordinates, one int64 array per axis of an
     array of shape ``dims``, of the flat positions ``indices``."""
+    complex_grad = True  # integer inputs
 
     __props__ = ("order",)
     name = "unravel_index"
@@ -344,6 +348,7 @@ def unravel_index(indices: Any, dims: Any, order: str = "C") -> Any:
 class RavelMultiIndex(Op):
     """``numpy.ravel_multi_index(multi_index, dims, mode, order)``: the flat positions, in an array
     of shape ``dims``, of the coordinate arrays ``multi_index`` (broadcast together; int64)."""
+    complex_grad = True  # integer inputs
 
     __props__ = ("mode", "order")
     name = "ravel_multi_index"
@@ -407,6 +412,7 @@ class PermuteRowElements(Op):
     ``x``, which is the inverse permutation of the output gradient (summed over the axes ``x`` was
     broadcast along): the gradient of a gather with repeated indices would need a scatter-add, so it
     refuses rather than answer wrong."""
+    complex_grad = True  # structural
 
     __props__ = ("inverse",)
     name = "permute_row_elements"

@@ -110,6 +110,7 @@ class Fused(Op):
     ``destroy``: input indices whose storage the kernel may overwrite (set by
     the in-place rewrite, only for inputs nothing else reads afterwards).
     """
+    complex_grad = True  # each step's row decides (built after grad)
     fresh_storage = True  # outputs are new arrays
     host_bookkeeping = True  # cheap on small host values (GPU placement)
 

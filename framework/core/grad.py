@@ -44,6 +44,7 @@ class GradCut(GradientOnly):
     replaced by zeros (``zero_grad``) or declared undefined (``undefined_grad``:
     a null gradient, so ``grad`` raises :class:`NullTypeGradError` for any
     ``wrt`` it reaches)."""
+    complex_grad = True  # identity or a cut
 
     __props__ = ("mode",)
 
@@ -101,6 +102,7 @@ class GradClip(GradientOnly):
     """``grad_clip(x, lower, upper)``: identity in the forward pass; the gradient that flows back
     through it is clipped element-wise to ``[lower, upper]``. The bounds are inputs (numbers become
     constants; 0-d variables work too) and get no gradient. Gradient-only: compiled graphs lose it."""
+    complex_grad = False  # clips with real bounds
 
     name = "grad_clip"
     __props__ = ()
@@ -124,6 +126,7 @@ class GradScale(GradientOnly):
     """``grad_scale(x, multiplier)``: identity in the forward pass; the gradient that flows back
     through it is multiplied by ``multiplier`` (a number or a 0-d variable, which gets no
     gradient; -1 reverses the gradient). Gradient-only: compiled graphs lose it."""
+    complex_grad = True  # linear
 
     name = "grad_scale"
     __props__ = ()
@@ -340,11 +343,16 @@ def grad(
                 if k not in skip and x in depends and not (x in constants and x not in wanted):
                     _add_grad(grads, x, null)
             continue
-        if getattr(node.op, "complex_grad", True) is False and any(
+        declared = getattr(node.op, "complex_grad", None)
+        if declared is not True and type(node.op).grad is not Op.grad and any(
                 str(getattr(v.type, "dtype", "")).startswith("complex") for v in (*node.inputs, *node.outputs)):
-            # a rule written for real values only: a complex gradient from it would be silently wrong
+            # a rule written for real values only, or not declared right for complex ones: a complex
+            # gradient from it could be silently wrong
+            why = ("its rule is for real values" if declared is False else
+                   f"{type(node.op).__name__} does not declare its rule right for complex values: its author "
+                   "sets complex_grad = True where it is (docs/plugins.md)")
             raise GradientError(f"grad: the gradient of op '{node.op}' on complex values is not implemented "
-                                f"(its rule is for real values); node built at {format_trace(node.trace)}")
+                                f"({why}); node built at {format_trace(node.trace)}")
         try:
             in_grads = node.op.grad(node, out_grads)
         except GradientError:

@@ -28,6 +28,7 @@ class IfElse(Op):
     :func:`lazy_plan`); ``impl`` is the eager fallback used where no plan
     applies (constant folding, say), and picks without computing anything.
     """
+    complex_grad = True  # structural
 
     __props__ = ("n_outs",)
     name = "ifelse"

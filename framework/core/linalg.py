@@ -148,6 +148,7 @@ class Solve(Op):
 
 class ExtractDiag(Op):
     """The main diagonal of a matrix, as a vector."""
+    complex_grad = True  # structural
 
     name = "extract_diag"
 
@@ -166,6 +167,7 @@ class ExtractDiag(Op):
 
 class AllocDiag(Op):
     """A matrix shaped like ``like`` (or square) with ``v`` on its diagonal."""
+    complex_grad = True  # structural
 
     name = "alloc_diag"
 

@@ -63,6 +63,7 @@ class Nonzero(Op):
     boolean mask indexing ``x`` from axis ``axis``; the kernel first checks the
     mask's shape against those axes (only ``x``'s shape is read).
     """
+    complex_grad = True  # integer outputs
 
     __props__ = ("axis",)
     fresh_storage = True  # outputs are new arrays

@@ -54,10 +54,13 @@ class Op:
     reads_only_metadata: bool = False
 
     # --- gradient facts ---
-    # False: the gradient rule is written for real values only, and ``grad`` refuses to apply it to
-    # complex ones (a wrong complex gradient would be silent); linear and structural rules (and
-    # those that conjugate, as ``dot``'s) are right for complex values and leave it True
-    complex_grad: bool = True
+    # Whether ``grad`` is right for complex values (the gradient of a real cost with respect to
+    # z = x + iy is dC/dx + i dC/dy: linear and structural rules are, and those that conjugate, as
+    # ``dot``'s). True: declared right. False: written for real values only. None (the default):
+    # not declared. ``grad`` applies the rule to complex values only where it is True, and refuses
+    # otherwise, naming the op (a wrong complex gradient would be silent): an op's author declares
+    # it, as every other fact of the op.
+    complex_grad: Optional[bool] = None
 
     def host_int_inputs(self, node: Apply) -> frozenset:
         """Input positions the kernel reads as host integers (sizes, basic

@@ -99,6 +99,7 @@ class RandomVariable(Op):
     ``inplace`` (set only by :func:`random_inplace`) lets the kernel advance
     the input state instead of a copy of it.
     """
+    complex_grad = True  # no gradient to its parameters
     fresh_storage = True  # outputs are new arrays
     host_int_inputs = Op.inputs_after_first  # draw parameters: host or device values
 

@@ -87,6 +87,7 @@ class Scan(Op):
     ``truncate_gradient``; ``label`` and ``mode`` (of the body's compilation;
     ``None`` = ``config.mode``).
     """
+    complex_grad = True  # the body's own gradients (each op checked)
 
     name = "scan"
     __props__ = ("inner", "n_seqs", "n_rec", "n_nonrec", "n_state", "n_nonseqs", "until", "keep",

@@ -112,6 +112,7 @@ class CheckShapes(Op):
     integer scalar's value, are read). The error names the removed op, every
     input shape and the user's line that built it.
     """
+    complex_grad = True  # structural
 
     __props__ = ("label", "trace", "constraints")
     reads_only_metadata = True  # shapes of inputs 1.., and the host size it passes on
@@ -276,6 +277,7 @@ class BroadcastDim(Op):
     """The size of a broadcast axis from its operands' sizes (the one that is
     not 1). Compatibility is checked by the node it came from (or a
     :class:`CheckShapes` that replaced it), not here."""
+    complex_grad = True  # sizes
 
     name = "broadcast_dim"
     host_bookkeeping = True

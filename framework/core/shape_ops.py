@@ -43,6 +43,7 @@ def static_vector(v: Variable) -> Optional[List[Optional[int]]]:
 
 class Shape(Op):
     """The run-time shape of a tensor, as an int64 vector."""
+    complex_grad = True  # structural
     reads_only_metadata = True  # the input's shape, never its values
 
     name = "shape"
@@ -66,6 +67,7 @@ class Shape(Op):
 
 class Shape_i(Op):
     """One entry of a tensor's run-time shape, as an int64 scalar."""
+    complex_grad = True  # structural
     reads_only_metadata = True  # the input's shape, never its values
 
     __props__ = ("i",)
@@ -114,6 +116,7 @@ def shape_i(x: Any, i: int) -> TensorVariable:
 
 class MakeVector(Op):
     """A vector from scalars: ``make_vector(a, b, 3)``."""
+    complex_grad = True  # structural
     host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("dtype",)
@@ -178,6 +181,7 @@ def _as_shape_vector(shp: Any) -> TensorVariable:
 
 class Reshape(Op):
     """``x.reshape(shape)``; ``shape`` is an int vector whose length is static."""
+    complex_grad = True  # structural
     host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("ndim",)
@@ -248,6 +252,7 @@ def flatten(x: Any, ndim: int = 1) -> TensorVariable:
 
 class DimShuffle(Op):
     """Reorder axes, insert broadcastable axes ('x'), drop size-1 axes."""
+    complex_grad = True  # structural
     host_bookkeeping = True  # cheap on small host values (GPU placement)
 
     __props__ = ("input_ndim", "pattern")
@@ -374,6 +379,7 @@ class Rebroadcast(Op):
     the function runs, a ValueError naming the axis and the user's line where the size is not 1)
     or unknown (``unbroadcast``). A view; the values are unchanged. ``axes`` is a tuple of
     ``(axis, broadcastable)`` pairs."""
+    complex_grad = True  # structural
 
     __props__ = ("axes",)
     view_map = {0: [0]}
@@ -443,6 +449,7 @@ class BroadcastLike(Op):
     Inputs: ``g`` and one int64 scalar per axis (usually ``shape_i(x, k)``),
     so the value of ``x`` itself is never needed, only its sizes.
     """
+    complex_grad = True  # structural
     host_int_inputs = Op.inputs_after_first  # inputs 1.. are sizes
 
     name = "broadcast_like"
@@ -507,6 +514,7 @@ def broadcast_like(g: Any, x: Any) -> TensorVariable:
 
 class Alloc(Op):
     """A new array of the given shape filled with ``value`` (broadcast)."""
+    complex_grad = True  # structural
     fresh_storage = True  # outputs are new arrays
     host_int_inputs = Op.inputs_after_first  # inputs 1.. are sizes
 
@@ -559,6 +567,7 @@ def zeros(shape: Any, dtype: Any = None) -> TensorVariable:
 
 class Join(Op):
     """Concatenate tensors along an axis."""
+    complex_grad = True  # structural
     fresh_storage = True  # outputs are new arrays
     host_bookkeeping = True  # cheap on small host values (GPU placement)
 
@@ -637,6 +646,7 @@ def stack(xs: Sequence[Any], axis: int = 0) -> TensorVariable:
 
 class ARange(Op):
     """``arange(start, stop, step)``."""
+    complex_grad = True  # structural
 
     __props__ = ("dtype",)
 

@@ -89,6 +89,7 @@ class _SortBase(Op):
 
 class Sort(_SortBase):
     """``xp.sort(x, axis, kind)``: ``x``'s values in increasing order along ``axis`` (NaN last)."""
+    complex_grad = True  # a permutation
 
     name = "sort"
 
@@ -113,6 +114,7 @@ class Sort(_SortBase):
 
 class ArgSort(_SortBase):
     """``xp.argsort(x, axis, kind)`` as int64: the positions that sort ``x`` along ``axis``."""
+    complex_grad = True  # integer outputs
 
     name = "argsort"
 
@@ -218,6 +220,7 @@ def _checked_count(count: TensorVariable, size: TensorVariable, opname: str) -> 
 
 class _TopKCount(Op):
     """``|kth|`` passed through after checking ``1 <= |kth| <= size`` (a symbolic ``kth`` of topk)."""
+    complex_grad = True  # integer outputs
 
     __props__ = ("opname",)
     name = "topk_count"

@@ -351,6 +351,7 @@ class Subtensor(Op):
     Basic indexing (ints, slices, None, ...) returns a view of ``x``;
     integer-array indexing returns a copy, as in NumPy.
     """
+    complex_grad = True  # structural
 
     __props__ = ("template",)
 
@@ -419,6 +420,7 @@ class IncSubtensor(Op):
     ``add.at``), so ``inc_subtensor(x[[0, 0]], 1)`` adds 2 to ``x[0]``.
     With ``inplace`` (set by rewrites), ``x``'s storage is overwritten.
     """
+    complex_grad = True  # structural
     fresh_storage = True  # outputs are new arrays
 
     __props__ = ("template", "set_instead_of_inc", "inplace")
@@ -508,6 +510,7 @@ class LastWriteMask(Op):
     times and the last write wins, so the gradient of ``set_subtensor`` w.r.t.
     ``y`` flows only through the surviving elements. Inputs ``(x, *index_inputs)``;
     the mask is computed with the same assignment the set itself does."""
+    complex_grad = True  # a mask
 
     __props__ = ("template",)
 

@@ -171,6 +171,7 @@ class _ConvOp(Op):
 class Conv2d(_ConvOp):
     """``z[n, f] = sum_c x[n, c] (*) w[f, c]``: a convolution (``filter_flip=True``) or a
     correlation, with padding, strides, dilation and channel groups."""
+    complex_grad = True  # conjugating correlations (the complex audit's conv2d)
 
     name = "conv2d"
 
@@ -210,6 +211,7 @@ class Conv2d(_ConvOp):
 class Conv2dGradInputs(_ConvOp):
     """The transposed convolution: ``gx`` with ``<conv2d(x, w), gz> = <x, gx>`` for
     every ``x`` of rows and columns ``hw``."""
+    complex_grad = True  # linear in each input, conjugating as conv2d's
 
     name = "conv2d_grad_inputs"
     host_int_inputs = (2,)  # (H, W) is read as Python ints: a GPU backend keeps it on the host
@@ -254,6 +256,7 @@ class Conv2dGradInputs(_ConvOp):
 
 class Conv2dGradWeights(_ConvOp):
     """``gw`` with ``<conv2d(x, w), gz> = <w, gw>`` for every ``w`` of rows and columns ``khw``."""
+    complex_grad = True  # linear in each input, conjugating as conv2d's
 
     name = "conv2d_grad_weights"
     host_int_inputs = (2,)  # (kh, kw) is read as Python ints: a GPU backend keeps it on the host

@@ -77,6 +77,7 @@ class Pool2d(_PoolOp):
 
 class MaxPool2dGrad(_PoolOp):
     """``(x, pool_2d(x), gz) -> gx``: ``gz`` sent to each window's maxima."""
+    complex_grad = False  # max pooling's rule is for real values
 
     name = "max_pool_2d_grad"
 
@@ -101,6 +102,7 @@ class MaxPool2dGrad(_PoolOp):
 class MaxPool2dGradGrad(_PoolOp):
     """``(x, pool_2d(x), ggx) -> ggz``: the sum of ``ggx`` over each window's maxima
     (the adjoint of :class:`MaxPool2dGrad` in its last input)."""
+    complex_grad = False  # max pooling's rule is for real values
 
     name = "max_pool_2d_grad_grad"
 
@@ -122,6 +124,7 @@ class MaxPool2dGradGrad(_PoolOp):
 class AveragePool2dGrad(_PoolOp):
     """``(x, gz) -> gx`` for the modes 'sum', 'average_inc_pad' and 'average_exc_pad';
     only ``x``'s shape is read."""
+    complex_grad = True  # linear
 
     name = "average_pool_2d_grad"
 

@@ -129,6 +129,7 @@ class StackedDotSum(Op):
     computes the two products and their sum as written (so broadcasting,
     errors, ``inf`` and ``nan`` are the original's).
     """
+    complex_grad = False  # its products do not conjugate (built after grad)
 
     fresh_storage = True  # its output is a new array (the in-place stage may let a reader overwrite it)
 

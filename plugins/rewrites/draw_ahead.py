@@ -74,6 +74,7 @@ class UniformsAhead(RandomVariable):
     ``inferred``: the inputs after ``rng`` are the expected sizes of ``p``
     (the draw had no ``size``), else one ``size`` vector. ``inplace`` as for
     any draw (set by ``random_inplace``, and inside scan bodies)."""
+    complex_grad = True  # no gradient
 
     schedule_early = True  # the linker runs it as soon as its inputs exist
     __props__ = ("dist", "dtype", "ndim", "inplace", "inferred")
@@ -145,6 +146,7 @@ class DrawLater:
 
 class BernoulliFromAhead(Op):
     """``(uniforms, p) -> uniforms < p`` as ``dtype``, ``p`` checked as ``binomial`` checks it."""
+    complex_grad = True  # no gradient to its parameters
 
     __props__ = ("dtype", "shape")
     fresh_storage = True  # the sample is the uniforms' own new buffer

@@ -35,6 +35,7 @@ MIN_STEPS = 3
 
 class AsContiguous(Op):
     """``x`` as a C-contiguous array (a copy when it is not one already); the values are ``x``'s."""
+    complex_grad = True  # identity
 
     name = "as_contiguous"
 

@@ -37,6 +37,7 @@ class RandomAdvance(Op):
     the same state (``Backend.lowerings['random_advance']``). ``inplace`` (set by
     :func:`advance_inplace`) advances the input state itself, as an in-place draw does.
     """
+    complex_grad = True  # no gradient
     fresh_storage = True
     host_int_inputs = Op.inputs_after_first  # the draw's parameters: host or device values
 

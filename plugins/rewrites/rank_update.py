@@ -57,6 +57,7 @@ class DotColumnUpdate(Op):
     or ``S @ W`` unless ``S @ W`` provably cannot overflow and the update is finite. Only the
     rewrite builds it, and only where ``S`` is ``set_subtensor(X[:, j], ...)``.
     """
+    complex_grad = False  # its rule does not conjugate (built after grad)
 
     fresh_storage = True  # its output is a new array (the in-place stage may let a reader overwrite it)
 

@@ -55,6 +55,7 @@ class FactoredSumOfSquares(Op):
     ``axes_b``: the same for ``B``; ``axes_both``: summed axes reduced after
     multiplying. ``keepdims`` and ``mean`` as the replaced reduction.
     """
+    complex_grad = False  # real factorisations (built after grad)
 
     __props__ = ("axes_a", "axes_b", "axes_both", "keepdims", "mean", "dtype")
 
@@ -306,6 +307,7 @@ class FactoredSum(Op):
     nodes so that ``merge`` shares them: two contractions reading the same
     ``W`` take its norm once per call.
     """
+    complex_grad = False  # real factorisations (built after grad)
 
     __props__ = ("subs", "out_letters", "out_shape", "axes", "keepdims", "mean", "dtype", "tree", "norm_of")
     norm_of: Tuple[int, ...] = ()  # (ops pickled before it existed compute their norms themselves)

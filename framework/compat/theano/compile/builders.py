@@ -49,6 +49,7 @@ def _is_disconnected(v: Any) -> bool:
 
 class OpFromGraph(Op):
     """An op whose computation is the graph from ``inputs`` to ``outputs`` (module docstring)."""
+    complex_grad = True  # the inner graph's own gradients (each op checked)
 
     def __init__(self, inputs: Sequence[Any], outputs: Any, inline: bool = False, grad_overrides: Any = "default",
                  rop_overrides: Any = "default", name: Optional[str] = None, **kwargs: Any) -> None:

@@ -539,6 +539,7 @@ class GradShapeCheck(_CoreOp):
     """``term`` unchanged, after checking that it has the shape of ``x``: the gradient term a
     Theano-style op's ``grad`` returned for its input ``index`` (Theano checks it with test
     values; here it is checked when the function runs, wherever the shapes are not known equal)."""
+    complex_grad = True  # structural
 
     __props__ = ("label", "index", "trace")
     view_map = {0: [0]}

@@ -34,6 +34,7 @@ from . import _mrg31k3p as mrg
 
 class _HostOp(Op):
     """An op computed by ``run(*host_values)`` (NumPy in, NumPy out) on every backend."""
+    complex_grad = True  # no gradient to its parameters
 
     fresh_storage = True  # outputs are new arrays
 
@@ -83,6 +84,7 @@ class MRGUniform(_HostOp):
     after those draws. Theano 1.0's name for this op is ``mrg_uniform``;
     :meth:`new` is its constructor.
     """
+    complex_grad = True  # no gradient to its parameters
 
     __props__ = ("dtype", "ndim")
     nout = 2
@@ -153,6 +155,7 @@ mrg_uniform = MRGUniform  # Theano's name of the op class
 
 class Positions(Op):
     """``flatnonzero(mask)`` of a vector: the int64 positions of its True entries, in order."""
+    complex_grad = True  # no gradient to its parameters
 
     name = "positions"
     fresh_storage = True
@@ -178,6 +181,7 @@ positions = Positions()
 class _FromUniform(_HostOp):
     """``(pvals, unis, n) -> out``: ``n`` categorical draws per row of the matrix ``pvals``,
     draw ``c`` of row ``r`` from ``unis[c * rows + r]`` (Theano 1.0's compiled rules)."""
+    complex_grad = True  # no gradient to its parameters
 
     __props__ = ("odtype",)
 
@@ -220,6 +224,7 @@ class MultinomialFromUniform(_FromUniform):
     Each draw picks the first category whose running sum of probabilities,
     added up in float64, exceeds its uniform (none if the row sums to no more).
     """
+    complex_grad = True  # no gradient to its parameters
 
     name = "multinomial_from_uniform"
 
@@ -252,6 +257,7 @@ class ChoiceFromUniform(_FromUniform):
     starting from the float64 sum before the category). A draw that finds no
     category gives -1 (Theano's compiled code left that entry unset).
     """
+    complex_grad = True  # no gradient to its parameters
 
     name = "choice_from_uniform"
 

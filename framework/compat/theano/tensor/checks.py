@@ -26,6 +26,7 @@ class SpecifyShape(Op):
     size is a constant it becomes part of the output's static type, so later shapes are known
     while building; every size is checked when the function runs. ``SpecifyShape()(x, shape)``
     with one list, tuple or integer vector (Theano's form) means ``specify_shape(x, shape)``."""
+    complex_grad = True  # structural
 
     name = "specify_shape"
     view_map = {0: [0]}
@@ -103,6 +104,7 @@ class Assert(Op):
     """Theano's ``Assert(msg='Theano Assert failed!')``: ``Assert(msg)(value, *conditions)`` is
     ``value``; when the function runs, a false condition (0-d tensors) raises
     ``AssertionError(msg)``. The gradient passes to ``value``; conditions get none."""
+    complex_grad = True  # structural
 
     __props__ = ("msg",)
     view_map = {0: [0]}

@@ -64,6 +64,7 @@ FUNCTIONS = {
 class ComplexPart(TableOp):
     """``ComplexPart(name)(*inputs)``: the function ``name`` of :data:`FUNCTIONS`, element by
     element (``complex`` broadcasts its two inputs)."""
+    complex_grad = True  # written for complex values (module docstring)
 
     TABLE = FUNCTIONS
 

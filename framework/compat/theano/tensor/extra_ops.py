@@ -56,6 +56,7 @@ class DiffOp:
 class Bartlett(Op):
     """``Bartlett()(M)``: NumPy's ``bartlett(M)``, the triangular window of ``M`` points (float64; empty
     for ``M < 1``), ``M`` an integer scalar. No gradient (``M`` is an integer), as Theano's."""
+    complex_grad = True  # no input gradient (an integer size)
 
     __props__ = ()
     name = "bartlett"

@@ -90,6 +90,7 @@ class _BatchFFTOp(Op):
 class RFFTOp(_BatchFFTOp):
     """``RFFTOp()(a, s)``: the unnormalised ``rfftn`` of ``a``'s blocks (every axis but the first) at
     the sizes ``s``, as ``(m, ..., s[-1]//2 + 1, 2)`` real/imaginary pairs in ``a``'s dtype."""
+    complex_grad = True  # linear (real inputs only)
 
     name = "rfft"
 
@@ -119,6 +120,7 @@ class RFFTOp(_BatchFFTOp):
 class IRFFTOp(_BatchFFTOp):
     """``IRFFTOp()(a, s)``: the unnormalised ``irfftn`` (no division by the number of points) of the
     half spectra ``a`` (``(m, ..., n_coeffs, 2)`` real/imaginary pairs) at the output sizes ``s``."""
+    complex_grad = True  # linear (real inputs only)
 
     name = "irfft"
     MIN_NDIM = 3

@@ -109,6 +109,7 @@ DECOMPOSITIONS = {
 
 class Decomposition(Op):
     """``Decomposition(name, **options)(*inputs)``: the function ``name`` of :data:`DECOMPOSITIONS`."""
+    complex_grad = True  # eigh's rule conjugates (the complex audit); the others have no gradient
 
     __props__ = ("name", "options")
     fresh_storage = True

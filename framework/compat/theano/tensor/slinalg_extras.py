@@ -71,6 +71,7 @@ class _HostKernel(Op):
 
 class Expm(_HostKernel):
     """``scipy.linalg.expm(A)`` of a square matrix."""
+    complex_grad = True  # conjugating (the complex audit)
 
     __props__ = ()
     name = "expm"
@@ -128,6 +129,7 @@ def expm(a: Any) -> TensorVariable:
 class Eigvalsh(_HostKernel):
     """``scipy.linalg.eigvalsh(a, b, lower)``: ascending eigenvalues of the symmetric ``a``
     (generalised, ``a v = w b v``, with the symmetric positive definite ``b``)."""
+    complex_grad = True  # conjugating (the complex audit)
 
     __props__ = ("lower",)
 

@@ -154,6 +154,7 @@ def _forward_backward(xp: Any, activations: Any, labels: Any, lengths: Any, with
 
 class ConnectionistTemporalClassification(Op):
     """``ctc(activations, labels, input_lengths)``'s node: the costs ``(batch,)`` (see the module)."""
+    complex_grad = False  # real activations only
 
     __props__ = ()
     name = "ctc"
@@ -184,6 +185,7 @@ class ConnectionistTemporalClassificationGrad(Op):
     """The gradient of each sequence's cost with respect to the activations, ``(time, batch, alphabet)``:
     ``softmax(activations) - occupancy`` up to each sequence's length, zero after it and for a label
     no alignment reaches."""
+    complex_grad = False  # real activations only
 
     __props__ = ()
     name = "ctc_grad"
