@@ -107,7 +107,10 @@ def _shift(xp: Any, v: Any, k: int, fill: float) -> Any:
 
 
 def _forward_backward(xp: Any, activations: Any, labels: Any, lengths: Any, with_beta: bool) -> Tuple[Any, ...]:
-    """``(log p, log y, emit, log alpha, log beta)`` of every sequence (beta None without ``with_beta``)."""
+    """``(log p, log y, emit, log alpha, log beta, extended labels, lengths)``: each sequence's log
+    probability, the log-softmax, each state's log emission per step, the forward and backward
+    variables ``(time, batch, states)`` in log space (beta None without ``with_beta``), and the
+    checked labels and lengths as :func:`_extended` gives them."""
     t_max, batch, _ = activations.shape
     ext, states, skip, lengths = _extended(labels, lengths, activations.shape)
     n_states = ext.shape[1]
