@@ -20,7 +20,8 @@ all of them, sorting, indexing, ``set_subtensor``, reshapes, transposes, joins a
 vectors and matrices (including the rewrites' favourite forms, ``max(x * 2)``, ``-max(-x)``,
 ``exp(max(x))``...). The third, ``gradient_bits``, compares the gradients of ``sum(graph)`` of the
 first family's graphs: element-wise as well; the fourth, ``scan_bits``, loops whose step is such a
-graph, and their gradients.
+graph, and their gradients; the fifth, ``integer_reduction_bits``, integer sums, products and dots
+(exact in any order: integers wrap alike).
 """
 from __future__ import annotations
 
@@ -232,7 +233,42 @@ def scan_bits(seed: int) -> str | None:
     return None if diff is None else f"gradient: {diff}"
 
 
+def _integer_op(R: random.Random, x: Any) -> Any:
+    """An element-wise op, or a sum, product, running sum or product, mean or dot of ``x``."""
+    nd = x.ndim
+    ops: List[Callable[[], Any]] = [lambda: R.choice(UNARY)(x)]
+    if nd >= 1:
+        ax = R.randint(0, nd - 1)
+        ops += [lambda: x.sum(axis=ax), lambda: x.sum(), lambda: T.prod(x, axis=ax), lambda: T.cumsum(x, axis=ax),
+                lambda: T.cumprod(x, axis=ax), lambda: (x * 3).sum(axis=ax), lambda: (x * x).sum(),
+                lambda: x.mean(axis=ax), lambda: T.sum(x, axis=ax, dtype="int8"), lambda: T.sum(x, acc_dtype="int64"),
+                lambda: (x + 1).sum(axis=ax) - x.shape[ax]]
+        if nd == 1:
+            ops.append(lambda: T.dot(x, x))
+    if nd == 2:
+        ops += [lambda: T.dot(x, x.T), lambda: T.dot(x.T, x), lambda: x.sum(axis=0).sum()]
+    return R.choice(ops)()
+
+
+def integer_reduction_bits(seed: int) -> str | None:
+    """Sums, products and dots of integers wrap the same way in any order: those graphs (and the
+    element-wise ops between them) must agree bit for bit too."""
+    R = random.Random(seed)
+    rng = np.random.RandomState(seed)
+    dtype = R.choice(["int8", "int16", "int32", "int64", "uint8"])
+    shapes = [tuple(R.randint(1, 5) for _ in range(R.choice([1, 2, 2]))) for _ in range(R.randint(1, 2))]
+    inputs = [TensorType(dtype, (None,) * len(s))(f"x{k}") for k, s in enumerate(shapes)]
+    pool: list = list(inputs)
+    _grow(R, pool, _integer_op, R.randint(1, 5))
+    if pool[-1] in inputs:
+        return None
+    values = [_values(rng, dtype, int(np.prod(s))).reshape(s) for s in shapes]
+    return _compare(inputs, pool[-1], values, [dtype] * len(shapes))
+
+
 test_same_bits_smoke, test_same_bits = fuzz_tests(same_bits, range(300), 20000, block=1000)
+test_integer_reduction_bits_smoke, test_integer_reduction_bits = fuzz_tests(integer_reduction_bits, range(100),
+                                                                            10000, block=1000)
 test_scan_bits_smoke, test_scan_bits = fuzz_tests(scan_bits, range(40), 3000, block=500)
 test_gradient_bits_smoke, test_gradient_bits = fuzz_tests(gradient_bits, range(100), 5000, block=1000)
 test_order_free_bits_smoke, test_order_free_bits = fuzz_tests(order_free_bits, range(300), 20000, block=1000)
