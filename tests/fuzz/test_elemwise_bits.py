@@ -157,18 +157,25 @@ def _order_free(R: random.Random, x: Any) -> Any:
     return R.choice(ops)()
 
 
-def order_free_bits(seed: int) -> str | None:
+def _array_graph_bits(seed: int, dtypes: List[str], largest: int,
+                      op: Callable[[random.Random, Any], Any]) -> str | None:
+    """One or two vector or matrix inputs of one dtype of ``dtypes`` (sizes up to ``largest``), a
+    few ops drawn by ``op``, and the two modes compared bit for bit."""
     R = random.Random(seed)
     rng = np.random.RandomState(seed)
-    dtype = R.choice(["float32", "float64", "int32", "int64", "float64"])
-    shapes = [tuple(R.randint(1, 4) for _ in range(R.choice([1, 2, 2]))) for _ in range(R.randint(1, 2))]
+    dtype = R.choice(dtypes)
+    shapes = [tuple(R.randint(1, largest) for _ in range(R.choice([1, 2, 2]))) for _ in range(R.randint(1, 2))]
     inputs = [TensorType(dtype, (None,) * len(s))(f"x{k}") for k, s in enumerate(shapes)]
     pool: list = list(inputs)
-    _grow(R, pool, _order_free, R.randint(1, 5))
+    _grow(R, pool, op, R.randint(1, 5))
     if pool[-1] in inputs:
         return None
     values = [_values(rng, dtype, int(np.prod(s))).reshape(s) for s in shapes]
     return _compare(inputs, pool[-1], values, [dtype] * len(shapes))
+
+
+def order_free_bits(seed: int) -> str | None:
+    return _array_graph_bits(seed, ["float32", "float64", "int32", "int64", "float64"], 4, _order_free)
 
 
 def gradient_bits(seed: int) -> str | None:
@@ -253,17 +260,7 @@ def _integer_op(R: random.Random, x: Any) -> Any:
 def integer_reduction_bits(seed: int) -> str | None:
     """Sums, products and dots of integers wrap the same way in any order: those graphs (and the
     element-wise ops between them) must agree bit for bit too."""
-    R = random.Random(seed)
-    rng = np.random.RandomState(seed)
-    dtype = R.choice(["int8", "int16", "int32", "int64", "uint8"])
-    shapes = [tuple(R.randint(1, 5) for _ in range(R.choice([1, 2, 2]))) for _ in range(R.randint(1, 2))]
-    inputs = [TensorType(dtype, (None,) * len(s))(f"x{k}") for k, s in enumerate(shapes)]
-    pool: list = list(inputs)
-    _grow(R, pool, _integer_op, R.randint(1, 5))
-    if pool[-1] in inputs:
-        return None
-    values = [_values(rng, dtype, int(np.prod(s))).reshape(s) for s in shapes]
-    return _compare(inputs, pool[-1], values, [dtype] * len(shapes))
+    return _array_graph_bits(seed, ["int8", "int16", "int32", "int64", "uint8"], 5, _integer_op)
 
 
 test_same_bits_smoke, test_same_bits = fuzz_tests(same_bits, range(300), 20000, block=1000)
