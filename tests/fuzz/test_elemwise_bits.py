@@ -6,8 +6,8 @@ input, NaN and infinities included." ``test_graphs`` compares the modes to a tol
 dots and sums may add in another order; element-wise graphs have no order to change, so here the
 comparison is bit for bit (any NaN equals any NaN). The graphs are built from the forms rewrites
 look for -- constant powers, ``x * 1``, ``-(-x)``, ``exp(log(x))``, ``x - x``, ``sqrt(sqr(x))``,
-casts, ``switch``, ``1 - sigmoid(x)``... -- over inputs of mixed dtypes where most values are
-special (signed zeros, infinities, NaN, subnormals, the edges of ``exp``'s range). The
+casts, ``switch``, ``1 - sigmoid(x)``... -- over inputs of mixed dtypes (float16 included) where most
+values are special (signed zeros, infinities, NaN, subnormals, the edges of ``exp``'s range). The
 ``stabilize`` stage is left out: it exists to change values that overflow or lose precision
 into accurate ones (``test_stabilize`` holds it to SciPy), and ``fast_math`` is off, as by default.
 
@@ -57,8 +57,9 @@ BINARY: List[Callable[[Any, Any], Any]] = [
     lambda a, b: T.sqr(a - b), lambda a, b: abs(a) * abs(b), lambda a, b: abs(a * b),
 ]
 SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 3.0, -2.5, 1e-3, 1e-30, 1e-40, 1e-310, 1e30, 1e38, 3.5e38, 1e200,
-           1e308, np.inf, -np.inf, np.nan, 88.0, 89.0, -88.0, -104.0, 710.0, -745.0, 37.0, -37.0, 17.0, 1e-8]
-DTYPES = ["float32", "float64", "float32", "float64", "int32", "int64", "int8", "uint8", "bool"]
+           1e308, np.inf, -np.inf, np.nan, 88.0, 89.0, -88.0, -104.0, 710.0, -745.0, 37.0, -37.0, 17.0, 1e-8,
+           65504.0, 6.1e-5, 6e-8, 11.0, -17.5]  # the last five: float16's largest, smallest normal and subnormal, exp's edge
+DTYPES = ["float16", "float16", "float32", "float64", "float32", "float64", "int32", "int64", "int8", "uint8", "bool"]
 DEFAULT_WITHOUT_STABILIZE = Mode("fast_run", excluding=["stabilize"])
 
 
@@ -183,7 +184,7 @@ def gradient_bits(seed: int) -> str | None:
     sum's gradient is a broadcast of ones), so they must agree bit for bit as well."""
     R = random.Random(seed)
     rng = np.random.RandomState(seed)
-    dtypes = [R.choice(["float32", "float64"]) for _ in range(R.randint(1, 3))]
+    dtypes = [R.choice(["float16", "float32", "float64"]) for _ in range(R.randint(1, 3))]
     inputs = [TensorType(d, (None,))(f"x{k}") for k, d in enumerate(dtypes)]
     pool: list = list(inputs)
     _grow(R, pool, lambda R, x: R.choice(UNARY)(x), R.randint(1, 4))
@@ -211,7 +212,7 @@ def scan_bits(seed: int) -> str | None:
 
     R = random.Random(seed)
     rng = np.random.RandomState(seed)
-    dtype = R.choice(["float32", "float64"])
+    dtype = R.choice(["float16", "float32", "float64"])
     x0, seq = TensorType(dtype, (None,))("x0"), TensorType(dtype, (None, None))("seq")
     unary = [R.choice(UNARY) for _ in range(R.randint(1, 3))]
     binary = [R.choice(BINARY) for _ in range(R.randint(0, 2))]
@@ -241,10 +242,12 @@ def scan_bits(seed: int) -> str | None:
 
 
 def _integer_op(R: random.Random, x: Any) -> Any:
-    """An element-wise op, or a sum, product, running sum or product, mean or dot of ``x``."""
+    """An element-wise op, or (of integers only) a sum, product, running sum or product, mean or dot of
+    ``x``. An element-wise op may give floats (``softplus`` of an int16): their sums are not
+    order-free, and FAST_RUN may add them in another order (``sum_to_dot``, docs/rewrites.md)."""
     nd = x.ndim
     ops: List[Callable[[], Any]] = [lambda: R.choice(UNARY)(x)]
-    if nd >= 1:
+    if nd >= 1 and str(x.dtype).startswith(("int", "uint")):
         ax = R.randint(0, nd - 1)
         ops += [lambda: x.sum(axis=ax), lambda: x.sum(), lambda: T.prod(x, axis=ax), lambda: T.cumsum(x, axis=ax),
                 lambda: T.cumprod(x, axis=ax), lambda: (x * 3).sum(axis=ax), lambda: (x * x).sum(),

@@ -16,7 +16,7 @@ the project's own helpers or row implementations. A step is one of:
   ``axis`` None, an int (negative too), a tuple, sometimes out of range or repeated,
   ``keepdims``, ``dtype=`` (sum/prod/mean), ``acc_dtype=`` (sum/prod), ``ddof`` (var/std).
 
-Inputs have every dtype (bool, int8..int64, uint8..uint64, float32, float64), 0-3 dimensions
+Inputs have every dtype (bool, int8..int64, uint8..uint64, float16, float32, float64), 0-3 dimensions
 that broadcast (size-1 axes, sometimes an empty axis), and are mostly edge values (0, -0.0,
 +-1, halves, the integer limits, +-inf, nan, huge and tiny floats); operands are sometimes weak
 Python constants (ints in and out of the other operand's range, floats, bools).
@@ -162,8 +162,9 @@ PERIODIC_ROWS = frozenset({"sin", "cos", "tan"})
 REDUCTIONS = ["sum", "prod", "mean", "max", "min", "argmax", "argmin", "all", "any", "var", "std"]
 METHODS = {"sum", "prod", "mean", "max", "min", "argmax", "argmin", "var", "std"}  # docs/tensor.md "Methods"
 
-DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64"]
-INPUT_DTYPES = DTYPES + ["float32", "float64"] * 3 + ["int32", "int64", "bool"]
+DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32",
+          "float64"]
+INPUT_DTYPES = DTYPES + ["float16", "float32", "float64"] * 3 + ["int32", "int64", "bool"]
 CAST_DTYPES = DTYPES + ["float16"]
 
 #: weak Python constants: ints in and out of the other operand's range, floats, bools
