@@ -3,7 +3,7 @@ dimshuffle/transpose, broadcast, alloc, join/stack, arange, make_vector."""
 from __future__ import annotations
 
 import numbers
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -478,8 +478,29 @@ class BroadcastLike(Op):
             return out
         return xp.broadcast_to(g, shape)
 
+    def make_kernel(self, node: Apply, backend: Any) -> Callable[..., Any]:
+        """:meth:`impl`; for a 0-d ``g`` with one size (a gradient's scalar spread over a batch: the
+        RBM's bias gradients) the same filled array without the general path's conversions."""
+        xp, impl = backend.xp, self.impl
+        if node.inputs[0].type.ndim != 0 or len(node.inputs) != 2:
+            return lambda g, *dims: impl(xp, g, *dims)
+        empty = xp.empty
+
+        def fill(g: Any, n: Any) -> Any:
+            n = int(n)
+            if n > 4096 or not isinstance(g, _HOST_VALUES):
+                return impl(xp, g, n)
+            out = empty(n, dtype=g.dtype)
+            out[...] = g
+            return out
+
+        return fill
+
     def grad(self, node, output_grads):
         return [E.reduce_to(output_grads[0], node.inputs[0])] + [None] * (len(node.inputs) - 1)
+
+
+_HOST_VALUES = (np.ndarray, np.generic)
 
 
 def _fills(node: Apply) -> List[Tuple[str, Tuple[int, int], Tuple[int, None]]]:
