@@ -122,8 +122,8 @@ class Op:
         """Sizes the kernel checks at run time that ``make_node`` could not
         (``[]``: none). None (the default) means "unknown": no rewrite may then
         read this node's output shape without running it. Records are
-        ``(kind, a, b)``, kind ``"equal"``, ``"broadcast"``, ``"to"`` or
-        ``"at_most"``, each side ``(input, axis)`` or an int (a size known when
+        ``(kind, a, b)``, kind ``"equal"``, ``"broadcast"``, ``"to"``,
+        ``"at_most"`` or ``"index"``, each side ``(input, axis)`` or an int (a size known when
         building); axis None means an integer scalar input's value (see
         :mod:`framework.core.shape_infer`)."""
         return None

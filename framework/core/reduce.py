@@ -45,6 +45,9 @@ _UFUNC_OF = {"sum": "add", "prod": "multiply", "max": "maximum", "min": "minimum
 """Reductions that are a ufunc's ``reduce`` (float inputs: the same dtype and digits as xp.sum)."""
 
 
+_NO_IDENTITY = frozenset({"max", "min", "argmax", "argmin"})
+
+
 class Reduce(Op):
     """``xp.<kind>(x, axis, keepdims)``."""
     fresh_storage = True  # outputs are new arrays
@@ -85,7 +88,13 @@ class Reduce(Op):
         return [tuple(1 if i in axes else d for i, d in enumerate(shp) if i not in axes or self.keepdims)]
 
     def shape_constraints(self, node: Apply) -> list:
-        return []
+        # max, min, argmax and argmin have no identity: the kernel fails on an empty reduced
+        # axis (a shape read without running the reduction must fail there too)
+        if self.kind not in _NO_IDENTITY:
+            return []
+        ndim = node.inputs[0].type.ndim
+        axes = range(ndim) if self.axis is None else self.axis
+        return [("at_most", 1, (0, a)) for a in axes]
 
     def impl(self, xp: Any, x: Any) -> Any:
         axis = self.axis

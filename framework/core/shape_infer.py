@@ -9,8 +9,10 @@ An op declares two shape facts next to ``make_node`` (see :class:`~framework.cor
   ``b`` are ``(input index, axis)`` (``axis`` None: the value of an integer
   scalar input) or a plain int (a size known when building), and ``kind`` is
   ``"equal"``, ``"broadcast"`` (equal or either is 1), ``"to"`` (``a``
-  broadcasts to ``b``: equal or ``a`` is 1) or ``"at_most"`` (``a <= b``: a
-  loop's step count and its sequences' lengths).
+  broadcasts to ``b``: equal or ``a`` is 1), ``"at_most"`` (``a <= b``: a
+  loop's step count and its sequences' lengths; ``0 <= a`` for a size that
+  must not be negative) or ``"index"`` (``-b <= a < b``: an integer index
+  ``a`` into an axis of size ``b``).
 
 An output size that ``infer_shape`` cannot give without running the node is
 given as that very size, ``shape_i(node.outputs[j], k)``: readers see that it
@@ -85,8 +87,16 @@ class ShapeCheckError(NodeRuntimeError, ShapeError):
     """Sizes that a removed node would have rejected when run."""
 
 
+class IndexCheckError(ShapeCheckError, IndexError):
+    """An index that a removed node would have rejected when run (NumPy's ``IndexError``)."""
+
+
+class _IndexShapeError(ShapeError, IndexError):
+    """What the generated check raises for an ``"index"`` constraint."""
+
+
 _RELATION = {"equal": "must equal", "broadcast": "must broadcast with", "to": "must broadcast to",
-             "at_most": "must be at most"}
+             "at_most": "must be at most", "index": "must be an index into"}
 
 
 def _size_text(side: Side) -> str:
@@ -100,8 +110,11 @@ def _size_text(side: Side) -> str:
 def _fits(kind: str, a: Any, b: Any) -> bool:
     """Whether sizes ``a`` and ``b`` satisfy ``kind``; also used on signature tokens (equal
     tokens are equal sizes, an int is a known size), where False means "not proven"."""
+    ints = isinstance(a, (int, np.integer)) and isinstance(b, (int, np.integer))
     if kind == "at_most":
-        return a == b or (isinstance(a, (int, np.integer)) and isinstance(b, (int, np.integer)) and a <= b)
+        return a == b or (ints and a <= b)
+    if kind == "index":
+        return ints and -b <= a < b
     return a == b or (kind != "equal" and a == 1) or (kind == "broadcast" and b == 1)
 
 
@@ -145,6 +158,8 @@ class CheckShapes(Op):
             x, y = _size_text(a), _size_text(b)
             if kind == "at_most":  # run-time sizes are ints: _fits' test reduces to <=
                 cond = f"{x} <= {y}"
+            elif kind == "index":
+                cond = f"-{y} <= {x} < {y}"
             elif kind == "equal":
                 cond = f"{x} == {y}"
             elif kind == "broadcast":
@@ -160,28 +175,31 @@ class CheckShapes(Op):
         return self.make_kernel(None, None)(value, *values)  # type: ignore[arg-type]
 
     def _fail(self, kind: str, a: Side, b: Side, values: Sequence[Any]) -> None:
-        def show(side: Side) -> str:
+        def show(side: Side, word: str = "size") -> str:
             if isinstance(side, (int, np.integer)):
-                return f"size {int(side)}"
+                return f"{word} {int(side)}"
             i, axis = side
             v = values[i]
             if axis is None:
-                return f"size {int(v)} (input {i})"
-            return f"size {v.shape[axis]} (axis {axis} of input {i})"
+                return f"{word} {int(v)} (input {i})"
+            return f"{word} {v.shape[axis]} (axis {axis} of input {i})"
 
         try:
             scalars = {s[0] for s in (a, b) if not isinstance(s, (int, np.integer)) and s[1] is None}
             shapes = " and ".join(
                 str(tuple(getattr(v, "shape", ()))) if i not in scalars else str(int(v)) for i, v in enumerate(values))
-            msg = (f"op '{self.label}': input shapes {shapes} do not fit: {show(a)} {_RELATION[kind]} "
+            msg = (f"op '{self.label}': input shapes {shapes} do not fit: "
+                   f"{show(a, 'index' if kind == 'index' else 'size')} {_RELATION[kind]} "
                    f"{show(b)} (node built at {format_trace(self.trace)})")
         except Exception:  # building the message must never fail
             msg = f"op '{self.label}': input shapes do not fit (node built at {self.trace})"
-        raise ShapeError(msg)
+        raise (_IndexShapeError if kind == "index" else ShapeError)(msg)
 
     def explain_failure(self, node: Apply, exc: BaseException, values: Sequence[Any]) -> Optional[BaseException]:
         """Our own message already names the op, the shapes and the user's line."""
-        return ShapeCheckError(str(exc)) if isinstance(exc, ShapeError) else None
+        if not isinstance(exc, ShapeError):
+            return None
+        return (IndexCheckError if isinstance(exc, IndexError) else ShapeCheckError)(str(exc))
 
     def grad(self, node: Apply, output_grads: Sequence[Any]) -> List[Any]:
         return [output_grads[0]] + [None] * (len(node.inputs) - 1)

@@ -554,8 +554,10 @@ class Alloc(Op):
     def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
         return [tuple(node.inputs[1:])]
 
-    def shape_constraints(self, node: Apply) -> List[Tuple[str, Tuple[int, int], Tuple[int, None]]]:
-        return _fills(node)
+    def shape_constraints(self, node: Apply) -> List[Tuple[str, Any, Any]]:
+        # the value broadcasts to the sizes, and no size is negative (the kernel's "negative
+        # dimensions are not allowed": a shape read without running it must fail there too)
+        return _fills(node) + [("at_most", 0, (k, None)) for k in range(1, len(node.inputs))]
 
     def impl(self, xp: Any, value: Any, *dims: Any) -> Any:
         out = xp.empty(tuple(int(d) for d in dims), dtype=xp.asarray(value).dtype)

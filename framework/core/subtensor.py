@@ -413,6 +413,34 @@ class Subtensor(Op):
     def host_int_inputs(self, node: Apply) -> frozenset:
         return scalar_index_inputs(self.template, 1)
 
+    def shape_constraints(self, node: Apply) -> Optional[list]:
+        """What the kernel checks: each integer index (a constant or a scalar input) lies in its
+        axis (NumPy's ``IndexError``); slices never fail. None (unknown) with an index array
+        (any entry may be out of range) or a symbolic step (0 fails)."""
+        template = self.template
+        if ARRAY in template or any(_is_slice_entry(e) and e[3] == SCALAR for e in template):
+            return None
+        ndim = node.inputs[0].type.ndim
+        after = 0  # entries after an Ellipsis index the last axes
+        if Ellipsis in template:
+            after = sum(1 for e in template[template.index(Ellipsis) + 1:] if _consumes_axis(e))
+        out, axis, pos = [], 0, 1
+        for e in template:
+            if e is Ellipsis:
+                axis = ndim - after
+                continue
+            if e is None:
+                continue
+            if e == SCALAR:
+                out.append(("index", (pos, None), (0, axis)))
+                pos += 1
+            elif _is_slice_entry(e):
+                pos += sum(1 for p in e[1:] if p == SCALAR)
+            elif isinstance(e, int):
+                out.append(("index", e, (0, axis)))
+            axis += 1
+        return out
+
     def __str__(self) -> str:
         n = sum(e in (SCALAR, ARRAY) for e in self.template) + sum(
             p == SCALAR for e in self.template if _is_slice_entry(e) for p in e[1:])

@@ -7,7 +7,7 @@ identity element is only dropped when it cannot broadcast the other operand.
 """
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 import numpy as np
 
@@ -206,13 +206,47 @@ def index_of_padleft(fgraph: FunctionGraph, node: Apply) -> Result:
     return _keep(v, node.outputs[0])
 
 
+def _reshape_fits(size: int, dims: Sequence[int]) -> bool:
+    """Whether NumPy reshapes an array of ``size`` elements to ``dims`` (at most one -1, the
+    other entries sizes; with a -1 the rest must be a non-zero divisor of ``size``)."""
+    if dims.count(-1) > 1 or any(d < -1 for d in dims):
+        return False
+    rest = int(np.prod([d for d in dims if d != -1], dtype=np.int64))
+    if -1 not in dims:
+        return rest == size
+    return rest != 0 and size % rest == 0
+
+
+def _inner_reshape_implied(x: Variable, inner: Variable, outer: Variable) -> bool:
+    """Whether ``reshape(x, inner)`` succeeds whenever ``reshape(x, outer)`` does, so that
+    dropping it loses no error: both shapes constants, and every size ``outer`` accepts is one
+    ``inner`` accepts (or ``x``'s size is static and ``inner`` accepts it)."""
+    k1, k2 = static_vector(inner), static_vector(outer)
+    if k1 is None or None in k1 or k1.count(-1) > 1 or any(d < -1 for d in k1):
+        return False
+    if None not in x.type.shape:
+        return _reshape_fits(int(np.prod(x.type.shape, dtype=np.int64)), k1)
+    if k2 is None or None in k2 or k2.count(-1) > 1 or any(d < -1 for d in k2):
+        return False
+    q1 = int(np.prod([d for d in k1 if d != -1], dtype=np.int64))
+    q2 = int(np.prod([d for d in k2 if d != -1], dtype=np.int64))
+    if -1 not in k1:  # inner accepts exactly q1 elements
+        return -1 not in k2 and q2 == q1
+    # inner accepts the multiples of q1 (q1 > 0); outer accepts q2, or the multiples of q2
+    return q1 != 0 and (q2 % q1 == 0 if -1 not in k2 else q2 != 0 and q2 % q1 == 0)
+
+
 def reshape_chain(fgraph: FunctionGraph, node: Apply) -> Result:
-    """``reshape(reshape(x, s1), s2)`` → ``reshape(x, s2)``; a reshape to the
-    shape ``x`` is known to have, or to ``x.shape`` itself → ``x``."""
+    """``reshape(reshape(x, s1), s2)`` → ``reshape(x, s2)`` where the first reshape cannot fail
+    when the second succeeds (:func:`_inner_reshape_implied`: otherwise dropping it would turn
+    its error into a result -- ``x.reshape((3, -1)).reshape((-1,))`` of one element); a reshape
+    to the shape ``x`` is known to have, or to ``x.shape`` itself → ``x``."""
     x, shp = node.inputs
     out = node.outputs[0]
     inner = x.owner
     if inner is not None and isinstance(inner.op, Reshape):
+        if not _inner_reshape_implied(inner.inputs[0], inner.inputs[1], shp):
+            return None
         return [reshape(inner.inputs[0], shp, ndim=out.type.ndim)]
     if shp.owner is not None and type(shp.owner.op) is Shape and shp.owner.inputs[0] is x:
         return [x]

@@ -65,9 +65,9 @@ def shape_subtensor(fgraph: FunctionGraph, node: Apply) -> Result:
     i = op.template[0]
     if not -x.type.ndim <= i < x.type.ndim:
         return None
-    i %= x.type.ndim
-    d = x.type.shape[i]
-    return [_int64(d) if d is not None else Shape_i(i)(x)]
+    # a static size too becomes shape_i: shape_i_static folds it, keeping the checks of what
+    # computes x (a constant here would drop them: x0[i][None].shape[0] is 1 only if x0[i] exists)
+    return [Shape_i(i % x.type.ndim)(x)]
 
 
 def shape_i_lift(fgraph: FunctionGraph, node: Apply) -> Result:

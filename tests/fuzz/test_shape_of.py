@@ -1,0 +1,165 @@
+"""``out.shape`` compiled on its own gives the shape computing ``out`` gives -- or fails where it fails.
+
+FAST_RUN does not run a node to learn its output's shape: the ops' ``infer_shape`` rules give it
+from the inputs' shapes (``shape_i`` lifting, docs/rewrites.md), and a node whose kernel would
+have checked the shapes leaves a ``check_shapes`` node behind (issue 17). A wrong rule, or a lost
+check, returns a wrong shape, or a shape where the computation raises -- silently. Each seed
+builds a random graph (:func:`generators.random_graph`, and a second builder of the shape
+operations: reshapes with ``-1``, transposes and broadcastable axes, symbolic indices and
+slices, joins and stacks, reductions with ``keepdims``, ``repeat``, ``alloc``, ``arange``,
+``outer`` and ``dot`` of vectors) and compares, in both modes, ``function(inputs, [o.shape for o
+in outputs])`` with the shapes of ``function(inputs, outputs)`` in FAST_COMPILE: the same
+tuples, or both raising an error of the same kind.
+"""
+from __future__ import annotations
+
+import random
+from typing import Any, List
+
+import numpy as np
+
+import framework.tensor as T
+from framework import function
+from framework.core.types import TensorType
+
+from .generators import MODES, _builtin_bases, fuzz_tests, random_graph
+
+
+def _outcome(fn_inputs: list, outputs: list, values: list, mode: str, shapes: bool) -> Any:
+    """``("ok", [shape, ...])`` or ``("error", exception)``."""
+    try:
+        f = function(fn_inputs, [o.shape for o in outputs] if shapes else outputs, mode=mode,
+                     on_unused_input="ignore")
+        with np.errstate(all="ignore"):
+            got = f(*[np.copy(v) for v in values])
+    except Exception as exc:
+        return ("error", exc)
+    return ("ok", [tuple(int(d) for d in np.asarray(g)) if shapes else np.shape(g) for g in got])
+
+
+def _compare(inputs: list, outputs: list, values: list) -> str | None:
+    want = _outcome(inputs, outputs, values, "FAST_COMPILE", shapes=False)
+    for mode in MODES:
+        got = _outcome(inputs, outputs, values, mode, shapes=True)
+        if got[0] != want[0]:
+            return f"{mode}: shapes {got[0]} ({got[1]!s:.200}) where computing gave {want[0]} ({want[1]!s:.200})"
+        if got[0] == "ok" and got[1] != want[1]:
+            return f"{mode}: shapes {got[1]} where computing gave {want[1]}"
+        if got[0] == "error" and not _builtin_bases(got[1]) & _builtin_bases(want[1]):
+            return f"{mode}: {type(got[1]).__name__} ({got[1]!s:.200}) where computing raised {type(want[1]).__name__}"
+    return None
+
+
+def shape_of_random_graph(seed: int) -> str | None:
+    graph = random_graph(seed)
+    if graph is None:
+        return None
+    return _compare(graph.inputs, graph.outputs, graph.values)
+
+
+def _shape_step(R: random.Random, pool: list, ints: list) -> Any:
+    """One shape operation on a value of ``pool`` (``ints``: 0-d integer inputs for indices)."""
+    x = R.choice(pool)
+    nd = x.ndim
+    i = R.choice(ints)
+    kind = R.choice(["reshape", "flatten", "T", "dimshuffle", "index", "slice", "join", "stack", "sum", "max",
+                     "repeat", "alloc", "arange", "outer", "dot", "elemwise", "setsub", "argmax", "sort",
+                     "take", "zeros", "incsub", "advanced", "cumsum", "tensordot", "squeeze", "where"])
+    if kind == "zeros":
+        return T.zeros((i + 1, 2)) + x.sum()
+    if kind == "squeeze":
+        return T.squeeze(x)
+    if kind == "reshape":
+        n = R.choice([-1, 1, 2, 3, 4, 6])
+        return x.reshape((n, -1) if R.random() < .5 else (-1,)) if n != -1 else x.reshape((-1,))
+    if kind == "flatten":
+        return T.flatten(x, R.randint(1, max(nd, 1)))
+    if kind == "T":
+        return x.T
+    if kind == "dimshuffle":
+        return x.dimshuffle(*(["x"] + list(range(nd))))
+    if nd == 0:
+        return x + 1
+    ax = R.randint(0, nd - 1)
+    if kind == "index":
+        return x[i] if R.random() < .5 else x[(slice(None),) * ax + (i,)]
+    if kind == "slice":
+        lo, hi = R.choice([None, i, -i, 1]), R.choice([None, i + 2, -1, i * 2])
+        return x[(slice(None),) * ax + (slice(lo, hi, R.choice([None, 1, 2, -1])),)]
+    if kind == "join":
+        y = R.choice([v for v in pool if v.ndim == nd])
+        return T.concatenate([x, y], axis=ax)
+    if kind == "stack":
+        y = R.choice([v for v in pool if v.ndim == nd])
+        return T.stack([x, y], axis=R.randint(0, nd))
+    if kind == "sum":
+        return x.sum(axis=ax, keepdims=R.random() < .5)
+    if kind == "max":
+        return T.max(x, axis=ax, keepdims=R.random() < .5)
+    if kind == "argmax":
+        return T.argmax(x, axis=ax)
+    if kind == "sort":
+        return T.sort(x, axis=ax)
+    if kind == "repeat":
+        return T.repeat(x, R.choice([2, i]), axis=ax)
+    if kind == "alloc":
+        return T.alloc(np.float64(0.5), i + 2, *[x.shape[k] for k in range(nd)])
+    if kind == "arange":
+        return T.arange(i + 3) * T.cast(x.sum(), "int64")
+    if kind == "outer" and nd == 1:
+        return T.outer(x, R.choice([v for v in pool if v.ndim == 1]))
+    if kind == "dot":
+        y = R.choice([v for v in pool if 1 <= v.ndim <= 2])
+        return T.dot(x, y) if nd <= 2 else x.sum()
+    if kind == "take":
+        return T.take(x, T.stack([i, 0]), axis=ax)
+    if kind == "advanced":
+        return x[(slice(None),) * ax + (T.stack([i, -1]),)]
+    if kind == "incsub":
+        y = R.choice(pool)
+        return T.inc_subtensor(x[(slice(None),) * ax + (slice(None, i),)], y)
+    if kind == "cumsum":
+        return T.cumsum(x, axis=ax)
+    if kind == "tensordot":
+        y = R.choice(pool)
+        return T.tensordot(x, y, axes=[[ax], [R.randint(0, max(y.ndim - 1, 0))]]) if y.ndim else x * y
+    if kind == "where":
+        y = R.choice(pool)
+        return T.switch(x > 0, x, y)
+    if kind == "setsub":
+        return T.set_subtensor(x[(slice(None),) * ax + (slice(i, None),)], 1.0)
+    y = R.choice(pool)
+    return x * y if R.random() < .5 else x + y[..., None] if y.ndim and y.ndim < nd else x - y
+
+
+def shape_of_shape_ops(seed: int) -> str | None:
+    R = random.Random(seed)
+    rng = np.random.RandomState(seed)
+    inputs, values, pool = [], [], []
+    for k in range(R.randint(1, 3)):
+        shape = tuple(R.randint(0, 4) if R.random() < .1 else R.randint(1, 4) for _ in range(R.choice([1, 2, 2, 3])))
+        var = TensorType("float64", (None,) * len(shape))(f"x{k}")
+        inputs.append(var)
+        values.append(rng.uniform(-2, 2, size=shape))
+        pool.append(var)
+    ints = []
+    for k in range(R.randint(1, 2)):
+        i = T.lscalar(f"i{k}")
+        inputs.append(i)
+        values.append(np.asarray(R.choice([0, 1, 2, -1, 3, 5, -4]), dtype="int64"))
+        ints.append(i)
+    for _ in range(R.randint(1, 5)):
+        try:
+            out = _shape_step(R, pool, ints)
+        except Exception:  # refused while building (static shapes, dtypes): the same in every mode
+            continue
+        if out is not None:
+            pool.append(out)
+    outputs = pool[-1:] if R.random() < .6 else pool[-2:]
+    if all(o in inputs for o in outputs):
+        return None
+    return _compare(inputs, outputs, values)
+
+
+test_shape_of_smoke, test_shape_of = fuzz_tests(shape_of_random_graph, range(100), 1500, block=100)
+test_shape_of_shape_ops_smoke, test_shape_of_shape_ops = fuzz_tests(shape_of_shape_ops, range(200), 5000, block=500)
