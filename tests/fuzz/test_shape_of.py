@@ -7,7 +7,8 @@ check, returns a wrong shape, or a shape where the computation raises -- silentl
 builds a random graph (:func:`generators.random_graph`, and a second builder of the shape
 operations: reshapes with ``-1``, transposes and broadcastable axes, symbolic indices and
 slices, joins and stacks, reductions with ``keepdims``, ``repeat``, ``alloc``, ``arange``,
-``outer`` and ``dot`` of vectors) and compares, in both modes, ``function(inputs, [o.shape for o
+``outer`` and ``dot`` of vectors, and a third of ``conv2d``/``pool_2d`` and their gradients) and
+compares, in both modes, ``function(inputs, [o.shape for o
 in outputs])`` with the shapes of ``function(inputs, outputs)`` in FAST_COMPILE: the same
 tuples, or both raising an error of the same kind.
 """
@@ -163,3 +164,43 @@ def shape_of_shape_ops(seed: int) -> str | None:
 
 test_shape_of_smoke, test_shape_of = fuzz_tests(shape_of_random_graph, range(100), 1500, block=100)
 test_shape_of_shape_ops_smoke, test_shape_of_shape_ops = fuzz_tests(shape_of_shape_ops, range(200), 5000, block=500)
+
+
+def shape_of_conv_pool(seed: int) -> str | None:
+    """``conv2d`` (groups, dilation, strides, every border mode, channels that may not match) and
+    ``pool_2d`` (every mode, padding, strides) and their gradients: the conv plugin's shape rules
+    against running the ops."""
+    from framework.ops import conv2d, pool_2d
+
+    R = random.Random(seed)
+    rng = np.random.RandomState(seed)
+    x, w = T.dtensor4("x"), T.dtensor4("w")
+    groups = R.choice([1, 1, 2])
+    channels = groups * R.randint(1, 2) + (1 if R.random() < .1 else 0)  # sometimes not divisible
+    n_filters = groups * R.randint(1, 2)
+    kh, kw = R.randint(1, 4), R.randint(1, 4)
+    xv = rng.randn(R.randint(1, 2), channels, R.randint(1, 6), R.randint(1, 6))
+    wv = rng.randn(n_filters, max(channels // groups, 1) + (1 if R.random() < .1 else 0), kh, kw)
+    outs = []
+    try:
+        if R.random() < .7:
+            y = conv2d(x, w, border_mode=R.choice(["valid", "full", "half", 1, (1, 0), (0, 2)]),
+                       subsample=(R.randint(1, 2), R.randint(1, 3)), filter_flip=R.random() < .5,
+                       filter_dilation=(R.randint(1, 2), R.randint(1, 2)), num_groups=groups)
+        else:
+            y = x
+        ws = (R.randint(1, 3), R.randint(1, 3))
+        ignore_border = R.random() < .6
+        pad = (R.randint(0, ws[0] - 1), R.randint(0, ws[1] - 1)) if ignore_border and R.random() < .5 else (0, 0)
+        z = pool_2d(y, ws=ws, ignore_border=ignore_border, pad=pad,
+                    stride=(R.randint(1, 3), R.randint(1, 3)) if R.random() < .7 else None,
+                    mode=R.choice(["max", "sum", "average_inc_pad", "average_exc_pad"]))
+        outs = [z] if R.random() < .5 else [y, z]
+        if R.random() < .5:
+            outs += [g for g in T.grad((z * z).sum(), [x, w] if y is not x else [x], disconnected_inputs="ignore")]
+    except Exception:  # refused while building: the same in both modes
+        return None
+    return _compare([x, w], outs, [xv, wv])
+
+
+test_shape_of_conv_pool_smoke, test_shape_of_conv_pool = fuzz_tests(shape_of_conv_pool, range(40), 1500, block=250)
