@@ -23,7 +23,7 @@ import framework.tensor as T
 from framework import function
 from framework.core.types import TensorType
 
-from .generators import MODES, _builtin_bases, fuzz_tests, random_graph
+from .generators import MODES, _builtin_bases, fuzz_tests, outcome_difference, random_graph, run_graph
 
 
 def _outcome(fn_inputs: list, outputs: list, values: list, mode: str, shapes: bool) -> Any:
@@ -59,8 +59,9 @@ def shape_of_random_graph(seed: int) -> str | None:
 
 
 def _shape_step(R: random.Random, pool: list, ints: list) -> Any:
-    """One shape operation on a value of ``pool`` (``ints``: 0-d integer inputs for indices)."""
-    x = R.choice(pool)
+    """One shape operation on a value of ``pool`` (``ints``: 0-d integer inputs for indices); half the
+    time on the latest value, so that chains (a reshape of a reshape) are common."""
+    x = pool[-1] if R.random() < .5 else R.choice(pool)
     nd = x.ndim
     i = R.choice(ints)
     kind = R.choice(["reshape", "flatten", "T", "dimshuffle", "index", "slice", "join", "stack", "sum", "max",
@@ -133,7 +134,8 @@ def _shape_step(R: random.Random, pool: list, ints: list) -> Any:
     return x * y if R.random() < .5 else x + y[..., None] if y.ndim and y.ndim < nd else x - y
 
 
-def shape_of_shape_ops(seed: int) -> str | None:
+def _shape_ops_graph(seed: int) -> Any:
+    """(inputs, outputs, values) of the shape-operations builder, or None."""
     R = random.Random(seed)
     rng = np.random.RandomState(seed)
     inputs, values, pool = [], [], []
@@ -159,7 +161,24 @@ def shape_of_shape_ops(seed: int) -> str | None:
     outputs = pool[-1:] if R.random() < .6 else pool[-2:]
     if all(o in inputs for o in outputs):
         return None
-    return _compare(inputs, outputs, values)
+    return inputs, outputs, values
+
+
+def shape_of_shape_ops(seed: int) -> str | None:
+    built = _shape_ops_graph(seed)
+    return None if built is None else _compare(*built)
+
+
+def values_of_shape_ops(seed: int) -> str | None:
+    """The same graphs' values in both modes (a rewrite of the shape operations that drops a
+    failing node returns a value where FAST_COMPILE raises: ``reshape_chain`` did)."""
+    built = _shape_ops_graph(seed)
+    if built is None:
+        return None
+    inputs, outputs, values = built
+    with np.errstate(all="ignore"):
+        outcomes = [run_graph(inputs, values, outputs, mode) for mode in MODES]
+    return outcome_difference(*outcomes, 1e-9)
 
 
 test_shape_of_smoke, test_shape_of = fuzz_tests(shape_of_random_graph, range(100), 1500, block=100)
@@ -203,4 +222,6 @@ def shape_of_conv_pool(seed: int) -> str | None:
     return _compare([x, w], outs, [xv, wv])
 
 
+test_values_of_shape_ops_smoke, test_values_of_shape_ops = fuzz_tests(values_of_shape_ops, range(100), 5000,
+                                                                      block=500)
 test_shape_of_conv_pool_smoke, test_shape_of_conv_pool = fuzz_tests(shape_of_conv_pool, range(40), 1500, block=250)
