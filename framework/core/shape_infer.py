@@ -142,7 +142,12 @@ class CheckShapes(Op):
         return Apply(self, [value] + [as_tensor_variable(i) for i in inputs], [value.type])
 
     def shape_constraints(self, node: Apply) -> List[Constraint]:
-        return []
+        """Its own checks, on its inputs (the constraints name the checked values ``1..``): a shape
+        read past this node keeps them (it would otherwise drop the very check it stands for)."""
+        def shift(side: Side) -> Side:
+            return side if isinstance(side, (int, np.integer)) else (side[0] + 1, side[1])
+
+        return [(kind, shift(a), shift(b)) for kind, a, b in self.constraints]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Tuple[Any, ...]]) -> List[Tuple[Any, ...]]:
         return [input_shapes[0]]

@@ -76,6 +76,18 @@ def dim_key(d: Any) -> Any:
         return broadcast_signature([(dim_key(i),) for i in node.inputs], 1)[0]
     if op_type is CheckShapes or is_int_cast(node):
         return dim_key(node.inputs[0])
+    from .shape_ops import Shape
+    from .subtensor import Subtensor
+
+    # x.shape[k] with a constant k, before the shape rewrites make it shape_i (a draw's size)
+    if op_type is Subtensor and len(node.inputs) == 1 and len(node.op.template) == 1 \
+            and type(node.op.template[0]) is int:
+        src = node.inputs[0].owner
+        if src is not None and type(src.op) is Shape:
+            x = src.inputs[0]
+            k = node.op.template[0]
+            if -x.type.ndim <= k < x.type.ndim:
+                return shape_signature(x)[k]
     return d
 
 

@@ -18,7 +18,8 @@ Exactly what the loop computes, on every input:
 * the same shapes, and the same failures: the run-time check the loop makes
   on a carry whose size is not known statically (its new value must keep the
   initial value's shape) stays as a ``check_shapes`` node raising a
-  ``ShapeError``. A sequence whose length is not known to be at least 1 (the
+  ``ShapeError`` -- every carry's, on every output read, so a carry nobody
+  reads is checked too (left out only where shape signatures prove it). A sequence whose length is not known to be at least 1 (the
   loop raises a ``ShapeError``, ``seq[0]`` an ``IndexError``), a loop with
   ``until`` (its condition is computed and could fail) and a body compiled in
   its own ``mode`` are left alone.
@@ -39,16 +40,37 @@ from framework.core.graph import Apply, Variable, clone_replace
 from framework.core.scan import Scan
 from framework.core.shape_infer import CheckShapes
 from framework.core.shape_ops import shape_padleft, static_int
+from framework.core.shape_sig import shape_signature
 from framework.core.types import TensorType
 from framework.plugins import RewriteSpec
 
 
-def _keeps_shape(new: Variable, init: Variable, trace: Any, label: str) -> Variable:
-    """``new``, checked at run time to have ``init``'s shape where the loop would check it."""
-    if not isinstance(new.type, TensorType) or None not in new.type.shape:
-        return new  # the loop checks only carries whose new size is not known statically
-    axes = tuple(("equal", (0, ax), (1, ax)) for ax in range(new.type.ndim))
-    return CheckShapes(f"scan {label!r}: carry keeps its initial shape", trace, axes)(new, new, init)
+def _carry_checks(pairs: List[Any]) -> List[Any]:
+    """For each carry ``(new, init)`` whose new size is not known statically (the loop checks only
+    those), the axes on which shape signatures do not prove ``new``'s size equal to ``init``'s:
+    ``[(new, init, axes), ...]``."""
+    out = []
+    for new, init in pairs:
+        if not isinstance(new.type, TensorType) or None not in new.type.shape:
+            continue
+        sig_new, sig_init = shape_signature(new), shape_signature(init)
+        axes = [ax for ax in range(new.type.ndim) if sig_new[ax] != sig_init[ax]]
+        if axes:
+            out.append((new, init, axes))
+    return out
+
+
+def _guarded(value: Variable, checks: List[Any], trace: Any, label: str) -> Variable:
+    """``value`` after the loop's check that every carry keeps its initial shape: one
+    ``check_shapes`` node reading each carry's new value and initial value."""
+    if not checks or not isinstance(value.type, TensorType):
+        return value
+    inputs, constraints = [], []
+    for new, init, axes in checks:
+        k = len(inputs)
+        inputs += [new, init]
+        constraints += [("equal", (k, ax), (k + 1, ax)) for ax in axes]
+    return CheckShapes(f"scan {label!r}: carry keeps its initial shape", trace, tuple(constraints))(value, *inputs)
 
 
 def scan_inline_one_step(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
@@ -64,10 +86,11 @@ def scan_inline_one_step(fgraph: Any, node: Apply) -> Optional[List[Variable]]:
     repl.update(zip(i_rec + i_state + i_ns, rec + state + nonseqs))
     outs = clone_replace(op.inner.outputs, repl)
     n_stack = op.n_rec + op.n_nonrec
-    carry_new = {k: _keeps_shape(outs[k], init, node.trace, op.label)
-                 for k, init in zip(op.carry_outputs, rec + state)}
-    new = [shape_padleft(carry_new.get(k, outs[k])) for k in range(n_stack)]
-    new += [carry_new[k] for k in op.carry_outputs[op.n_rec:]]
+    # every carry's check guards every output read: a carry nobody reads (a tap's shift register,
+    # a final state) is checked all the same, as the loop checks it at its step
+    checks = _carry_checks([(outs[k], init) for k, init in zip(op.carry_outputs, rec + state)])
+    new = [shape_padleft(_guarded(outs[k], checks, node.trace, op.label)) for k in range(n_stack)]
+    new += [_guarded(outs[k], checks, node.trace, op.label) for k in op.carry_outputs[op.n_rec:]]
     # an output nobody reads keeps its old variable (its replacement would be left dangling)
     return [nv if fgraph.clients.get(old) else old for old, nv in zip(node.outputs, new)]
 

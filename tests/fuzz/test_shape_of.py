@@ -225,3 +225,54 @@ def shape_of_conv_pool(seed: int) -> str | None:
 test_values_of_shape_ops_smoke, test_values_of_shape_ops = fuzz_tests(values_of_shape_ops, range(100), 5000,
                                                                       block=500)
 test_shape_of_conv_pool_smoke, test_shape_of_conv_pool = fuzz_tests(shape_of_conv_pool, range(40), 1500, block=250)
+
+
+def _scan_case(seed: int) -> Any:
+    """(inputs, outputs, values) of a perturbed ``test_scan`` case, or None (see :func:`shape_of_scan`)."""
+    from . import test_scan
+
+    case = test_scan.make_case(seed)
+    R = random.Random(seed + 7)
+    if R.random() < .5:
+        what = R.choice(["seq", "init", "ns"])
+        if what == "seq" and case["seq_vals"]:
+            k = R.randrange(len(case["seq_vals"]))
+            case["seq_vals"][k] = case["seq_vals"][k][:max(len(case["seq_vals"][k]) - R.randint(1, 2), 0)]
+        elif what == "init" and any(v is not None for v in case["init_vals"]):
+            k = R.choice([j for j, v in enumerate(case["init_vals"]) if v is not None])
+            v = case["init_vals"][k]
+            case["init_vals"][k] = np.resize(v, (v.shape[0], v.shape[1] + 1))
+        elif case["use_ns"]:
+            case["ns_val"] = np.resize(case["ns_val"], (case["d"] + 1, case["d"]))
+    try:
+        ins, vals, res, _ = test_scan.build(case)
+        outs = res + ([r[-1] for r in res] if R.random() < .3 else [])
+    except Exception:  # refused while building (a loop of no steps has no last row): both modes alike
+        return None
+    return ins, outs, vals
+
+
+def values_of_scan(seed: int) -> str | None:
+    """The perturbed loops' values in both modes: an inlined one-step loop kept none of the
+    checks of a carry nobody reads (a tap's shift register) and returned values where the loop
+    raised."""
+    built = _scan_case(seed)
+    if built is None:
+        return None
+    ins, outs, vals = built
+    with np.errstate(all="ignore"):
+        outcomes = [run_graph(ins, vals, outs, mode) for mode in MODES]
+    return outcome_difference(*outcomes, 1e-9)
+
+
+def shape_of_scan(seed: int) -> str | None:
+    """Random loops (``test_scan``'s cases: sequence and output taps, non-sequences, ``until``,
+    0-4 steps) with values that sometimes do not fit -- a sequence too short for its taps or
+    ``n_steps``, an initial value of another width, a non-sequence of another size: the shapes of
+    the stacked outputs (read from the body's own rules, docs/scan.md) against running the loop."""
+    built = _scan_case(seed)
+    return None if built is None else _compare(*built)
+
+
+test_shape_of_scan_smoke, test_shape_of_scan = fuzz_tests(shape_of_scan, range(40), 1500, block=250)
+test_values_of_scan_smoke, test_values_of_scan = fuzz_tests(values_of_scan, range(40), 1500, block=250)

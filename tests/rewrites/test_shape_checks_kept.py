@@ -93,3 +93,47 @@ def test_scan_shape_checks_its_sequence_length(mode):
     assert [int(v) for v in f(np.ones(30))] == [20, 20]
     _raises(f, [np.ones(5)], ValueError)
     _raises(f, [np.ones(0)], IndexError)
+
+
+def _two_tap_loop():
+    from framework import scan
+
+    i0, i1 = T.dmatrix("i0"), T.dmatrix("i1")
+
+    def step(a3, a1, b2, b1):  # the second output's width follows the first's (broadcast)
+        return [T.tanh(a3 + a1), T.tanh(b2 * b1 + a1)]
+
+    res, _ = scan(step, outputs_info=[dict(initial=i0, taps=[-3, -1]), dict(initial=i1, taps=[-2, -1])], n_steps=1)
+    return [i0, i1], res
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_inlined_one_step_loop_checks_every_carry(mode):
+    """A loop of one step is inlined in FAST_RUN; a carry nobody reads (the shift register of a
+    multi-tap output) must still keep its initial shape, as the loop checks it."""
+    ins, res = _two_tap_loop()
+    f = function(ins, res, mode=mode)
+    ok = f(np.ones((3, 2)), np.ones((2, 2)))
+    assert [r.shape for r in ok] == [(1, 2), (1, 2)]
+    _raises(f, [np.ones((3, 2)), np.ones((2, 1))], ValueError)  # returned (1, 2) in FAST_RUN before
+    g = function(ins, [r.shape for r in res], mode=mode)
+    _raises(g, [np.ones((3, 2)), np.ones((2, 1))], ValueError)
+
+
+def test_a_shape_read_past_a_check_keeps_it():
+    """``check_shapes`` declares its own constraints: reading the shape of its value does not drop it."""
+    from framework.core.shape_infer import CheckShapes
+
+    x, y = T.dvector("x"), T.dvector("y")
+    checked = CheckShapes("mine", None, (("equal", (0, 0), (1, 0)),))(x * 2, x, y)
+    f = function([x, y], checked.shape)
+    assert list(f(np.ones(3), np.ones(3))) == [3]
+    _raises(f, [np.ones(3), np.ones(4)], ValueError)
+
+
+def test_signature_sees_through_a_shape_entry():
+    from framework.core.shape_sig import dim_key, shape_signature
+
+    x = T.dmatrix("x")
+    assert dim_key(x.shape[1]) == shape_signature(x)[1]
+    assert dim_key(x.shape[-2]) == shape_signature(x)[0]
