@@ -132,6 +132,24 @@ def aliases_root(v: Variable, roots: set) -> bool:
         v = v.owner.inputs[src[0]]
 
 
+def storage_roots(v: Variable) -> frozenset:
+    """The variables whose storage ``v``'s may be (itself, or what its op's ``view_map`` says it
+    returns a view of, recursively): two values with a root in common may share memory.
+
+    ``destroy_map`` is not followed: an op overwrites only an input nothing else reads (the
+    in-place rules), so the buffer it reuses is no other value's -- and two outputs of one node
+    never share one (a fused node declares every output against each input it may overwrite)."""
+    roots, todo = set(), [v]
+    while todo:
+        v = todo.pop()
+        src = getattr(v.owner.op, "view_map", {}).get(v.index) if v.owner is not None else None
+        if not src:
+            roots.add(v)
+        else:
+            todo += [v.owner.inputs[i] for i in src]
+    return frozenset(roots)
+
+
 def views_weak_constant(v: Variable) -> bool:
     """Whether ``v``'s value may be a weak constant's own Python number, passed through by ops
     that return an input as it is (``view_map``: ``ifelse``, ``zero_grad`` in FAST_COMPILE...)."""
@@ -269,6 +287,15 @@ def link(
     ns["COPY"] = backend.copy
     ns["TO_HOST"] = backend.to_host
     seen: set = set()
+    # storage the results handed out so far may share (Theano's rule: no two outputs of a call
+    # alias each other -- a view of another output, or the same value twice, is copied)
+    given: set = set()
+
+    def shares_given(v: Variable) -> bool:
+        mine = storage_roots(v)
+        hit = bool(mine & given)
+        given.update(mine)
+        return hit
 
     def result(v: Variable, to_user: bool) -> str:
         expr = names[v]
@@ -277,7 +304,7 @@ def link(
         if scalar and isinstance(v, Constant):
             ns[f"S{expr}"] = np.asarray(v.data, dtype=v.type.dtype)[()]
             return f"S{expr}"
-        if (aliases_root(v, roots) or v in seen) and not scalar:
+        if (aliases_root(v, roots) or v in seen or shares_given(v)) and not scalar:
             expr = f"COPY({expr})"
         seen.add(v)
         if scalar and views_weak_constant(v):
@@ -294,8 +321,9 @@ def link(
     for s, v in zip(shared, fgraph.outputs[n_outputs:]):
         if v is s:
             continue
-        # a value also returned to the user, or stored in another shared variable, is copied
-        shared_storage = aliases_root(v, roots) or v in seen
+        # a value also returned to the user, or stored in another shared variable (or a view of
+        # one of those), is copied
+        shared_storage = aliases_root(v, roots) or v in seen or shares_given(v)
         seen.add(v)
         expr = names[v] if not shared_storage else f"COPY({names[v]})"
         emit(f"{containers[s]}.value = {expr}")
