@@ -574,10 +574,20 @@ def link_debug(
                 val = val[()]  # 0-d results reach the user as NumPy scalars
             return val
 
-        results = [value(v, True) for v in fgraph.outputs[:n_outputs]]
-        new = [backend.copy(value(v, False)) if v in fgraph.outputs[:n_outputs] + fgraph.outputs[n_outputs:n_outputs + k]
-               and not aliases_root(v, roots) else value(v, False)
-               for k, v in enumerate(fgraph.outputs[n_outputs:])]
+        given: set = set()  # storage roots of the results so far: no two results share memory
+
+        def distinct(v: Variable, user: bool) -> Any:
+            val = value(v, user)
+            if aliases_root(v, roots) or not isinstance(v.type, TensorType):
+                return val  # value() copied it already (or not an array)
+            mine = storage_roots(v)
+            if mine & given and not (user and v.type.ndim == 0):  # a 0-d result is a NumPy scalar
+                return backend.copy(val)
+            given.update(mine)
+            return val
+
+        results = [distinct(v, True) for v in fgraph.outputs[:n_outputs]]
+        new = [distinct(v, False) for v in fgraph.outputs[n_outputs:]]
         for s, val in zip(shared, new):
             s.container.value = val
         return results[0] if single_output else results

@@ -11,7 +11,7 @@ import framework.tensor as T
 from framework import function, shared
 
 
-@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE", "DEBUG"])
 def test_views_of_another_output_are_copied(mode):
     x = T.dmatrix("x")
     y = x * 2
@@ -25,7 +25,7 @@ def test_views_of_another_output_are_copied(mode):
     np.testing.assert_array_equal(outs[1], (np.arange(6.0).reshape(2, 3) * 2).T)
 
 
-@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE", "DEBUG"])
 def test_a_shared_update_that_views_an_output_is_copied(mode):
     x = T.dvector("x")
     s = shared(np.zeros((1, 3)))
