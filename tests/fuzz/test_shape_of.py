@@ -23,7 +23,7 @@ import framework.tensor as T
 from framework import function
 from framework.core.types import TensorType
 
-from .generators import MODES, _builtin_bases, fuzz_tests, outcome_difference, random_graph, run_graph
+from .generators import MODES, _builtin_bases, fd_grad, fuzz_tests, outcome_difference, random_graph, run_graph
 
 
 def _outcome(fn_inputs: list, outputs: list, values: list, mode: str, shapes: bool) -> Any:
@@ -276,3 +276,47 @@ def shape_of_scan(seed: int) -> str | None:
 
 test_shape_of_scan_smoke, test_shape_of_scan = fuzz_tests(shape_of_scan, range(40), 1500, block=250)
 test_values_of_scan_smoke, test_values_of_scan = fuzz_tests(values_of_scan, range(40), 1500, block=250)
+
+
+_KINKS = frozenset({"max", "min", "argmax", "argmin", "sort", "argsort", "switch"})
+
+
+def gradient_of_shape_ops(seed: int) -> str | None:
+    """The gradients of the shape operations' graphs (``sum(out * w)`` for a random ``w``, with
+    respect to every float input) against central finite differences. Graphs through a kink are
+    left out: ``max`` of tied values (``repeat``, a join of ``x`` with itself) gives each tie the
+    whole gradient, Theano's rule, where a difference quotient splits it."""
+    from framework.core.graph import ancestors
+
+    built = _shape_ops_graph(seed)
+    if built is None:
+        return None
+    inputs, outputs, values = built
+    out = outputs[-1]
+    if out in inputs or not str(out.dtype).startswith("float"):
+        return None
+    if {str(v.owner.op).split("{")[0] for v in ancestors([out]) if v.owner is not None} & _KINKS:
+        return None
+    floats = [k for k, v in enumerate(inputs) if str(v.dtype).startswith("float")]
+    try:
+        forward = function(inputs, out, on_unused_input="ignore")
+        y0 = forward(*values)
+    except Exception:
+        return None  # the forward pass fails: the other families compare the errors
+    w = np.random.RandomState(seed).randn(*np.shape(y0))
+    grads = function(inputs, T.grad((out * w).sum(), [inputs[k] for k in floats], disconnected_inputs="ignore"),
+                     on_unused_input="ignore")(*values)
+    for g, k in zip(grads, floats):
+        def cost(v: np.ndarray, k: int = k) -> float:
+            args = list(values)
+            args[k] = v
+            return float((forward(*args) * w).sum())
+
+        num = fd_grad(cost, values[k])
+        if not np.allclose(g, num, rtol=1e-5, atol=1e-5):
+            return f"gradient of input {k}: {np.ravel(g)[:6]}, finite differences {np.ravel(num)[:6]}"
+    return None
+
+
+test_gradient_of_shape_ops_smoke, test_gradient_of_shape_ops = fuzz_tests(gradient_of_shape_ops, range(60), 2000,
+                                                                          block=500)
