@@ -58,3 +58,15 @@ def test_the_gpu_benchmark_runs_on_the_stand_in() -> None:
                           timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "PCD-15 batch 20: framework_ms" in proc.stdout and "framework/cupy" in proc.stdout
+
+
+def test_fuzz_graphs_agree_with_the_numpy_backend_on_the_stand_in() -> None:
+    """tests/fuzz's random graphs and shape operations, 40 seeds each (``-m slow``: 3,000)."""
+    proc = _pytest(str(FAKE / "checks_fuzz_graphs.py"), "-W", "default::RuntimeWarning")
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_fuzz_graphs_agree_with_the_numpy_backend_on_the_stand_in_slow() -> None:
+    proc = _pytest(str(FAKE / "checks_fuzz_graphs.py"), "-W", "default::RuntimeWarning", FUZZ_SEEDS="1000:4000")
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
