@@ -30,7 +30,6 @@ boolean index (``x[True]``) is refused: use ``x[None]`` (``x[None][:0]`` for
 """
 from __future__ import annotations
 
-import itertools
 import numbers
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
@@ -200,14 +199,14 @@ def make_template(idx: Any) -> Tuple[Template, List[Variable]]:
 
 # --- static shapes ---------------------------------------------------------------------
 
-def render(template: Template, args: Sequence[str]) -> str:
-    """``'1:, i'`` for the template ``(("slice", 1, None, None), SCALAR)`` and args ``['i']``."""
-    it = iter(args)
-
+def index_parts(template: Template, scalar: Callable[[], str], array: Callable[[], str]) -> List[str]:
+    """The index's entries as source text, one per entry (``'1:'``, ``'None'``, ``'...'``): a
+    symbolic scalar or slice bound is ``scalar()``, an index array ``array()``, in input order
+    (shared by :func:`render` and the generated readers of :func:`index_reader`)."""
     def part(p: Any) -> str:
         if p is None:
             return ""
-        return next(it) if p == SCALAR else str(p)
+        return scalar() if p == SCALAR else str(int(p))
 
     bits = []
     for e in template:
@@ -220,10 +219,19 @@ def render(template: Template, args: Sequence[str]) -> str:
             if e[3] is not None:
                 s += f":{part(e[3])}"
             bits.append(s)
-        elif e == SCALAR or e == ARRAY:
-            bits.append(next(it))
+        elif e == SCALAR:
+            bits.append(scalar())
+        elif e == ARRAY:
+            bits.append(array())
         else:
-            bits.append(str(e))
+            bits.append(str(int(e)))
+    return bits
+
+
+def render(template: Template, args: Sequence[str]) -> str:
+    """``'1:, i'`` for the template ``(("slice", 1, None, None), SCALAR)`` and args ``['i']``."""
+    it = iter(args)
+    bits = index_parts(template, lambda: next(it), lambda: next(it))
     return ", ".join(bits) if bits else "()"
 
 
@@ -356,32 +364,17 @@ def index_reader(template: Template, xp: Any) -> Callable[..., Any]:
     reader = _READERS.get(key)
     if reader is not None:
         return reader
-    names = (f"v{k}" for k in itertools.count())
     params: List[str] = []
 
-    def value(p: Any) -> str:
-        if p is None:
-            return ""
-        if p == SCALAR:
-            params.append(next(names))
-            return f"int({params[-1]})"
-        return repr(int(p))
+    def scalar() -> str:
+        params.append(f"v{len(params)}")
+        return f"int({params[-1]})"
 
-    parts = []
-    for e in template:
-        if e is None:
-            parts.append("None")
-        elif e is Ellipsis:
-            parts.append("...")
-        elif _is_slice_entry(e):
-            parts.append(":".join(value(p) for p in e[1:]))
-        elif e == SCALAR:
-            parts.append(value(e))
-        elif e == ARRAY:
-            params.append(next(names))
-            parts.append(f"asarray({params[-1]})")
-        else:
-            parts.append(repr(int(e)))
+    def array() -> str:
+        params.append(f"v{len(params)}")
+        return f"asarray({params[-1]})"
+
+    parts = index_parts(template, scalar, array)
     index = "".join(f"{p}," for p in parts) if parts else "()"
     src = f"def read(x{''.join(', ' + p for p in params)}):\n    return asarray(x)[{index}]\n"
     ns: dict = {"asarray": xp.asarray}

@@ -172,7 +172,11 @@ def shape_of_shape_ops(seed: int) -> str | None:
 def values_of_shape_ops(seed: int) -> str | None:
     """The same graphs' values in both modes (a rewrite of the shape operations that drops a
     failing node returns a value where FAST_COMPILE raises: ``reshape_chain`` did)."""
-    built = _shape_ops_graph(seed)
+    return _values_in_both_modes(_shape_ops_graph(seed))
+
+
+def _values_in_both_modes(built: Any) -> str | None:
+    """What differs between the modes' values (or errors) of ``(inputs, outputs, values)``."""
     if built is None:
         return None
     inputs, outputs, values = built
@@ -256,13 +260,7 @@ def values_of_scan(seed: int) -> str | None:
     """The perturbed loops' values in both modes: an inlined one-step loop kept none of the
     checks of a carry nobody reads (a tap's shift register) and returned values where the loop
     raised."""
-    built = _scan_case(seed)
-    if built is None:
-        return None
-    ins, outs, vals = built
-    with np.errstate(all="ignore"):
-        outcomes = [run_graph(ins, vals, outs, mode) for mode in MODES]
-    return outcome_difference(*outcomes, 1e-9)
+    return _values_in_both_modes(_scan_case(seed))
 
 
 def shape_of_scan(seed: int) -> str | None:
