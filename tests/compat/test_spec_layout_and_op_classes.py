@@ -187,3 +187,25 @@ def test_more_op_classes_answer_isinstance_as_in_theano():
     assert not isinstance(T.exp(x).owner.op, (T.nnet.Softmax, pool.Pool, T.nnet.conv.ConvOp, T.Argmax))
     with pytest.raises(TypeError, match="theano.tensor.signal.pool.Pool.*pool_2d"):
         pool.Pool(ignore_border=True)
+
+
+def test_max_and_argmax_op_class():
+    """Theano 1.0 built ``T.max`` and ``T.argmax`` as ``max_and_argmax(x, axis)[k]``: ``T.MaxAndArgmax``
+    answers ``isinstance`` for both nodes, and ``MaxAndArgmax(axis)(x)`` gives the two outputs."""
+    import theano
+    import theano.tensor as T
+
+    x = T.dmatrix("x")
+    assert isinstance(T.max(x, axis=1).owner.op, T.MaxAndArgmax)
+    assert isinstance(T.argmax(x, axis=0).owner.op, T.MaxAndArgmax)
+    assert not isinstance(T.sum(x).owner.op, T.MaxAndArgmax) and not isinstance(T.min(x).owner.op, T.MaxAndArgmax)
+    assert T.MaxAndArgmax is T.basic.MaxAndArgmax
+    op = T.MaxAndArgmax([1])
+    assert isinstance(op, T.MaxAndArgmax) and op == T.MaxAndArgmax([1]) and op != T.MaxAndArgmax([0])
+    m, a = op(x)
+    got = theano.function([x], [m, a])(np.array([[1.0, 3.0, 2.0], [5.0, 4.0, 0.0]]))
+    np.testing.assert_array_equal(got[0], [3.0, 5.0])
+    np.testing.assert_array_equal(got[1], [1, 0])
+    both = T.MaxAndArgmax([0, 1])(x)  # several axes, as Theano's: the index into the flattened axes
+    got = theano.function([x], both)(np.array([[1.0, 3.0, 2.0], [5.0, 4.0, 0.0]]))
+    assert float(got[0]) == 5.0 and int(got[1]) == 3

@@ -100,8 +100,8 @@ def __getattr__(name: str) -> Any:
 # imported last, since it re-exports every name bound above.
 basic = _importlib.import_module(f"{__name__}.basic")
 opt = _importlib.import_module(f"{__name__}.opt")
-from .basic import Alloc, Argmax, Dot, Join, Reshape  # noqa: E402,F401 -- Theano's op classes, for isinstance
-__all__ = sorted(set(__all__) | {"Alloc", "Argmax", "Dot", "Join", "Reshape"})  # after basic's star import of T
+from .basic import Alloc, Argmax, Dot, Join, MaxAndArgmax, Reshape  # noqa: E402,F401 -- Theano's op classes, for isinstance
+__all__ = sorted(set(__all__) | {"Alloc", "Argmax", "Dot", "Join", "MaxAndArgmax", "Reshape"})  # after basic's star import of T
 
 
 from types import ModuleType as _ModuleType  # noqa: E402 -- ``type`` is a submodule's name here

@@ -1,6 +1,7 @@
 """``theano.tensor.basic``: the same names as ``theano.tensor``, Theano's comparison helper
 ``_allclose`` with its default tolerances (``float32_atol`` & co.), which test suites use, and
-the op classes ``Dot``, ``Join``, ``Alloc``, ``Reshape``, ``Argmax`` for ``isinstance`` (also ``T.Dot`` & co.)."""
+the op classes ``Dot``, ``Join``, ``Alloc``, ``Reshape``, ``Argmax``, ``MaxAndArgmax`` for ``isinstance`` (also ``T.Dot``
+& co.; ``MaxAndArgmax(axis)(x)`` builds, as Theano's)."""
 from typing import Any, Optional
 
 import numpy as np
@@ -69,6 +70,46 @@ class Reshape(metaclass=_TheanoOpClass):
 Argmax = op_class("Argmax", "The positions of the maxima along axes (``T.argmax``; ``max_and_argmax`` builds one beside "
                   "a ``max``, there is no combined op).", lambda op: isinstance(op, _Reduce) and op.kind == "argmax",
                   "T.argmax(x, axis)", "theano.tensor.basic")
+
+
+class _MaxAndArgmaxOp:
+    """What ``MaxAndArgmax(axis)`` gives: called on a tensor, Theano's two outputs ``[max, argmax]``
+    (framework builds them as its two reduction nodes, through ``max_and_argmax``)."""
+
+    def __init__(self, axis: Any = None) -> None:
+        self.axis = axis
+
+    def __call__(self, x: Any) -> list:
+        from .basic_extras import max_and_argmax
+
+        return list(max_and_argmax(x, self.axis))
+
+    def __eq__(self, other: Any) -> bool:
+        return type(other) is _MaxAndArgmaxOp and other.axis == self.axis
+
+    def __hash__(self) -> int:
+        return hash((_MaxAndArgmaxOp, repr(self.axis)))
+
+    def __repr__(self) -> str:
+        return f"MaxAndArgmax{{axis={self.axis!r}}}"
+
+
+class _MaxAndArgmaxClass(_TheanoOpClass):
+    """``MaxAndArgmax(axis)`` builds (Theano's call), unlike the other op classes."""
+
+    def __call__(cls, axis: Any = None) -> _MaxAndArgmaxOp:  # type: ignore[override]
+        return _MaxAndArgmaxOp(axis)
+
+
+class MaxAndArgmax(metaclass=_MaxAndArgmaxClass):
+    """Theano 1.0's op behind ``T.max`` and ``T.argmax`` (both built ``max_and_argmax(x, axis)[k]``
+    before compiling): ``isinstance(node.op, MaxAndArgmax)`` holds for framework's ``max`` and
+    ``argmax`` nodes, and ``MaxAndArgmax(axis)(x)`` is ``[max(x, axis), argmax(x, axis)]``."""
+
+    _is = staticmethod(lambda op: isinstance(op, _MaxAndArgmaxOp)
+                       or isinstance(op, _Reduce) and op.kind in ("max", "argmax"))
+    _build_with = "T.max_and_argmax(x, axis)"
+    _module = "theano.tensor.basic"
 
 
 from .._missing import missing as _missing  # noqa: E402
