@@ -32,13 +32,21 @@ def near_kink(graph) -> bool:
     return False
 
 
-def gradient_matches(seed: int) -> str | None:
+def finite_float64_graph(seed: int):
+    """``(graph, out)``: the random graph of ``seed`` when it is float64 with finite inputs and its
+    last output is computed (not an input), else None -- what a finite-difference check can use."""
     graph = random_graph(seed)
     if graph is None or graph.dtype != "float64" or not all(np.all(np.isfinite(v)) for v in graph.values):
         return None
     out = graph.outputs[-1]
-    if any(out is i for i in graph.inputs):
+    return None if any(out is i for i in graph.inputs) else (graph, out)
+
+
+def gradient_matches(seed: int) -> str | None:
+    found = finite_float64_graph(seed)
+    if found is None:
         return None
+    graph, out = found
     ins, vals = graph.inputs, graph.values
     try:
         forward = function(ins, out, mode="FAST_RUN", on_unused_input="ignore")
