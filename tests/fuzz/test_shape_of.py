@@ -7,10 +7,10 @@ check, returns a wrong shape, or a shape where the computation raises -- silentl
 builds a random graph (:func:`generators.random_graph`, and a second builder of the shape
 operations: reshapes with ``-1``, transposes and broadcastable axes, symbolic indices and
 slices, joins and stacks, reductions with ``keepdims``, ``repeat``, ``alloc``, ``arange``,
-``outer`` and ``dot`` of vectors, and a third of ``conv2d``/``pool_2d`` and their gradients) and
-compares, in both modes, ``function(inputs, [o.shape for o
-in outputs])`` with the shapes of ``function(inputs, outputs)`` in FAST_COMPILE: the same
-tuples, or both raising an error of the same kind.
+``outer`` and ``dot`` of vectors; a third of ``conv2d``/``pool_2d`` and their gradients; loops;
+``ifelse``) and compares, in both modes, ``function(inputs, [o.shape for o in outputs])`` with
+the shapes of ``function(inputs, outputs)`` in FAST_COMPILE: the same tuples, or both raising an
+error of the same kind.
 """
 from __future__ import annotations
 
@@ -318,3 +318,30 @@ def gradient_of_shape_ops(seed: int) -> str | None:
 
 test_gradient_of_shape_ops_smoke, test_gradient_of_shape_ops = fuzz_tests(gradient_of_shape_ops, range(60), 2000,
                                                                           block=500)
+
+
+def shape_of_ifelse(seed: int) -> str | None:
+    """``test_ifelse``'s two random graphs as the branches of an ``ifelse`` (shapes may differ
+    between them; the untaken one may fail): the output's shape for each condition, read alone,
+    against computing it -- the shape read stays lazy as the value is."""
+    from framework.core.ifelse import ifelse
+
+    from .test_ifelse import _branches
+
+    built = _branches(seed)
+    if built is None:
+        return None
+    inputs, values, then, other = built[:4]
+    cond = T.iscalar("cond")
+    try:
+        out = ifelse(cond, then, other)
+    except Exception:  # branch types the conditional refuses (its own tests check them)
+        return None
+    for taken in (1, 0):
+        msg = _compare(inputs + [cond], [out], values + [np.int32(taken)])
+        if msg is not None:
+            return f"cond={taken}: {msg}"
+    return None
+
+
+test_shape_of_ifelse_smoke, test_shape_of_ifelse = fuzz_tests(shape_of_ifelse, range(40), 1500, block=500)
