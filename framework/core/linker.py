@@ -292,6 +292,8 @@ def link(
     given: set = set()
 
     def shares_given(v: Variable) -> bool:
+        if not isinstance(v.type, TensorType):
+            return False  # a generator state or another non-array value: never copied here
         mine = storage_roots(v)
         hit = bool(mine & given)
         given.update(mine)
